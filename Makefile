@@ -1,0 +1,47 @@
+# Fusion: `make run` (set up, build, run the showcase) and `make test` (set up, build, test).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build run test unit-san fuzz bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -G Ninja -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/fusion run examples/hello.fu
+
+# Every test: the sanitizer build (ASan + UBSan) of the front end and runtime with its tests,
+# 60 s of fuzzing, then the main build's CTest suite (unit, runtime and lit tests) last.
+test: build
+	$(MAKE) --no-print-directory fuzz
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The front end, runtime and their tests built with clang-19 under ASan + UBSan, plus the fuzzer.
+SAN_BUILD ?= build-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+$(SAN_BUILD)/build.ninja:
+	CC=clang-19 CXX=clang++-19 cmake -G Ninja -S . -B $(SAN_BUILD) -DFUSION_FRONTEND_ONLY=ON -DFUSION_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(SAN_FLAGS)" -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)"
+
+unit-san: setup $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: unit-san
+	bash scripts/fuzz.sh $(SAN_BUILD)/bin/fusion_fuzz_frontend $(FUZZ_SECONDS)
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,108 @@
+// Code generation: LLVM's pass pipeline, the x86-64 target machine, object emission, linking.
+#include "codegen/codegen.h"
+
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Program.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+namespace fusion::codegen {
+
+namespace {
+auto ToCodeGenOpt(OptLevel level) -> llvm::CodeGenOptLevel {
+  switch (level) {
+    case OptLevel::O0: return llvm::CodeGenOptLevel::None;
+    case OptLevel::O1: return llvm::CodeGenOptLevel::Less;
+    case OptLevel::O2: return llvm::CodeGenOptLevel::Default;
+    case OptLevel::O3: return llvm::CodeGenOptLevel::Aggressive;
+  }
+  return llvm::CodeGenOptLevel::Default;
+}
+}  // namespace
+
+auto CreateHostTargetMachine(OptLevel level, bool native, std::string& error)
+    -> std::unique_ptr<llvm::TargetMachine> {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::InitializeNativeTargetAsmParser();
+  std::string triple = "x86_64-pc-linux-gnu";
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) return nullptr;
+  std::string cpu = "x86-64", features;
+  if (native) {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    for (auto& f : host) features += (features.empty() ? "" : ",") + std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  llvm::TargetOptions options;
+  auto* tm = target->createTargetMachine(triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+                                         ToCodeGenOpt(level));
+  if (!tm) error = "cannot create a target machine for " + triple;
+  return std::unique_ptr<llvm::TargetMachine>(tm);
+}
+
+void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel ol = level == OptLevel::O0   ? llvm::OptimizationLevel::O0
+                               : level == OptLevel::O1 ? llvm::OptimizationLevel::O1
+                               : level == OptLevel::O2 ? llvm::OptimizationLevel::O2
+                                                       : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm =
+      level == OptLevel::O0 ? pb.buildO0DefaultPipeline(ol) : pb.buildPerModuleDefaultPipeline(ol);
+  mpm.run(module, mam);
+}
+
+auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, const std::string& path,
+              std::string& error) -> bool {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write `" + path + "`: " + ec.message();
+    return false;
+  }
+  module.setDataLayout(tm.createDataLayout());
+  llvm::legacy::PassManager pm;
+  auto ft = kind == FileKind::Object ? llvm::CodeGenFileType::ObjectFile : llvm::CodeGenFileType::AssemblyFile;
+  if (tm.addPassesToEmitFile(pm, out, nullptr, ft)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  out.flush();
+  return true;
+}
+
+auto LinkExecutable(const std::string& object, const std::string& runtime_lib, const std::string& output,
+                    std::string& error) -> bool {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc) {
+    error = "cannot find the C compiler driver `cc` to link with";
+    return false;
+  }
+  std::vector<llvm::StringRef> args = {*cc,  object, runtime_lib, "-o", output, "-Wl,--as-needed",
+                                       "-lffi", "-ldl", "-lm",    "-lpthread"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error = "linking failed (`cc` exited with " + std::to_string(rc) + ")" + (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fusion::codegen

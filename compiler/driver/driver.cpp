@@ -1,0 +1,238 @@
+// The `fusion` command line: parses options, runs the phases, and reports.
+#include "driver/driver.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/diag.h"
+#include "codegen/codegen.h"
+#include "driver/load.h"
+#include "jit/jit.h"
+#include "lower/lower.h"
+#include "parse/ast.h"
+#include "sema/check.h"
+
+namespace fusion::driver {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: fusion <command> [options] FILE.fu [ARGS...]
+
+commands:
+  run FILE.fu [ARGS...]     compile with the JIT and run; exit with the program's code
+  build FILE.fu [-o OUT]    build a native executable (the runtime is linked in statically)
+  check FILE.fu             report diagnostics only
+  emit --llvm|--asm|--obj|--ast FILE.fu [-o OUT]
+                            write LLVM IR, assembly, an object file, or the syntax tree
+
+options:
+  -O0 -O1 -O2 -O3           optimization level (default -O2)
+  -I DIR                    add DIR to the import search path
+  -o OUT                    output file
+  --help                    show this help
+  --version                 show the version
+
+exit codes: 1 for compile errors, 2 for usage errors, 101 when the program panics,
+otherwise the program's own.
+)";
+
+enum class Command { Run, Build, Check, Emit };
+enum class EmitKind { None, Llvm, Asm, Obj, Ast };
+
+struct Options {
+  Command command = Command::Run;
+  EmitKind emit = EmitKind::None;
+  codegen::OptLevel opt = codegen::OptLevel::O2;
+  std::string input;
+  std::string output;
+  std::vector<std::string> include_dirs;
+  std::vector<std::string> program_args;
+};
+
+auto UsageError(const std::string& message) -> int {
+  std::fprintf(stderr, "fusion: error: %s\n(run `fusion --help` for usage)\n", message.c_str());
+  return 2;
+}
+
+// Parses argv into `opts`; returns -1 to go on, or an exit code.
+auto ParseArgs(int argc, char** argv, Options& opts) -> int {
+  if (argc < 2) return UsageError("no command given");
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::printf("fusion %s (LLVM %s)\n", FUSION_VERSION, LLVM_VERSION_STRING);
+    return 0;
+  }
+  if (cmd == "run") opts.command = Command::Run;
+  else if (cmd == "build") opts.command = Command::Build;
+  else if (cmd == "check") opts.command = Command::Check;
+  else if (cmd == "emit") opts.command = Command::Emit;
+  else return UsageError("unknown command `" + cmd + "`");
+  for (int i = 2; i < argc; i++) {
+    std::string a = argv[i];
+    if (!opts.input.empty() && opts.command == Command::Run) {
+      opts.program_args.push_back(a);  // everything after the file belongs to the program
+      continue;
+    }
+    if (a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a.size() == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
+      opts.opt = static_cast<codegen::OptLevel>(a[2] - '0');
+    } else if (a == "-o" || a == "-I") {
+      if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
+      (a == "-o" ? opts.output : (opts.include_dirs.emplace_back(), opts.include_dirs.back())) = argv[++i];
+    } else if (a.rfind("-I", 0) == 0 && a.size() > 2) {
+      opts.include_dirs.push_back(a.substr(2));
+    } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast") {
+      if (opts.command != Command::Emit) return UsageError("`" + a + "` is an option of `fusion emit`");
+      opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj : EmitKind::Ast;
+    } else if (a.size() > 1 && a[0] == '-') {
+      return UsageError("unknown option `" + a + "`");
+    } else if (opts.input.empty()) {
+      opts.input = a;
+    } else {
+      return UsageError("more than one input file (`" + opts.input + "` and `" + a + "`)");
+    }
+  }
+  if (opts.input.empty()) return UsageError("no input file");
+  if (opts.command == Command::Emit && opts.emit == EmitKind::None)
+    return UsageError("`fusion emit` needs one of --llvm, --asm, --obj, --ast");
+  return -1;
+}
+
+auto WriteText(const std::string& path, const std::string& text) -> bool {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return true;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec);
+  if (ec) {
+    std::fprintf(stderr, "fusion: error: cannot write `%s`: %s\n", path.c_str(), ec.message().c_str());
+    return false;
+  }
+  out << text;
+  return true;
+}
+
+auto ExePath(const char* argv0) -> std::string {
+  static int anchor;
+  return llvm::sys::fs::getMainExecutable(argv0, &anchor);
+}
+
+}  // namespace
+
+auto Main(int argc, char** argv) -> int {
+  Options opts;
+  if (int rc = ParseArgs(argc, argv, opts); rc >= 0) return rc;
+  std::string exe = ExePath(argv[0]);
+
+  SourceManager sources;
+  diag::Consumer diags(sources);
+  LoadOptions load;
+  load.include_dirs = opts.include_dirs;
+  load.library_dirs = DefaultLibraryDirs(exe);
+  std::vector<std::unique_ptr<ast::Tree>> trees = Load(opts.input, load, sources, diags);
+  if (opts.command == Command::Emit && opts.emit == EmitKind::Ast) {
+    std::string text;
+    for (auto& t : trees) text += ast::Dump(*t);
+    if (!WriteText(opts.output, text)) return 1;
+    return diags.error_count() ? 1 : 0;
+  }
+  if (trees.empty()) return 1;
+  std::vector<ast::Tree*> raw;
+  for (auto& t : trees) raw.push_back(t.get());
+  sema::CheckedModule checked = sema::Check(raw, diags);
+  if (diags.error_count() > 0) {
+    int n = diags.error_count();
+    std::fprintf(stderr, "%d error%s generated.\n", n, n == 1 ? "" : "s");
+    return 1;
+  }
+  if (opts.command == Command::Check) return 0;
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx);
+  bool native = opts.command == Command::Run;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, native, error);
+  if (!tm) {
+    std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
+    return 1;
+  }
+  module->setDataLayout(tm->createDataLayout());
+  codegen::Optimize(*module, *tm, opts.opt);
+
+  switch (opts.command) {
+    case Command::Run: {
+      std::vector<std::string> args = {opts.input};
+      args.insert(args.end(), opts.program_args.begin(), opts.program_args.end());
+      int rc = jit::Run(std::move(module), std::move(ctx), opts.opt, args, error);
+      if (!error.empty()) {
+        std::fprintf(stderr, "fusion: error: JIT: %s\n", error.c_str());
+        return 1;
+      }
+      std::fflush(stdout);
+      return rc;
+    }
+    case Command::Emit: {
+      if (opts.emit == EmitKind::Llvm) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        module->print(os, nullptr);
+        return WriteText(opts.output, os.str()) ? 0 : 1;
+      }
+      std::string out = opts.output;
+      if (opts.emit == EmitKind::Obj && out.empty())
+        out = std::filesystem::path(opts.input).stem().string() + ".o";
+      if (out.empty()) out = "-";
+      auto kind = opts.emit == EmitKind::Obj ? codegen::FileKind::Object : codegen::FileKind::Assembly;
+      if (!codegen::EmitFile(*module, *tm, kind, out, error)) {
+        std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
+        return 1;
+      }
+      return 0;
+    }
+    case Command::Build: {
+      std::string out = opts.output.empty() ? std::filesystem::path(opts.input).stem().string() : opts.output;
+      llvm::SmallString<128> obj;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("fusion", "o", obj)) {
+        std::fprintf(stderr, "fusion: error: cannot create a temporary file: %s\n", ec.message().c_str());
+        return 1;
+      }
+      std::string obj_path(obj.str());
+      bool ok = codegen::EmitFile(*module, *tm, codegen::FileKind::Object, obj_path, error);
+      std::string runtime = (std::filesystem::path(exe).parent_path() / ".." / "lib" / "libfusion_rt.a").lexically_normal().string();
+      if (ok && !std::filesystem::exists(runtime)) {
+        error = "cannot find the Fusion runtime library at `" + runtime + "`";
+        ok = false;
+      }
+      if (ok) ok = codegen::LinkExecutable(obj_path, runtime, out, error);
+      llvm::sys::fs::remove(obj_path);
+      if (!ok) {
+        std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
+        return 1;
+      }
+      return 0;
+    }
+    case Command::Check:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace fusion::driver

@@ -1,0 +1,135 @@
+// Builtins: print/eprint, assert, panic, alloc, free, exit, math; failure paths.
+#include <llvm/IR/Intrinsics.h>
+
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+auto Lowerer::SourceText(SourceRange r) const -> std::string {
+  std::string_view text = sources_.file(r.begin.file).text();
+  if (r.end <= r.begin.offset || r.end > text.size()) return "";
+  return std::string(text.substr(r.begin.offset, r.end - r.begin.offset));
+}
+
+void Lowerer::CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args) {
+  b_.CreateCall(f, args);
+  b_.CreateUnreachable();
+  StartDeadBlock();
+}
+
+void Lowerer::FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::Value*> args) {
+  auto* fail_bb = llvm::BasicBlock::Create(ctx_, "fail", fn_);
+  auto* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+  b_.CreateCondBr(fail, fail_bb, ok_bb);
+  b_.SetInsertPoint(fail_bb);
+  b_.CreateCall(f, args);
+  b_.CreateUnreachable();
+  b_.SetInsertPoint(ok_bb);
+}
+
+void Lowerer::LowerPrint(const ast::Call* e, int stream) {
+  llvm::Value* s = b_.getInt32(stream);
+  for (size_t i = 0; i < e->args.size(); i++) {
+    if (i > 0) b_.CreateCall(Runtime("rt_print_sep"), {s});
+    const ast::Expr* a = e->args[i];
+    const Type* t = a->type;
+    llvm::Value* v = LowerExpr(a);
+    switch (t->kind) {
+      case TypeKind::Int:
+      case TypeKind::Enum: {
+        const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
+        llvm::Value* wide = IntCast(v, it, b_.getInt64Ty());
+        b_.CreateCall(Runtime(it->is_signed ? "rt_print_i64" : "rt_print_u64"), {s, wide});
+        break;
+      }
+      case TypeKind::Float:
+        b_.CreateCall(Runtime(t->bits == 32 ? "rt_print_f32" : "rt_print_f64"), {s, v});
+        break;
+      case TypeKind::Bool:
+        b_.CreateCall(Runtime("rt_print_bool"), {s, v});
+        break;
+      case TypeKind::CString:
+        b_.CreateCall(Runtime("rt_print_str"), {s, v});
+        break;
+      case TypeKind::Pointer:
+        b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
+        break;
+      default:
+        FUSION_UNREACHABLE("print of " << sema::ToString(t));
+    }
+  }
+  b_.CreateCall(Runtime("rt_print_end"), {s});
+}
+
+auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  switch (e->builtin) {
+    case B::Print:
+      LowerPrint(e, 1);
+      return nullptr;
+    case B::Eprint:
+      LowerPrint(e, 2);
+      return nullptr;
+    case B::Assert: {
+      llvm::Value* cond = LowerExpr(e->args[0]);
+      auto* fail_bb = llvm::BasicBlock::Create(ctx_, "assert.fail", fn_);
+      auto* ok_bb = llvm::BasicBlock::Create(ctx_, "assert.ok", fn_);
+      b_.CreateCondBr(cond, ok_bb, fail_bb);
+      b_.SetInsertPoint(fail_bb);
+      if (e->args.size() == 2)
+        b_.CreateCall(Runtime("rt_panic"), {LowerExpr(e->args[1]), LocOf(e->range)});
+      else
+        b_.CreateCall(Runtime("rt_panic_assert"), {StringConst(SourceText(e->args[0]->range)), LocOf(e->range)});
+      b_.CreateUnreachable();
+      b_.SetInsertPoint(ok_bb);
+      return nullptr;
+    }
+    case B::Panic:
+      CallNoReturn(Runtime("rt_panic"), {LowerExpr(e->args[0]), LocOf(e->range)});
+      return nullptr;
+    case B::Exit:
+      CallNoReturn(Runtime("rt_exit"), {LowerExpr(e->args[0])});
+      return nullptr;
+    case B::Alloc: {
+      const Type* elem = e->type->elem;
+      llvm::Value* n = IntCast(LowerExpr(e->args[0]), e->args[0]->type, b_.getInt64Ty());
+      return b_.CreateCall(Runtime("rt_alloc"), {n, b_.getInt64(elem->size), LocOf(e->range)});
+    }
+    case B::Free:
+      b_.CreateCall(Runtime("rt_free"), {LowerExpr(e->args[0])});
+      return nullptr;
+    default:
+      return LowerMath(e);
+  }
+}
+
+auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Type* ty = ValTy(e->type);
+  std::vector<llvm::Value*> args;
+  for (const ast::Expr* a : e->args) args.push_back(LowerExpr(a));
+  llvm::Intrinsic::ID id = llvm::Intrinsic::not_intrinsic;
+  switch (e->builtin) {
+    case B::Sqrt: id = llvm::Intrinsic::sqrt; break;
+    case B::Exp: id = llvm::Intrinsic::exp; break;
+    case B::Log: id = llvm::Intrinsic::log; break;
+    case B::Sin: id = llvm::Intrinsic::sin; break;
+    case B::Cos: id = llvm::Intrinsic::cos; break;
+    case B::Pow: id = llvm::Intrinsic::pow; break;
+    case B::Fabs: id = llvm::Intrinsic::fabs; break;
+    case B::Floor: id = llvm::Intrinsic::floor; break;
+    case B::Ceil: id = llvm::Intrinsic::ceil; break;
+    case B::Fmin: id = llvm::Intrinsic::minnum; break;
+    case B::Fmax: id = llvm::Intrinsic::maxnum; break;
+    default: break;
+  }
+  if (id != llvm::Intrinsic::not_intrinsic) return b_.CreateIntrinsic(id, {ty}, args);
+  // tan and tanh come from libm.
+  bool f32 = e->type->bits == 32;
+  const char* name = e->builtin == B::Tan ? (f32 ? "tanf" : "tan") : (f32 ? "tanhf" : "tanh");
+  llvm::FunctionCallee f = mod_->getOrInsertFunction(name, llvm::FunctionType::get(ty, {ty}, false));
+  return b_.CreateCall(f, args);
+}
+
+}  // namespace fusion::lower

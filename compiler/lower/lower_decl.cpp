@@ -1,0 +1,239 @@
+// Types, runtime declarations, functions, statics, constants, and the C `main`.
+#include <llvm/IR/DataLayout.h>
+
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
+  switch (t->kind) {
+    case TypeKind::Void: return b_.getVoidTy();
+    case TypeKind::Bool: return b_.getInt8Ty();
+    case TypeKind::Int: return b_.getIntNTy(t->bits);
+    case TypeKind::Enum: return b_.getIntNTy(t->backing->bits);
+    case TypeKind::Float: return t->bits == 32 ? b_.getFloatTy() : b_.getDoubleTy();
+    case TypeKind::Pointer:
+    case TypeKind::CString:
+    case TypeKind::Null: return b_.getPtrTy();
+    case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
+    case TypeKind::Struct: {
+      auto it = structs_.find(t);
+      if (it != structs_.end()) return it->second;
+      auto* st = llvm::StructType::create(ctx_, t->name);
+      structs_[t] = st;
+      std::vector<llvm::Type*> fields;
+      if (!t->is_union) {
+        for (const sema::StructField& f : t->fields) fields.push_back(MemTy(f.type));
+      } else if (!t->fields.empty()) {
+        // A union is its most aligned member, padded to the union's size.
+        const sema::StructField* widest = &t->fields[0];
+        for (const sema::StructField& f : t->fields)
+          if (f.type->align > widest->type->align || (f.type->align == widest->type->align && f.type->size > widest->type->size))
+            widest = &f;
+        fields.push_back(MemTy(widest->type));
+        if (t->size > widest->type->size) fields.push_back(llvm::ArrayType::get(b_.getInt8Ty(), t->size - widest->type->size));
+      }
+      st->setBody(fields);
+      const llvm::DataLayout& dl = mod_->getDataLayout();
+      FUSION_CHECK(dl.getTypeAllocSize(st) == t->size) << t->name << ": LLVM size differs from the C layout";
+      if (!t->is_union) {
+        const llvm::StructLayout* sl = dl.getStructLayout(st);
+        for (size_t i = 0; i < t->fields.size(); i++)
+          FUSION_CHECK(sl->getElementOffset(i) == t->fields[i].offset) << t->name << "." << t->fields[i].name;
+      }
+      return st;
+    }
+    default:
+      FUSION_UNREACHABLE("no LLVM type for " << sema::ToString(t));
+  }
+}
+
+auto Lowerer::ValTy(const Type* t) -> llvm::Type* {
+  return t->kind == TypeKind::Bool ? b_.getInt1Ty() : MemTy(t);
+}
+
+namespace {
+// The rt_* typedef names of rt_functions.def, as LLVM types.
+enum RtTy { rt_void, rt_i32, rt_i64, rt_u64, rt_f64, rt_f32, rt_bool, rt_ptr, rt_loc };
+}  // namespace
+
+void Lowerer::DeclareRuntime() {
+  auto llvm_ty = [&](RtTy t) -> llvm::Type* {
+    switch (t) {
+      case rt_void: return b_.getVoidTy();
+      case rt_i32: return b_.getInt32Ty();
+      case rt_i64:
+      case rt_u64: return b_.getInt64Ty();
+      case rt_f64: return b_.getDoubleTy();
+      case rt_f32: return b_.getFloatTy();
+      case rt_bool: return b_.getInt1Ty();
+      case rt_ptr:
+      case rt_loc: return b_.getPtrTy();
+    }
+    return nullptr;
+  };
+  auto declare = [&](const char* name, RtTy ret, std::initializer_list<RtTy> params, bool noreturn) {
+    std::vector<llvm::Type*> ps;
+    for (RtTy p : params)
+      if (p != rt_void) ps.push_back(llvm_ty(p));
+    auto* fty = llvm::FunctionType::get(llvm_ty(ret), ps, false);
+    auto* f = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, *mod_);
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    size_t i = 0;
+    for (RtTy p : params) {
+      if (p == rt_void) continue;
+      if (p == rt_bool) f->addParamAttr(i, llvm::Attribute::ZExt);
+      i++;
+    }
+    if (noreturn) {
+      f->addFnAttr(llvm::Attribute::NoReturn);
+      f->addFnAttr(llvm::Attribute::Cold);
+    }
+    runtime_[name] = f;
+  };
+#define RT_FN(name, ret, ...) declare(#name, ret, {__VA_ARGS__}, false);
+#define RT_FN_NORETURN(name, ...) declare(#name, rt_void, {__VA_ARGS__}, true);
+#include "fusion/rt_functions.def"
+}
+
+auto Lowerer::Runtime(const char* name) -> llvm::Function* {
+  auto it = runtime_.find(name);
+  FUSION_CHECK(it != runtime_.end()) << "runtime function " << name << " is not in rt_functions.def";
+  return it->second;
+}
+
+void Lowerer::DeclareFunction(ast::FnDecl* fn) {
+  std::vector<llvm::Type*> params;
+  for (ast::Param* p : fn->params) params.push_back(ValTy(p->type));
+  auto* fty = llvm::FunctionType::get(ValTy(fn->ret_type), params, false);
+  // Fusion functions are internal to the program, so they never clash with C symbols.
+  std::string name = "fusion." + fn->name;
+  auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, *mod_);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  for (size_t i = 0; i < fn->params.size(); i++) f->getArg(i)->setName(fn->params[i]->name);
+  fns_[fn] = f;
+}
+
+auto Lowerer::EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::AllocaInst* {
+  llvm::BasicBlock& entry = fn_->getEntryBlock();
+  llvm::IRBuilder<> eb(&entry, entry.begin());
+  return eb.CreateAlloca(ty, nullptr, name);
+}
+
+void Lowerer::DefineFunction(ast::FnDecl* fn) {
+  if (!fn->body) return;
+  fn_ = fns_[fn];
+  ret_type_ = fn->ret_type;
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+  for (size_t i = 0; i < fn->params.size(); i++) {
+    ast::Param* p = fn->params[i];
+    llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
+    Store(fn_->getArg(i), slot, p->type);
+    locals_[p] = slot;
+  }
+  LowerBlock(fn->body);
+  if (!b_.GetInsertBlock()->getTerminator()) {
+    if (fn->ret_type->kind == TypeKind::Void)
+      b_.CreateRetVoid();
+    else
+      b_.CreateUnreachable();  // the checker proved every path returns
+  }
+  fn_ = nullptr;
+}
+
+void Lowerer::DefineStatic(ast::ConstDecl* c) {
+  llvm::Type* ty = MemTy(c->type);
+  llvm::Constant* init = llvm::Constant::getNullValue(ty);
+  auto it = m_.const_values.find(c);
+  if (it != m_.const_values.end()) init = ConstToLLVM(it->second, c->type);
+  auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, init, "fusion." + c->name);
+  g->setAlignment(llvm::Align(c->type->align));
+  statics_[c] = g;
+}
+
+auto Lowerer::ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Constant* {
+  using K = sema::ConstValue::Kind;
+  switch (t->kind) {
+    case TypeKind::Int:
+    case TypeKind::Enum:
+      return llvm::ConstantInt::get(MemTy(t), v.int_bits, false);
+    case TypeKind::Bool:
+      return llvm::ConstantInt::get(b_.getInt8Ty(), v.bool_value ? 1 : 0);
+    case TypeKind::Float: {
+      double d = v.kind == K::Float ? v.float_value : static_cast<double>(v.AsSigned());
+      return llvm::ConstantFP::get(MemTy(t), d);
+    }
+    case TypeKind::Pointer:
+    case TypeKind::CString:
+      if (v.kind == K::String) return StringConst(v.string_value);
+      return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    case TypeKind::Array: {
+      std::vector<llvm::Constant*> elems;
+      for (const sema::ConstValue& e : v.elems) elems.push_back(ConstToLLVM(e, t->elem));
+      return llvm::ConstantArray::get(llvm::cast<llvm::ArrayType>(MemTy(t)), elems);
+    }
+    case TypeKind::Struct: {
+      std::vector<llvm::Constant*> fields;
+      for (size_t i = 0; i < t->fields.size(); i++) fields.push_back(ConstToLLVM(v.elems[i], t->fields[i].type));
+      return llvm::ConstantStruct::get(llvm::cast<llvm::StructType>(MemTy(t)), fields);
+    }
+    default:
+      FUSION_UNREACHABLE("constant of type " << sema::ToString(t));
+  }
+}
+
+auto Lowerer::StringConst(const std::string& s) -> llvm::Constant* {
+  auto it = strings_.find(s);
+  if (it != strings_.end()) return it->second;
+  auto* data = llvm::ConstantDataArray::getString(ctx_, s, true);
+  auto* g = new llvm::GlobalVariable(*mod_, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data, ".str");
+  g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  g->setAlignment(llvm::Align(1));
+  return strings_[s] = g;
+}
+
+auto Lowerer::LocOf(SourceRange r) -> llvm::Constant* {
+  auto key = std::make_pair(r.begin.file, r.begin.offset);
+  auto it = locs_.find(key);
+  if (it != locs_.end()) return it->second;
+  LineCol lc = sources_.LineColOf(r.begin);
+  llvm::Constant*& file = file_names_[r.begin.file];
+  if (!file) file = StringConst(sources_.file(r.begin.file).path());
+  auto* init = llvm::ConstantStruct::get(loc_ty_, {file, b_.getInt32(lc.line), b_.getInt32(lc.col)});
+  auto* g = new llvm::GlobalVariable(*mod_, loc_ty_, true, llvm::GlobalValue::PrivateLinkage, init, ".loc");
+  g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return locs_[key] = g;
+}
+
+void Lowerer::DefineEntry() {
+  auto* i32 = b_.getInt32Ty();
+  auto* main_ty = llvm::FunctionType::get(i32, {i32, b_.getPtrTy()}, false);
+  llvm::Function* program = nullptr;
+  if (m_.script) {
+    // The main file's top-level statements become one function.
+    program = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false),
+                                     llvm::Function::InternalLinkage, "fusion.script", *mod_);
+    program->addFnAttr(llvm::Attribute::NoUnwind);
+    fn_ = program;
+    ret_type_ = nullptr;
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", program));
+    for (const ast::Stmt* s : m_.script_stmts) LowerStmt(s);
+    if (!b_.GetInsertBlock()->getTerminator()) b_.CreateRetVoid();
+    fn_ = nullptr;
+  } else if (m_.main) {
+    program = fns_[m_.main];
+  }
+  auto* main = llvm::Function::Create(main_ty, llvm::Function::ExternalLinkage, "main", *mod_);
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", main));
+  b_.CreateCall(Runtime("rt_init"), {main->getArg(0), main->getArg(1)});
+  llvm::Value* code = b_.getInt32(0);
+  if (program) {
+    llvm::Value* r = b_.CreateCall(program, {});
+    if (program->getReturnType()->isIntegerTy(32)) code = r;
+  }
+  b_.CreateCall(Runtime("rt_exit"), {code});
+  b_.CreateUnreachable();
+}
+
+}  // namespace fusion::lower

@@ -1,0 +1,333 @@
+// Expressions: values (LowerExpr) and addresses of lvalues (LowerAddr).
+#include <llvm/IR/Intrinsics.h>
+
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
+  llvm::LoadInst* v = b_.CreateLoad(MemTy(t), ptr);
+  if (t->align) v->setAlignment(llvm::Align(t->align));
+  if (t->kind == TypeKind::Bool) return b_.CreateTrunc(v, b_.getInt1Ty());
+  return v;
+}
+
+void Lowerer::Store(llvm::Value* v, llvm::Value* ptr, const Type* t) {
+  if (t->kind == TypeKind::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
+  llvm::StoreInst* s = b_.CreateStore(v, ptr);
+  if (t->align) s->setAlignment(llvm::Align(t->align));
+}
+
+auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value* {
+  bool is_signed = from->kind == TypeKind::Enum ? from->backing->is_signed : from->is_signed;
+  if (from->kind == TypeKind::Bool) is_signed = false;
+  return b_.CreateIntCast(v, to, is_signed);
+}
+
+auto Lowerer::IsLvalue(const ast::Expr* e) const -> bool {
+  switch (e->kind) {
+    case ast::NodeKind::Name: {
+      const ast::Node* d = As<ast::Name>(e)->decl;
+      if (auto* c = As<ast::ConstDecl>(d)) return c->is_static;
+      return As<ast::Let>(d) || As<ast::Param>(d) || As<ast::For>(d);
+    }
+    case ast::NodeKind::Unary:
+      return As<ast::Unary>(e)->op == TokenKind::Star;
+    case ast::NodeKind::Index: {
+      auto* i = As<ast::Index>(e);
+      return i->base->type->kind != TypeKind::Array || IsLvalue(i->base);
+    }
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      return !f->enum_decl && (f->through_pointer || IsLvalue(f->base));
+    }
+    default:
+      return false;
+  }
+}
+
+auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
+  switch (e->kind) {
+    case ast::NodeKind::Name: {
+      const ast::Node* d = As<ast::Name>(e)->decl;
+      if (auto* c = As<ast::ConstDecl>(d)) {
+        auto it = statics_.find(c);
+        if (it != statics_.end()) return it->second;
+        // A const used as a place (`TABLE[i]`): give it read-only storage.
+        auto* g = new llvm::GlobalVariable(*mod_, MemTy(c->type), true, llvm::GlobalValue::PrivateLinkage,
+                                           ConstToLLVM(m_.const_values.at(c), c->type), "fusion.const." + c->name);
+        g->setAlignment(llvm::Align(c->type->align));
+        return statics_[c] = g;
+      }
+      auto it = locals_.find(d);
+      FUSION_CHECK(it != locals_.end()) << "no storage for " << As<ast::Name>(e)->name;
+      return it->second;
+    }
+    case ast::NodeKind::Unary:
+      return LowerExpr(As<ast::Unary>(e)->operand);
+    case ast::NodeKind::Index:
+      return LowerIndexAddr(As<ast::Index>(e));
+    case ast::NodeKind::Field:
+      return LowerFieldAddr(As<ast::Field>(e));
+    default: {
+      // A temporary: evaluate into a fresh slot.
+      llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "tmp");
+      StoreInto(e, tmp);
+      return tmp;
+    }
+  }
+}
+
+auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
+  const Type* t = e->type;
+  FUSION_CHECK(t && !t->IsUntyped() && !t->IsError()) << ast::NodeKindName(e->kind) << " has type " << sema::ToString(t);
+  switch (e->kind) {
+    case ast::NodeKind::IntLit: {
+      uint64_t v = As<ast::IntLit>(e)->value;
+      if (t->IsFloat()) return llvm::ConstantFP::get(ValTy(t), static_cast<double>(v));
+      return llvm::ConstantInt::get(ValTy(t), v);
+    }
+    case ast::NodeKind::FloatLit:
+      return llvm::ConstantFP::get(ValTy(t), As<ast::FloatLit>(e)->value);
+    case ast::NodeKind::BoolLit:
+      return b_.getInt1(As<ast::BoolLit>(e)->value);
+    case ast::NodeKind::NullLit:
+      return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    case ast::NodeKind::StringLit:
+      return StringConst(As<ast::StringLit>(e)->value);
+    case ast::NodeKind::TypeQuery:
+      return b_.getInt64(As<ast::TypeQuery>(e)->value);
+    case ast::NodeKind::Name: {
+      auto* n = As<ast::Name>(e);
+      if (auto* c = As<ast::ConstDecl>(n->decl); c && !c->is_static) {
+        llvm::Constant* k = ConstToLLVM(m_.const_values.at(c), t);
+        return t->kind == TypeKind::Bool ? b_.CreateTrunc(k, b_.getInt1Ty()) : static_cast<llvm::Value*>(k);
+      }
+      return Load(LowerAddr(e), t);
+    }
+    case ast::NodeKind::Unary:
+      return LowerUnary(As<ast::Unary>(e));
+    case ast::NodeKind::Binary:
+      return LowerBinary(As<ast::Binary>(e));
+    case ast::NodeKind::Call:
+      return LowerCall(As<ast::Call>(e));
+    case ast::NodeKind::Cast:
+      return LowerCast(As<ast::Cast>(e));
+    case ast::NodeKind::Index:
+      return Load(LowerIndexAddr(As<ast::Index>(e)), t);
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      if (f->enum_decl) return llvm::ConstantInt::get(ValTy(t), static_cast<uint64_t>(f->enum_value));
+      return Load(LowerFieldAddr(f), t);
+    }
+    case ast::NodeKind::ArrayLit:
+    case ast::NodeKind::ArrayRepeat:
+    case ast::NodeKind::StructLit:
+      return LowerAggregate(e);
+    default:
+      FUSION_UNREACHABLE("expression " << ast::NodeKindName(e->kind));
+  }
+}
+
+auto Lowerer::LowerAggregate(const ast::Expr* e) -> llvm::Value* {
+  llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "agg");
+  StoreInto(e, tmp);
+  return Load(tmp, e->type);
+}
+
+auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
+  switch (e->op) {
+    case TokenKind::Minus: {
+      llvm::Value* v = LowerExpr(e->operand);
+      return e->type->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
+    }
+    case TokenKind::Bang:
+    case TokenKind::Tilde:
+      return b_.CreateNot(LowerExpr(e->operand));
+    case TokenKind::Star:
+      return Load(LowerExpr(e->operand), e->type);
+    case TokenKind::Amp:
+      return LowerAddr(e->operand);
+    default:
+      FUSION_UNREACHABLE("unary operator");
+  }
+}
+
+auto Lowerer::LowerBinary(const ast::Binary* e) -> llvm::Value* {
+  if (e->op == TokenKind::AmpAmp || e->op == TokenKind::PipePipe) return LowerLogical(e);
+  const Type* lt = e->lhs->type;
+  llvm::Value* l = LowerExpr(e->lhs);
+  llvm::Value* r = LowerExpr(e->rhs);
+  switch (e->op) {
+    case TokenKind::EqEq:
+    case TokenKind::NotEq:
+    case TokenKind::Less:
+    case TokenKind::LessEq:
+    case TokenKind::Greater:
+    case TokenKind::GreaterEq:
+      return LowerCompare(e->op, l, r, lt);
+    default:
+      break;
+  }
+  if (lt->kind == TypeKind::Pointer) {
+    llvm::Type* elem = lt->elem->kind == TypeKind::Void ? b_.getInt8Ty() : MemTy(lt->elem);
+    if (e->rhs->type->kind == TypeKind::Pointer) {  // p - q, in elements
+      llvm::Value* diff = b_.CreateSub(b_.CreatePtrToInt(l, b_.getInt64Ty()), b_.CreatePtrToInt(r, b_.getInt64Ty()));
+      uint64_t size = lt->elem->kind == TypeKind::Void ? 1 : lt->elem->size;
+      return size <= 1 ? diff : b_.CreateExactSDiv(diff, b_.getInt64(size));
+    }
+    llvm::Value* n = IntCast(r, e->rhs->type, b_.getInt64Ty());
+    if (e->op == TokenKind::Minus) n = b_.CreateNeg(n);
+    return b_.CreateGEP(elem, l, n);
+  }
+  if (e->op == TokenKind::Shl || e->op == TokenKind::Shr) r = IntCast(r, e->rhs->type, l->getType());
+  return LowerArith(e->op, l, r, e->type, e->op_range);
+}
+
+auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)
+    -> llvm::Value* {
+  if (t->IsFloat()) {
+    switch (op) {
+      case TokenKind::Plus: return b_.CreateFAdd(l, r);
+      case TokenKind::Minus: return b_.CreateFSub(l, r);
+      case TokenKind::Star: return b_.CreateFMul(l, r);
+      case TokenKind::Slash: return b_.CreateFDiv(l, r);
+      case TokenKind::Percent: return b_.CreateFRem(l, r);
+      default: FUSION_UNREACHABLE("float operator");
+    }
+  }
+  bool is_signed = t->is_signed;
+  switch (op) {
+    case TokenKind::Plus: return b_.CreateAdd(l, r);  // wraps
+    case TokenKind::Minus: return b_.CreateSub(l, r);
+    case TokenKind::Star: return b_.CreateMul(l, r);
+    case TokenKind::Amp: return b_.CreateAnd(l, r);
+    case TokenKind::Pipe: return b_.CreateOr(l, r);
+    case TokenKind::Caret: return b_.CreateXor(l, r);
+    case TokenKind::Shl:
+    case TokenKind::Shr: {
+      // The shift amount is taken modulo the width, so every shift is defined.
+      r = IntCast(r, t, l->getType());
+      llvm::Value* amount = b_.CreateAnd(r, llvm::ConstantInt::get(l->getType(), t->bits - 1));
+      if (op == TokenKind::Shl) return b_.CreateShl(l, amount);
+      return is_signed ? b_.CreateAShr(l, amount) : b_.CreateLShr(l, amount);
+    }
+    case TokenKind::Slash:
+    case TokenKind::Percent: {
+      bool rem = op == TokenKind::Percent;
+      llvm::Value* zero = llvm::ConstantInt::get(r->getType(), 0);
+      FailIf(b_.CreateICmpEQ(r, zero), Runtime("rt_panic_div_zero"), {b_.getInt1(rem), LocOf(where)});
+      if (!is_signed) return rem ? b_.CreateURem(l, r) : b_.CreateUDiv(l, r);
+      // MIN / -1 wraps to MIN and MIN % -1 is 0, as two's complement arithmetic gives;
+      // divide by 1 instead so the machine never traps.
+      llvm::Value* minus_one = b_.CreateICmpEQ(r, llvm::ConstantInt::getSigned(r->getType(), -1));
+      llvm::Value* safe = b_.CreateSelect(minus_one, llvm::ConstantInt::get(r->getType(), 1), r);
+      if (rem) return b_.CreateSRem(l, safe);
+      return b_.CreateSelect(minus_one, b_.CreateNeg(l), b_.CreateSDiv(l, safe));
+    }
+    default:
+      FUSION_UNREACHABLE("integer operator");
+  }
+}
+
+auto Lowerer::LowerCompare(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t) -> llvm::Value* {
+  using P = llvm::CmpInst::Predicate;
+  if (t->IsFloat()) {
+    P p = op == TokenKind::EqEq ? P::FCMP_OEQ : op == TokenKind::NotEq ? P::FCMP_UNE
+        : op == TokenKind::Less ? P::FCMP_OLT : op == TokenKind::LessEq ? P::FCMP_OLE
+        : op == TokenKind::Greater ? P::FCMP_OGT : P::FCMP_OGE;
+    return b_.CreateFCmp(p, l, r);
+  }
+  bool is_signed = (t->IsInt() && t->is_signed) || (t->kind == TypeKind::Enum && t->backing->is_signed);
+  P p;
+  switch (op) {
+    case TokenKind::EqEq: p = P::ICMP_EQ; break;
+    case TokenKind::NotEq: p = P::ICMP_NE; break;
+    case TokenKind::Less: p = is_signed ? P::ICMP_SLT : P::ICMP_ULT; break;
+    case TokenKind::LessEq: p = is_signed ? P::ICMP_SLE : P::ICMP_ULE; break;
+    case TokenKind::Greater: p = is_signed ? P::ICMP_SGT : P::ICMP_UGT; break;
+    default: p = is_signed ? P::ICMP_SGE : P::ICMP_UGE; break;
+  }
+  return b_.CreateICmp(p, l, r);
+}
+
+auto Lowerer::LowerLogical(const ast::Binary* e) -> llvm::Value* {
+  bool is_and = e->op == TokenKind::AmpAmp;
+  llvm::Value* l = LowerExpr(e->lhs);
+  llvm::BasicBlock* lhs_end = b_.GetInsertBlock();
+  auto* rhs_bb = llvm::BasicBlock::Create(ctx_, is_and ? "and.rhs" : "or.rhs", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, is_and ? "and.end" : "or.end", fn_);
+  if (is_and)
+    b_.CreateCondBr(l, rhs_bb, end_bb);
+  else
+    b_.CreateCondBr(l, end_bb, rhs_bb);
+  b_.SetInsertPoint(rhs_bb);
+  llvm::Value* r = LowerExpr(e->rhs);
+  llvm::BasicBlock* rhs_end = b_.GetInsertBlock();
+  b_.CreateBr(end_bb);
+  b_.SetInsertPoint(end_bb);
+  llvm::PHINode* phi = b_.CreatePHI(b_.getInt1Ty(), 2);
+  phi->addIncoming(b_.getInt1(!is_and), lhs_end);
+  phi->addIncoming(r, rhs_end);
+  return phi;
+}
+
+auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
+  const Type* from = e->expr->type;
+  const Type* to = e->type;
+  llvm::Value* v = LowerExpr(e->expr);
+  if (from == to) return v;
+  llvm::Type* dst = ValTy(to);
+  bool from_int = from->IsInt() || from->kind == TypeKind::Enum || from->kind == TypeKind::Bool;
+  bool to_int = to->IsInt() || to->kind == TypeKind::Enum;
+  if (from_int && to_int) return IntCast(v, from, dst);
+  if (from_int && to->IsFloat()) {
+    bool is_signed = from->kind == TypeKind::Enum ? from->backing->is_signed : (from->IsInt() && from->is_signed);
+    return is_signed ? b_.CreateSIToFP(v, dst) : b_.CreateUIToFP(v, dst);
+  }
+  if (from->IsFloat() && to_int) {
+    // Saturating (NaN is 0), so every float converts to a defined integer.
+    const Type* it = to->kind == TypeKind::Enum ? to->backing : to;
+    auto id = it->is_signed ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
+    return b_.CreateIntrinsic(id, {dst, v->getType()}, {v});
+  }
+  if (from->IsFloat() && to->IsFloat()) return b_.CreateFPCast(v, dst);
+  if (from->IsPointerLike() && to->IsPointerLike()) return v;
+  if (from->IsPointerLike() && to_int) return b_.CreatePtrToInt(v, dst);
+  if (from_int && to->IsPointerLike()) return b_.CreateIntToPtr(v, dst);
+  FUSION_UNREACHABLE("cast from " << sema::ToString(from) << " to " << sema::ToString(to));
+}
+
+auto Lowerer::LowerCall(const ast::Call* e) -> llvm::Value* {
+  if (e->builtin != ast::Builtin::None) return LowerBuiltin(e);
+  FUSION_CHECK(e->fn) << "call without a resolved function";
+  std::vector<llvm::Value*> args;
+  for (const ast::Expr* a : e->args) args.push_back(LowerExpr(a));
+  return b_.CreateCall(fns_.at(e->fn), args);
+}
+
+auto Lowerer::LowerIndexAddr(const ast::Index* e) -> llvm::Value* {
+  const Type* bt = e->base->type;
+  llvm::Value* idx = LowerExpr(e->index);
+  llvm::Value* i64 = IntCast(idx, e->index->type, b_.getInt64Ty());
+  if (bt->kind == TypeKind::Array) {
+    llvm::Value* base = LowerAddr(e->base);
+    // Bounds check: as unsigned, a negative index is out of range too.
+    llvm::Value* bad = b_.CreateICmpUGE(i64, b_.getInt64(bt->count));
+    FailIf(bad, Runtime("rt_panic_bounds"), {i64, b_.getInt64(bt->count), LocOf(e->index->range)});
+    return b_.CreateInBoundsGEP(MemTy(bt), base, {b_.getInt64(0), i64});
+  }
+  llvm::Value* base = LowerExpr(e->base);
+  llvm::Type* elem = bt->kind == TypeKind::CString ? b_.getInt8Ty() : MemTy(bt->elem);
+  return b_.CreateGEP(elem, base, i64);
+}
+
+auto Lowerer::LowerFieldAddr(const ast::Field* e) -> llvm::Value* {
+  const Type* st = e->through_pointer ? e->base->type->elem : e->base->type;
+  llvm::Value* base = e->through_pointer ? LowerExpr(e->base) : LowerAddr(e->base);
+  if (st->is_union) return base;  // every member of a union is at offset 0
+  return b_.CreateStructGEP(MemTy(st), base, e->field_index);
+}
+
+}  // namespace fusion::lower

@@ -1,0 +1,237 @@
+// Statements: let/var, assignment, if, while, for, break/continue, return.
+#include <cmath>
+
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+void Lowerer::StartDeadBlock() {
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "dead", fn_));
+}
+
+void Lowerer::LowerBlock(const ast::Block* b) {
+  for (const ast::Stmt* s : b->stmts) LowerStmt(s);
+}
+
+void Lowerer::LowerStmt(const ast::Stmt* s) {
+  switch (s->kind) {
+    case ast::NodeKind::Let:
+      return LowerLet(As<ast::Let>(s));
+    case ast::NodeKind::Assign:
+      return LowerAssign(As<ast::Assign>(s));
+    case ast::NodeKind::Block:
+      return LowerBlock(As<ast::Block>(s));
+    case ast::NodeKind::ExprStmt: {
+      const ast::Expr* e = As<ast::ExprStmt>(s)->expr;
+      if (IsAggregate(e->type) && IsLvalue(e)) return;  // no effect
+      LowerExpr(e);
+      return;
+    }
+    case ast::NodeKind::If:
+      return LowerIf(As<ast::If>(s));
+    case ast::NodeKind::While:
+      return LowerWhile(As<ast::While>(s));
+    case ast::NodeKind::For:
+      return LowerFor(As<ast::For>(s));
+    case ast::NodeKind::Break:
+      b_.CreateBr(loops_.back().break_bb);
+      return StartDeadBlock();
+    case ast::NodeKind::Continue:
+      b_.CreateBr(loops_.back().continue_bb);
+      return StartDeadBlock();
+    case ast::NodeKind::Return:
+      return LowerReturn(As<ast::Return>(s));
+    default:
+      FUSION_UNREACHABLE("statement " << ast::NodeKindName(s->kind));
+  }
+}
+
+void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
+  const Type* t = e->type;
+  if (IsAggregate(t) && IsLvalue(e)) {
+    // Copy aggregates memory to memory rather than through a (possibly huge) SSA value.
+    llvm::Value* src = LowerAddr(e);
+    b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(t->align), t->size);
+    return;
+  }
+  if (auto* rep = As<ast::ArrayRepeat>(e)) {
+    // [v; n]: zero with memset, otherwise a loop of stores.
+    if (auto* lit = As<ast::IntLit>(rep->value); lit && lit->value == 0) {
+      b_.CreateMemSet(dest, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
+      return;
+    }
+    if (auto* lit = As<ast::FloatLit>(rep->value); lit && lit->value == 0 && !std::signbit(lit->value)) {
+      b_.CreateMemSet(dest, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
+      return;
+    }
+    llvm::Value* v = LowerExpr(rep->value);
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* loop = llvm::BasicBlock::Create(ctx_, "fill", fn_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "fill.done", fn_);
+    b_.CreateCondBr(b_.getInt1(rep->count_value == 0), done, loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2);
+    i->addIncoming(b_.getInt64(0), before);
+    Store(v, b_.CreateInBoundsGEP(MemTy(t), dest, {b_.getInt64(0), i}), t->elem);
+    llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1));
+    i->addIncoming(next, loop);
+    b_.CreateCondBr(b_.CreateICmpEQ(next, b_.getInt64(rep->count_value)), done, loop);
+    b_.SetInsertPoint(done);
+    return;
+  }
+  if (auto* lit = As<ast::ArrayLit>(e)) {
+    for (size_t i = 0; i < lit->elems.size(); i++)
+      StoreInto(lit->elems[i], b_.CreateInBoundsGEP(MemTy(t), dest, {b_.getInt64(0), b_.getInt64(i)}));
+    return;
+  }
+  if (auto* lit = As<ast::StructLit>(e)) {
+    if (t->is_union) {
+      b_.CreateMemSet(dest, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
+      for (const ast::FieldInit& f : lit->fields) StoreInto(f.value, dest);
+      return;
+    }
+    for (const ast::FieldInit& f : lit->fields)
+      StoreInto(f.value, b_.CreateStructGEP(MemTy(t), dest, f.field_index));
+    return;
+  }
+  Store(LowerExpr(e), dest, t);
+}
+
+void Lowerer::LowerLet(const ast::Let* let) {
+  llvm::AllocaInst* slot = EntryAlloca(MemTy(let->type), let->name);
+  slot->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 1)));
+  if (let->init) {
+    StoreInto(let->init, slot);
+  } else if (IsAggregate(let->type)) {
+    b_.CreateMemSet(slot, b_.getInt8(0), let->type->size, llvm::MaybeAlign(let->type->align));
+  } else {
+    b_.CreateStore(llvm::Constant::getNullValue(MemTy(let->type)), slot);
+  }
+  locals_[let] = slot;  // after the initializer, which may name an outer binding of the same name
+}
+
+namespace {
+auto BinaryOpOf(TokenKind assign_op) -> TokenKind {
+  switch (assign_op) {
+    case TokenKind::PlusEq: return TokenKind::Plus;
+    case TokenKind::MinusEq: return TokenKind::Minus;
+    case TokenKind::StarEq: return TokenKind::Star;
+    case TokenKind::SlashEq: return TokenKind::Slash;
+    case TokenKind::PercentEq: return TokenKind::Percent;
+    case TokenKind::AmpEq: return TokenKind::Amp;
+    case TokenKind::PipeEq: return TokenKind::Pipe;
+    case TokenKind::CaretEq: return TokenKind::Caret;
+    case TokenKind::ShlEq: return TokenKind::Shl;
+    case TokenKind::ShrEq: return TokenKind::Shr;
+    default: return TokenKind::Eq;
+  }
+}
+}  // namespace
+
+void Lowerer::LowerAssign(const ast::Assign* a) {
+  const Type* t = a->target->type;
+  if (a->op == TokenKind::Eq) {
+    if (IsAggregate(t)) {
+      // Evaluate the value into a temporary first: `a = [a[1], a[0]]` must read the old `a`.
+      llvm::AllocaInst* tmp = EntryAlloca(MemTy(t), "tmp");
+      StoreInto(a->value, tmp);
+      llvm::Value* dest = LowerAddr(a->target);
+      b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), tmp, llvm::MaybeAlign(t->align), t->size);
+      return;
+    }
+    llvm::Value* v = LowerExpr(a->value);
+    Store(v, LowerAddr(a->target), t);
+    return;
+  }
+  llvm::Value* dest = LowerAddr(a->target);
+  llvm::Value* old = Load(dest, t);
+  llvm::Value* v = LowerExpr(a->value);
+  TokenKind op = BinaryOpOf(a->op);
+  llvm::Value* result;
+  if (t->kind == TypeKind::Pointer) {
+    llvm::Value* n = IntCast(v, a->value->type, b_.getInt64Ty());
+    if (op == TokenKind::Minus) n = b_.CreateNeg(n);
+    llvm::Type* elem = t->elem->kind == TypeKind::Void ? b_.getInt8Ty() : MemTy(t->elem);
+    result = b_.CreateGEP(elem, old, n);
+  } else {
+    result = LowerArith(op, old, v, t, a->range);
+  }
+  Store(result, dest, t);
+}
+
+void Lowerer::LowerIf(const ast::If* s) {
+  llvm::Value* cond = LowerExpr(s->cond);
+  auto* then_bb = llvm::BasicBlock::Create(ctx_, "if.then", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "if.end", fn_);
+  auto* else_bb = s->else_stmt ? llvm::BasicBlock::Create(ctx_, "if.else", fn_) : end_bb;
+  b_.CreateCondBr(cond, then_bb, else_bb);
+  b_.SetInsertPoint(then_bb);
+  LowerBlock(s->then_block);
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(end_bb);
+  if (s->else_stmt) {
+    b_.SetInsertPoint(else_bb);
+    LowerStmt(s->else_stmt);
+    if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(end_bb);
+  }
+  b_.SetInsertPoint(end_bb);
+}
+
+void Lowerer::LowerWhile(const ast::While* s) {
+  auto* cond_bb = llvm::BasicBlock::Create(ctx_, "while.cond", fn_);
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "while.body", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "while.end", fn_);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(cond_bb);
+  b_.CreateCondBr(LowerExpr(s->cond), body_bb, end_bb);
+  b_.SetInsertPoint(body_bb);
+  loops_.push_back({end_bb, cond_bb});
+  LowerBlock(s->body);
+  loops_.pop_back();
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(end_bb);
+}
+
+// for i in a..b: a and b are evaluated once; i runs a, a+1, …, b-1.
+void Lowerer::LowerFor(const ast::For* s) {
+  llvm::Type* ty = MemTy(s->type);
+  llvm::Value* start = LowerExpr(s->start);
+  llvm::Value* end = LowerExpr(s->end);
+  llvm::AllocaInst* var = EntryAlloca(ty, s->name);
+  b_.CreateStore(start, var);
+  locals_[s] = var;
+  auto* cond_bb = llvm::BasicBlock::Create(ctx_, "for.cond", fn_);
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "for.body", fn_);
+  auto* step_bb = llvm::BasicBlock::Create(ctx_, "for.step", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "for.end", fn_);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(cond_bb);
+  llvm::Value* i = b_.CreateLoad(ty, var);
+  llvm::Value* more = s->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end);
+  b_.CreateCondBr(more, body_bb, end_bb);
+  b_.SetInsertPoint(body_bb);
+  loops_.push_back({end_bb, step_bb});
+  LowerBlock(s->body);
+  loops_.pop_back();
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(step_bb);
+  b_.SetInsertPoint(step_bb);
+  // i < end held, so i + 1 cannot overflow.
+  llvm::Value* next = s->type->is_signed ? b_.CreateNSWAdd(b_.CreateLoad(ty, var), llvm::ConstantInt::get(ty, 1))
+                                         : b_.CreateNUWAdd(b_.CreateLoad(ty, var), llvm::ConstantInt::get(ty, 1));
+  b_.CreateStore(next, var);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(end_bb);
+}
+
+void Lowerer::LowerReturn(const ast::Return* r) {
+  if (r->value && ret_type_ && ret_type_->kind != TypeKind::Void) {
+    llvm::Value* v = LowerExpr(r->value);
+    b_.CreateRet(v);
+  } else {
+    if (r->value) LowerExpr(r->value);
+    b_.CreateRetVoid();
+  }
+  StartDeadBlock();
+}
+
+}  // namespace fusion::lower

@@ -1,0 +1,113 @@
+// The lowerer's shared state, used by lower_*.cpp.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "lower/lower.h"
+#include "sema/types.h"
+
+namespace fusion::lower {
+
+using ast::As;
+using lex::TokenKind;
+using sema::Type;
+using sema::TypeKind;
+
+class Lowerer {
+ public:
+  Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx);
+  auto Run() -> std::unique_ptr<llvm::Module>;
+
+  // ---- types and declarations (lower_decl.cpp) ----
+  // The LLVM type of a value in memory (bool is i8) and in a register (bool is i1).
+  auto MemTy(const Type* t) -> llvm::Type*;
+  auto ValTy(const Type* t) -> llvm::Type*;
+  void DeclareRuntime();
+  auto Runtime(const char* name) -> llvm::Function*;
+  void DeclareFunction(ast::FnDecl* fn);
+  void DefineFunction(ast::FnDecl* fn);
+  void DefineStatic(ast::ConstDecl* c);
+  void DefineEntry();
+  auto ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Constant*;
+  // A constant {file, line, col} for runtime error messages.
+  auto LocOf(SourceRange r) -> llvm::Constant*;
+  auto StringConst(const std::string& s) -> llvm::Constant*;
+
+  // ---- statements (lower_stmt.cpp) ----
+  void LowerBlock(const ast::Block* b);
+  void LowerStmt(const ast::Stmt* s);
+  void LowerLet(const ast::Let* let);
+  void LowerAssign(const ast::Assign* a);
+  void LowerIf(const ast::If* s);
+  void LowerWhile(const ast::While* s);
+  void LowerFor(const ast::For* s);
+  void LowerReturn(const ast::Return* r);
+  // Stores the value of `e` into `dest`, building aggregates in place.
+  void StoreInto(const ast::Expr* e, llvm::Value* dest);
+  // After a terminator: continue in a fresh (unreachable) block.
+  void StartDeadBlock();
+  auto EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::AllocaInst*;
+
+  // ---- expressions (lower_expr.cpp) ----
+  auto LowerExpr(const ast::Expr* e) -> llvm::Value*;
+  auto LowerAddr(const ast::Expr* e) -> llvm::Value*;
+  auto LowerUnary(const ast::Unary* e) -> llvm::Value*;
+  auto LowerBinary(const ast::Binary* e) -> llvm::Value*;
+  auto LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where) -> llvm::Value*;
+  auto LowerCompare(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t) -> llvm::Value*;
+  auto LowerLogical(const ast::Binary* e) -> llvm::Value*;
+  auto LowerCast(const ast::Cast* e) -> llvm::Value*;
+  auto LowerCall(const ast::Call* e) -> llvm::Value*;
+  auto LowerIndexAddr(const ast::Index* e) -> llvm::Value*;
+  auto LowerFieldAddr(const ast::Field* e) -> llvm::Value*;
+  auto LowerAggregate(const ast::Expr* e) -> llvm::Value*;
+  auto Load(llvm::Value* ptr, const Type* t) -> llvm::Value*;
+  void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);
+  // Converts an integer of type `from` to `to` (sign- or zero-extending by `from`).
+  auto IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value*;
+  auto IsAggregate(const Type* t) const -> bool {
+    return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
+  }
+  auto IsLvalue(const ast::Expr* e) const -> bool;
+
+  // ---- builtins (lower_builtin.cpp) ----
+  auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
+  void LowerPrint(const ast::Call* e, int stream);
+  auto LowerMath(const ast::Call* e) -> llvm::Value*;
+  // Calls a noreturn runtime function and continues in a dead block.
+  void CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
+  // Emits `if (fail) { call f(args) }` with the call in a cold block.
+  void FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
+  auto SourceText(SourceRange r) const -> std::string;
+
+  const sema::CheckedModule& m_;
+  const SourceManager& sources_;
+  llvm::LLVMContext& ctx_;
+  std::unique_ptr<llvm::Module> mod_;
+  llvm::IRBuilder<> b_;
+  llvm::StructType* loc_ty_ = nullptr;
+  std::unordered_map<std::string, llvm::Function*> runtime_;
+  std::unordered_map<const ast::FnDecl*, llvm::Function*> fns_;
+  std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
+  std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
+  std::unordered_map<const Type*, llvm::StructType*> structs_;
+  std::map<std::pair<uint32_t, uint32_t>, llvm::Constant*> locs_;
+  std::unordered_map<uint32_t, llvm::Constant*> file_names_;
+  std::unordered_map<std::string, llvm::Constant*> strings_;
+  struct Loop {
+    llvm::BasicBlock* break_bb;
+    llvm::BasicBlock* continue_bb;
+  };
+  std::vector<Loop> loops_;
+  llvm::Function* fn_ = nullptr;  // the function being built
+  const Type* ret_type_ = nullptr;
+};
+
+}  // namespace fusion::lower

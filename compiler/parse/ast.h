@@ -1,0 +1,323 @@
+// The syntax tree of one file. Nodes are owned by their Tree; the checker annotates them
+// (types, resolved names) in place, which makes the checked tree.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/source.h"
+#include "lex/token.h"
+
+namespace fusion::sema {
+class Type;
+}
+
+namespace fusion::ast {
+
+enum class NodeKind : uint8_t {
+#define NODE(name, base) name,
+#include "parse/ast_kinds.def"
+};
+auto NodeKindName(NodeKind kind) -> const char*;
+
+struct Node {
+  explicit Node(NodeKind k, SourceRange r) : kind(k), range(r) {}
+  virtual ~Node() = default;
+  NodeKind kind;
+  SourceRange range;
+  auto loc() const -> SourceLoc { return range.begin; }
+};
+
+struct Expr : Node {
+  using Node::Node;
+  const sema::Type* type = nullptr;  // set by the checker
+};
+struct Stmt : Node {
+  using Node::Node;
+};
+struct Decl : Node {
+  using Node::Node;
+  std::string name;
+};
+struct TypeExpr : Node {
+  using Node::Node;
+  const sema::Type* type = nullptr;  // set by the checker
+};
+
+template <typename T>
+auto As(Node* n) -> T* {
+  return n && n->kind == T::kKind ? static_cast<T*>(n) : nullptr;
+}
+template <typename T>
+auto As(const Node* n) -> const T* {
+  return n && n->kind == T::kKind ? static_cast<const T*>(n) : nullptr;
+}
+
+#define FUSION_NODE(Name, Base) \
+  static constexpr NodeKind kKind = NodeKind::Name; \
+  explicit Name(SourceRange r) : Base(NodeKind::Name, r) {}
+
+// ---- Expressions ----
+struct IntLit : Expr {
+  FUSION_NODE(IntLit, Expr)
+  uint64_t value = 0;
+  bool is_char = false;  // 'a': a u8
+};
+struct FloatLit : Expr {
+  FUSION_NODE(FloatLit, Expr)
+  double value = 0;
+};
+struct BoolLit : Expr {
+  FUSION_NODE(BoolLit, Expr)
+  bool value = false;
+};
+struct NullLit : Expr {
+  FUSION_NODE(NullLit, Expr)
+};
+struct StringLit : Expr {
+  FUSION_NODE(StringLit, Expr)
+  std::string value;
+};
+struct ArrayLit : Expr {  // [a, b, c]
+  FUSION_NODE(ArrayLit, Expr)
+  std::vector<Expr*> elems;
+};
+struct ArrayRepeat : Expr {  // [value; count]
+  FUSION_NODE(ArrayRepeat, Expr)
+  Expr* value = nullptr;
+  Expr* count = nullptr;
+  uint64_t count_value = 0;  // set by the checker
+};
+struct Name : Expr {
+  FUSION_NODE(Name, Expr)
+  std::string name;
+  Node* decl = nullptr;  // checker: Let, Param, For, FnDecl, ConstDecl (const or static)
+};
+struct Unary : Expr {  // op is Minus, Bang, Tilde, Star (deref), Amp (address of)
+  FUSION_NODE(Unary, Expr)
+  lex::TokenKind op{};
+  Expr* operand = nullptr;
+};
+struct Binary : Expr {
+  FUSION_NODE(Binary, Expr)
+  lex::TokenKind op{};
+  SourceRange op_range;  // the operator, for diagnostics
+  Expr* lhs = nullptr;
+  Expr* rhs = nullptr;
+};
+
+// What a call's callee turned out to be (set by the checker).
+enum class Builtin : uint8_t {
+  None, Print, Eprint, Assert, Panic, Alloc, Free, Exit,
+  Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
+};
+struct Call : Expr {
+  FUSION_NODE(Call, Expr)
+  Expr* callee = nullptr;
+  std::vector<TypeExpr*> type_args;  // alloc<T>(n)
+  std::vector<Expr*> args;
+  Builtin builtin = Builtin::None;  // checker
+  struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion function
+};
+struct Index : Expr {
+  FUSION_NODE(Index, Expr)
+  Expr* base = nullptr;
+  Expr* index = nullptr;
+};
+struct Field : Expr {  // base.name: struct field, field through a pointer, or Enum.Member
+  FUSION_NODE(Field, Expr)
+  Expr* base = nullptr;
+  std::string name;
+  SourceRange name_range;
+  int field_index = -1;        // checker: struct field
+  bool through_pointer = false;  // checker: base is a pointer to a struct
+  struct EnumDecl* enum_decl = nullptr;  // checker: Enum.Member
+  int64_t enum_value = 0;
+};
+struct Cast : Expr {
+  FUSION_NODE(Cast, Expr)
+  Expr* expr = nullptr;
+  TypeExpr* target = nullptr;
+};
+struct FieldInit {
+  std::string name;
+  SourceRange range;
+  Expr* value = nullptr;
+  int field_index = -1;  // checker
+};
+struct StructLit : Expr {  // Name { a: 1, b: 2 }
+  FUSION_NODE(StructLit, Expr)
+  TypeExpr* struct_type = nullptr;
+  std::vector<FieldInit> fields;
+};
+enum class QueryKind : uint8_t { Sizeof, Alignof, Offsetof };
+struct TypeQuery : Expr {  // sizeof(T), alignof(T), offsetof(T, field)
+  FUSION_NODE(TypeQuery, Expr)
+  QueryKind query = QueryKind::Sizeof;
+  TypeExpr* target = nullptr;
+  std::string field;
+  SourceRange field_range;
+  uint64_t value = 0;  // checker
+};
+
+// ---- Statements ----
+struct Let : Stmt {  // let name: T = init;  var name: T = init;
+  FUSION_NODE(Let, Stmt)
+  bool is_var = false;
+  std::string name;
+  SourceRange name_range;
+  TypeExpr* declared_type = nullptr;
+  Expr* init = nullptr;
+  const sema::Type* type = nullptr;  // checker
+};
+struct ExprStmt : Stmt {
+  FUSION_NODE(ExprStmt, Stmt)
+  Expr* expr = nullptr;
+};
+struct Assign : Stmt {  // op is Eq or a compound assignment
+  FUSION_NODE(Assign, Stmt)
+  lex::TokenKind op{};
+  Expr* target = nullptr;
+  Expr* value = nullptr;
+};
+struct Block : Stmt {
+  FUSION_NODE(Block, Stmt)
+  std::vector<Stmt*> stmts;
+  bool is_unsafe = false;  // unsafe { … }
+};
+struct If : Stmt {
+  FUSION_NODE(If, Stmt)
+  Expr* cond = nullptr;
+  Block* then_block = nullptr;
+  Stmt* else_stmt = nullptr;  // Block or If
+};
+struct While : Stmt {
+  FUSION_NODE(While, Stmt)
+  Expr* cond = nullptr;
+  Block* body = nullptr;
+};
+struct For : Stmt {  // for name in start..end body
+  FUSION_NODE(For, Stmt)
+  std::string name;
+  SourceRange name_range;
+  Expr* start = nullptr;
+  Expr* end = nullptr;
+  Block* body = nullptr;
+  const sema::Type* type = nullptr;  // checker: the loop variable's type
+};
+struct Break : Stmt {
+  FUSION_NODE(Break, Stmt)
+};
+struct Continue : Stmt {
+  FUSION_NODE(Continue, Stmt)
+};
+struct Return : Stmt {
+  FUSION_NODE(Return, Stmt)
+  Expr* value = nullptr;
+};
+
+// ---- Declarations ----
+struct Attribute {
+  std::string name;
+  SourceRange range;
+  std::vector<std::pair<std::string, Expr*>> args;  // @name(key: value, …)
+};
+struct Param : Decl {
+  FUSION_NODE(Param, Decl)
+  TypeExpr* declared_type = nullptr;
+  const sema::Type* type = nullptr;  // checker
+};
+struct FnDecl : Decl {
+  FUSION_NODE(FnDecl, Decl)
+  SourceRange name_range;
+  std::vector<Param*> params;
+  TypeExpr* ret = nullptr;  // null: void
+  Block* body = nullptr;
+  bool is_unsafe = false;
+  std::vector<Attribute> attrs;
+  const sema::Type* ret_type = nullptr;  // checker
+};
+struct FieldDecl {
+  std::string name;
+  SourceRange range;
+  TypeExpr* declared_type = nullptr;
+};
+struct StructDecl : Decl {  // struct or union
+  FUSION_NODE(StructDecl, Decl)
+  bool is_union = false;
+  std::vector<FieldDecl> fields;
+  std::vector<Attribute> attrs;
+  const sema::Type* type = nullptr;  // checker
+};
+struct EnumMember {
+  std::string name;
+  SourceRange range;
+  Expr* value = nullptr;  // may be null: previous + 1
+  int64_t resolved = 0;   // checker
+};
+struct EnumDecl : Decl {
+  FUSION_NODE(EnumDecl, Decl)
+  TypeExpr* backing = nullptr;  // null: i32
+  std::vector<EnumMember> members;
+  const sema::Type* type = nullptr;  // checker
+};
+struct OpaqueDecl : Decl {
+  FUSION_NODE(OpaqueDecl, Decl)
+  const sema::Type* type = nullptr;
+};
+struct TypeAliasDecl : Decl {
+  FUSION_NODE(TypeAliasDecl, Decl)
+  TypeExpr* aliased = nullptr;
+};
+struct ConstDecl : Decl {  // const NAME: T = v;  static NAME: T = v;
+  FUSION_NODE(ConstDecl, Decl)
+  bool is_static = false;
+  SourceRange name_range;
+  TypeExpr* declared_type = nullptr;
+  Expr* init = nullptr;
+  const sema::Type* type = nullptr;  // checker
+};
+struct ImportDecl : Decl {
+  FUSION_NODE(ImportDecl, Decl)
+  std::string path;
+  uint32_t resolved_file = 0;  // set by the loader
+};
+
+// ---- Types as written ----
+struct NamedType : TypeExpr {
+  FUSION_NODE(NamedType, TypeExpr)
+  std::string name;
+};
+struct PointerType : TypeExpr {
+  FUSION_NODE(PointerType, TypeExpr)
+  TypeExpr* pointee = nullptr;
+};
+struct ArrayType : TypeExpr {
+  FUSION_NODE(ArrayType, TypeExpr)
+  TypeExpr* elem = nullptr;
+  Expr* size = nullptr;
+};
+#undef FUSION_NODE
+
+// One parsed file: its declarations and (script mode) its top-level statements in order.
+struct Tree {
+  uint32_t file = 0;
+  std::vector<Decl*> decls;
+  std::vector<Stmt*> stmts;
+  std::vector<std::unique_ptr<Node>> nodes;  // owns every node above
+
+  template <typename T>
+  auto Make(SourceRange r) -> T* {
+    auto node = std::make_unique<T>(r);
+    T* raw = node.get();
+    nodes.push_back(std::move(node));
+    return raw;
+  }
+};
+
+// Prints the tree as indented text (`fusion emit --ast`).
+auto Dump(const Tree& tree) -> std::string;
+
+}  // namespace fusion::ast

@@ -1,0 +1,287 @@
+// Declarations: fn, struct, union, enum, opaque, type, const, static, import; and types.
+#include "parse/parser.h"
+
+namespace fusion::parse {
+
+auto Parser::AtDeclStart() const -> bool {
+  switch (cur().kind) {
+    case TokenKind::KwFn:
+    case TokenKind::KwStruct:
+    case TokenKind::KwUnion:
+    case TokenKind::KwEnum:
+    case TokenKind::KwOpaque:
+    case TokenKind::KwType:
+    case TokenKind::KwConst:
+    case TokenKind::KwStatic:
+    case TokenKind::KwExtern:
+    case TokenKind::KwImport:
+    case TokenKind::At:
+      return true;
+    case TokenKind::KwUnsafe:
+      return peek().kind == TokenKind::KwFn;
+    default:
+      return false;
+  }
+}
+
+// decl = { attribute } ( fn_decl | struct_decl | enum_decl | opaque_decl | type_alias
+//                        | const_decl | static_decl | import_decl )
+auto Parser::ParseDecl() -> ast::Decl* {
+  std::vector<ast::Attribute> attrs = ParseAttributes();
+  ast::Decl* decl = nullptr;
+  switch (cur().kind) {
+    case TokenKind::KwUnsafe:
+      if (peek().kind == TokenKind::KwFn) {
+        Advance();
+        decl = ParseFn(std::move(attrs), /*is_unsafe=*/true);
+        break;
+      }
+      [[fallthrough]];
+    case TokenKind::KwFn:
+      decl = ParseFn(std::move(attrs), false);
+      break;
+    case TokenKind::KwStruct:
+    case TokenKind::KwUnion:
+      decl = ParseStruct(std::move(attrs));
+      break;
+    case TokenKind::KwEnum:
+      decl = ParseEnum();
+      break;
+    case TokenKind::KwOpaque: {
+      // opaque_decl = "opaque" ident ";"
+      SourceLoc begin = Loc();
+      Advance();
+      auto* d = tree_.Make<ast::OpaqueDecl>({begin, 0});
+      SourceRange name_range;
+      if (!ExpectIdent("a type name", d->name, name_range)) return Synchronize(), nullptr;
+      d->range = RangeFrom(begin);
+      ExpectStmtEnd();
+      decl = d;
+      break;
+    }
+    case TokenKind::KwType: {
+      // type_alias = "type" ident "=" type ";"
+      SourceLoc begin = Loc();
+      Advance();
+      auto* d = tree_.Make<ast::TypeAliasDecl>({begin, 0});
+      SourceRange name_range;
+      if (!ExpectIdent("a type name", d->name, name_range) || !Expect(TokenKind::Eq))
+        return Synchronize(), nullptr;
+      d->aliased = ParseType();
+      d->range = RangeFrom(begin);
+      ExpectStmtEnd();
+      decl = d;
+      break;
+    }
+    case TokenKind::KwConst:
+    case TokenKind::KwStatic:
+      decl = ParseConst();
+      break;
+    case TokenKind::KwImport:
+      decl = ParseImport();
+      break;
+    case TokenKind::KwExtern:
+      ErrorAtCur(diag::Kind::NotSupportedYet, {"`extern` (calling shared libraries)"});
+      Advance();
+      Synchronize();
+      return nullptr;
+    default:
+      ErrorAtCur(diag::Kind::ExpectedDecl, {lex::Describe(cur().kind)});
+      Synchronize();
+      return nullptr;
+  }
+  return decl;
+}
+
+// attribute = "@" ident [ "(" [ ident ":" expr { "," ident ":" expr } ] ")" ]
+auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
+  std::vector<ast::Attribute> attrs;
+  while (at(TokenKind::At)) {
+    SourceLoc begin = Loc();
+    Advance();
+    ast::Attribute attr;
+    SourceRange name_range;
+    if (!ExpectIdent("an attribute name", attr.name, name_range)) break;
+    if (Consume(TokenKind::LParen)) {
+      Restore<int> nest(nest_, nest_ + 1);
+      while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+        std::string key;
+        SourceRange key_range;
+        if (!ExpectIdent("an attribute argument name", key, key_range) || !Expect(TokenKind::Colon)) break;
+        attr.args.emplace_back(key, ParseExpr());
+        if (!Consume(TokenKind::Comma)) break;
+      }
+      Expect(TokenKind::RParen);
+    }
+    attr.range = RangeFrom(begin);
+    attrs.push_back(std::move(attr));
+  }
+  return attrs;
+}
+
+// fn_decl = [ "unsafe" ] "fn" ident "(" [ param { "," param } [ "," ] ] ")" [ "->" type ] block
+// param = ident ":" type
+auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::FnDecl* {
+  SourceLoc begin = Loc();
+  Expect(TokenKind::KwFn);
+  auto* fn = tree_.Make<ast::FnDecl>({begin, 0});
+  fn->attrs = std::move(attrs);
+  fn->is_unsafe = is_unsafe;
+  if (!ExpectIdent("a function name", fn->name, fn->name_range)) return Synchronize(), nullptr;
+  if (!Expect(TokenKind::LParen)) return Synchronize(), nullptr;
+  {
+    Restore<int> nest(nest_, nest_ + 1);
+    while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+      SourceLoc pbegin = Loc();
+      auto* param = tree_.Make<ast::Param>({pbegin, 0});
+      SourceRange name_range;
+      if (!ExpectIdent("a parameter name", param->name, name_range) || !Expect(TokenKind::Colon))
+        return Synchronize(), nullptr;
+      param->declared_type = ParseType();
+      param->range = RangeFrom(pbegin);
+      fn->params.push_back(param);
+      if (!Consume(TokenKind::Comma)) break;
+    }
+    if (!Expect(TokenKind::RParen)) return Synchronize(), nullptr;
+  }
+  if (Consume(TokenKind::Arrow)) fn->ret = ParseType();
+  fn->range = RangeFrom(begin);
+  if (!at(TokenKind::LBrace)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"`{` to begin the function body", lex::Describe(cur().kind)});
+    Synchronize();
+    return fn;
+  }
+  fn->body = ParseBlock();
+  return fn;
+}
+
+// struct_decl = ( "struct" | "union" ) ident "{" [ field { sep field } [ sep ] ] "}"
+// field = ident ":" type;  sep = "," | ";" | newline
+auto Parser::ParseStruct(std::vector<ast::Attribute> attrs) -> ast::StructDecl* {
+  SourceLoc begin = Loc();
+  bool is_union = Advance().kind == TokenKind::KwUnion;
+  auto* s = tree_.Make<ast::StructDecl>({begin, 0});
+  s->is_union = is_union;
+  s->attrs = std::move(attrs);
+  SourceRange name_range;
+  if (!ExpectIdent("a type name", s->name, name_range)) return Synchronize(), nullptr;
+  s->range = RangeFrom(begin);
+  if (!Expect(TokenKind::LBrace)) return Synchronize(), nullptr;
+  while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    ast::FieldDecl field;
+    if (!ExpectIdent("a field name", field.name, field.range) || !Expect(TokenKind::Colon)) {
+      Synchronize();
+      if (at(TokenKind::RBrace)) break;
+      continue;
+    }
+    field.declared_type = ParseType();
+    s->fields.push_back(std::move(field));
+    if (Consume(TokenKind::Comma) || Consume(TokenKind::Semi)) continue;
+    if (!at(TokenKind::RBrace) && !cur().newline_before) {
+      ErrorAtCur(diag::Kind::ExpectedToken, {"`,` or `}`", lex::Describe(cur().kind)});
+      Synchronize();
+    }
+  }
+  Expect(TokenKind::RBrace);
+  recovering_ = false;
+  return s;
+}
+
+// enum_decl = "enum" ident [ ":" type ] "{" [ member { "," member } [ "," ] ] "}"
+// member = ident [ "=" expr ]
+auto Parser::ParseEnum() -> ast::EnumDecl* {
+  SourceLoc begin = Loc();
+  Advance();
+  auto* e = tree_.Make<ast::EnumDecl>({begin, 0});
+  SourceRange name_range;
+  if (!ExpectIdent("a type name", e->name, name_range)) return Synchronize(), nullptr;
+  if (Consume(TokenKind::Colon)) e->backing = ParseType();
+  e->range = RangeFrom(begin);
+  if (!Expect(TokenKind::LBrace)) return Synchronize(), nullptr;
+  Restore<int> nest(nest_, nest_ + 1);
+  while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    ast::EnumMember m;
+    if (!ExpectIdent("an enum member name", m.name, m.range)) break;
+    if (Consume(TokenKind::Eq)) m.value = ParseExpr();
+    e->members.push_back(std::move(m));
+    if (!Consume(TokenKind::Comma) && !Consume(TokenKind::Semi)) break;
+  }
+  Expect(TokenKind::RBrace);
+  recovering_ = false;
+  return e;
+}
+
+// const_decl = "const" ident [ ":" type ] "=" expr ";"
+// static_decl = "static" ident ":" type [ "=" expr ] ";"
+auto Parser::ParseConst() -> ast::ConstDecl* {
+  SourceLoc begin = Loc();
+  bool is_static = Advance().kind == TokenKind::KwStatic;
+  auto* c = tree_.Make<ast::ConstDecl>({begin, 0});
+  c->is_static = is_static;
+  if (!ExpectIdent("a name", c->name, c->name_range)) return Synchronize(), nullptr;
+  if (Consume(TokenKind::Colon)) c->declared_type = ParseType();
+  if (Consume(TokenKind::Eq)) c->init = ParseExpr();
+  c->range = RangeFrom(begin);
+  ExpectStmtEnd();
+  return c;
+}
+
+// import_decl = "import" string ";"
+auto Parser::ParseImport() -> ast::ImportDecl* {
+  SourceLoc begin = Loc();
+  Advance();
+  auto* d = tree_.Make<ast::ImportDecl>({begin, 0});
+  if (!at(TokenKind::StringLit)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"a file path string", lex::Describe(cur().kind)});
+    Synchronize();
+    return nullptr;
+  }
+  d->path = tokens_.strings[Advance().string_index];
+  d->range = RangeFrom(begin);
+  ExpectStmtEnd();
+  return d;
+}
+
+// type = ident | "*" type | "[" type ";" expr "]" | "(" type ")"
+auto Parser::ParseType() -> ast::TypeExpr* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  SourceLoc begin = Loc();
+  switch (cur().kind) {
+    case TokenKind::Ident: {
+      auto* t = tree_.Make<ast::NamedType>(RangeOf(cur()));
+      t->name = Text(Advance());
+      return t;
+    }
+    case TokenKind::Star: {
+      Advance();
+      auto* t = tree_.Make<ast::PointerType>({begin, 0});
+      t->pointee = ParseType();
+      t->range = RangeFrom(begin);
+      return t;
+    }
+    case TokenKind::LBracket: {
+      Advance();
+      Restore<int> nest(nest_, nest_ + 1);
+      auto* t = tree_.Make<ast::ArrayType>({begin, 0});
+      t->elem = ParseType();
+      if (Expect(TokenKind::Semi)) t->size = ParseExpr();
+      Expect(TokenKind::RBracket);
+      t->range = RangeFrom(begin);
+      return t;
+    }
+    case TokenKind::LParen: {
+      Advance();
+      Restore<int> nest(nest_, nest_ + 1);
+      ast::TypeExpr* t = ParseType();
+      Expect(TokenKind::RParen);
+      return t;
+    }
+    default:
+      break;
+  }
+  ErrorAtCur(diag::Kind::ExpectedType, {lex::Describe(cur().kind)});
+  return nullptr;
+}
+
+}  // namespace fusion::parse

@@ -1,0 +1,311 @@
+// Expressions, by falling precedence: postfix, prefix, `as`, `* / %`, `+ -`, `<< >>`, `&`, `^`,
+// `|`, comparisons, `&&`, `||`.
+#include "parse/parser.h"
+
+namespace fusion::parse {
+
+namespace {
+// Binding power of a binary operator; 0 when `k` is not one.
+auto Precedence(TokenKind k) -> int {
+  switch (k) {
+    case TokenKind::PipePipe: return 1;
+    case TokenKind::AmpAmp: return 2;
+    case TokenKind::EqEq:
+    case TokenKind::NotEq:
+    case TokenKind::Less:
+    case TokenKind::LessEq:
+    case TokenKind::Greater:
+    case TokenKind::GreaterEq: return 3;
+    case TokenKind::Pipe: return 4;
+    case TokenKind::Caret: return 5;
+    case TokenKind::Amp: return 6;
+    case TokenKind::Shl:
+    case TokenKind::Shr: return 7;
+    case TokenKind::Plus:
+    case TokenKind::Minus: return 8;
+    case TokenKind::Star:
+    case TokenKind::Slash:
+    case TokenKind::Percent: return 9;
+    default: return 0;
+  }
+}
+}  // namespace
+
+// expr = binary(1)
+auto Parser::ParseExpr() -> ast::Expr* { return ParseBinary(1); }
+
+// An expression in which `Name {` does not start a struct literal (if/while/for heads).
+auto Parser::ParseExprNoStruct() -> ast::Expr* {
+  Restore<bool> no_struct(no_struct_, true);
+  return ParseExpr();
+}
+
+// binary(p) = cast_expr { op(q >= p) binary(q + 1) }
+auto Parser::ParseBinary(int min_prec) -> ast::Expr* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  SourceLoc begin = Loc();
+  ast::Expr* lhs = ParseCastLevel();
+  while (true) {
+    int prec = Precedence(cur().kind);
+    if (prec == 0 || prec < min_prec || AtNewlineBreak()) break;
+    auto* b = tree_.Make<ast::Binary>({begin, 0});
+    b->op_range = RangeOf(cur());
+    b->op = Advance().kind;
+    b->lhs = lhs;
+    b->rhs = ParseBinary(prec + 1);
+    b->range = RangeFrom(begin);
+    if (!lhs || !b->rhs) return nullptr;
+    lhs = b;
+  }
+  return lhs;
+}
+
+// cast_expr = unary { "as" type }
+auto Parser::ParseCastLevel() -> ast::Expr* {
+  SourceLoc begin = Loc();
+  ast::Expr* e = ParseUnary();
+  while (at(TokenKind::KwAs) && !AtNewlineBreak()) {
+    Advance();
+    auto* c = tree_.Make<ast::Cast>({begin, 0});
+    c->expr = e;
+    c->target = ParseType();
+    c->range = RangeFrom(begin);
+    if (!e || !c->target) return nullptr;
+    e = c;
+  }
+  return e;
+}
+
+// unary = ( "-" | "!" | "~" | "*" | "&" ) unary | postfix
+auto Parser::ParseUnary() -> ast::Expr* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  switch (cur().kind) {
+    case TokenKind::Minus:
+    case TokenKind::Bang:
+    case TokenKind::Tilde:
+    case TokenKind::Star:
+    case TokenKind::Amp: {
+      SourceLoc begin = Loc();
+      auto* u = tree_.Make<ast::Unary>({begin, 0});
+      u->op = Advance().kind;
+      u->operand = ParseUnary();
+      u->range = RangeFrom(begin);
+      return u->operand ? u : nullptr;
+    }
+    default:
+      return ParsePostfix(ParsePrimary());
+  }
+}
+
+// postfix = primary { "(" args ")" | "[" expr "]" | "." ident }
+auto Parser::ParsePostfix(ast::Expr* e) -> ast::Expr* {
+  while (e && !AtNewlineBreak()) {
+    SourceLoc begin = e->loc();
+    if (at(TokenKind::LParen)) {
+      auto* call = tree_.Make<ast::Call>({begin, 0});
+      call->callee = e;
+      ParseCallArgs(call);
+      call->range = RangeFrom(begin);
+      e = call;
+    } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
+      // Generic builtins: alloc<T>(n). Only when `<` type `>` `(` follows.
+      const std::string& name = ast::As<ast::Name>(e) ? ast::As<ast::Name>(e)->name : ast::As<ast::Field>(e)->name;
+      if (name != "alloc") break;
+      Advance();
+      auto* call = tree_.Make<ast::Call>({begin, 0});
+      call->callee = e;
+      {
+        Restore<int> nest(nest_, nest_ + 1);
+        call->type_args.push_back(ParseType());
+        Expect(TokenKind::Greater, "`>` after the type argument");
+      }
+      if (!at(TokenKind::LParen)) {
+        ErrorAtCur(diag::Kind::ExpectedToken, {"`(`", lex::Describe(cur().kind)});
+        return nullptr;
+      }
+      ParseCallArgs(call);
+      call->range = RangeFrom(begin);
+      e = call;
+    } else if (at(TokenKind::LBracket)) {
+      Advance();
+      auto* idx = tree_.Make<ast::Index>({begin, 0});
+      idx->base = e;
+      {
+        Restore<int> nest(nest_, nest_ + 1);
+        idx->index = ParseExpr();
+        Expect(TokenKind::RBracket);
+      }
+      idx->range = RangeFrom(begin);
+      if (!idx->index) return nullptr;
+      e = idx;
+    } else if (at(TokenKind::Dot)) {
+      Advance();
+      auto* f = tree_.Make<ast::Field>({begin, 0});
+      f->base = e;
+      if (!ExpectIdent("a field name", f->name, f->name_range)) return nullptr;
+      f->range = RangeFrom(begin);
+      e = f;
+    } else {
+      break;
+    }
+  }
+  return e;
+}
+
+// args = "(" [ expr { "," expr } [ "," ] ] ")"
+void Parser::ParseCallArgs(ast::Call* call) {
+  Expect(TokenKind::LParen);
+  Restore<int> nest(nest_, nest_ + 1);
+  Restore<bool> no_struct(no_struct_, false);
+  while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+    ast::Expr* arg = ParseExpr();
+    if (!arg) break;
+    call->args.push_back(arg);
+    if (!Consume(TokenKind::Comma)) break;
+  }
+  Expect(TokenKind::RParen);
+}
+
+// primary = literal | ident | struct_lit | "(" expr ")" | array_lit
+//         | "sizeof" "(" type ")" | "alignof" "(" type ")" | "offsetof" "(" type "," ident ")"
+auto Parser::ParsePrimary() -> ast::Expr* {
+  const lex::Token& t = cur();
+  SourceRange r = RangeOf(t);
+  switch (t.kind) {
+    case TokenKind::IntLit:
+    case TokenKind::CharLit: {
+      auto* e = tree_.Make<ast::IntLit>(r);
+      e->value = t.int_value;
+      e->is_char = t.kind == TokenKind::CharLit;
+      Advance();
+      return e;
+    }
+    case TokenKind::FloatLit: {
+      auto* e = tree_.Make<ast::FloatLit>(r);
+      e->value = t.float_value;
+      Advance();
+      return e;
+    }
+    case TokenKind::StringLit: {
+      auto* e = tree_.Make<ast::StringLit>(r);
+      e->value = tokens_.strings[t.string_index];
+      Advance();
+      return e;
+    }
+    case TokenKind::KwTrue:
+    case TokenKind::KwFalse: {
+      auto* e = tree_.Make<ast::BoolLit>(r);
+      e->value = t.kind == TokenKind::KwTrue;
+      Advance();
+      return e;
+    }
+    case TokenKind::KwNull:
+      Advance();
+      return tree_.Make<ast::NullLit>(r);
+    case TokenKind::Ident: {
+      std::string name = Text(t);
+      if (peek().kind == TokenKind::LParen) {
+        if (name == "sizeof") return ParseTypeQuery(ast::QueryKind::Sizeof);
+        if (name == "alignof") return ParseTypeQuery(ast::QueryKind::Alignof);
+        if (name == "offsetof") return ParseTypeQuery(ast::QueryKind::Offsetof);
+      }
+      // Name { field: … } is a struct literal, unless in a statement head or on a new line.
+      if (!no_struct_ && peek().kind == TokenKind::LBrace && !peek().newline_before &&
+          (peek(2).kind == TokenKind::RBrace ||
+           (peek(2).kind == TokenKind::Ident && peek(3).kind == TokenKind::Colon))) {
+        auto* type = tree_.Make<ast::NamedType>(r);
+        type->name = name;
+        Advance();
+        return ParseStructLit(type);
+      }
+      auto* e = tree_.Make<ast::Name>(r);
+      e->name = std::move(name);
+      Advance();
+      return e;
+    }
+    case TokenKind::LParen: {
+      Advance();
+      Restore<int> nest(nest_, nest_ + 1);
+      Restore<bool> no_struct(no_struct_, false);
+      ast::Expr* e = ParseExpr();
+      if (!Expect(TokenKind::RParen)) return nullptr;
+      return e;
+    }
+    case TokenKind::LBracket:
+      return ParseArrayLit();
+    default:
+      ErrorAtCur(diag::Kind::ExpectedExpr, {lex::Describe(t.kind)});
+      return nullptr;
+  }
+}
+
+// array_lit = "[" [ expr { "," expr } [ "," ] ] "]" | "[" expr ";" expr "]"
+auto Parser::ParseArrayLit() -> ast::Expr* {
+  SourceLoc begin = Loc();
+  Advance();
+  Restore<int> nest(nest_, nest_ + 1);
+  Restore<bool> no_struct(no_struct_, false);
+  if (Consume(TokenKind::RBracket)) return tree_.Make<ast::ArrayLit>(RangeFrom(begin));
+  ast::Expr* first = ParseExpr();
+  if (!first) return nullptr;
+  if (Consume(TokenKind::Semi)) {
+    auto* rep = tree_.Make<ast::ArrayRepeat>({begin, 0});
+    rep->value = first;
+    rep->count = ParseExpr();
+    if (!Expect(TokenKind::RBracket) || !rep->count) return nullptr;
+    rep->range = RangeFrom(begin);
+    return rep;
+  }
+  auto* lit = tree_.Make<ast::ArrayLit>({begin, 0});
+  lit->elems.push_back(first);
+  while (Consume(TokenKind::Comma)) {
+    if (at(TokenKind::RBracket)) break;
+    ast::Expr* e = ParseExpr();
+    if (!e) return nullptr;
+    lit->elems.push_back(e);
+  }
+  if (!Expect(TokenKind::RBracket)) return nullptr;
+  lit->range = RangeFrom(begin);
+  return lit;
+}
+
+// struct_lit = type "{" [ ident ":" expr { "," ident ":" expr } [ "," ] ] "}"
+auto Parser::ParseStructLit(ast::TypeExpr* type) -> ast::Expr* {
+  SourceLoc begin = type->loc();
+  auto* lit = tree_.Make<ast::StructLit>({begin, 0});
+  lit->struct_type = type;
+  Expect(TokenKind::LBrace);
+  Restore<int> nest(nest_, nest_ + 1);
+  Restore<bool> no_struct(no_struct_, false);
+  while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    ast::FieldInit init;
+    if (!ExpectIdent("a field name", init.name, init.range) || !Expect(TokenKind::Colon)) return nullptr;
+    init.value = ParseExpr();
+    if (!init.value) return nullptr;
+    lit->fields.push_back(std::move(init));
+    if (!Consume(TokenKind::Comma)) break;
+  }
+  if (!Expect(TokenKind::RBrace)) return nullptr;
+  lit->range = RangeFrom(begin);
+  return lit;
+}
+
+auto Parser::ParseTypeQuery(ast::QueryKind kind) -> ast::Expr* {
+  SourceLoc begin = Loc();
+  Advance();
+  Expect(TokenKind::LParen);
+  Restore<int> nest(nest_, nest_ + 1);
+  auto* q = tree_.Make<ast::TypeQuery>({begin, 0});
+  q->query = kind;
+  q->target = ParseType();
+  if (kind == ast::QueryKind::Offsetof) {
+    if (!Expect(TokenKind::Comma) || !ExpectIdent("a field name", q->field, q->field_range)) return nullptr;
+  }
+  if (!Expect(TokenKind::RParen) || !q->target) return nullptr;
+  q->range = RangeFrom(begin);
+  return q;
+}
+
+}  // namespace fusion::parse

@@ -1,0 +1,206 @@
+// Statements: let/var, if, while, for, break, continue, return, blocks, assignments.
+#include "parse/parser.h"
+
+namespace fusion::parse {
+
+// A statement ends at `;`, at a newline, before `}`, or at the end of the file.
+void Parser::ExpectStmtEnd() {
+  if (Consume(TokenKind::Semi)) {
+    recovering_ = false;
+    return;
+  }
+  if (at(TokenKind::RBrace) || at(TokenKind::Eof) || cur().newline_before) {
+    recovering_ = false;
+    return;
+  }
+  ErrorAtCur(diag::Kind::ExpectedStmtEnd, {lex::Describe(cur().kind)});
+  Synchronize();
+}
+
+// block = "{" { stmt } "}"
+auto Parser::ParseBlock(bool is_unsafe) -> ast::Block* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  SourceLoc begin = Loc();
+  auto* block = tree_.Make<ast::Block>({begin, 0});
+  block->is_unsafe = is_unsafe;
+  if (!Expect(TokenKind::LBrace)) return block;
+  Restore<int> nest(nest_, 0);
+  Restore<bool> no_struct(no_struct_, false);
+  while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    size_t start = pos_;
+    if (Consume(TokenKind::Semi)) continue;
+    if (AtDeclStart()) {
+      SourceRange r = RangeOf(cur());
+      std::string what = lex::Spelling(cur().kind);
+      if (ParseDecl()) diags_.Report(diag::Kind::DeclInsideFn, r, {what});
+    } else if (ast::Stmt* s = ParseStmt()) {
+      block->stmts.push_back(s);
+    }
+    if (pos_ == start) Advance();
+  }
+  Expect(TokenKind::RBrace);
+  block->range = RangeFrom(begin);
+  return block;
+}
+
+auto Parser::ParseStmt() -> ast::Stmt* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  SourceLoc begin = Loc();
+  switch (cur().kind) {
+    case TokenKind::KwLet:
+    case TokenKind::KwVar:
+      return ParseLet();
+    case TokenKind::KwIf:
+      return ParseIf();
+    case TokenKind::KwWhile:
+      return ParseWhile();
+    case TokenKind::KwFor:
+      return ParseFor();
+    case TokenKind::LBrace:
+      return ParseBlock();
+    case TokenKind::KwUnsafe:
+      Advance();
+      if (!at(TokenKind::LBrace)) {
+        ErrorAtCur(diag::Kind::ExpectedToken, {"`{` after `unsafe`", lex::Describe(cur().kind)});
+        Synchronize();
+        return nullptr;
+      }
+      return ParseBlock(/*is_unsafe=*/true);
+    case TokenKind::KwBreak:
+    case TokenKind::KwContinue: {
+      bool is_break = Advance().kind == TokenKind::KwBreak;
+      ast::Stmt* s = is_break ? static_cast<ast::Stmt*>(tree_.Make<ast::Break>(RangeFrom(begin)))
+                              : tree_.Make<ast::Continue>(RangeFrom(begin));
+      ExpectStmtEnd();
+      return s;
+    }
+    case TokenKind::KwReturn: {
+      // return_stmt = "return" [ expr ] ";"
+      Advance();
+      auto* r = tree_.Make<ast::Return>({begin, 0});
+      if (!at(TokenKind::Semi) && !at(TokenKind::RBrace) && !at(TokenKind::Eof) && !cur().newline_before)
+        r->value = ParseExpr();
+      r->range = RangeFrom(begin);
+      ExpectStmtEnd();
+      return r;
+    }
+    default:
+      return ParseSimpleStmt();
+  }
+}
+
+// let_stmt = ( "let" | "var" ) ident [ ":" type ] [ "=" expr ] ";"
+auto Parser::ParseLet() -> ast::Stmt* {
+  SourceLoc begin = Loc();
+  auto* let = tree_.Make<ast::Let>({begin, 0});
+  let->is_var = Advance().kind == TokenKind::KwVar;
+  if (!ExpectIdent("a variable name", let->name, let->name_range)) return Synchronize(), nullptr;
+  if (Consume(TokenKind::Colon)) let->declared_type = ParseType();
+  if (Consume(TokenKind::Eq)) let->init = ParseExpr();
+  let->range = RangeFrom(begin);
+  ExpectStmtEnd();
+  return let;
+}
+
+// if_stmt = "if" expr block [ "else" ( if_stmt | block ) ]
+auto Parser::ParseIf() -> ast::Stmt* {
+  DepthGuard guard(*this);
+  if (!guard.ok) return nullptr;
+  SourceLoc begin = Loc();
+  Advance();
+  auto* s = tree_.Make<ast::If>({begin, 0});
+  s->cond = ParseExprNoStruct();
+  s->range = RangeFrom(begin);
+  if (!at(TokenKind::LBrace)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"`{` after the condition", lex::Describe(cur().kind)});
+    Synchronize();
+    return nullptr;
+  }
+  s->then_block = ParseBlock();
+  if (at(TokenKind::KwElse) && !cur().newline_before) {
+    Advance();
+    if (at(TokenKind::KwIf))
+      s->else_stmt = ParseIf();
+    else
+      s->else_stmt = ParseBlock();
+  }
+  return s;
+}
+
+// while_stmt = "while" expr block
+auto Parser::ParseWhile() -> ast::Stmt* {
+  SourceLoc begin = Loc();
+  Advance();
+  auto* s = tree_.Make<ast::While>({begin, 0});
+  s->cond = ParseExprNoStruct();
+  s->range = RangeFrom(begin);
+  if (!at(TokenKind::LBrace)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"`{` after the condition", lex::Describe(cur().kind)});
+    Synchronize();
+    return nullptr;
+  }
+  s->body = ParseBlock();
+  return s;
+}
+
+// for_stmt = "for" ident "in" expr ".." expr block
+auto Parser::ParseFor() -> ast::Stmt* {
+  SourceLoc begin = Loc();
+  Advance();
+  auto* s = tree_.Make<ast::For>({begin, 0});
+  if (!ExpectIdent("a loop variable name", s->name, s->name_range) || !Expect(TokenKind::KwIn))
+    return Synchronize(), nullptr;
+  s->start = ParseExprNoStruct();
+  if (!Expect(TokenKind::DotDot, "`..` in the range")) return Synchronize(), nullptr;
+  s->end = ParseExprNoStruct();
+  s->range = RangeFrom(begin);
+  if (!at(TokenKind::LBrace)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"`{` after the range", lex::Describe(cur().kind)});
+    Synchronize();
+    return nullptr;
+  }
+  s->body = ParseBlock();
+  return s;
+}
+
+// simple_stmt = expr [ assign_op expr ] ";"
+auto Parser::ParseSimpleStmt() -> ast::Stmt* {
+  SourceLoc begin = Loc();
+  ast::Expr* e = ParseExpr();
+  if (!e) {
+    Synchronize();
+    return nullptr;
+  }
+  switch (cur().kind) {
+    case TokenKind::Eq:
+    case TokenKind::PlusEq:
+    case TokenKind::MinusEq:
+    case TokenKind::StarEq:
+    case TokenKind::SlashEq:
+    case TokenKind::PercentEq:
+    case TokenKind::AmpEq:
+    case TokenKind::PipeEq:
+    case TokenKind::CaretEq:
+    case TokenKind::ShlEq:
+    case TokenKind::ShrEq: {
+      if (AtNewlineBreak()) break;
+      auto* a = tree_.Make<ast::Assign>({begin, 0});
+      a->op = Advance().kind;
+      a->target = e;
+      a->value = ParseExpr();
+      a->range = RangeFrom(begin);
+      ExpectStmtEnd();
+      return a;
+    }
+    default:
+      break;
+  }
+  auto* s = tree_.Make<ast::ExprStmt>(RangeFrom(begin));
+  s->expr = e;
+  ExpectStmtEnd();
+  return s;
+}
+
+}  // namespace fusion::parse

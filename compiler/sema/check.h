@@ -1,0 +1,44 @@
+// The checker: names, types, unsafe, layout. Turns parsed trees into the checked module.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/diag.h"
+#include "parse/ast.h"
+#include "sema/types.h"
+
+namespace fusion::sema {
+
+// A compile-time value: of consts, static initializers, array sizes, enum members.
+struct ConstValue {
+  enum class Kind : uint8_t { Int, Float, Bool, Null, String, Aggregate } kind = Kind::Int;
+  uint64_t int_bits = 0;  // Int: two's complement, already wrapped to its type
+  double float_value = 0;
+  bool bool_value = false;
+  std::string string_value;
+  std::vector<ConstValue> elems;  // Aggregate: struct fields in order, or array elements
+  auto AsSigned() const -> int64_t { return static_cast<int64_t>(int_bits); }
+};
+
+struct CheckedModule {
+  std::unique_ptr<TypeContext> types;
+  std::vector<ast::Tree*> trees;         // every file; the main file first
+  std::vector<ast::FnDecl*> fns;         // every function, in declaration order
+  std::vector<ast::ConstDecl*> statics;  // every `static`
+  std::map<const ast::ConstDecl*, ConstValue> const_values;  // consts and statics
+  ast::FnDecl* main = nullptr;  // `fn main`, when the main file has no top-level statements
+  bool script = false;          // the main file has top-level statements
+  std::vector<ast::Stmt*> script_stmts;
+};
+
+// Never fails: errors go to `diags`. Lowering may run only when `diags` has no errors.
+// `trees` (main file first) must outlive the result.
+auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags) -> CheckedModule;
+
+// Whether a statement always leaves its function (returns or panics) on every path.
+auto AlwaysExits(const ast::Stmt* stmt) -> bool;
+
+}  // namespace fusion::sema

@@ -1,0 +1,128 @@
+// Builtin functions: print/eprint, assert, panic, alloc, free, exit, and math.
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
+  using B = ast::Builtin;
+  static const std::unordered_map<std::string, B> kBuiltins = {
+      {"print", B::Print}, {"eprint", B::Eprint}, {"assert", B::Assert}, {"panic", B::Panic},
+      {"alloc", B::Alloc}, {"free", B::Free},     {"exit", B::Exit},     {"sqrt", B::Sqrt},
+      {"exp", B::Exp},     {"log", B::Log},       {"sin", B::Sin},       {"cos", B::Cos},
+      {"tan", B::Tan},     {"tanh", B::Tanh},     {"pow", B::Pow},       {"fabs", B::Fabs},
+      {"floor", B::Floor}, {"ceil", B::Ceil},     {"fmin", B::Fmin},     {"fmax", B::Fmax},
+  };
+  auto it = kBuiltins.find(name);
+  return it == kBuiltins.end() ? B::None : it->second;
+}
+
+namespace {
+auto Plural(size_t n) -> std::string { return n == 1 ? "" : "s"; }
+}  // namespace
+
+auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name,
+                               const Type* expected) -> const Type* {
+  using B = ast::Builtin;
+  e->builtin = b;
+  e->callee->type = types_->void_type();
+  auto arg_count = [&](size_t lo, size_t hi) {
+    if (e->args.size() >= lo && e->args.size() <= hi) return true;
+    std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
+    Error(diag::Kind::ArgCount, e->range,
+          {name, n, Plural(hi), std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
+    for (ast::Expr* a : e->args) CheckValue(a);
+    return false;
+  };
+  if (b != B::Alloc && !e->type_args.empty())
+    Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
+  switch (b) {
+    case B::Print:
+    case B::Eprint:
+      for (ast::Expr* a : e->args) {
+        const Type* t = CheckValue(a);
+        if (t->IsError()) continue;
+        if (!t->IsScalar()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
+      }
+      return types_->void_type();
+    case B::Assert: {
+      if (!arg_count(1, 2)) return types_->void_type();
+      const Type* t = CheckExpr(e->args[0], types_->bool_type());
+      if (!t->IsError() && t->kind != TypeKind::Bool)
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `bool` condition", ToString(Finalize(e->args[0]))});
+      if (e->args.size() == 2) {
+        const Type* m = CheckValue(e->args[1], types_->cstring());
+        if (!m->IsError() && m != types_->cstring())
+          Error(diag::Kind::BuiltinArg, e->args[1]->range, {name, "a `cstring` message", ToString(m)});
+      }
+      return types_->void_type();
+    }
+    case B::Panic: {
+      if (!arg_count(1, 1)) return types_->void_type();
+      const Type* m = CheckValue(e->args[0], types_->cstring());
+      if (!m->IsError() && m != types_->cstring())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` message", ToString(m)});
+      return types_->void_type();
+    }
+    case B::Exit: {
+      if (!arg_count(1, 1)) return types_->void_type();
+      CheckExpr(e->args[0], types_->i32());
+      Coerce(e->args[0], types_->i32());
+      return types_->void_type();
+    }
+    case B::Alloc: {
+      if (e->type_args.size() != 1) {
+        Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `alloc<T>(n)`"});
+        for (ast::Expr* a : e->args) CheckValue(a);
+        return types_->error();
+      }
+      const Type* elem = ResolveType(e->type_args[0]);
+      if (!arg_count(1, 1) || elem->IsError()) return types_->error();
+      if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque) {
+        Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
+        return types_->error();
+      }
+      EnsureLayout(elem, e->type_args[0]->range);
+      const Type* nt = CheckExpr(e->args[0], types_->u64());
+      if (nt->IsUntyped()) nt = Finalize(e->args[0]);
+      if (!nt->IsError() && !nt->IsInt())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer count", ToString(nt)});
+      return types_->Pointer(elem);
+    }
+    case B::Free: {
+      if (!arg_count(1, 1)) return types_->void_type();
+      const Type* t = CheckValue(e->args[0]);
+      if (!t->IsError() && t->kind != TypeKind::Pointer)
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer", ToString(t)});
+      RequireUnsafe(e->range, "calling `free`");
+      return types_->void_type();
+    }
+    default:
+      break;
+  }
+  // Math: one or two floating-point arguments of the same type; f64 unless the context
+  // or a typed argument says f32.
+  bool two = b == B::Pow || b == B::Fmin || b == B::Fmax;
+  if (!arg_count(two ? 2 : 1, two ? 2 : 1)) return types_->error();
+  const Type* hint = expected && expected->IsFloat() ? expected : nullptr;
+  for (ast::Expr* a : e->args) {
+    const Type* t = CheckExpr(a, hint);
+    if (!hint && t->IsFloat()) hint = t;
+  }
+  const Type* ft = hint ? hint : types_->f64();
+  bool ok = true;
+  for (ast::Expr* a : e->args) {
+    if (a->type->IsError()) {
+      ok = false;
+      continue;
+    }
+    if (a->type->kind == TypeKind::UntypedInt || a->type->kind == TypeKind::UntypedFloat) {
+      SetUntypedType(a, ft);
+    } else if (a->type != ft) {
+      Error(diag::Kind::BuiltinArg, a->range, {name, "`" + ToString(ft) + "`", ToString(Finalize(a))});
+      ok = false;
+    }
+  }
+  return ok ? ft : types_->error();
+}
+
+}  // namespace fusion::sema

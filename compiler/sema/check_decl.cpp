@@ -1,0 +1,262 @@
+// Declarations: global names, types and their layout, function signatures, consts, bodies.
+#include "base/check.h"
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+void Checker::CollectGlobals() {
+  for (ast::Tree* tree : trees_) {
+    for (ast::Decl* d : tree->decls) {
+      if (As<ast::ImportDecl>(d)) continue;
+      SourceRange r = d->range;
+      if (auto* fn = As<ast::FnDecl>(d)) r = fn->name_range;
+      if (auto* c = As<ast::ConstDecl>(d)) r = c->name_range;
+      DeclareGlobal(d, r);
+      if (auto* fn = As<ast::FnDecl>(d)) out_.fns.push_back(fn);
+    }
+  }
+}
+
+void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
+  if (types_->Builtin(decl->name) && !As<ast::FnDecl>(decl) && !As<ast::ConstDecl>(decl)) {
+    Error(diag::Kind::Redefinition, name_range, {decl->name});
+    return;
+  }
+  auto [it, inserted] = globals_.emplace(decl->name, decl);
+  if (!inserted) {
+    Error(diag::Kind::Redefinition, name_range, {decl->name});
+    Note(diag::Kind::NotePreviousDef, DeclRange(it->second));
+  }
+}
+
+// The type a struct/union/enum/opaque/alias declaration names, resolving it on first use.
+auto Checker::NominalType(ast::Decl* decl) -> const Type* {
+  auto it = nominal_.find(decl);
+  if (it != nominal_.end()) return it->second;
+  if (auto* s = As<ast::StructDecl>(decl)) {
+    Type* t = types_->NewNominal(TypeKind::Struct, s->name);
+    t->struct_decl = s;
+    t->is_union = s->is_union;
+    s->type = t;
+    nominal_[decl] = t;
+    return t;
+  }
+  if (auto* e = As<ast::EnumDecl>(decl)) {
+    Type* t = types_->NewNominal(TypeKind::Enum, e->name);
+    t->enum_decl = e;
+    e->type = t;
+    nominal_[decl] = t;
+    // The backing type decides the enum's size at once.
+    const Type* backing = e->backing ? ResolveType(e->backing) : types_->i32();
+    if (!backing->IsError() && !backing->IsInt()) {
+      Error(diag::Kind::EnumBacking, e->backing->range, {ToString(backing)});
+      backing = types_->i32();
+    }
+    if (backing->IsError()) backing = types_->i32();
+    t->backing = backing;
+    t->size = backing->size;
+    t->align = backing->align;
+    t->layout_done = true;
+    return t;
+  }
+  if (auto* o = As<ast::OpaqueDecl>(decl)) {
+    Type* t = types_->NewNominal(TypeKind::Opaque, o->name);
+    o->type = t;
+    nominal_[decl] = t;
+    return t;
+  }
+  if (auto* a = As<ast::TypeAliasDecl>(decl)) {
+    if (resolving_[decl] == 1) {
+      Error(diag::Kind::RecursiveType, a->range, {a->name});
+      return nominal_[decl] = types_->error();
+    }
+    resolving_[decl] = 1;
+    const Type* t = ResolveType(a->aliased);
+    resolving_[decl] = 2;
+    return nominal_[decl] = t;
+  }
+  return nullptr;
+}
+
+void Checker::CheckTypeDecl(ast::Decl* decl) {
+  if (auto* s = As<ast::StructDecl>(decl)) {
+    const Type* t = NominalType(s);
+    EnsureLayout(t, s->range);
+    for (auto& a : s->attrs) Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+  } else if (auto* e = As<ast::EnumDecl>(decl)) {
+    const Type* t = NominalType(e);
+    int64_t next = 0;
+    std::unordered_map<std::string, bool> seen;
+    for (auto& m : e->members) {
+      if (!seen.emplace(m.name, true).second) Error(diag::Kind::DuplicateMember, m.range, {m.name});
+      if (m.value) {
+        CheckExpr(m.value, t->backing);
+        if (Coerce(m.value, t->backing)) EvalInt(m.value, t->backing, m.value->range, next);
+      }
+      m.resolved = next;
+      next++;
+    }
+  } else if (As<ast::OpaqueDecl>(decl) || As<ast::TypeAliasDecl>(decl)) {
+    NominalType(decl);
+  }
+}
+
+auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
+  if (!t) return types_->error();
+  if (t->type) return t->type;
+  const Type* result = types_->error();
+  if (auto* n = As<ast::NamedType>(t)) {
+    if (const Type* b = types_->Builtin(n->name)) {
+      result = b;
+    } else if (ast::Node* d = Lookup(n->name)) {
+      auto* decl = (d->kind >= ast::NodeKind::FnDecl) ? static_cast<ast::Decl*>(d) : nullptr;
+      const Type* nominal = decl ? NominalType(decl) : nullptr;
+      if (nominal) {
+        result = nominal;
+      } else {
+        Error(diag::Kind::NotAType, t->range, {n->name});
+        Note(diag::Kind::NoteDeclaredHere, DeclRange(d), {n->name});
+      }
+    } else {
+      Error(diag::Kind::UndeclaredType, t->range, {n->name});
+    }
+  } else if (auto* p = As<ast::PointerType>(t)) {
+    const Type* inner = ResolveType(p->pointee);
+    result = inner->IsError() ? inner : types_->Pointer(inner);
+  } else if (auto* a = As<ast::ArrayType>(t)) {
+    const Type* elem = ResolveType(a->elem);
+    int64_t n = 0;
+    bool ok = false;
+    if (a->size) {
+      CheckExpr(a->size, types_->u64());
+      const Type* st = a->size->type;
+      if (st->IsUntyped()) SetUntypedType(a->size, types_->i64()), st = types_->i64();
+      if (st->IsError()) {
+      } else if (!st->IsInt()) {
+        Error(diag::Kind::ArraySizeNotConst, a->size->range);
+      } else if (EvalInt(a->size, st, a->size->range, n)) {
+        if (n < 0)
+          Error(diag::Kind::ArraySizeNegative, a->size->range, {std::to_string(n)});
+        else
+          ok = true;
+      }
+    }
+    if (elem->kind == TypeKind::Void) Error(diag::Kind::VoidValue, a->elem->range), ok = false;
+    result = ok && !elem->IsError() ? types_->Array(elem, static_cast<uint64_t>(n)) : types_->error();
+  }
+  t->type = result;
+  return result;
+}
+
+auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
+  if (t->layout_done || t->IsError()) return true;
+  auto* mut = const_cast<Type*>(t);
+  if (t->kind == TypeKind::Array) {
+    if (!EnsureLayout(t->elem, where)) return false;
+    mut->size = t->elem->size * t->count;
+    mut->align = t->elem->align;
+    mut->layout_done = true;
+    return true;
+  }
+  if (t->kind == TypeKind::Opaque) {
+    Error(diag::Kind::SizeofType, where, {ToString(t)});
+    return false;
+  }
+  if (t->kind != TypeKind::Struct) return true;
+  const ast::StructDecl* s = t->struct_decl;
+  int& state = resolving_[s];
+  if (state == 1) {
+    Error(diag::Kind::RecursiveType, s->range, {s->name});
+    return false;
+  }
+  state = 1;
+  std::unordered_map<std::string, bool> seen;
+  bool ok = true;
+  for (const ast::FieldDecl& f : s->fields) {
+    if (!seen.emplace(f.name, true).second) Error(diag::Kind::DuplicateField, f.range, {f.name});
+    const Type* ft = ResolveType(f.declared_type);
+    if (ft->kind == TypeKind::Void) Error(diag::Kind::VoidValue, f.declared_type->range), ft = types_->error();
+    if (!EnsureLayout(ft, f.declared_type ? f.declared_type->range : f.range)) ok = false, ft = types_->error();
+    mut->fields.push_back({f.name, ft, 0});
+  }
+  resolving_[s] = 2;
+  LayoutRecord(mut);
+  return ok;
+}
+
+void Checker::CheckFnSignature(ast::FnDecl* fn) {
+  std::unordered_map<std::string, bool> seen;
+  for (ast::Param* p : fn->params) {
+    p->type = ResolveType(p->declared_type);
+    if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, p->declared_type->range), p->type = types_->error();
+    EnsureLayout(p->type, p->range);
+    if (!seen.emplace(p->name, true).second) Error(diag::Kind::Redefinition, p->range, {p->name});
+  }
+  fn->ret_type = fn->ret ? ResolveType(fn->ret) : types_->void_type();
+  if (fn->ret) EnsureLayout(fn->ret_type, fn->ret->range);
+  for (auto& a : fn->attrs) Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+}
+
+void Checker::CheckConstDecl(ast::ConstDecl* c) {
+  if (resolving_[c] == 2) return;
+  if (resolving_[c] == 1) {
+    Error(diag::Kind::ConstCycle, c->name_range, {c->name});
+    c->type = types_->error();
+    return;
+  }
+  resolving_[c] = 1;
+  const Type* declared = c->declared_type ? ResolveType(c->declared_type) : nullptr;
+  if (declared) EnsureLayout(declared, c->declared_type->range);
+  if (!c->init && (!c->is_static || !declared)) {
+    Error(diag::Kind::ConstNeedsValue, c->name_range, {c->name});
+    c->type = declared ? declared : types_->error();
+    resolving_[c] = 2;
+    return;
+  }
+  if (c->is_static) out_.statics.push_back(c);
+  if (!c->init) {  // static x: T; is zeroed
+    c->type = declared;
+    resolving_[c] = 2;
+    return;
+  }
+  const Type* t = CheckExpr(c->init, declared);
+  if (declared) {
+    Coerce(c->init, declared);
+    t = declared;
+  } else if (c->is_static || !t->IsUntyped()) {
+    t = Finalize(c->init);  // untyped consts stay untyped and take their users' types
+  }
+  c->type = t;
+  resolving_[c] = 2;
+  if (t->IsError()) return;
+  std::optional<ConstValue> v = Eval(c->init);
+  if (!v) {
+    Error(diag::Kind::NotConstant, c->init->range, {c->name});
+    c->type = types_->error();
+    return;
+  }
+  out_.const_values[c] = *v;
+}
+
+auto Checker::ConstOf(ast::ConstDecl* c) -> const ConstValue* {
+  if (resolving_[c] != 2) CheckConstDecl(c);
+  auto it = out_.const_values.find(c);
+  return it == out_.const_values.end() ? nullptr : &it->second;
+}
+
+void Checker::CheckFnBody(ast::FnDecl* fn) {
+  if (!fn->body) return;
+  fn_ = fn;
+  unsafe_depth_ = fn->is_unsafe ? 1 : 0;
+  PushScope();
+  for (ast::Param* p : fn->params) Declare(p->name, p);
+  CheckBlock(fn->body);
+  PopScope();
+  if (fn->ret_type && fn->ret_type->kind != TypeKind::Void && !fn->ret_type->IsError() &&
+      !AlwaysExits(fn->body))
+    Error(diag::Kind::MissingReturn, fn->name_range, {fn->name});
+  fn_ = nullptr;
+  unsafe_depth_ = 0;
+}
+
+}  // namespace fusion::sema

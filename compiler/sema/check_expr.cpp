@@ -1,0 +1,674 @@
+// Expressions: names, operators, calls, indexing, fields, casts, literals; untyped literals.
+#include <cmath>
+
+#include "base/check.h"
+#include "parse/parse.h"
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+namespace {
+// Whether the integer constant `v` (of expression `e`) is a value of the integer type `t`.
+auto FitsIn(const ast::Expr* e, const ConstValue& v, const Type* t) -> bool {
+  if (auto* lit = As<ast::IntLit>(e)) {
+    uint64_t max = t->bits == 64 ? (t->is_signed ? INT64_MAX : UINT64_MAX)
+                                 : (t->is_signed ? (uint64_t(1) << (t->bits - 1)) - 1 : (uint64_t(1) << t->bits) - 1);
+    return lit->value <= max;
+  }
+  int64_t s = v.AsSigned();
+  if (t->bits == 64) return t->is_signed || s >= 0;
+  if (t->is_signed) return s >= -(int64_t(1) << (t->bits - 1)) && s < (int64_t(1) << (t->bits - 1));
+  return s >= 0 && s < (int64_t(1) << t->bits);
+}
+
+// Gives every untyped node of `e` the type `t`.
+void SetTypeDeep(ast::Expr* e, const Type* t) {
+  if (!e || !e->type || !e->type->IsUntyped()) return;
+  e->type = t;
+  if (auto* u = As<ast::Unary>(e)) SetTypeDeep(u->operand, t);
+  if (auto* b = As<ast::Binary>(e)) {
+    SetTypeDeep(b->lhs, t);
+    SetTypeDeep(b->rhs, t);
+  }
+}
+}  // namespace
+
+auto Checker::CheckValue(ast::Expr* e, const Type* expected) -> const Type* {
+  CheckExpr(e, expected);
+  return Finalize(e);
+}
+
+auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
+  if (!e) return types_->error();
+  if (e->type) return e->type;  // checked already (e.g. an enum member value)
+  const Type* t = types_->error();
+  switch (e->kind) {
+    case ast::NodeKind::IntLit: {
+      auto* lit = As<ast::IntLit>(e);
+      if (lit->is_char)
+        t = types_->u8();
+      else if (expected && (expected->IsInt() || expected->IsFloat()))
+        t = expected;
+      else
+        t = types_->untyped_int();
+      e->type = t;
+      if (!lit->is_char) CheckIntRange(e, t);
+      return t;
+    }
+    case ast::NodeKind::FloatLit:
+      t = expected && expected->IsFloat() ? expected : types_->untyped_float();
+      break;
+    case ast::NodeKind::BoolLit:
+      t = types_->bool_type();
+      break;
+    case ast::NodeKind::NullLit:
+      t = expected && expected->IsPointerLike() ? expected : types_->null_type();
+      break;
+    case ast::NodeKind::StringLit:
+      t = types_->cstring();
+      break;
+    case ast::NodeKind::Name:
+      t = CheckName(As<ast::Name>(e));
+      break;
+    case ast::NodeKind::Unary:
+      t = CheckUnary(As<ast::Unary>(e), expected);
+      break;
+    case ast::NodeKind::Binary:
+      t = CheckBinary(As<ast::Binary>(e), expected);
+      break;
+    case ast::NodeKind::Call:
+      t = CheckCall(As<ast::Call>(e), expected);
+      break;
+    case ast::NodeKind::Index:
+      t = CheckIndex(As<ast::Index>(e));
+      break;
+    case ast::NodeKind::Field:
+      t = CheckField(As<ast::Field>(e));
+      break;
+    case ast::NodeKind::Cast:
+      t = CheckCast(As<ast::Cast>(e));
+      break;
+    case ast::NodeKind::ArrayLit:
+    case ast::NodeKind::ArrayRepeat:
+      t = CheckArrayLit(e, expected);
+      break;
+    case ast::NodeKind::StructLit:
+      t = CheckStructLit(As<ast::StructLit>(e));
+      break;
+    case ast::NodeKind::TypeQuery:
+      t = CheckTypeQuery(As<ast::TypeQuery>(e));
+      break;
+    default:
+      FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
+  }
+  e->type = t;
+  return t;
+}
+
+auto Checker::CheckName(ast::Name* e) -> const Type* {
+  ast::Node* d = Lookup(e->name);
+  if (!d) {
+    if (BuiltinOf(e->name) != ast::Builtin::None)
+      Error(diag::Kind::NotCallable, e->range, {e->name});  // a builtin used as a value
+    else
+      Error(diag::Kind::UndeclaredName, e->range, {e->name});
+    return types_->error();
+  }
+  e->decl = d;
+  if (auto* l = As<ast::Let>(d)) return l->type ? l->type : types_->error();
+  if (auto* p = As<ast::Param>(d)) return p->type ? p->type : types_->error();
+  if (auto* f = As<ast::For>(d)) return f->type ? f->type : types_->error();
+  if (auto* c = As<ast::ConstDecl>(d)) {
+    if (!c->type) CheckConstDecl(c);
+    return c->type ? c->type : types_->error();
+  }
+  if (As<ast::FnDecl>(d)) {
+    Error(diag::Kind::NotSupportedYet, e->range, {"using a function as a value"});
+    return types_->error();
+  }
+  Error(diag::Kind::NotAValue, e->range, {e->name});
+  return types_->error();
+}
+
+auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
+  const char* op = lex::Spelling(e->op);
+  switch (e->op) {
+    case TokenKind::Minus: {
+      // `-lit` stays untyped so that its range is checked as a whole where it gets a type.
+      const Type* t = CheckExpr(e->operand);
+      if (t->IsError() || t->kind == TypeKind::UntypedInt || t->kind == TypeKind::UntypedFloat) return t;
+      if (t->IsInt() && !t->is_signed) {
+        Error(diag::Kind::NegateUnsigned, e->range, {ToString(t)});
+        return types_->error();
+      }
+      if (!t->IsNumeric()) break;
+      return t;
+    }
+    case TokenKind::Bang: {
+      const Type* t = CheckExpr(e->operand, types_->bool_type());
+      if (t->IsError() || t->kind == TypeKind::Bool) return t;
+      break;
+    }
+    case TokenKind::Tilde: {
+      const Type* t = CheckExpr(e->operand, expected);
+      if (t->IsError() || t->kind == TypeKind::UntypedInt || t->IsInt()) return t;
+      break;
+    }
+    case TokenKind::Star: {
+      const Type* t = CheckValue(e->operand);
+      if (t->IsError()) return t;
+      if (t->kind != TypeKind::Pointer) break;
+      RequireUnsafe(e->range, "dereferencing a raw pointer");
+      if (t->elem->kind == TypeKind::Void || t->elem->kind == TypeKind::Opaque) {
+        Error(diag::Kind::UnaryType, e->range, {op, ToString(t)});
+        return types_->error();
+      }
+      return t->elem;
+    }
+    case TokenKind::Amp: {
+      const Type* t = CheckExpr(e->operand);
+      if (t->IsError()) return t;
+      if (!IsLvalue(e->operand)) {
+        Error(diag::Kind::AddrOfRvalue, e->range);
+        return types_->error();
+      }
+      return types_->Pointer(t);
+    }
+    default:
+      break;
+  }
+  Finalize(e->operand);
+  Error(diag::Kind::UnaryType, e->range, {op, ToString(e->operand->type)});
+  return types_->error();
+}
+
+namespace {
+auto IsComparison(TokenKind op) -> bool {
+  return op == TokenKind::EqEq || op == TokenKind::NotEq || op == TokenKind::Less ||
+         op == TokenKind::LessEq || op == TokenKind::Greater || op == TokenKind::GreaterEq;
+}
+}  // namespace
+
+auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
+  TokenKind op = e->op;
+  const char* spelled = lex::Spelling(op);
+  if (op == TokenKind::AmpAmp || op == TokenKind::PipePipe) {
+    CheckExpr(e->lhs, types_->bool_type());
+    CheckExpr(e->rhs, types_->bool_type());
+    bool ok = true;
+    for (ast::Expr* side : {e->lhs, e->rhs}) {
+      if (side->type->IsError() || side->type->kind == TypeKind::Bool) continue;
+      Finalize(side);
+      ok = false;
+    }
+    if (!ok) {
+      Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(e->lhs->type), ToString(e->rhs->type)});
+      return types_->error();
+    }
+    return types_->bool_type();
+  }
+  bool cmp = IsComparison(op);
+  bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
+  const Type* hint = (!cmp && expected && expected->IsNumeric()) ? expected : nullptr;
+  const Type* lt = CheckExpr(e->lhs, hint);
+  if (shift) {
+    // The shift amount may be any integer type; the result has the left side's type.
+    const Type* rt = CheckValue(e->rhs, lt->IsInt() ? lt : nullptr);
+    if (lt->IsError() || rt->IsError()) return types_->error();
+    if ((lt->IsInt() || lt->kind == TypeKind::UntypedInt) && rt->IsInt()) return lt;
+    Finalize(e->lhs);
+    Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(e->lhs->type), ToString(rt)});
+    return types_->error();
+  }
+  // Pointer arithmetic: p + n, p - n, p - q.
+  if (lt->kind == TypeKind::Pointer && (op == TokenKind::Plus || op == TokenKind::Minus)) {
+    const Type* rt = CheckExpr(e->rhs, types_->i64());
+    if (rt->IsUntyped() && rt->kind != TypeKind::Null) rt = Finalize(e->rhs);
+    if (rt->IsError()) return rt;
+    RequireUnsafe(e->op_range, "pointer arithmetic");
+    if (rt->IsInt()) return lt;
+    if (op == TokenKind::Minus && rt == lt) return types_->Builtin("isize");
+    Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+    return types_->error();
+  }
+  const Type* rt = CheckExpr(e->rhs, lt->IsUntyped() ? hint : lt);
+  if (lt->IsError() || rt->IsError()) return types_->error();
+  // Unify untyped operands with typed ones.
+  if (lt->IsUntyped() && rt->IsUntyped()) {
+    if (lt->kind == TypeKind::Null || rt->kind == TypeKind::Null) {
+      if (cmp && lt == rt) return types_->bool_type();
+      Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+      return types_->error();
+    }
+    const Type* both = (lt->kind == TypeKind::UntypedFloat || rt->kind == TypeKind::UntypedFloat)
+                           ? types_->untyped_float()
+                           : types_->untyped_int();
+    if (cmp) {
+      const Type* def = both == types_->untyped_float() ? types_->f64() : types_->i64();
+      SetUntypedType(e->lhs, def);
+      SetUntypedType(e->rhs, def);
+      return types_->bool_type();
+    }
+    if ((op == TokenKind::Amp || op == TokenKind::Pipe || op == TokenKind::Caret) &&
+        both == types_->untyped_float()) {
+      Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+      return types_->error();
+    }
+    return both;
+  }
+  if (lt->IsUntyped()) {
+    if (!Coerce(e->lhs, rt)) return types_->error();
+    lt = rt;
+  } else if (rt->IsUntyped()) {
+    if (!Coerce(e->rhs, lt)) return types_->error();
+    rt = lt;
+  }
+  if (lt != rt) {
+    Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+    return types_->error();
+  }
+  const Type* t = lt;
+  bool ok = false;
+  switch (op) {
+    case TokenKind::Plus:
+    case TokenKind::Minus:
+    case TokenKind::Star:
+    case TokenKind::Slash:
+    case TokenKind::Percent:
+      ok = t->IsNumeric();
+      break;
+    case TokenKind::Amp:
+    case TokenKind::Pipe:
+    case TokenKind::Caret:
+      ok = t->IsInt() || t->kind == TypeKind::Bool;
+      break;
+    case TokenKind::EqEq:
+    case TokenKind::NotEq:
+      if (t->IsScalar()) return types_->bool_type();
+      Error(diag::Kind::CompareUnsupported, e->op_range, {ToString(t)});
+      return types_->error();
+    case TokenKind::Less:
+    case TokenKind::LessEq:
+    case TokenKind::Greater:
+    case TokenKind::GreaterEq:
+      if (t->IsNumeric() || t->IsPointerLike() || t->kind == TypeKind::Enum) return types_->bool_type();
+      Error(diag::Kind::CompareUnsupported, e->op_range, {ToString(t)});
+      return types_->error();
+    default:
+      break;
+  }
+  if (!ok) {
+    Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+    return types_->error();
+  }
+  return t;
+}
+
+auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
+  auto* name = As<ast::Name>(e->callee);
+  if (name) {
+    ast::Node* d = Lookup(name->name);
+    ast::Builtin b = BuiltinOf(name->name);
+    if (!d && b != ast::Builtin::None) return CheckBuiltinCall(e, b, name->name, expected);
+    if (auto* fn = As<ast::FnDecl>(d)) {
+      name->decl = fn;
+      name->type = types_->void_type();
+      e->fn = fn;
+      if (!e->type_args.empty())
+        Error(diag::Kind::GenericArgs, e->type_args[0]->range, {fn->name, "no type arguments"});
+      if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
+      size_t n = fn->params.size();
+      if (e->args.size() != n) {
+        Error(diag::Kind::ArgCount, e->range,
+              {fn->name, std::to_string(n), n == 1 ? "" : "s", std::to_string(e->args.size()),
+               e->args.size() == 1 ? "was" : "were"});
+        Note(diag::Kind::NoteDeclaredHere, fn->name_range, {fn->name});
+        for (ast::Expr* a : e->args) CheckValue(a);
+        return fn->ret_type ? fn->ret_type : types_->error();
+      }
+      for (size_t i = 0; i < n; i++) {
+        const Type* pt = fn->params[i]->type ? fn->params[i]->type : types_->error();
+        CheckExpr(e->args[i], pt);
+        Coerce(e->args[i], pt);
+      }
+      return fn->ret_type ? fn->ret_type : types_->error();
+    }
+    if (!d) {
+      Error(diag::Kind::UndeclaredName, name->range, {name->name});
+      for (ast::Expr* a : e->args) CheckValue(a);
+      return types_->error();
+    }
+  }
+  const Type* ct = CheckValue(e->callee);
+  for (ast::Expr* a : e->args) CheckValue(a);
+  if (!ct->IsError()) {
+    std::string what = name ? name->name : ToString(ct);
+    Error(diag::Kind::NotCallable, e->callee->range, {what});
+  }
+  return types_->error();
+}
+
+auto Checker::CheckIndex(ast::Index* e) -> const Type* {
+  const Type* bt = CheckValue(e->base);
+  const Type* it = CheckExpr(e->index, types_->i64());
+  if (it->IsUntyped()) it = Finalize(e->index);
+  if (bt->IsError() || it->IsError()) return types_->error();
+  if (!it->IsInt()) {
+    Error(diag::Kind::IndexNotInteger, e->index->range, {ToString(it)});
+    return types_->error();
+  }
+  switch (bt->kind) {
+    case TypeKind::Array: {
+      if (std::optional<ConstValue> v = Eval(e->index)) {
+        bool neg = it->is_signed && v->AsSigned() < 0;
+        if (neg || v->int_bits >= bt->count) {
+          Error(diag::Kind::IndexOutOfBounds, e->index->range,
+                {neg ? std::to_string(v->AsSigned()) : std::to_string(v->int_bits), ToString(bt)});
+          return types_->error();
+        }
+      }
+      return bt->elem;
+    }
+    case TypeKind::Pointer:
+      RequireUnsafe(e->range, "indexing a raw pointer");
+      if (bt->elem->kind == TypeKind::Void || bt->elem->kind == TypeKind::Opaque) break;
+      return bt->elem;
+    case TypeKind::CString:
+      RequireUnsafe(e->range, "indexing a `cstring`");
+      return types_->u8();
+    default:
+      break;
+  }
+  Error(diag::Kind::NotIndexable, e->base->range, {ToString(bt)});
+  return types_->error();
+}
+
+auto Checker::CheckField(ast::Field* e) -> const Type* {
+  // Enum.Member
+  if (auto* base_name = As<ast::Name>(e->base)) {
+    ast::Node* d = Lookup(base_name->name);
+    if (auto* ed = As<ast::EnumDecl>(d)) {
+      const Type* et = NominalType(ed);
+      base_name->type = et;
+      base_name->decl = ed;
+      for (auto& m : ed->members) {
+        if (m.name == e->name) {
+          e->enum_decl = ed;
+          e->enum_value = m.resolved;
+          return et;
+        }
+      }
+      Error(diag::Kind::NoEnumMember, e->name_range, {ed->name, e->name});
+      return types_->error();
+    }
+  }
+  const Type* bt = CheckValue(e->base);
+  if (bt->IsError()) return bt;
+  const Type* st = bt;
+  if (bt->kind == TypeKind::Pointer && bt->elem->kind == TypeKind::Struct) {
+    st = bt->elem;
+    e->through_pointer = true;
+    RequireUnsafe(e->range, "accessing a field through a raw pointer");
+  }
+  if (st->kind != TypeKind::Struct) {
+    Error(diag::Kind::FieldOfNonStruct, e->name_range, {e->name, ToString(bt)});
+    return types_->error();
+  }
+  int idx = st->FieldIndex(e->name);
+  if (idx < 0) {
+    Error(diag::Kind::NoField, e->name_range, {ToString(st), e->name});
+    return types_->error();
+  }
+  e->field_index = idx;
+  return st->fields[idx].type;
+}
+
+auto Checker::CheckCast(ast::Cast* e) -> const Type* {
+  const Type* to = ResolveType(e->target);
+  const Type* from = CheckExpr(e->expr);
+  if (to->IsError() || from->IsError()) return types_->error();
+  if (from->kind == TypeKind::UntypedInt) {
+    std::optional<ConstValue> v = Eval(e->expr);
+    bool fits_int = to->IsInt() && v && FitsIn(e->expr, *v, to);
+    from = fits_int || to->IsFloat() ? (SetUntypedType(e->expr, to), to) : Finalize(e->expr);
+  } else if (from->kind == TypeKind::UntypedFloat) {
+    from = to->IsFloat() ? (SetUntypedType(e->expr, to), to) : Finalize(e->expr);
+  } else if (from->kind == TypeKind::Null) {
+    if (to->IsPointerLike()) {
+      SetUntypedType(e->expr, to);
+      return to;
+    }
+    from = Finalize(e->expr);
+  }
+  auto is_ptr_int = [](const Type* t) { return t->IsInt() && t->bits == 64; };
+  bool ok = from == to || (from->IsNumeric() && to->IsNumeric()) ||
+            (from->kind == TypeKind::Bool && to->IsInt()) ||
+            (from->kind == TypeKind::Enum && to->IsInt()) || (from->IsInt() && to->kind == TypeKind::Enum) ||
+            (from->IsPointerLike() && to->IsPointerLike()) || (from->IsPointerLike() && is_ptr_int(to)) ||
+            (is_ptr_int(from) && to->IsPointerLike());
+  if (!ok) {
+    Error(diag::Kind::InvalidCast, e->range, {ToString(from), ToString(to)});
+    return types_->error();
+  }
+  return to;
+}
+
+auto Checker::CheckArrayLit(ast::Expr* e, const Type* expected) -> const Type* {
+  const Type* want_elem = expected && expected->kind == TypeKind::Array ? expected->elem : nullptr;
+  if (auto* rep = As<ast::ArrayRepeat>(e)) {
+    const Type* elem = want_elem ? (CheckExpr(rep->value, want_elem), Coerce(rep->value, want_elem), want_elem)
+                                 : CheckValue(rep->value);
+    CheckExpr(rep->count, types_->u64());
+    const Type* ct = rep->count->type;
+    if (ct->IsUntyped()) ct = Finalize(rep->count);
+    int64_t n = 0;
+    if (ct->IsError() || elem->IsError()) return types_->error();
+    if (!ct->IsInt()) {
+      Error(diag::Kind::ArraySizeNotConst, rep->count->range);
+      return types_->error();
+    }
+    if (!EvalInt(rep->count, ct, rep->count->range, n)) return types_->error();
+    if (n < 0) {
+      Error(diag::Kind::ArraySizeNegative, rep->count->range, {std::to_string(n)});
+      return types_->error();
+    }
+    rep->count_value = static_cast<uint64_t>(n);
+    EnsureLayout(elem, rep->value->range);
+    return types_->Array(elem, rep->count_value);
+  }
+  auto* lit = As<ast::ArrayLit>(e);
+  if (lit->elems.empty()) {
+    if (want_elem) return types_->Array(want_elem, 0);
+    Error(diag::Kind::EmptyArrayLiteral, e->range);
+    return types_->error();
+  }
+  const Type* elem = want_elem;
+  if (!elem) {
+    // The first element with a type decides; otherwise the first one's default type.
+    for (ast::Expr* x : lit->elems) CheckExpr(x);
+    for (ast::Expr* x : lit->elems)
+      if (!x->type->IsUntyped()) {
+        elem = x->type;
+        break;
+      }
+    if (!elem) elem = Finalize(lit->elems[0]);
+  }
+  bool ok = !elem->IsError();
+  for (ast::Expr* x : lit->elems) {
+    CheckExpr(x, elem);
+    if (!Coerce(x, elem)) ok = false;
+  }
+  if (!ok) return types_->error();
+  EnsureLayout(elem, e->range);
+  return types_->Array(elem, lit->elems.size());
+}
+
+auto Checker::CheckStructLit(ast::StructLit* e) -> const Type* {
+  const Type* st = ResolveType(e->struct_type);
+  if (st->IsError()) {
+    for (auto& f : e->fields) CheckValue(f.value);
+    return st;
+  }
+  if (st->kind != TypeKind::Struct) {
+    Error(diag::Kind::NotAStruct, e->struct_type->range, {ToString(st)});
+    for (auto& f : e->fields) CheckValue(f.value);
+    return types_->error();
+  }
+  EnsureLayout(st, e->range);
+  std::vector<bool> given(st->fields.size(), false);
+  bool ok = true;
+  for (ast::FieldInit& f : e->fields) {
+    int idx = st->FieldIndex(f.name);
+    if (idx < 0) {
+      Error(diag::Kind::StructLitField, f.range, {ToString(st), f.name});
+      CheckValue(f.value);
+      ok = false;
+      continue;
+    }
+    if (given[idx]) Error(diag::Kind::StructLitDuplicate, f.range, {f.name}), ok = false;
+    given[idx] = true;
+    f.field_index = idx;
+    const Type* ft = st->fields[idx].type;
+    CheckExpr(f.value, ft);
+    if (!Coerce(f.value, ft)) ok = false;
+  }
+  if (!st->is_union) {
+    for (size_t i = 0; i < given.size(); i++)
+      if (!given[i]) {
+        Error(diag::Kind::StructLitMissing, e->range, {st->fields[i].name, ToString(st)});
+        ok = false;
+      }
+  }
+  return ok ? st : types_->error();
+}
+
+auto Checker::CheckTypeQuery(ast::TypeQuery* e) -> const Type* {
+  const Type* t = ResolveType(e->target);
+  if (t->IsError()) return t;
+  if (t->kind == TypeKind::Void || t->kind == TypeKind::Opaque) {
+    Error(diag::Kind::SizeofType, e->target->range, {ToString(t)});
+    return types_->error();
+  }
+  if (!EnsureLayout(t, e->target->range)) return types_->error();
+  switch (e->query) {
+    case ast::QueryKind::Sizeof:
+      e->value = t->size;
+      break;
+    case ast::QueryKind::Alignof:
+      e->value = t->align;
+      break;
+    case ast::QueryKind::Offsetof: {
+      if (t->kind != TypeKind::Struct) {
+        Error(diag::Kind::NotAStruct, e->target->range, {ToString(t)});
+        return types_->error();
+      }
+      int idx = t->FieldIndex(e->field);
+      if (idx < 0) {
+        Error(diag::Kind::NoField, e->field_range, {ToString(t), e->field});
+        return types_->error();
+      }
+      e->value = t->fields[idx].offset;
+      break;
+    }
+  }
+  return types_->u64();
+}
+
+// ---- untyped values ----
+
+
+void Checker::CheckIntRange(ast::Expr* e, const Type* t) {
+  if (!t->IsInt()) return;
+  std::optional<ConstValue> v = Eval(e);
+  if (!v || FitsIn(e, *v, t)) return;
+  auto* lit = As<ast::IntLit>(e);
+  std::string shown = lit ? std::to_string(lit->value) : std::to_string(v->AsSigned());
+  Error(diag::Kind::LiteralOutOfRange, e->range, {shown, ToString(t)});
+}
+
+void Checker::SetUntypedType(ast::Expr* e, const Type* t) {
+  if (!e || !e->type || !e->type->IsUntyped()) return;
+  if (e->type->kind == TypeKind::UntypedInt) CheckIntRange(e, t);
+  SetTypeDeep(e, t);
+}
+
+auto Checker::Coerce(ast::Expr* e, const Type* target) -> bool {
+  if (!e || !e->type || target->IsError() || e->type->IsError()) return true;
+  const Type* t = e->type;
+  if (t == target) return true;
+  bool ok = false;
+  if (t->kind == TypeKind::UntypedInt) ok = target->IsNumeric();
+  if (t->kind == TypeKind::UntypedFloat) ok = target->IsFloat();
+  if (t->kind == TypeKind::Null) ok = target->IsPointerLike();
+  if (ok) {
+    SetUntypedType(e, target);
+    return true;
+  }
+  Finalize(e);
+  Error(diag::Kind::TypeMismatch, e->range, {ToString(target), ToString(e->type)});
+  return false;
+}
+
+auto Checker::Finalize(ast::Expr* e) -> const Type* {
+  if (!e || !e->type) return types_->error();
+  switch (e->type->kind) {
+    case TypeKind::UntypedInt:
+      SetUntypedType(e, types_->i64());
+      break;
+    case TypeKind::UntypedFloat:
+      SetUntypedType(e, types_->f64());
+      break;
+    case TypeKind::Null:
+      SetUntypedType(e, types_->Pointer(types_->void_type()));
+      break;
+    default:
+      break;
+  }
+  return e->type;
+}
+
+auto Checker::IsLvalue(const ast::Expr* e) const -> bool {
+  if (!e) return false;
+  switch (e->kind) {
+    case ast::NodeKind::Name: {
+      const ast::Node* d = As<ast::Name>(e)->decl;
+      if (auto* c = As<ast::ConstDecl>(d)) return c->is_static;
+      return As<ast::Let>(d) || As<ast::Param>(d) || As<ast::For>(d);
+    }
+    case ast::NodeKind::Unary:
+      return As<ast::Unary>(e)->op == TokenKind::Star;
+    case ast::NodeKind::Index: {
+      auto* i = As<ast::Index>(e);
+      return i->base->type->kind != TypeKind::Array || IsLvalue(i->base);
+    }
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      return f->enum_decl == nullptr && (f->through_pointer || IsLvalue(f->base));
+    }
+    default:
+      return false;
+  }
+}
+
+auto Checker::ImmutableRoot(const ast::Expr* e) const -> const ast::Node* {
+  switch (e->kind) {
+    case ast::NodeKind::Name: {
+      const ast::Node* d = As<ast::Name>(e)->decl;
+      if (auto* l = As<ast::Let>(d)) return l->is_var ? nullptr : l;
+      if (As<ast::Param>(d) || As<ast::For>(d)) return d;
+      return nullptr;
+    }
+    case ast::NodeKind::Index: {
+      auto* i = As<ast::Index>(e);
+      return i->base->type->kind == TypeKind::Array ? ImmutableRoot(i->base) : nullptr;
+    }
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      return f->through_pointer ? nullptr : ImmutableRoot(f->base);
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace fusion::sema

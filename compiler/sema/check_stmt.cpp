@@ -1,0 +1,219 @@
+// Statements: blocks and scopes, let/var, assignment, control flow, return.
+#include "base/check.h"
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+void Checker::CheckBlock(ast::Block* block) {
+  if (!block) return;
+  PushScope();
+  if (block->is_unsafe) unsafe_depth_++;
+  for (ast::Stmt* s : block->stmts) CheckStmt(s);
+  if (block->is_unsafe) unsafe_depth_--;
+  PopScope();
+}
+
+void Checker::CheckCondition(ast::Expr* cond) {
+  const Type* t = CheckExpr(cond, types_->bool_type());
+  if (t->IsError() || t->kind == TypeKind::Bool) return;
+  if (t->IsUntyped()) Finalize(cond);
+  Error(diag::Kind::ConditionNotBool, cond->range, {ToString(cond->type)});
+}
+
+void Checker::CheckStmt(ast::Stmt* stmt) {
+  if (!stmt) return;
+  switch (stmt->kind) {
+    case ast::NodeKind::Let:
+      return CheckLet(As<ast::Let>(stmt));
+    case ast::NodeKind::Assign:
+      return CheckAssign(As<ast::Assign>(stmt));
+    case ast::NodeKind::Block:
+      return CheckBlock(As<ast::Block>(stmt));
+    case ast::NodeKind::ExprStmt: {
+      ast::Expr* e = As<ast::ExprStmt>(stmt)->expr;
+      CheckValue(e);
+      if (!As<ast::Call>(e) && e && !e->type->IsError())
+        diags_.Report(diag::Kind::UnusedValue, e->range);
+      return;
+    }
+    case ast::NodeKind::If: {
+      auto* s = As<ast::If>(stmt);
+      CheckCondition(s->cond);
+      CheckBlock(s->then_block);
+      CheckStmt(s->else_stmt);
+      return;
+    }
+    case ast::NodeKind::While: {
+      auto* s = As<ast::While>(stmt);
+      CheckCondition(s->cond);
+      loop_depth_++;
+      CheckBlock(s->body);
+      loop_depth_--;
+      return;
+    }
+    case ast::NodeKind::For: {
+      auto* s = As<ast::For>(stmt);
+      const Type* st = CheckExpr(s->start);
+      const Type* et = CheckExpr(s->end, st->IsUntyped() ? nullptr : st);
+      const Type* t = st;
+      if (st->IsUntyped() && !et->IsUntyped()) {
+        Coerce(s->start, et);
+        t = et;
+      } else if (st->IsUntyped()) {
+        t = Finalize(s->start);
+        Coerce(s->end, t);
+      } else {
+        Coerce(s->end, st);
+      }
+      if (!t->IsError() && !t->IsInt()) {
+        Error(diag::Kind::RangeNotInteger, s->start->range, {ToString(t)});
+        t = types_->error();
+      }
+      s->type = t;
+      PushScope();
+      Declare(s->name, s);
+      loop_depth_++;
+      CheckBlock(s->body);
+      loop_depth_--;
+      PopScope();
+      return;
+    }
+    case ast::NodeKind::Break:
+    case ast::NodeKind::Continue:
+      if (loop_depth_ == 0)
+        Error(diag::Kind::BreakOutsideLoop, stmt->range,
+              {stmt->kind == ast::NodeKind::Break ? "break" : "continue"});
+      return;
+    case ast::NodeKind::Return: {
+      auto* r = As<ast::Return>(stmt);
+      if (!fn_) {
+        if (r->value) {
+          CheckValue(r->value);
+          Error(diag::Kind::ReturnInScript, r->range);
+        }
+        return;
+      }
+      const Type* ret = fn_->ret_type;
+      if (r->value) {
+        if (ret->kind == TypeKind::Void) {
+          CheckValue(r->value);
+          Error(diag::Kind::ReturnValueInVoid, r->value->range, {fn_->name});
+        } else {
+          CheckExpr(r->value, ret);
+          Coerce(r->value, ret);
+        }
+      } else if (ret->kind != TypeKind::Void && !ret->IsError()) {
+        Error(diag::Kind::ReturnMissingValue, r->range, {fn_->name, ToString(ret)});
+      }
+      return;
+    }
+    default:
+      FUSION_UNREACHABLE("statement kind " << ast::NodeKindName(stmt->kind));
+  }
+}
+
+void Checker::CheckLet(ast::Let* let) {
+  const Type* declared = let->declared_type ? ResolveType(let->declared_type) : nullptr;
+  if (declared && declared->kind == TypeKind::Void) {
+    Error(diag::Kind::VoidValue, let->declared_type->range);
+    declared = types_->error();
+  }
+  if (declared) EnsureLayout(declared, let->declared_type->range);
+  const Type* t = declared;
+  if (let->init) {
+    const Type* it = CheckExpr(let->init, declared);
+    if (declared) {
+      Coerce(let->init, declared);
+    } else if (it->kind == TypeKind::Null) {
+      Error(diag::Kind::CannotInfer, let->name_range, {let->name});
+      t = types_->error();
+    } else if (it->kind == TypeKind::Void) {
+      Error(diag::Kind::VoidValue, let->init->range);
+      t = types_->error();
+    } else {
+      t = Finalize(let->init);
+    }
+  } else if (!declared) {
+    Error(diag::Kind::CannotInfer, let->name_range, {let->name});
+    t = types_->error();
+  }
+  let->type = t;
+  Declare(let->name, let);  // after the initializer: `let x = x + 1` sees the outer x
+}
+
+namespace {
+auto BinaryOpOf(TokenKind assign_op) -> TokenKind {
+  switch (assign_op) {
+    case TokenKind::PlusEq: return TokenKind::Plus;
+    case TokenKind::MinusEq: return TokenKind::Minus;
+    case TokenKind::StarEq: return TokenKind::Star;
+    case TokenKind::SlashEq: return TokenKind::Slash;
+    case TokenKind::PercentEq: return TokenKind::Percent;
+    case TokenKind::AmpEq: return TokenKind::Amp;
+    case TokenKind::PipeEq: return TokenKind::Pipe;
+    case TokenKind::CaretEq: return TokenKind::Caret;
+    case TokenKind::ShlEq: return TokenKind::Shl;
+    case TokenKind::ShrEq: return TokenKind::Shr;
+    default: return TokenKind::Eq;
+  }
+}
+}  // namespace
+
+void Checker::CheckAssign(ast::Assign* a) {
+  const Type* tt = CheckExpr(a->target);
+  if (tt->IsError()) {
+    CheckValue(a->value);
+    return;
+  }
+  if (!IsLvalue(a->target)) {
+    Error(diag::Kind::NotAssignable, a->target->range);
+    CheckValue(a->value);
+    return;
+  }
+  if (const ast::Node* root = ImmutableRoot(a->target)) {
+    const char* how = As<ast::Param>(root) ? "a parameter" : As<ast::For>(root) ? "a loop variable" : "let";
+    Error(diag::Kind::AssignImmutable, a->target->range, {DeclName(root), how});
+    Note(diag::Kind::NoteDeclaredHere, DeclRange(root), {DeclName(root)});
+  }
+  if (a->op == TokenKind::Eq) {
+    CheckExpr(a->value, tt);
+    Coerce(a->value, tt);
+    return;
+  }
+  // x op= v has the rules of x = x op v.
+  TokenKind op = BinaryOpOf(a->op);
+  if (tt->kind == TypeKind::Pointer && (op == TokenKind::Plus || op == TokenKind::Minus)) {
+    RequireUnsafe(a->range, "pointer arithmetic");
+    const Type* vt = CheckValue(a->value, types_->i64());
+    if (!vt->IsError() && !vt->IsInt())
+      Error(diag::Kind::BinaryTypes, a->range, {lex::Spelling(a->op), ToString(tt), ToString(vt)});
+    return;
+  }
+  bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
+  const Type* vt = shift ? CheckValue(a->value, tt) : (CheckExpr(a->value, tt), Coerce(a->value, tt), a->value->type);
+  if (vt->IsError()) return;
+  bool ok = false;
+  switch (op) {
+    case TokenKind::Plus:
+    case TokenKind::Minus:
+    case TokenKind::Star:
+    case TokenKind::Slash:
+    case TokenKind::Percent:
+      ok = tt->IsNumeric();
+      break;
+    case TokenKind::Amp:
+    case TokenKind::Pipe:
+    case TokenKind::Caret:
+      ok = tt->IsInt() || tt->kind == TypeKind::Bool;
+      break;
+    case TokenKind::Shl:
+    case TokenKind::Shr:
+      ok = tt->IsInt() && vt->IsInt();
+      break;
+    default:
+      break;
+  }
+  if (!ok) Error(diag::Kind::BinaryTypes, a->range, {lex::Spelling(a->op), ToString(tt), ToString(vt)});
+}
+
+}  // namespace fusion::sema

@@ -1,0 +1,108 @@
+// The checker's shared state, used by check_*.cpp and consteval.cpp.
+#pragma once
+
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sema/check.h"
+
+namespace fusion::sema {
+
+using ast::As;
+using lex::TokenKind;
+
+class Checker {
+ public:
+  Checker(std::vector<ast::Tree*> trees, diag::Consumer& diags);
+  auto Run() -> CheckedModule;
+
+  // ---- declarations (check_decl.cpp) ----
+  void CollectGlobals();
+  void DeclareGlobal(ast::Decl* decl, SourceRange name_range);
+  void CheckTypeDecl(ast::Decl* decl);
+  auto NominalType(ast::Decl* decl) -> const Type*;
+  auto ResolveType(ast::TypeExpr* t) -> const Type*;
+  // Makes sure a type used by value has its size; reports recursive types.
+  auto EnsureLayout(const Type* t, SourceRange where) -> bool;
+  void CheckFnSignature(ast::FnDecl* fn);
+  void CheckConstDecl(ast::ConstDecl* c);
+  void CheckFnBody(ast::FnDecl* fn);
+  void CheckScript();
+
+  // ---- statements (check_stmt.cpp) ----
+  void CheckBlock(ast::Block* block);
+  void CheckStmt(ast::Stmt* stmt);
+  void CheckLet(ast::Let* let);
+  void CheckAssign(ast::Assign* assign);
+  void CheckCondition(ast::Expr* cond);
+
+  // ---- expressions (check_expr.cpp) ----
+  // Checks `e`; `expected` (may be null) is the type the context wants, which untyped
+  // literals take. The result may still be untyped: see Coerce and Finalize.
+  auto CheckExpr(ast::Expr* e, const Type* expected = nullptr) -> const Type*;
+  auto CheckName(ast::Name* e) -> const Type*;
+  auto CheckUnary(ast::Unary* e, const Type* expected) -> const Type*;
+  auto CheckBinary(ast::Binary* e, const Type* expected) -> const Type*;
+  auto CheckCall(ast::Call* e, const Type* expected) -> const Type*;
+  auto CheckIndex(ast::Index* e) -> const Type*;
+  auto CheckField(ast::Field* e) -> const Type*;
+  auto CheckCast(ast::Cast* e) -> const Type*;
+  auto CheckArrayLit(ast::Expr* e, const Type* expected) -> const Type*;
+  auto CheckStructLit(ast::StructLit* e) -> const Type*;
+  auto CheckTypeQuery(ast::TypeQuery* e) -> const Type*;
+  // Gives an untyped expression the type `target`, or checks that its type is `target`.
+  // Reports a mismatch (and returns false) otherwise.
+  auto Coerce(ast::Expr* e, const Type* target) -> bool;
+  // Gives an untyped expression its default type (i64, f64); reports `null` alone.
+  auto Finalize(ast::Expr* e) -> const Type*;
+  // Checks `e` and finalizes it.
+  auto CheckValue(ast::Expr* e, const Type* expected = nullptr) -> const Type*;
+  void SetUntypedType(ast::Expr* e, const Type* t);
+  // Reports an integer constant expression that is not a value of `t`.
+  void CheckIntRange(ast::Expr* e, const Type* t);
+  auto IsLvalue(const ast::Expr* e) const -> bool;
+  // For an assignment target: the binding that makes it immutable, or null.
+  auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
+  void RequireUnsafe(SourceRange where, const std::string& what);
+
+  // ---- builtins (check_builtin.cpp) ----
+  auto BuiltinOf(const std::string& name) const -> ast::Builtin;
+  auto CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
+
+  // ---- constants (consteval.cpp) ----
+  // Evaluates a checked expression at compile time; nullopt when it is not constant.
+  auto Eval(const ast::Expr* e) -> std::optional<ConstValue>;
+  auto EvalInt(ast::Expr* e, const Type* type, SourceRange where, int64_t& out) -> bool;
+  auto ConstOf(ast::ConstDecl* c) -> const ConstValue*;
+
+  // ---- scopes ----
+  auto Lookup(const std::string& name) const -> ast::Node*;
+  void PushScope() { scopes_.emplace_back(); }
+  void PopScope() { scopes_.pop_back(); }
+  void Declare(const std::string& name, ast::Node* decl) { scopes_.back()[name] = decl; }
+  auto DeclName(const ast::Node* n) const -> std::string;
+  auto DeclRange(const ast::Node* n) const -> SourceRange;
+
+  void Error(diag::Kind kind, SourceRange r, std::vector<std::string> args = {}) {
+    diags_.Report(kind, r, std::move(args));
+  }
+  void Note(diag::Kind kind, SourceRange r, std::vector<std::string> args = {}) {
+    diags_.Report(kind, r, std::move(args));
+  }
+
+  std::vector<ast::Tree*> trees_;
+  diag::Consumer& diags_;
+  CheckedModule out_;
+  TypeContext* types_ = nullptr;
+  std::unordered_map<std::string, ast::Decl*> globals_;
+  std::unordered_map<const ast::Decl*, const Type*> nominal_;  // struct/enum/opaque/alias → type
+  std::unordered_map<const ast::Decl*, int> resolving_;  // 1 while in progress, 2 when done
+  std::vector<std::unordered_map<std::string, ast::Node*>> scopes_;
+  ast::FnDecl* fn_ = nullptr;     // the function being checked; null in script statements
+  int loop_depth_ = 0;
+  int unsafe_depth_ = 0;
+  std::unordered_set<const ast::Node*> div_zero_reported_;
+};
+
+}  // namespace fusion::sema

@@ -1,0 +1,274 @@
+// Compile-time evaluation of checked expressions (consts, statics, array sizes, enum values).
+#include <cmath>
+
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+namespace {
+
+// Wraps a 64-bit pattern to `t`'s width, sign- or zero-extending it back to 64 bits.
+auto Wrap(uint64_t bits, const Type* t) -> uint64_t {
+  if (!t || !t->IsInt() || t->bits == 64) return bits;
+  uint64_t mask = (uint64_t(1) << t->bits) - 1;
+  bits &= mask;
+  if (t->is_signed && (bits >> (t->bits - 1)) & 1) bits |= ~mask;
+  return bits;
+}
+
+auto MakeInt(uint64_t bits, const Type* t) -> ConstValue {
+  ConstValue v;
+  v.kind = ConstValue::Kind::Int;
+  v.int_bits = Wrap(bits, t);
+  return v;
+}
+
+auto MakeFloat(double d, const Type* t) -> ConstValue {
+  ConstValue v;
+  v.kind = ConstValue::Kind::Float;
+  v.float_value = (t && t->kind == TypeKind::Float && t->bits == 32) ? static_cast<float>(d) : d;
+  return v;
+}
+
+auto MakeBool(bool b) -> ConstValue {
+  ConstValue v;
+  v.kind = ConstValue::Kind::Bool;
+  v.bool_value = b;
+  return v;
+}
+
+auto IsFloatType(const Type* t) -> bool { return t->IsFloat() || t->kind == TypeKind::UntypedFloat; }
+auto IsSigned(const Type* t) -> bool { return !t->IsInt() || t->is_signed; }
+
+auto ToDouble(const ConstValue& v, const Type* from) -> double {
+  if (v.kind == ConstValue::Kind::Float) return v.float_value;
+  return IsSigned(from) ? static_cast<double>(v.AsSigned()) : static_cast<double>(v.int_bits);
+}
+
+}  // namespace
+
+auto Checker::EvalInt(ast::Expr* e, const Type* type, SourceRange where, int64_t& out) -> bool {
+  std::optional<ConstValue> v = Eval(e);
+  if (!v || v->kind != ConstValue::Kind::Int) {
+    if (!e->type || !e->type->IsError()) Error(diag::Kind::ArraySizeNotConst, where);
+    return false;
+  }
+  out = v->AsSigned();
+  if (type && type->IsInt() && !type->is_signed && type->bits == 64 && out < 0) out = INT64_MAX;
+  return true;
+}
+
+auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
+  if (!e || !e->type || e->type->IsError()) return std::nullopt;
+  const Type* t = e->type;
+  switch (e->kind) {
+    case ast::NodeKind::IntLit: {
+      uint64_t raw = As<ast::IntLit>(e)->value;
+      if (IsFloatType(t)) return MakeFloat(static_cast<double>(raw), t);
+      return MakeInt(raw, t);
+    }
+    case ast::NodeKind::FloatLit:
+      return MakeFloat(As<ast::FloatLit>(e)->value, t);
+    case ast::NodeKind::BoolLit:
+      return MakeBool(As<ast::BoolLit>(e)->value);
+    case ast::NodeKind::NullLit: {
+      ConstValue v;
+      v.kind = ConstValue::Kind::Null;
+      return v;
+    }
+    case ast::NodeKind::StringLit: {
+      ConstValue v;
+      v.kind = ConstValue::Kind::String;
+      v.string_value = As<ast::StringLit>(e)->value;
+      return v;
+    }
+    case ast::NodeKind::TypeQuery:
+      return MakeInt(As<ast::TypeQuery>(e)->value, t);
+    case ast::NodeKind::Name: {
+      auto* c = As<ast::ConstDecl>(As<ast::Name>(e)->decl);
+      if (!c || c->is_static) return std::nullopt;
+      const ConstValue* v = ConstOf(c);
+      if (!v) return std::nullopt;
+      // An untyped const takes the type of its use.
+      if (v->kind == ConstValue::Kind::Int && IsFloatType(t)) return MakeFloat(ToDouble(*v, c->type), t);
+      if (v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, t);
+      if (v->kind == ConstValue::Kind::Float) return MakeFloat(v->float_value, t);
+      return *v;
+    }
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      if (f->enum_decl) return MakeInt(static_cast<uint64_t>(f->enum_value), t->backing);
+      std::optional<ConstValue> base = Eval(f->base);
+      if (!base || base->kind != ConstValue::Kind::Aggregate || f->through_pointer || f->field_index < 0)
+        return std::nullopt;
+      return base->elems[f->field_index];
+    }
+    case ast::NodeKind::Index: {
+      auto* i = As<ast::Index>(e);
+      if (i->base->type->kind != TypeKind::Array) return std::nullopt;
+      std::optional<ConstValue> base = Eval(i->base), idx = Eval(i->index);
+      if (!base || !idx || idx->int_bits >= base->elems.size()) return std::nullopt;
+      return base->elems[idx->int_bits];
+    }
+    case ast::NodeKind::Unary: {
+      auto* u = As<ast::Unary>(e);
+      std::optional<ConstValue> v = Eval(u->operand);
+      if (!v) return std::nullopt;
+      switch (u->op) {
+        case TokenKind::Minus:
+          if (v->kind == ConstValue::Kind::Float) return MakeFloat(-v->float_value, t);
+          return MakeInt(0 - v->int_bits, t);
+        case TokenKind::Tilde:
+          return MakeInt(~v->int_bits, t);
+        case TokenKind::Bang:
+          return MakeBool(!v->bool_value);
+        default:
+          return std::nullopt;
+      }
+    }
+    case ast::NodeKind::Cast: {
+      auto* c = As<ast::Cast>(e);
+      std::optional<ConstValue> v = Eval(c->expr);
+      if (!v) return std::nullopt;
+      const Type* from = c->expr->type;
+      if (t->IsInt() || t->kind == TypeKind::Enum) {
+        const Type* to = t->kind == TypeKind::Enum ? t->backing : t;
+        if (v->kind == ConstValue::Kind::Float) {
+          double d = v->float_value;
+          if (std::isnan(d)) return MakeInt(0, to);
+          // Saturating, as at run time.
+          double lo = to->is_signed ? -std::ldexp(1.0, to->bits - 1) : 0.0;
+          double hi = to->is_signed ? std::ldexp(1.0, to->bits - 1) : std::ldexp(1.0, to->bits);
+          if (d <= lo) return MakeInt(to->is_signed ? uint64_t(1) << (to->bits - 1) | (to->bits == 64 ? 0 : ~((uint64_t(1) << to->bits) - 1)) : 0, to);
+          if (d >= hi) return MakeInt(to->is_signed ? (uint64_t(1) << (to->bits - 1)) - 1 : (to->bits == 64 ? UINT64_MAX : (uint64_t(1) << to->bits) - 1), to);
+          return MakeInt(to->is_signed ? static_cast<uint64_t>(static_cast<int64_t>(d)) : static_cast<uint64_t>(d), to);
+        }
+        if (v->kind == ConstValue::Kind::Bool) return MakeInt(v->bool_value ? 1 : 0, to);
+        if (v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, to);
+        return std::nullopt;
+      }
+      if (t->IsFloat()) {
+        if (v->kind == ConstValue::Kind::Int || v->kind == ConstValue::Kind::Float) return MakeFloat(ToDouble(*v, from), t);
+        return std::nullopt;
+      }
+      if (t->kind == TypeKind::Bool) return v;
+      if (t->IsPointerLike() && (v->kind == ConstValue::Kind::Null || v->kind == ConstValue::Kind::String)) return v;
+      return std::nullopt;
+    }
+    case ast::NodeKind::Binary: {
+      auto* b = As<ast::Binary>(e);
+      std::optional<ConstValue> l = Eval(b->lhs);
+      if (!l) return std::nullopt;
+      if (b->op == TokenKind::AmpAmp && l->kind == ConstValue::Kind::Bool && !l->bool_value) return MakeBool(false);
+      if (b->op == TokenKind::PipePipe && l->kind == ConstValue::Kind::Bool && l->bool_value) return MakeBool(true);
+      std::optional<ConstValue> r = Eval(b->rhs);
+      if (!r) return std::nullopt;
+      const Type* ot = b->lhs->type;  // operand type
+      if (l->kind == ConstValue::Kind::Bool) {
+        switch (b->op) {
+          case TokenKind::AmpAmp:
+          case TokenKind::Amp: return MakeBool(l->bool_value && r->bool_value);
+          case TokenKind::PipePipe:
+          case TokenKind::Pipe: return MakeBool(l->bool_value || r->bool_value);
+          case TokenKind::Caret:
+          case TokenKind::NotEq: return MakeBool(l->bool_value != r->bool_value);
+          case TokenKind::EqEq: return MakeBool(l->bool_value == r->bool_value);
+          default: return std::nullopt;
+        }
+      }
+      if (l->kind == ConstValue::Kind::Float || r->kind == ConstValue::Kind::Float) {
+        double x = ToDouble(*l, ot), y = ToDouble(*r, b->rhs->type);
+        switch (b->op) {
+          case TokenKind::Plus: return MakeFloat(x + y, t);
+          case TokenKind::Minus: return MakeFloat(x - y, t);
+          case TokenKind::Star: return MakeFloat(x * y, t);
+          case TokenKind::Slash: return MakeFloat(x / y, t);
+          case TokenKind::Percent: return MakeFloat(std::fmod(x, y), t);
+          case TokenKind::EqEq: return MakeBool(x == y);
+          case TokenKind::NotEq: return MakeBool(x != y);
+          case TokenKind::Less: return MakeBool(x < y);
+          case TokenKind::LessEq: return MakeBool(x <= y);
+          case TokenKind::Greater: return MakeBool(x > y);
+          case TokenKind::GreaterEq: return MakeBool(x >= y);
+          default: return std::nullopt;
+        }
+      }
+      if (l->kind != ConstValue::Kind::Int || r->kind != ConstValue::Kind::Int) return std::nullopt;
+      uint64_t x = l->int_bits, y = r->int_bits;
+      bool sgn = IsSigned(ot);
+      int bits = ot->IsInt() ? ot->bits : 64;
+      switch (b->op) {
+        case TokenKind::Plus: return MakeInt(x + y, t);
+        case TokenKind::Minus: return MakeInt(x - y, t);
+        case TokenKind::Star: return MakeInt(x * y, t);
+        case TokenKind::Slash:
+        case TokenKind::Percent: {
+          if (y == 0) {
+            if (div_zero_reported_.insert(b).second) Error(diag::Kind::ConstDivZero, b->op_range);
+            return std::nullopt;
+          }
+          bool div = b->op == TokenKind::Slash;
+          if (sgn) {
+            int64_t a = static_cast<int64_t>(x), c = static_cast<int64_t>(y);
+            if (c == -1) return MakeInt(div ? 0 - x : 0, t);  // wraps; never traps
+            return MakeInt(static_cast<uint64_t>(div ? a / c : a % c), t);
+          }
+          return MakeInt(div ? x / y : x % y, t);
+        }
+        case TokenKind::Amp: return MakeInt(x & y, t);
+        case TokenKind::Pipe: return MakeInt(x | y, t);
+        case TokenKind::Caret: return MakeInt(x ^ y, t);
+        case TokenKind::Shl: return MakeInt(x << (y & (bits - 1)), t);
+        case TokenKind::Shr: {
+          uint64_t amount = y & (bits - 1);
+          if (sgn) return MakeInt(static_cast<uint64_t>(static_cast<int64_t>(x) >> amount), t);
+          uint64_t mask = bits == 64 ? UINT64_MAX : (uint64_t(1) << bits) - 1;
+          return MakeInt((x & mask) >> amount, t);
+        }
+        case TokenKind::EqEq: return MakeBool(x == y);
+        case TokenKind::NotEq: return MakeBool(x != y);
+        case TokenKind::Less: return MakeBool(sgn ? int64_t(x) < int64_t(y) : x < y);
+        case TokenKind::LessEq: return MakeBool(sgn ? int64_t(x) <= int64_t(y) : x <= y);
+        case TokenKind::Greater: return MakeBool(sgn ? int64_t(x) > int64_t(y) : x > y);
+        case TokenKind::GreaterEq: return MakeBool(sgn ? int64_t(x) >= int64_t(y) : x >= y);
+        default: return std::nullopt;
+      }
+    }
+    case ast::NodeKind::ArrayLit: {
+      ConstValue v;
+      v.kind = ConstValue::Kind::Aggregate;
+      for (const ast::Expr* x : As<ast::ArrayLit>(e)->elems) {
+        std::optional<ConstValue> ev = Eval(x);
+        if (!ev) return std::nullopt;
+        v.elems.push_back(*ev);
+      }
+      return v;
+    }
+    case ast::NodeKind::ArrayRepeat: {
+      auto* r = As<ast::ArrayRepeat>(e);
+      std::optional<ConstValue> ev = Eval(r->value);
+      if (!ev || r->count_value > (1u << 20)) return std::nullopt;
+      ConstValue v;
+      v.kind = ConstValue::Kind::Aggregate;
+      v.elems.assign(r->count_value, *ev);
+      return v;
+    }
+    case ast::NodeKind::StructLit: {
+      auto* s = As<ast::StructLit>(e);
+      if (t->is_union) return std::nullopt;
+      ConstValue v;
+      v.kind = ConstValue::Kind::Aggregate;
+      v.elems.resize(t->fields.size());
+      for (const ast::FieldInit& f : s->fields) {
+        std::optional<ConstValue> ev = Eval(f.value);
+        if (!ev || f.field_index < 0) return std::nullopt;
+        v.elems[f.field_index] = *ev;
+      }
+      return v;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace fusion::sema

@@ -1,0 +1,130 @@
+// Semantic types: interned, so two types are equal exactly when their pointers are.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fusion::ast {
+struct StructDecl;
+struct EnumDecl;
+struct OpaqueDecl;
+}  // namespace fusion::ast
+
+namespace fusion::sema {
+
+enum class TypeKind : uint8_t {
+  Error,         // an erroneous expression: accepted everywhere, produces no further errors
+  Void,
+  Bool,
+  Int,
+  Float,
+  Pointer,
+  CString,
+  Null,          // the type of `null` before it meets a pointer type
+  UntypedInt,    // an integer literal (or an expression of them) before it meets a type
+  UntypedFloat,  // likewise for float literals
+  Array,
+  Struct,        // struct or union
+  Enum,
+  Opaque,
+};
+
+struct StructField {
+  std::string name;
+  const class Type* type = nullptr;
+  uint64_t offset = 0;
+};
+
+class Type {
+ public:
+  explicit Type(TypeKind k) : kind(k) {}
+  TypeKind kind;
+  std::string name;  // builtin and nominal types
+  // Int/Float
+  int bits = 0;
+  bool is_signed = false;
+  // Pointer/Array
+  const Type* elem = nullptr;
+  uint64_t count = 0;
+  // Struct/Enum/Opaque
+  const ast::StructDecl* struct_decl = nullptr;
+  const ast::EnumDecl* enum_decl = nullptr;
+  bool is_union = false;
+  std::vector<StructField> fields;
+  const Type* backing = nullptr;  // Enum
+  // Layout (C rules), known once `layout_done`.
+  uint64_t size = 0;
+  uint64_t align = 1;
+  bool layout_done = false;
+
+  auto IsError() const -> bool { return kind == TypeKind::Error; }
+  auto IsInt() const -> bool { return kind == TypeKind::Int; }
+  auto IsFloat() const -> bool { return kind == TypeKind::Float; }
+  auto IsNumeric() const -> bool { return IsInt() || IsFloat(); }
+  auto IsUntyped() const -> bool { return kind == TypeKind::UntypedInt || kind == TypeKind::UntypedFloat || kind == TypeKind::Null; }
+  auto IsPointerLike() const -> bool { return kind == TypeKind::Pointer || kind == TypeKind::CString; }
+  auto IsScalar() const -> bool {
+    return IsNumeric() || kind == TypeKind::Bool || IsPointerLike() || kind == TypeKind::Enum;
+  }
+  auto FieldIndex(const std::string& field) const -> int {
+    for (size_t i = 0; i < fields.size(); i++)
+      if (fields[i].name == field) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+// Spells a type as in Fusion source: `*[i32; 4]`.
+auto ToString(const Type* t) -> std::string;
+
+// Owns every type. Builtins are created once; pointers and arrays are interned.
+class TypeContext {
+ public:
+  TypeContext();
+  TypeContext(const TypeContext&) = delete;
+  auto operator=(const TypeContext&) -> TypeContext& = delete;
+
+  auto error() const -> const Type* { return error_; }
+  auto void_type() const -> const Type* { return void_; }
+  auto bool_type() const -> const Type* { return bool_; }
+  auto cstring() const -> const Type* { return cstring_; }
+  auto null_type() const -> const Type* { return null_; }
+  auto untyped_int() const -> const Type* { return untyped_int_; }
+  auto untyped_float() const -> const Type* { return untyped_float_; }
+  auto i32() const -> const Type* { return Builtin("i32"); }
+  auto i64() const -> const Type* { return Builtin("i64"); }
+  auto u8() const -> const Type* { return Builtin("u8"); }
+  auto u64() const -> const Type* { return Builtin("u64"); }
+  auto f32() const -> const Type* { return Builtin("f32"); }
+  auto f64() const -> const Type* { return Builtin("f64"); }
+  // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
+  auto Builtin(const std::string& name) const -> const Type*;
+
+  auto Pointer(const Type* pointee) -> const Type*;
+  auto Array(const Type* elem, uint64_t count) -> const Type*;
+  // A nominal type whose layout the checker fills in.
+  auto NewNominal(TypeKind kind, std::string name) -> Type*;
+
+ private:
+  auto Make(TypeKind kind, std::string name, uint64_t size, uint64_t align) -> Type*;
+
+  std::vector<std::unique_ptr<Type>> owned_;
+  std::map<std::string, const Type*> builtins_;
+  std::map<const Type*, const Type*> pointers_;
+  std::map<std::pair<const Type*, uint64_t>, const Type*> arrays_;
+  const Type* error_;
+  const Type* void_;
+  const Type* bool_;
+  const Type* cstring_;
+  const Type* null_;
+  const Type* untyped_int_;
+  const Type* untyped_float_;
+};
+
+// Lays out a struct or union as the C ABI does (natural alignment, padding).
+// Field types must already have their layout.
+void LayoutRecord(Type* record);
+
+}  // namespace fusion::sema

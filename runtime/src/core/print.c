@@ -1,0 +1,95 @@
+// print/eprint: values through C stdio, floats formatted as Python's repr().
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fusion/rt_core.h"
+
+static FILE* stream_of(rt_i32 stream) { return stream == 2 ? stderr : stdout; }
+
+void rt_print_i64(rt_i32 stream, rt_i64 v) { fprintf(stream_of(stream), "%" PRId64, v); }
+
+void rt_print_u64(rt_i32 stream, rt_u64 v) { fprintf(stream_of(stream), "%" PRIu64, v); }
+
+void rt_print_bool(rt_i32 stream, rt_bool v) { fputs(v ? "true" : "false", stream_of(stream)); }
+
+void rt_print_str(rt_i32 stream, rt_ptr s) { fputs(s ? (const char*)s : "(null)", stream_of(stream)); }
+
+void rt_print_ptr(rt_i32 stream, rt_ptr p) { fprintf(stream_of(stream), "0x%" PRIxPTR, (uintptr_t)p); }
+
+void rt_print_sep(rt_i32 stream) { fputc(' ', stream_of(stream)); }
+
+void rt_print_end(rt_i32 stream) {
+  fputc('\n', stream_of(stream));
+  if (stream == 2) fflush(stderr);
+}
+
+// Finds the fewest significant digits (1..17) that read back to `value` (as f32 when `is_f32`).
+// Writes them without a point into `digits` and returns the decimal exponent of the first digit.
+static int shortest_digits(double value, bool is_f32, char* digits, int* ndigits) {
+  char tmp[64];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, value);
+    bool same = is_f32 ? (strtof(tmp, NULL) == (float)value) : (strtod(tmp, NULL) == value);
+    if (same || prec == 17) {
+      // tmp is "d.ddde[+-]XX" or "de[+-]XX".
+      int n = 0;
+      const char* c = tmp;
+      for (; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9') digits[n++] = *c;
+      while (n > 1 && digits[n - 1] == '0') n--;  // trailing zeros carry no information
+      digits[n] = 0;
+      *ndigits = n;
+      return atoi(c + 1);
+    }
+  }
+  return 0;  // unreachable
+}
+
+int rt_format_float(char* buf, double value, bool is_f32) {
+  if (isnan(value)) return sprintf(buf, "nan");
+  if (isinf(value)) return sprintf(buf, value < 0 ? "-inf" : "inf");
+  char* out = buf;
+  if (signbit(value)) {
+    *out++ = '-';
+    value = -value;
+  }
+  if (value == 0) return (int)(out - buf) + sprintf(out, "0.0");
+  char digits[32];
+  int n = 0;
+  int exp = shortest_digits(value, is_f32, digits, &n);
+  if (exp >= -4 && exp < 16) {  // positional notation, as repr()
+    if (exp < 0) {
+      out += sprintf(out, "0.");
+      for (int i = 0; i < -exp - 1; i++) *out++ = '0';
+      out += sprintf(out, "%s", digits);
+    } else {
+      for (int i = 0; i <= exp; i++) *out++ = i < n ? digits[i] : '0';
+      *out++ = '.';
+      if (n > exp + 1)
+        out += sprintf(out, "%s", digits + exp + 1);
+      else
+        *out++ = '0';
+      *out = 0;
+    }
+  } else {  // scientific: d[.ddd]e[+-]XX
+    *out++ = digits[0];
+    if (n > 1) out += sprintf(out, ".%s", digits + 1);
+    out += sprintf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+  }
+  return (int)(out - buf);
+}
+
+void rt_print_f64(rt_i32 stream, rt_f64 v) {
+  char buf[40];
+  rt_format_float(buf, v, false);
+  fputs(buf, stream_of(stream));
+}
+
+void rt_print_f32(rt_i32 stream, rt_f32 v) {
+  char buf[40];
+  rt_format_float(buf, (double)v, true);
+  fputs(buf, stream_of(stream));
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the front-end fuzzer for N seconds from a seed corpus of the test programs.
+# usage: fuzz.sh FUZZER SECONDS
+set -euo pipefail
+fuzzer=$1
+seconds=$2
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+find tests/lit examples -name '*.fu' -exec cp {} "$corpus"/ \; 2>/dev/null || true
+# Inputs up to 64 KiB, so deep nesting (10,000 parentheses) is in reach.
+"$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 2>&1 | tail -n 15
+echo "fuzz: ${seconds}s without a crash, hang or sanitizer report"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Fusion needs, only when some are missing (Debian 12).
+set -euo pipefail
+packages=(
+  llvm-19-dev llvm-19-tools libclang-19-dev clang-19 lld-19 libclang-rt-19-dev
+  libffi-dev cmake ninja-build libgtest-dev python3 make
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}"

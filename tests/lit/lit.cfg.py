@@ -1,0 +1,23 @@
+# lit configuration for Fusion programs: tests/lit/<area>/*.fu, FileCheck lines inline.
+import os
+import lit.formats
+
+config.name = "fusion"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".fu", ".test"]
+config.excludes = ["inputs", "lit.cfg.py", "lit.site.cfg.py.in", "run_both.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.fusion_obj_root, "tests", "lit")
+
+python = lit_config.params.get("python", "python3")
+run_both = os.path.join(config.test_source_root, "run_both.py")
+
+# %fusion: the compiler. %run: runs a program by the JIT and as a built executable, checks
+# that both give the same stdout, stderr and exit code, then prints that output.
+config.substitutions.append(("%fusion", config.fusion_bin))
+config.substitutions.append(("%run", "%s %s %s" % (python, run_both, config.fusion_bin)))
+config.substitutions.append(("%src_root", config.fusion_src_root))
+config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
+for var in ["FUSION_DIAG_LOG", "HOME", "TMPDIR"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
