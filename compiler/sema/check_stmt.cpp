@@ -102,7 +102,7 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
           CheckExpr(r->value, ret);
           Coerce(r->value, ret);
         }
-      } else if (ret->kind != TypeKind::Void && !ret->IsError()) {
+      } else if (ret->kind != TypeKind::Void && !ret->IsError() && !r->parse_error) {
         Error(diag::Kind::ReturnMissingValue, r->range, {fn_->name, ToString(ret)});
       }
       return;
@@ -134,7 +134,7 @@ void Checker::CheckLet(ast::Let* let) {
       t = Finalize(let->init);
     }
   } else if (!declared) {
-    Error(diag::Kind::CannotInfer, let->name_range, {let->name});
+    if (!let->parse_error) Error(diag::Kind::CannotInfer, let->name_range, {let->name});
     t = types_->error();
   }
   let->type = t;
@@ -161,6 +161,7 @@ auto BinaryOpOf(TokenKind assign_op) -> TokenKind {
 
 void Checker::CheckAssign(ast::Assign* a) {
   const Type* tt = CheckExpr(a->target);
+  if (!a->value) return;  // a syntax error, reported by the parser
   if (tt->IsError()) {
     CheckValue(a->value);
     return;
