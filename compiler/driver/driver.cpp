@@ -32,8 +32,9 @@ commands:
   run FILE.fu [ARGS...]     compile with the JIT and run; exit with the program's code
   build FILE.fu [-o OUT]    build a native executable (the runtime is linked in statically)
   check FILE.fu             report diagnostics only
-  emit --llvm|--asm|--obj|--ast FILE.fu [-o OUT]
-                            write LLVM IR, assembly, an object file, or the syntax tree
+  emit --llvm|--asm|--obj|--ast|--checked FILE.fu [-o OUT]
+                            write LLVM IR, assembly, an object file, the syntax tree,
+                            or the syntax tree with the checker's types
 
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
@@ -47,7 +48,7 @@ otherwise the program's own.
 )";
 
 enum class Command { Run, Build, Check, Emit };
-enum class EmitKind { None, Llvm, Asm, Obj, Ast };
+enum class EmitKind { None, Llvm, Asm, Obj, Ast, Checked };
 
 struct Options {
   Command command = Command::Run;
@@ -98,9 +99,10 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       (a == "-o" ? opts.output : (opts.include_dirs.emplace_back(), opts.include_dirs.back())) = argv[++i];
     } else if (a.rfind("-I", 0) == 0 && a.size() > 2) {
       opts.include_dirs.push_back(a.substr(2));
-    } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast") {
+    } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast" || a == "--checked") {
       if (opts.command != Command::Emit) return UsageError("`" + a + "` is an option of `fusion emit`");
-      opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj : EmitKind::Ast;
+      opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj
+                : a == "--ast" ? EmitKind::Ast : EmitKind::Checked;
     } else if (a.size() > 1 && a[0] == '-') {
       return UsageError("unknown option `" + a + "`");
     } else if (opts.input.empty()) {
@@ -111,7 +113,7 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
   }
   if (opts.input.empty()) return UsageError("no input file");
   if (opts.command == Command::Emit && opts.emit == EmitKind::None)
-    return UsageError("`fusion emit` needs one of --llvm, --asm, --obj, --ast");
+    return UsageError("`fusion emit` needs one of --llvm, --asm, --obj, --ast, --checked");
   return -1;
 }
 
@@ -128,6 +130,17 @@ auto WriteText(const std::string& path, const std::string& text) -> bool {
   }
   out << text;
   return true;
+}
+
+// For `emit --checked`: each expression's type, each declaration's type.
+auto AnnotateType(const ast::Node* n) -> std::string {
+  const sema::Type* t = nullptr;
+  if (n->kind <= ast::NodeKind::TypeQuery) t = static_cast<const ast::Expr*>(n)->type;
+  if (auto* l = ast::As<ast::Let>(n)) t = l->type;
+  if (auto* p = ast::As<ast::Param>(n)) t = p->type;
+  if (auto* f = ast::As<ast::For>(n)) t = f->type;
+  if (auto* c = ast::As<ast::ConstDecl>(n)) t = c->type;
+  return t ? " : " + sema::ToString(t) : "";
 }
 
 auto ExePath(const char* argv0) -> std::string {
@@ -164,6 +177,11 @@ auto Main(int argc, char** argv) -> int {
     return 1;
   }
   if (opts.command == Command::Check) return 0;
+  if (opts.command == Command::Emit && opts.emit == EmitKind::Checked) {
+    std::string text;
+    for (auto& t : trees) text += ast::Dump(*t, AnnotateType);
+    return WriteText(opts.output, text) ? 0 : 1;
+  }
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx);

@@ -26,6 +26,9 @@ struct Node {
   explicit Node(NodeKind k, SourceRange r) : kind(k), range(r) {}
   virtual ~Node() = default;
   NodeKind kind;
+  // A part of it did not parse (the parser reported that): the checker says nothing about
+  // what is missing, such as the initializer of `let x = )`.
+  bool parse_error = false;
   SourceRange range;
   auto loc() const -> SourceLoc { return range.begin; }
 };
@@ -317,7 +320,9 @@ struct Tree {
   }
 };
 
-// Prints the tree as indented text (`fusion emit --ast`).
-auto Dump(const Tree& tree) -> std::string;
+// Prints the tree as indented text (`fusion emit --ast`). `annotate`, when given, adds text to
+// each node's line (`fusion emit --checked` adds the checker's types).
+using Annotator = std::string (*)(const Node* node);
+auto Dump(const Tree& tree, Annotator annotate = nullptr) -> std::string;
 
 }  // namespace fusion::ast

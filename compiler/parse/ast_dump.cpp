@@ -17,12 +17,17 @@ namespace {
 
 class Dumper {
  public:
+  explicit Dumper(Annotator annotate) : annotate_(annotate) {}
   auto str() -> std::string { return out_.str(); }
 
-  void Line(int depth, const std::string& text) { out_ << std::string(depth * 2, ' ') << text << "\n"; }
+  void Line(int depth, const std::string& text) {
+    out_ << std::string(depth * 2, ' ') << text << (current_ && annotate_ ? annotate_(current_) : "") << "\n";
+    current_ = nullptr;
+  }
 
   void Node(const ast::Node* n, int d) {
     if (!n) return Line(d, "<error>");
+    current_ = n;
     std::string head = NodeKindName(n->kind);
     switch (n->kind) {
       case NodeKind::IntLit: return Line(d, head + " " + std::to_string(As<IntLit>(n)->value));
@@ -182,13 +187,15 @@ class Dumper {
   }
 
  private:
+  Annotator annotate_;
+  const ast::Node* current_ = nullptr;  // the node whose line is being written
   std::ostringstream out_;
 };
 
 }  // namespace
 
-auto Dump(const Tree& tree) -> std::string {
-  Dumper d;
+auto Dump(const Tree& tree, Annotator annotate) -> std::string {
+  Dumper d(annotate);
   for (auto* decl : tree.decls) d.Node(decl, 0);
   for (auto* stmt : tree.stmts) d.Node(stmt, 0);
   return d.str();
