@@ -1,0 +1,26 @@
+# Runtime C tests: tests/runtime/<name>_test.c, each its own executable and CTest test.
+set(FUSION_TESTS_DIR ${CMAKE_CURRENT_SOURCE_DIR}/../tests)
+
+# The C test library of ABI cases (tests/ffi/*.c), loaded by the dl and ffi tests both with the
+# loader and through the engine, and linked into them for the direct C calls they compare with.
+file(GLOB FFI_CASES_SOURCES CONFIGURE_DEPENDS ${FUSION_TESTS_DIR}/ffi/*.c)
+add_library(fusion_ffi_cases SHARED ${FFI_CASES_SOURCES})
+target_include_directories(fusion_ffi_cases PUBLIC ${FUSION_TESTS_DIR}/ffi)
+target_compile_options(fusion_ffi_cases PRIVATE -Wall -Wextra -Werror)
+target_link_libraries(fusion_ffi_cases PRIVATE Threads::Threads)
+
+file(GLOB RT_TEST_SOURCES CONFIGURE_DEPENDS ${FUSION_TESTS_DIR}/runtime/*_test.c)
+foreach(src ${RT_TEST_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(rt_${name} ${src})
+  target_link_libraries(rt_${name} PRIVATE fusion_rt)
+  target_include_directories(rt_${name} PRIVATE ${FFI_INCLUDE} ${FUSION_TESTS_DIR}/runtime)
+  target_compile_options(rt_${name} PRIVATE -Wall -Wextra -Werror)
+  target_compile_definitions(rt_${name} PRIVATE _GNU_SOURCE)
+  if(name MATCHES "^(dl|ffi)_")
+    target_link_libraries(rt_${name} PRIVATE fusion_ffi_cases Threads::Threads)
+    target_compile_definitions(rt_${name} PRIVATE
+      FFI_CASES_LIB="$<TARGET_FILE:fusion_ffi_cases>")
+  endif()
+  add_test(NAME runtime.${name} COMMAND rt_${name})
+endforeach()
