@@ -52,7 +52,14 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level) {
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
+  // As clang does at -O2 and -O3: both vectorizers on (LLVM's defaults leave SLP off).
+  llvm::PipelineTuningOptions tuning;
+  bool vectorize = level == OptLevel::O2 || level == OptLevel::O3;
+  tuning.LoopVectorization = vectorize;
+  tuning.SLPVectorization = vectorize;
+  tuning.LoopInterleaving = vectorize;
+  tuning.LoopUnrolling = level != OptLevel::O0;
+  llvm::PassBuilder pb(&tm, tuning);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

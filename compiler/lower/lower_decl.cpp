@@ -103,15 +103,33 @@ auto Lowerer::Runtime(const char* name) -> llvm::Function* {
   return it->second;
 }
 
+// Fusion's own calling convention: scalars by value; structs and arrays through memory, as
+// clang passes large C structs: the caller passes a pointer to a copy it owns, and an aggregate
+// result is written through a leading `sret` pointer. (Whole aggregate values in registers would
+// push LLVM's -O0 instruction selection off its fast path.)
 void Lowerer::DeclareFunction(ast::FnDecl* fn) {
   std::vector<llvm::Type*> params;
-  for (ast::Param* p : fn->params) params.push_back(ValTy(p->type));
-  auto* fty = llvm::FunctionType::get(ValTy(fn->ret_type), params, false);
+  bool sret = IsAggregate(fn->ret_type);
+  if (sret) params.push_back(b_.getPtrTy());
+  for (ast::Param* p : fn->params) params.push_back(IsAggregate(p->type) ? b_.getPtrTy() : ValTy(p->type));
+  auto* fty = llvm::FunctionType::get(sret ? b_.getVoidTy() : ValTy(fn->ret_type), params, false);
   // Fusion functions are internal to the program, so they never clash with C symbols.
   std::string name = "fusion." + fn->name;
   auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, *mod_);
   f->addFnAttr(llvm::Attribute::NoUnwind);
-  for (size_t i = 0; i < fn->params.size(); i++) f->getArg(i)->setName(fn->params[i]->name);
+  if (sret) {
+    f->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(fn->ret_type)));
+    f->addParamAttr(0, llvm::Attribute::NoAlias);
+    f->getArg(0)->setName("result");
+  }
+  for (size_t i = 0; i < fn->params.size(); i++) {
+    unsigned arg = i + (sret ? 1 : 0);
+    f->getArg(arg)->setName(fn->params[i]->name);
+    if (IsAggregate(fn->params[i]->type)) {
+      f->addParamAttr(arg, llvm::Attribute::NoAlias);  // the caller's private copy
+      f->addParamAttr(arg, llvm::Attribute::getWithDereferenceableBytes(ctx_, fn->params[i]->type->size));
+    }
+  }
   fns_[fn] = f;
 }
 
@@ -126,10 +144,16 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   fn_ = fns_[fn];
   ret_type_ = fn->ret_type;
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+  unsigned first = IsAggregate(fn->ret_type) ? 1 : 0;
   for (size_t i = 0; i < fn->params.size(); i++) {
     ast::Param* p = fn->params[i];
+    llvm::Argument* arg = fn_->getArg(first + i);
+    if (IsAggregate(p->type)) {
+      locals_[p] = arg;  // the caller's copy is this parameter's storage
+      continue;
+    }
     llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
-    Store(fn_->getArg(i), slot, p->type);
+    Store(arg, slot, p->type);
     locals_[p] = slot;
   }
   LowerBlock(fn->body);

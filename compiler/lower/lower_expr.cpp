@@ -216,9 +216,13 @@ auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Typ
     case TokenKind::Slash:
     case TokenKind::Percent: {
       bool rem = op == TokenKind::Percent;
-      llvm::Value* zero = llvm::ConstantInt::get(r->getType(), 0);
-      FailIf(b_.CreateICmpEQ(r, zero), Runtime("rt_panic_div_zero"), {b_.getInt1(rem), LocOf(where)});
+      auto* k = llvm::dyn_cast<llvm::ConstantInt>(r);  // a constant divisor needs fewer checks
+      if (!k || k->isZero()) {
+        llvm::Value* zero = llvm::ConstantInt::get(r->getType(), 0);
+        FailIf(b_.CreateICmpEQ(r, zero), Runtime("rt_panic_div_zero"), {b_.getInt1(rem), LocOf(where)});
+      }
       if (!is_signed) return rem ? b_.CreateURem(l, r) : b_.CreateUDiv(l, r);
+      if (k && !k->isMinusOne()) return rem ? b_.CreateSRem(l, r) : b_.CreateSDiv(l, r);
       // MIN / -1 wraps to MIN and MIN % -1 is 0, as two's complement arithmetic gives;
       // divide by 1 instead so the machine never traps.
       llvm::Value* minus_one = b_.CreateICmpEQ(r, llvm::ConstantInt::getSigned(r->getType(), -1));
@@ -301,10 +305,28 @@ auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
 
 auto Lowerer::LowerCall(const ast::Call* e) -> llvm::Value* {
   if (e->builtin != ast::Builtin::None) return LowerBuiltin(e);
+  if (IsAggregate(e->type)) return LowerAggregate(e);  // through a temporary result slot
+  return EmitCall(e, nullptr);
+}
+
+auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* {
   FUSION_CHECK(e->fn) << "call without a resolved function";
   std::vector<llvm::Value*> args;
-  for (const ast::Expr* a : e->args) args.push_back(LowerExpr(a));
-  return b_.CreateCall(fns_.at(e->fn), args);
+  if (result) args.push_back(result);
+  for (const ast::Expr* a : e->args) {
+    if (IsAggregate(a->type)) {
+      // The callee gets a copy of its own; LLVM removes the copy when it can.
+      llvm::AllocaInst* copy = EntryAlloca(MemTy(a->type), "arg");
+      copy->setAlignment(llvm::Align(a->type->align));
+      StoreInto(a, copy);
+      args.push_back(copy);
+    } else {
+      args.push_back(LowerExpr(a));
+    }
+  }
+  llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
+  if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
+  return call;
 }
 
 auto Lowerer::LowerIndexAddr(const ast::Index* e) -> llvm::Value* {

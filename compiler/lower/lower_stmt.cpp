@@ -49,6 +49,10 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
 
 void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
   const Type* t = e->type;
+  if (auto* call = As<ast::Call>(e); call && call->fn && IsAggregate(t)) {
+    EmitCall(call, dest);  // the callee writes its result straight into `dest`
+    return;
+  }
   if (IsAggregate(t) && IsLvalue(e)) {
     // Copy aggregates memory to memory rather than through a (possibly huge) SSA value.
     llvm::Value* src = LowerAddr(e);
@@ -224,7 +228,14 @@ void Lowerer::LowerFor(const ast::For* s) {
 }
 
 void Lowerer::LowerReturn(const ast::Return* r) {
-  if (r->value && ret_type_ && ret_type_->kind != TypeKind::Void) {
+  if (r->value && ret_type_ && IsAggregate(ret_type_)) {
+    // Through a temporary: the result pointer may alias what the value reads.
+    llvm::AllocaInst* tmp = EntryAlloca(MemTy(ret_type_), "ret");
+    StoreInto(r->value, tmp);
+    b_.CreateMemCpy(fn_->getArg(0), llvm::MaybeAlign(ret_type_->align), tmp, llvm::MaybeAlign(ret_type_->align),
+                    ret_type_->size);
+    b_.CreateRetVoid();
+  } else if (r->value && ret_type_ && ret_type_->kind != TypeKind::Void) {
     llvm::Value* v = LowerExpr(r->value);
     b_.CreateRet(v);
   } else {

@@ -65,6 +65,8 @@ class Lowerer {
   auto LowerLogical(const ast::Binary* e) -> llvm::Value*;
   auto LowerCast(const ast::Cast* e) -> llvm::Value*;
   auto LowerCall(const ast::Call* e) -> llvm::Value*;
+  // Calls a Fusion function; an aggregate result goes to `result` (its sret slot).
+  auto EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
   auto LowerIndexAddr(const ast::Index* e) -> llvm::Value*;
   auto LowerFieldAddr(const ast::Field* e) -> llvm::Value*;
   auto LowerAggregate(const ast::Expr* e) -> llvm::Value*;
