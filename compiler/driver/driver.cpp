@@ -143,6 +143,13 @@ auto AnnotateType(const ast::Node* n) -> std::string {
   return t ? " : " + sema::ToString(t) : "";
 }
 
+// Ends a compilation that had errors as clang does: "N errors generated." Returns 1.
+auto ErrorsGenerated(const diag::Consumer& diags) -> int {
+  int n = diags.error_count();
+  std::fprintf(stderr, "%d error%s generated.\n", n, n == 1 ? "" : "s");
+  return 1;
+}
+
 auto ExePath(const char* argv0) -> std::string {
   static int anchor;
   return llvm::sys::fs::getMainExecutable(argv0, &anchor);
@@ -165,17 +172,19 @@ auto Main(int argc, char** argv) -> int {
     std::string text;
     for (auto& t : trees) text += ast::Dump(*t);
     if (!WriteText(opts.output, text)) return 1;
-    return diags.error_count() ? 1 : 0;
+    if (trees.empty()) return 1;  // the main file could not be read
+    return diags.error_count() > 0 ? ErrorsGenerated(diags) : 0;
   }
   if (trees.empty()) return 1;
+  // A file that could not be loaded would make every name it declares look undeclared.
+  bool all_loaded = true;
+  for (const diag::Diagnostic& d : diags.diagnostics())
+    if (d.kind == diag::Kind::ImportNotFound || d.kind == diag::Kind::CannotReadFile) all_loaded = false;
   std::vector<ast::Tree*> raw;
   for (auto& t : trees) raw.push_back(t.get());
-  sema::CheckedModule checked = sema::Check(raw, diags);
-  if (diags.error_count() > 0) {
-    int n = diags.error_count();
-    std::fprintf(stderr, "%d error%s generated.\n", n, n == 1 ? "" : "s");
-    return 1;
-  }
+  sema::CheckedModule checked;
+  if (all_loaded) checked = sema::Check(raw, diags);
+  if (diags.error_count() > 0) return ErrorsGenerated(diags);
   if (opts.command == Command::Check) return 0;
   if (opts.command == Command::Emit && opts.emit == EmitKind::Checked) {
     std::string text;

@@ -41,6 +41,21 @@ auto HexValue(char c) -> int {
   return -1;
 }
 
+// The length of the well-formed UTF-8 character that `s` starts with, or 0.
+auto Utf8Length(std::string_view s) -> uint32_t {
+  auto byte = [&](size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0; };
+  unsigned char lead = byte(0);
+  uint32_t n = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+             : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+  for (uint32_t i = 1; i < n; i++)
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  // Overlong forms, surrogates and code points past U+10FFFF.
+  if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) > 0x9F) ||
+      (lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) > 0x8F))
+    return 0;
+  return n;
+}
+
 class Lexer {
  public:
   Lexer(const SourceManager& sources, uint32_t file, diag::Consumer& diags)
@@ -50,6 +65,7 @@ class Lexer {
   }
 
   auto Run() -> TokenizedBuffer {
+    if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // a UTF-8 byte order mark
     while (true) {
       bool newline = SkipSpaceAndComments();
       Token tok;
@@ -103,7 +119,10 @@ class Lexer {
             pos_++;
           }
         }
-        if (depth > 0) Error(diag::Kind::UnterminatedComment, begin, begin + 2);
+        if (depth > 0) {
+          Error(diag::Kind::UnterminatedComment, begin, begin + 2);
+          buf_.ends_in_comment = true;
+        }
       } else {
         break;
       }
@@ -234,7 +253,11 @@ class Lexer {
       default:
         break;
     }
-    if (e == '\n' || e == '\0') pos_--;
+    if (e == '\n' || pos_ > text_.size()) {
+      pos_--;  // a `\` ending the line or file: the literal is unterminated, which the caller reports
+      return;
+    }
+    if (e == '\0') pos_--;
     Error(diag::Kind::InvalidEscape, begin, pos_, {std::string(text_.substr(begin, pos_ - begin))});
   }
 
@@ -254,6 +277,7 @@ class Lexer {
 
   void LexChar(Token& tok) {
     pos_++;
+    int errors = diags_.error_count();
     std::string value;
     while (pos_ < text_.size() && text_[pos_] != '\'' && text_[pos_] != '\n') ReadChar(value);
     tok.kind = TokenKind::CharLit;
@@ -263,7 +287,8 @@ class Lexer {
     }
     pos_++;
     if (value.size() != 1) {
-      Error(diag::Kind::CharLiteralLength, tok.offset, pos_);
+      // After a bad escape the length is no news.
+      if (diags_.error_count() == errors) Error(diag::Kind::CharLiteralLength, tok.offset, pos_);
       return;
     }
     tok.int_value = static_cast<unsigned char>(value[0]);
@@ -299,15 +324,20 @@ class Lexer {
         return;
       }
     }
+    // One error for a whole UTF-8 character (shown as itself); other bytes are shown in hex.
     unsigned char c = static_cast<unsigned char>(text_[pos_]);
+    uint32_t length = Utf8Length(text_.substr(pos_));
     char shown[8];
-    if (c >= 0x21 && c < 0x7f)
+    if (length > 1)
+      std::snprintf(shown, sizeof shown, "%.*s", static_cast<int>(length), text_.data() + pos_);
+    else if (c >= 0x21 && c < 0x7f)
       std::snprintf(shown, sizeof shown, "%c", c);
     else
       std::snprintf(shown, sizeof shown, "\\x%02X", c);
-    Error(diag::Kind::InvalidCharacter, pos_, pos_ + 1, {shown});
+    if (length == 0) length = 1;
+    Error(diag::Kind::InvalidCharacter, pos_, pos_ + length, {shown});
     tok.kind = TokenKind::Error;
-    pos_++;
+    pos_ += length;
   }
 
   diag::Consumer& diags_;

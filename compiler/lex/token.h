@@ -34,6 +34,7 @@ struct TokenizedBuffer {
   std::string_view text;  // the file's text
   std::vector<Token> tokens;  // always ends with Eof
   std::vector<std::string> strings;  // decoded string literal contents
+  bool ends_in_comment = false;  // the file ends inside a block comment (reported)
   auto TokenText(const Token& t) const -> std::string_view { return text.substr(t.offset, t.length); }
 };
 

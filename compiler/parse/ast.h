@@ -43,6 +43,7 @@ struct Stmt : Node {
 struct Decl : Node {
   using Node::Node;
   std::string name;
+  SourceRange name_range;  // where the name is written, for diagnostics
 };
 struct TypeExpr : Node {
   using Node::Node;
@@ -234,7 +235,6 @@ struct Param : Decl {
 };
 struct FnDecl : Decl {
   FUSION_NODE(FnDecl, Decl)
-  SourceRange name_range;
   std::vector<Param*> params;
   TypeExpr* ret = nullptr;  // null: void
   Block* body = nullptr;
@@ -277,7 +277,6 @@ struct TypeAliasDecl : Decl {
 struct ConstDecl : Decl {  // const NAME: T = v;  static NAME: T = v;
   FUSION_NODE(ConstDecl, Decl)
   bool is_static = false;
-  SourceRange name_range;
   TypeExpr* declared_type = nullptr;
   Expr* init = nullptr;
   const sema::Type* type = nullptr;  // checker

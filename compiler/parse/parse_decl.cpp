@@ -28,6 +28,11 @@ auto Parser::AtDeclStart() const -> bool {
 //                        | const_decl | static_decl | import_decl )
 auto Parser::ParseDecl() -> ast::Decl* {
   std::vector<ast::Attribute> attrs = ParseAttributes();
+  // Functions and structs keep their attributes for the checker; no other declaration takes any.
+  bool takes_attrs =
+      at(TokenKind::KwFn) || at(TokenKind::KwUnsafe) || at(TokenKind::KwStruct) || at(TokenKind::KwUnion);
+  if (!takes_attrs && AtDeclStart())
+    for (const ast::Attribute& a : attrs) diags_.Report(diag::Kind::UnknownAttribute, a.range, {a.name});
   ast::Decl* decl = nullptr;
   switch (cur().kind) {
     case TokenKind::KwUnsafe:
@@ -52,8 +57,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
       SourceLoc begin = Loc();
       Advance();
       auto* d = tree_.Make<ast::OpaqueDecl>({begin, 0});
-      SourceRange name_range;
-      if (!ExpectIdent("a type name", d->name, name_range)) return Synchronize(), nullptr;
+      if (!ExpectIdent("a type name", d->name, d->name_range)) return Synchronize(), nullptr;
       d->range = RangeFrom(begin);
       ExpectStmtEnd();
       decl = d;
@@ -64,8 +68,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
       SourceLoc begin = Loc();
       Advance();
       auto* d = tree_.Make<ast::TypeAliasDecl>({begin, 0});
-      SourceRange name_range;
-      if (!ExpectIdent("a type name", d->name, name_range) || !Expect(TokenKind::Eq))
+      if (!ExpectIdent("a type name", d->name, d->name_range) || !Expect(TokenKind::Eq))
         return Synchronize(), nullptr;
       d->aliased = ParseType();
       d->range = RangeFrom(begin);
@@ -134,8 +137,7 @@ auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::
     while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
       SourceLoc pbegin = Loc();
       auto* param = tree_.Make<ast::Param>({pbegin, 0});
-      SourceRange name_range;
-      if (!ExpectIdent("a parameter name", param->name, name_range) || !Expect(TokenKind::Colon))
+      if (!ExpectIdent("a parameter name", param->name, param->name_range) || !Expect(TokenKind::Colon))
         return Synchronize(), nullptr;
       param->declared_type = ParseType();
       param->range = RangeFrom(pbegin);
@@ -163,14 +165,15 @@ auto Parser::ParseStruct(std::vector<ast::Attribute> attrs) -> ast::StructDecl* 
   auto* s = tree_.Make<ast::StructDecl>({begin, 0});
   s->is_union = is_union;
   s->attrs = std::move(attrs);
-  SourceRange name_range;
-  if (!ExpectIdent("a type name", s->name, name_range)) return Synchronize(), nullptr;
+  if (!ExpectIdent("a type name", s->name, s->name_range)) return Synchronize(), nullptr;
   s->range = RangeFrom(begin);
   if (!Expect(TokenKind::LBrace)) return Synchronize(), nullptr;
   while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
     ast::FieldDecl field;
     if (!ExpectIdent("a field name", field.name, field.range) || !Expect(TokenKind::Colon)) {
+      size_t start = pos_;
       Synchronize();
+      if (pos_ == start) Advance();  // always make progress
       if (at(TokenKind::RBrace)) break;
       continue;
     }
@@ -193,8 +196,7 @@ auto Parser::ParseEnum() -> ast::EnumDecl* {
   SourceLoc begin = Loc();
   Advance();
   auto* e = tree_.Make<ast::EnumDecl>({begin, 0});
-  SourceRange name_range;
-  if (!ExpectIdent("a type name", e->name, name_range)) return Synchronize(), nullptr;
+  if (!ExpectIdent("a type name", e->name, e->name_range)) return Synchronize(), nullptr;
   if (Consume(TokenKind::Colon)) e->backing = ParseType();
   e->range = RangeFrom(begin);
   if (!Expect(TokenKind::LBrace)) return Synchronize(), nullptr;
@@ -220,7 +222,7 @@ auto Parser::ParseConst() -> ast::ConstDecl* {
   c->is_static = is_static;
   if (!ExpectIdent("a name", c->name, c->name_range)) return Synchronize(), nullptr;
   if (Consume(TokenKind::Colon)) c->declared_type = ParseType();
-  if (Consume(TokenKind::Eq)) c->init = ParseExpr();
+  if (Consume(TokenKind::Eq)) c->parse_error = !(c->init = ParseExpr());
   c->range = RangeFrom(begin);
   ExpectStmtEnd();
   return c;

@@ -45,10 +45,12 @@ auto Parser::ParseBinary(int min_prec) -> ast::Expr* {
   DepthGuard guard(*this);
   if (!guard.ok) return nullptr;
   SourceLoc begin = Loc();
+  ChainGuard chain(*this);
   ast::Expr* lhs = ParseCastLevel();
   while (true) {
     int prec = Precedence(cur().kind);
     if (prec == 0 || prec < min_prec || AtNewlineBreak()) break;
+    if (!chain.Grow(RangeOf(cur()))) return nullptr;
     auto* b = tree_.Make<ast::Binary>({begin, 0});
     b->op_range = RangeOf(cur());
     b->op = Advance().kind;
@@ -64,8 +66,10 @@ auto Parser::ParseBinary(int min_prec) -> ast::Expr* {
 // cast_expr = unary { "as" type }
 auto Parser::ParseCastLevel() -> ast::Expr* {
   SourceLoc begin = Loc();
+  ChainGuard chain(*this);
   ast::Expr* e = ParseUnary();
   while (at(TokenKind::KwAs) && !AtNewlineBreak()) {
+    if (!chain.Grow(RangeOf(cur()))) return nullptr;
     Advance();
     auto* c = tree_.Make<ast::Cast>({begin, 0});
     c->expr = e;
@@ -79,14 +83,14 @@ auto Parser::ParseCastLevel() -> ast::Expr* {
 
 // unary = ( "-" | "!" | "~" | "*" | "&" ) unary | postfix
 auto Parser::ParseUnary() -> ast::Expr* {
-  DepthGuard guard(*this);
-  if (!guard.ok) return nullptr;
   switch (cur().kind) {
     case TokenKind::Minus:
     case TokenKind::Bang:
     case TokenKind::Tilde:
     case TokenKind::Star:
     case TokenKind::Amp: {
+      DepthGuard guard(*this);
+      if (!guard.ok) return nullptr;
       SourceLoc begin = Loc();
       auto* u = tree_.Make<ast::Unary>({begin, 0});
       u->op = Advance().kind;
@@ -95,15 +99,18 @@ auto Parser::ParseUnary() -> ast::Expr* {
       return u->operand ? u : nullptr;
     }
     default:
-      return ParsePostfix(ParsePrimary());
+      return ParsePostfix();
   }
 }
 
 // postfix = primary { "(" args ")" | "[" expr "]" | "." ident }
-auto Parser::ParsePostfix(ast::Expr* e) -> ast::Expr* {
+auto Parser::ParsePostfix() -> ast::Expr* {
+  ChainGuard chain(*this);
+  ast::Expr* e = ParsePrimary();
   while (e && !AtNewlineBreak()) {
     SourceLoc begin = e->loc();
     if (at(TokenKind::LParen)) {
+      if (!chain.Grow(RangeOf(cur()))) return nullptr;
       auto* call = tree_.Make<ast::Call>({begin, 0});
       call->callee = e;
       ParseCallArgs(call);
@@ -113,6 +120,7 @@ auto Parser::ParsePostfix(ast::Expr* e) -> ast::Expr* {
       // Generic builtins: alloc<T>(n). Only when `<` type `>` `(` follows.
       const std::string& name = ast::As<ast::Name>(e) ? ast::As<ast::Name>(e)->name : ast::As<ast::Field>(e)->name;
       if (name != "alloc") break;
+      if (!chain.Grow(RangeOf(cur()))) return nullptr;
       Advance();
       auto* call = tree_.Make<ast::Call>({begin, 0});
       call->callee = e;
@@ -129,6 +137,7 @@ auto Parser::ParsePostfix(ast::Expr* e) -> ast::Expr* {
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::LBracket)) {
+      if (!chain.Grow(RangeOf(cur()))) return nullptr;
       Advance();
       auto* idx = tree_.Make<ast::Index>({begin, 0});
       idx->base = e;
@@ -141,6 +150,7 @@ auto Parser::ParsePostfix(ast::Expr* e) -> ast::Expr* {
       if (!idx->index) return nullptr;
       e = idx;
     } else if (at(TokenKind::Dot)) {
+      if (!chain.Grow(RangeOf(cur()))) return nullptr;
       Advance();
       auto* f = tree_.Make<ast::Field>({begin, 0});
       f->base = e;

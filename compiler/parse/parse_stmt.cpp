@@ -44,9 +44,9 @@ auto Parser::ParseBlock(bool is_unsafe) -> ast::Block* {
   return block;
 }
 
+// Every statement that nests others does so through ParseBlock, ParseIf or ParseExpr, which
+// count the nesting.
 auto Parser::ParseStmt() -> ast::Stmt* {
-  DepthGuard guard(*this);
-  if (!guard.ok) return nullptr;
   SourceLoc begin = Loc();
   switch (cur().kind) {
     case TokenKind::KwLet:
@@ -81,7 +81,7 @@ auto Parser::ParseStmt() -> ast::Stmt* {
       Advance();
       auto* r = tree_.Make<ast::Return>({begin, 0});
       if (!at(TokenKind::Semi) && !at(TokenKind::RBrace) && !at(TokenKind::Eof) && !cur().newline_before)
-        r->value = ParseExpr();
+        r->parse_error = !(r->value = ParseExpr());
       r->range = RangeFrom(begin);
       ExpectStmtEnd();
       return r;
@@ -98,7 +98,7 @@ auto Parser::ParseLet() -> ast::Stmt* {
   let->is_var = Advance().kind == TokenKind::KwVar;
   if (!ExpectIdent("a variable name", let->name, let->name_range)) return Synchronize(), nullptr;
   if (Consume(TokenKind::Colon)) let->declared_type = ParseType();
-  if (Consume(TokenKind::Eq)) let->init = ParseExpr();
+  if (Consume(TokenKind::Eq)) let->parse_error = !(let->init = ParseExpr());
   let->range = RangeFrom(begin);
   ExpectStmtEnd();
   return let;
@@ -106,8 +106,6 @@ auto Parser::ParseLet() -> ast::Stmt* {
 
 // if_stmt = "if" expr block [ "else" ( if_stmt | block ) ]
 auto Parser::ParseIf() -> ast::Stmt* {
-  DepthGuard guard(*this);
-  if (!guard.ok) return nullptr;
   SourceLoc begin = Loc();
   Advance();
   auto* s = tree_.Make<ast::If>({begin, 0});
@@ -121,10 +119,12 @@ auto Parser::ParseIf() -> ast::Stmt* {
   s->then_block = ParseBlock();
   if (at(TokenKind::KwElse) && !cur().newline_before) {
     Advance();
-    if (at(TokenKind::KwIf))
-      s->else_stmt = ParseIf();
-    else
+    if (at(TokenKind::KwIf)) {
+      DepthGuard guard(*this);  // `else if` chains nest
+      if (guard.ok) s->else_stmt = ParseIf();
+    } else {
       s->else_stmt = ParseBlock();
+    }
   }
   return s;
 }

@@ -22,7 +22,7 @@ auto Parser::ParseFile() -> ast::Tree {
     } else if (at(TokenKind::RBrace)) {
       ErrorAtCur(diag::Kind::ExpectedDecl, {lex::Describe(cur().kind)});
       Advance();
-      Synchronize();
+      recovering_ = false;  // the stray `}` is skipped; what follows is parsed afresh
     } else {
       if (ast::Stmt* s = ParseStmt()) tree_.stmts.push_back(s);
     }
@@ -64,8 +64,10 @@ auto Parser::ExpectIdent(const char* what, std::string& name, SourceRange& range
 }
 
 void Parser::Error(diag::Kind kind, SourceRange range, std::vector<std::string> args) {
-  if (recovering_ || too_deep_) return;
-  diags_.Report(kind, range, std::move(args));
+  // At an invalid token, or at the end of a file that ends inside a comment, the lexer has
+  // already reported the error: recover quietly.
+  bool lex_error = at(TokenKind::Error) || (at(TokenKind::Eof) && tokens_.ends_in_comment);
+  if (!recovering_ && !too_deep_ && !lex_error) diags_.Report(kind, range, std::move(args));
   recovering_ = true;
 }
 
@@ -73,7 +75,10 @@ void Parser::Synchronize() {
   int braces = 0;
   bool first = true;
   while (!at(TokenKind::Eof)) {
-    if (!first && braces == 0 && cur().newline_before) break;
+    // A token that starts a line begins the next statement. So does the token in error (after
+    // `fn f() -> i32`, a line `fn g() {…}` is kept), unless it is inside parentheses or opens a
+    // block, which then belongs to the broken construct.
+    if (cur().newline_before && braces == 0 && (!first || (nest_ == 0 && !at(TokenKind::LBrace)))) break;
     first = false;
     if (at(TokenKind::LBrace)) braces++;
     if (at(TokenKind::RBrace)) {
@@ -97,14 +102,18 @@ auto Parser::Enter() -> bool {
   if (too_deep_) return false;
   if (++depth_ > kMaxNesting) {
     depth_--;
-    recovering_ = false;
-    Error(diag::Kind::NestingTooDeep, RangeOf(cur()), {std::to_string(kMaxNesting)});
-    too_deep_ = true;
-    // Nothing after this point can be parsed sensibly: stop at the end of the file.
-    pos_ = tokens_.tokens.size() - 1;
+    TooDeep(RangeOf(cur()));
     return false;
   }
+  if (depth_ > peak_) peak_ = depth_;
   return true;
+}
+
+void Parser::TooDeep(SourceRange range) {
+  diags_.Report(diag::Kind::NestingTooDeep, range, {std::to_string(kMaxNesting)});
+  too_deep_ = true;
+  // Nothing after this point can be parsed sensibly: stop at the end of the file.
+  pos_ = tokens_.tokens.size() - 1;
 }
 
 }  // namespace fusion::parse

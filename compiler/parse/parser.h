@@ -39,7 +39,7 @@ class Parser {
   auto ParseBinary(int min_prec) -> ast::Expr*;
   auto ParseCastLevel() -> ast::Expr*;
   auto ParseUnary() -> ast::Expr*;
-  auto ParsePostfix(ast::Expr* base) -> ast::Expr*;
+  auto ParsePostfix() -> ast::Expr*;
   auto ParsePrimary() -> ast::Expr*;
   auto ParseCallArgs(ast::Call* call) -> void;
   auto ParseTypeQuery(ast::QueryKind kind) -> ast::Expr*;
@@ -70,12 +70,18 @@ class Parser {
 
   // ---- errors and recovery ----
   void Error(diag::Kind kind, SourceRange range, std::vector<std::string> args = {});
-  void ErrorAtCur(diag::Kind kind, std::vector<std::string> args = {}) { Error(kind, RangeOf(cur()), std::move(args)); }
+  // Reports at the current token; at the end of the file, just after the last token instead.
+  void ErrorAtCur(diag::Kind kind, std::vector<std::string> args = {}) {
+    SourceRange eof{{tokens_.file, last_end_}, last_end_};
+    Error(kind, at(TokenKind::Eof) ? eof : RangeOf(cur()), std::move(args));
+  }
   // Skips to the next statement boundary: after `;`, before `}`, or before a token on a new line.
   void Synchronize();
   // Guards recursion depth; false (after one diagnostic) when nesting is too deep.
   auto Enter() -> bool;
   void Leave() { depth_--; }
+  // Reports NestingTooDeep at `range` and stops parsing the file.
+  void TooDeep(SourceRange range);
 
   const lex::TokenizedBuffer& tokens_;
   diag::Consumer& diags_;
@@ -84,6 +90,7 @@ class Parser {
   uint32_t last_end_ = 0;
   int nest_ = 0;        // open ( and [ around the current token: newlines do not end statements
   int depth_ = 0;       // recursion depth
+  int peak_ = 0;        // the deepest the tree being parsed reaches, in units of depth_ (see ChainGuard)
   bool no_struct_ = false;  // in `if`/`while`/`for` heads, `Name {` starts the block
   bool recovering_ = false;  // an error was reported; stay quiet until the next boundary
   bool too_deep_ = false;
@@ -102,6 +109,30 @@ class DepthGuard {
 
  public:
   const bool ok;
+};
+
+// A loop that wraps what it has parsed so far in a new node (`a + b + c`, `x as T as U`,
+// `f(x)[i].y`) deepens the tree without recursing, so DepthGuard alone does not bound it.
+// ChainGuard measures such a chain: the tree's height must stay within kMaxNesting too, since
+// the checker and lowering recurse on it.
+class ChainGuard {
+ public:
+  explicit ChainGuard(Parser& p) : p_(p), saved_peak_(p.peak_) { p.peak_ = p.depth_; }
+  ~ChainGuard() {
+    if (saved_peak_ > p_.peak_) p_.peak_ = saved_peak_;
+  }
+  // Call for each new node that wraps the chain, before parsing its other operands; false (after
+  // one diagnostic at `where`) when the tree gets too deep.
+  auto Grow(SourceRange where) -> bool {
+    if (p_.too_deep_) return false;
+    if (++p_.peak_ <= kMaxNesting) return true;
+    p_.TooDeep(where);
+    return false;
+  }
+
+ private:
+  Parser& p_;
+  int saved_peak_;
 };
 
 // Restores a Parser field on scope exit.

@@ -8,10 +8,7 @@ void Checker::CollectGlobals() {
   for (ast::Tree* tree : trees_) {
     for (ast::Decl* d : tree->decls) {
       if (As<ast::ImportDecl>(d)) continue;
-      SourceRange r = d->range;
-      if (auto* fn = As<ast::FnDecl>(d)) r = fn->name_range;
-      if (auto* c = As<ast::ConstDecl>(d)) r = c->name_range;
-      DeclareGlobal(d, r);
+      DeclareGlobal(d, d->name_range);
       if (auto* fn = As<ast::FnDecl>(d)) out_.fns.push_back(fn);
     }
   }
@@ -67,7 +64,7 @@ auto Checker::NominalType(ast::Decl* decl) -> const Type* {
   }
   if (auto* a = As<ast::TypeAliasDecl>(decl)) {
     if (resolving_[decl] == 1) {
-      Error(diag::Kind::RecursiveType, a->range, {a->name});
+      Error(diag::Kind::RecursiveType, a->name_range, {a->name});
       return nominal_[decl] = types_->error();
     }
     resolving_[decl] = 1;
@@ -104,6 +101,8 @@ void Checker::CheckTypeDecl(ast::Decl* decl) {
 auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   if (!t) return types_->error();
   if (t->type) return t->type;
+  DepthGuard guard(*this, t->range);
+  if (!guard.ok) return t->type = types_->error();
   const Type* result = types_->error();
   if (auto* n = As<ast::NamedType>(t)) {
     if (const Type* b = types_->Builtin(n->name)) {
@@ -150,6 +149,8 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
 
 auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
   if (t->layout_done || t->IsError()) return true;
+  DepthGuard guard(*this, where);
+  if (!guard.ok) return false;
   auto* mut = const_cast<Type*>(t);
   if (t->kind == TypeKind::Array) {
     if (!EnsureLayout(t->elem, where)) return false;
@@ -166,7 +167,7 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
   const ast::StructDecl* s = t->struct_decl;
   int& state = resolving_[s];
   if (state == 1) {
-    Error(diag::Kind::RecursiveType, s->range, {s->name});
+    Error(diag::Kind::RecursiveType, s->name_range, {s->name});
     return false;
   }
   state = 1;
@@ -185,12 +186,16 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
 }
 
 void Checker::CheckFnSignature(ast::FnDecl* fn) {
-  std::unordered_map<std::string, bool> seen;
+  std::unordered_map<std::string, ast::Param*> seen;
   for (ast::Param* p : fn->params) {
     p->type = ResolveType(p->declared_type);
     if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, p->declared_type->range), p->type = types_->error();
     EnsureLayout(p->type, p->range);
-    if (!seen.emplace(p->name, true).second) Error(diag::Kind::Redefinition, p->range, {p->name});
+    auto [it, inserted] = seen.emplace(p->name, p);
+    if (!inserted) {
+      Error(diag::Kind::Redefinition, p->name_range, {p->name});
+      Note(diag::Kind::NotePreviousDef, it->second->name_range);
+    }
   }
   fn->ret_type = fn->ret ? ResolveType(fn->ret) : types_->void_type();
   if (fn->ret) EnsureLayout(fn->ret_type, fn->ret->range);
@@ -204,12 +209,18 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
     c->type = types_->error();
     return;
   }
+  DepthGuard guard(*this, c->name_range);
+  if (!guard.ok) {
+    c->type = types_->error();
+    resolving_[c] = 2;
+    return;
+  }
   resolving_[c] = 1;
   const Type* declared = c->declared_type ? ResolveType(c->declared_type) : nullptr;
   if (declared) EnsureLayout(declared, c->declared_type->range);
-  if (!c->init && (!c->is_static || !declared)) {
-    Error(diag::Kind::ConstNeedsValue, c->name_range, {c->name});
-    c->type = declared ? declared : types_->error();
+  if (!c->init && (!c->is_static || !declared || c->parse_error)) {
+    if (!c->parse_error) Error(diag::Kind::ConstNeedsValue, c->name_range, {c->name});
+    c->type = c->parse_error || !declared ? types_->error() : declared;
     resolving_[c] = 2;
     return;
   }
@@ -221,17 +232,18 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
   }
   const Type* t = CheckExpr(c->init, declared);
   if (declared) {
-    Coerce(c->init, declared);
-    t = declared;
+    t = Coerce(c->init, declared) ? declared : types_->error();
   } else if (c->is_static || !t->IsUntyped()) {
     t = Finalize(c->init);  // untyped consts stay untyped and take their users' types
   }
   c->type = t;
   resolving_[c] = 2;
-  if (t->IsError()) return;
+  if (t->IsError() || c->init->type->IsError()) return;
+  int errors = diags_.error_count();
   std::optional<ConstValue> v = Eval(c->init);
   if (!v) {
-    Error(diag::Kind::NotConstant, c->init->range, {c->name});
+    // Eval reports a division by zero itself.
+    if (diags_.error_count() == errors) Error(diag::Kind::NotConstant, c->init->range, {c->name});
     c->type = types_->error();
     return;
   }

@@ -41,6 +41,8 @@ auto Checker::CheckValue(ast::Expr* e, const Type* expected) -> const Type* {
 auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   if (!e) return types_->error();
   if (e->type) return e->type;  // checked already (e.g. an enum member value)
+  DepthGuard guard(*this, e->range);
+  if (!guard.ok) return e->type = types_->error();
   const Type* t = types_->error();
   switch (e->kind) {
     case ast::NodeKind::IntLit: {
@@ -109,7 +111,9 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
   ast::Node* d = Lookup(e->name);
   if (!d) {
     if (BuiltinOf(e->name) != ast::Builtin::None)
-      Error(diag::Kind::NotCallable, e->range, {e->name});  // a builtin used as a value
+      Error(diag::Kind::NotSupportedYet, e->range, {"using a function as a value"});
+    else if (types_->Builtin(e->name))
+      Error(diag::Kind::NotAValue, e->range, {e->name});  // `i32`
     else
       Error(diag::Kind::UndeclaredName, e->range, {e->name});
     return types_->error();
@@ -169,7 +173,11 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
       const Type* t = CheckExpr(e->operand);
       if (t->IsError()) return t;
       if (!IsLvalue(e->operand)) {
-        Error(diag::Kind::AddrOfRvalue, e->range);
+        auto* name = As<ast::Name>(e->operand);
+        if (name && As<ast::ConstDecl>(name->decl))
+          Error(diag::Kind::AddrOfConst, e->range, {name->name});
+        else
+          Error(diag::Kind::AddrOfRvalue, e->range);
         return types_->error();
       }
       return types_->Pointer(t);
@@ -334,7 +342,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
       return fn->ret_type ? fn->ret_type : types_->error();
     }
     if (!d) {
-      Error(diag::Kind::UndeclaredName, name->range, {name->name});
+      CheckName(name);  // reports the undeclared name
       for (ast::Expr* a : e->args) CheckValue(a);
       return types_->error();
     }
@@ -477,6 +485,13 @@ auto Checker::CheckArrayLit(ast::Expr* e, const Type* expected) -> const Type* {
     return types_->Array(elem, rep->count_value);
   }
   auto* lit = As<ast::ArrayLit>(e);
+  if (want_elem && lit->elems.size() != expected->count) {
+    size_t n = lit->elems.size();
+    Error(diag::Kind::ArrayLength, e->range,
+          {std::to_string(n), n == 1 ? "" : "s", ToString(expected), std::to_string(expected->count)});
+    for (ast::Expr* x : lit->elems) CheckValue(x, want_elem);
+    return types_->error();
+  }
   if (lit->elems.empty()) {
     if (want_elem) return types_->Array(want_elem, 0);
     Error(diag::Kind::EmptyArrayLiteral, e->range);
@@ -655,6 +670,7 @@ auto Checker::ImmutableRoot(const ast::Expr* e) const -> const ast::Node* {
     case ast::NodeKind::Name: {
       const ast::Node* d = As<ast::Name>(e)->decl;
       if (auto* l = As<ast::Let>(d)) return l->is_var ? nullptr : l;
+      if (auto* c = As<ast::ConstDecl>(d)) return c->is_static ? nullptr : c;
       if (As<ast::Param>(d) || As<ast::For>(d)) return d;
       return nullptr;
     }

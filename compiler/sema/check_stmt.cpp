@@ -6,6 +6,8 @@ namespace fusion::sema {
 
 void Checker::CheckBlock(ast::Block* block) {
   if (!block) return;
+  DepthGuard guard(*this, block->range);
+  if (!guard.ok) return;
   PushScope();
   if (block->is_unsafe) unsafe_depth_++;
   for (ast::Stmt* s : block->stmts) CheckStmt(s);
@@ -166,13 +168,17 @@ void Checker::CheckAssign(ast::Assign* a) {
     CheckValue(a->value);
     return;
   }
-  if (!IsLvalue(a->target)) {
+  const ast::Node* root = ImmutableRoot(a->target);
+  if (!root && !IsLvalue(a->target)) {
     Error(diag::Kind::NotAssignable, a->target->range);
     CheckValue(a->value);
     return;
   }
-  if (const ast::Node* root = ImmutableRoot(a->target)) {
-    const char* how = As<ast::Param>(root) ? "a parameter" : As<ast::For>(root) ? "a loop variable" : "let";
+  if (root) {
+    const char* how = As<ast::Param>(root)       ? "a parameter"
+                      : As<ast::For>(root)       ? "a loop variable"
+                      : As<ast::ConstDecl>(root) ? "declared with `const`"
+                                                 : "declared with `let`";
     Error(diag::Kind::AssignImmutable, a->target->range, {DeclName(root), how});
     Note(diag::Kind::NoteDeclaredHere, DeclRange(root), {DeclName(root)});
   }
@@ -191,7 +197,14 @@ void Checker::CheckAssign(ast::Assign* a) {
     return;
   }
   bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
-  const Type* vt = shift ? CheckValue(a->value, tt) : (CheckExpr(a->value, tt), Coerce(a->value, tt), a->value->type);
+  const Type* vt = nullptr;
+  if (shift) {
+    vt = CheckValue(a->value, tt);
+  } else {
+    CheckExpr(a->value, tt);
+    if (!Coerce(a->value, tt)) return;  // reported
+    vt = a->value->type;
+  }
   if (vt->IsError()) return;
   bool ok = false;
   switch (op) {

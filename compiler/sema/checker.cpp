@@ -74,9 +74,18 @@ auto Checker::DeclName(const ast::Node* n) const -> std::string {
 auto Checker::DeclRange(const ast::Node* n) const -> SourceRange {
   if (auto* l = As<ast::Let>(n)) return l->name_range;
   if (auto* f = As<ast::For>(n)) return f->name_range;
-  if (auto* fn = As<ast::FnDecl>(n)) return fn->name_range;
-  if (auto* c = As<ast::ConstDecl>(n)) return c->name_range;
+  if (n->kind >= ast::NodeKind::FnDecl) return static_cast<const ast::Decl*>(n)->name_range;
   return n->range;
+}
+
+auto Checker::Enter(SourceRange where) -> bool {
+  if (depth_ >= kMaxCheckDepth) {
+    if (!too_deep_) Error(diag::Kind::DependencyTooDeep, where, {std::to_string(kMaxCheckDepth)});
+    too_deep_ = true;
+    return false;
+  }
+  depth_++;
+  return true;
 }
 
 void Checker::RequireUnsafe(SourceRange where, const std::string& what) {

@@ -5,9 +5,14 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "parse/parse.h"
 #include "sema/check.h"
 
 namespace fusion::sema {
+
+// The deepest the checker recurses: through nested expressions, blocks and types (which the
+// parser keeps within parse::kMaxNesting) and through declarations that need others first.
+inline constexpr int kMaxCheckDepth = 4 * parse::kMaxNesting;
 
 using ast::As;
 using lex::TokenKind;
@@ -84,6 +89,12 @@ class Checker {
   auto DeclName(const ast::Node* n) const -> std::string;
   auto DeclRange(const ast::Node* n) const -> SourceRange;
 
+  // ---- recursion ----
+  // Counts one level of recursion; false (after one diagnostic for the program) when it goes
+  // deeper than kMaxCheckDepth, which only a long chain of declarations needing others can do.
+  auto Enter(SourceRange where) -> bool;
+  void Leave() { depth_--; }
+
   void Error(diag::Kind kind, SourceRange r, std::vector<std::string> args = {}) {
     diags_.Report(kind, r, std::move(args));
   }
@@ -102,7 +113,24 @@ class Checker {
   ast::FnDecl* fn_ = nullptr;     // the function being checked; null in script statements
   int loop_depth_ = 0;
   int unsafe_depth_ = 0;
+  int depth_ = 0;  // recursion depth, see Enter
+  bool too_deep_ = false;
   std::unordered_set<const ast::Node*> div_zero_reported_;
+};
+
+// Counts one level of the checker's recursion for the scope; `ok` is false when it is too deep.
+class DepthGuard {
+ public:
+  DepthGuard(Checker& c, SourceRange where) : c_(c), ok(c.Enter(where)) {}
+  ~DepthGuard() {
+    if (ok) c_.Leave();
+  }
+
+ private:
+  Checker& c_;
+
+ public:
+  const bool ok;
 };
 
 }  // namespace fusion::sema

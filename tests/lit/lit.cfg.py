@@ -1,5 +1,6 @@
 # lit configuration for Fusion programs: tests/lit/<area>/*.fu, FileCheck lines inline.
 import os
+import sys
 import lit.formats
 
 config.name = "fusion"
@@ -7,7 +8,9 @@ config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".fu", ".test"]
 config.excludes = ["inputs", "lit.cfg.py", "lit.site.cfg.py.in", "run_both.py"]
 config.test_source_root = os.path.dirname(__file__)
-config.test_exec_root = os.path.join(config.fusion_obj_root, "tests", "lit")
+# A run of lit inside a test (diag_coverage.test) passes --param exec_root=DIR to keep its
+# outputs apart from the outer run's.
+config.test_exec_root = lit_config.params.get("exec_root", os.path.join(config.fusion_obj_root, "tests", "lit"))
 
 python = lit_config.params.get("python", "python3")
 run_both = os.path.join(config.test_source_root, "run_both.py")
@@ -17,6 +20,10 @@ run_both = os.path.join(config.test_source_root, "run_both.py")
 config.substitutions.append(("%fusion", config.fusion_bin))
 config.substitutions.append(("%run", "%s %s %s" % (python, run_both, config.fusion_bin)))
 config.substitutions.append(("%src_root", config.fusion_src_root))
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%obj_root", config.fusion_obj_root))
+# %lit: lit itself, for tests that run other tests.
+config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
 for var in ["FUSION_DIAG_LOG", "HOME", "TMPDIR"]:
     if var in os.environ:

@@ -97,5 +97,50 @@ TEST(Check, EnumMembers) {
     }
 }
 
+TEST(Check, NoCascadeAfterASyntaxError) {
+  // The parser reports the missing initializer; the checker says nothing more about it.
+  EXPECT_EQ(KindsOf("let x = )\nconst C = )\nfn f() -> i32 { return ) }\nprint(x)"),
+            (std::vector<Kind>{Kind::ExpectedExpr, Kind::ExpectedExpr, Kind::ExpectedExpr}));
+  EXPECT_EQ(KindsOf("const C = 1 / 0"), std::vector<Kind>{Kind::ConstDivZero});
+  EXPECT_EQ(KindsOf("const C: i32 = true"), std::vector<Kind>{Kind::TypeMismatch});
+  EXPECT_EQ(KindsOf("var b = true\nb += 1"), std::vector<Kind>{Kind::TypeMismatch});
+}
+
+TEST(Check, ArrayLiteralLength) {
+  EXPECT_EQ(KindsOf("let a: [i32; 4] = [1, 2, 3]"), std::vector<Kind>{Kind::ArrayLength});
+  EXPECT_EQ(KindsOf("let a: [i32; 0] = []"), std::vector<Kind>{});
+}
+
+TEST(Check, ConstantsAreImmutable) {
+  EXPECT_EQ(KindsOf("const C = 1\nC = 2"), (std::vector<Kind>{Kind::AssignImmutable, Kind::NoteDeclaredHere}));
+  EXPECT_EQ(KindsOf("const C = 1\nlet p = &C"), std::vector<Kind>{Kind::AddrOfConst});
+  EXPECT_EQ(KindsOf("static S: i32 = 1\nS = 2\nlet p = &S"), std::vector<Kind>{});
+}
+
+TEST(Check, TypeNamesAndBuiltinsAreNotValues) {
+  EXPECT_EQ(KindsOf("let x = i32"), std::vector<Kind>{Kind::NotAValue});
+  EXPECT_EQ(KindsOf("let x = f64(1)"), std::vector<Kind>{Kind::NotAValue});
+  EXPECT_EQ(KindsOf("let f = sqrt"), std::vector<Kind>{Kind::NotSupportedYet});
+}
+
+TEST(Check, LongDeclarationChainsAreAnErrorNotACrash) {
+  std::string text;
+  for (int i = 0; i < 100000; i++)
+    text += "const C" + std::to_string(i) + " = C" + std::to_string(i + 1) + " + 1\n";
+  text += "const C100000 = 0";
+  EXPECT_EQ(KindsOf(text), std::vector<Kind>{Kind::DependencyTooDeep});
+  std::string fine;
+  for (int i = 0; i < 300; i++) fine += "type T" + std::to_string(i) + " = T" + std::to_string(i + 1) + "\n";
+  fine += "type T300 = i32\nlet x: T0 = 1";
+  EXPECT_EQ(KindsOf(fine), std::vector<Kind>{});
+}
+
+TEST(Check, RedefinitionNotesPointAtNames) {
+  testing::Frontend f("struct P { a: i32 }\nstruct P { b: i32 }");
+  ASSERT_EQ(f.Kinds(), (std::vector<Kind>{Kind::Redefinition, Kind::NotePreviousDef}));
+  EXPECT_EQ(f.diags->diagnostics()[0].range.begin.offset, 27u);  // the second `P`
+  EXPECT_EQ(f.diags->diagnostics()[1].range.begin.offset, 7u);   // the first `P`
+}
+
 }  // namespace
 }  // namespace fusion

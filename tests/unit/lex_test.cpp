@@ -84,5 +84,39 @@ TEST(Lex, TooLargeInteger) {
   EXPECT_EQ(f.Kinds(), std::vector<diag::Kind>{diag::Kind::IntLiteralTooLarge});
 }
 
+TEST(Lex, ByteOrderMarkIsSkipped) {
+  testing::Frontend f("\xEF\xBB\xBFlet", testing::Frontend::Stop::AfterLex);
+  EXPECT_EQ(f.errors(), 0);
+  EXPECT_EQ(f.tokens.tokens[0].kind, TokenKind::KwLet);
+  EXPECT_EQ(f.tokens.tokens[0].offset, 3u);
+}
+
+TEST(Lex, OneErrorPerUtf8Character) {
+  // `λ` is two bytes, one character: one error that shows it; bytes that are not UTF-8 are
+  // shown in hex, one error each.
+  testing::Frontend f("\xCE\xBB \xFF\xC3(", testing::Frontend::Stop::AfterLex);
+  EXPECT_EQ(f.Messages(), (std::vector<std::string>{"invalid character `\xCE\xBB` in source",
+                                                    "invalid character `\\xFF` in source",
+                                                    "invalid character `\\xC3` in source"}));
+  EXPECT_EQ(f.tokens.tokens[0].kind, TokenKind::Error);
+  EXPECT_EQ(f.tokens.tokens[0].length, 2u);
+}
+
+TEST(Lex, NoCascadesInLiterals) {
+  // A bad escape in a character literal is one error, not also a length error.
+  EXPECT_EQ(testing::Frontend("'\\q'", testing::Frontend::Stop::AfterLex).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::InvalidEscape});
+  // A `\` that ends the file leaves the string unterminated, which is the one error.
+  EXPECT_EQ(testing::Frontend("\"ab\\", testing::Frontend::Stop::AfterLex).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::UnterminatedString});
+}
+
+TEST(Lex, UnterminatedCommentHidesTheRest) {
+  // The parser reports nothing about what the comment swallowed.
+  testing::Frontend f("fn f() {\n  let x = /* never closed\n}", testing::Frontend::Stop::AfterParse);
+  EXPECT_EQ(f.Kinds(), std::vector<diag::Kind>{diag::Kind::UnterminatedComment});
+  EXPECT_TRUE(f.tokens.ends_in_comment);
+}
+
 }  // namespace
 }  // namespace fusion

@@ -78,5 +78,57 @@ TEST(Parse, ElseMustBeOnTheSameLine) {
   EXPECT_GE(f.errors(), 1);
 }
 
+TEST(Parse, LongChainsCountAsNesting) {
+  // `1 + 1 + …` builds a tree as deep as it is long, without recursing in the parser.
+  auto sum = [](int terms) {
+    std::string s = "let x = 1";
+    for (int i = 1; i < terms; i++) s += " + 1";
+    return s;
+  };
+  EXPECT_EQ(testing::Frontend(sum(256), testing::Frontend::Stop::AfterParse).errors(), 0);
+  EXPECT_EQ(testing::Frontend(sum(100000), testing::Frontend::Stop::AfterParse).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::NestingTooDeep});
+  std::string casts = "let x = 1";
+  std::string fields = "let x = a";
+  for (int i = 0; i < 100000; i++) casts += " as i64", fields += ".b";
+  EXPECT_EQ(testing::Frontend(casts, testing::Frontend::Stop::AfterParse).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::NestingTooDeep});
+  EXPECT_EQ(testing::Frontend(fields, testing::Frontend::Stop::AfterParse).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::NestingTooDeep});
+}
+
+TEST(Parse, NestingCountsLevelsNotParserFunctions) {
+  // 255 parentheses around an initializer make 256 levels: accepted.
+  auto parens = [](int n) { return "let x = " + std::string(n, '(') + "1" + std::string(n, ')'); };
+  EXPECT_EQ(testing::Frontend(parens(255), testing::Frontend::Stop::AfterParse).errors(), 0);
+  EXPECT_EQ(testing::Frontend(parens(256), testing::Frontend::Stop::AfterParse).Kinds(),
+            std::vector<diag::Kind>{diag::Kind::NestingTooDeep});
+  std::string blocks = std::string(256, '{') + std::string(256, '}');
+  EXPECT_EQ(testing::Frontend(blocks, testing::Frontend::Stop::AfterParse).errors(), 0);
+}
+
+TEST(Parse, ErrorAtLineStartKeepsTheNextDeclaration) {
+  // The body is missing; the next line's `fn` starts the next declaration, not skipped.
+  testing::Frontend f("fn f() -> i32\nfn g() { return 1 +\n}", testing::Frontend::Stop::AfterParse);
+  EXPECT_EQ(f.Kinds(), (std::vector<diag::Kind>{diag::Kind::ExpectedToken, diag::Kind::ExpectedExpr}));
+  EXPECT_EQ(ast::Dump(*f.tree), "FnDecl f\n  NamedType i32\nFnDecl g\n  Block\n    Return\n");
+}
+
+TEST(Parse, StrayBraceDoesNotSkipTheNextLine) {
+  testing::Frontend f("}\nfn g() {\n  fn inner() {}\n}", testing::Frontend::Stop::AfterParse);
+  EXPECT_EQ(f.Kinds(), (std::vector<diag::Kind>{diag::Kind::ExpectedDecl, diag::Kind::DeclInsideFn}));
+}
+
+TEST(Parse, AttributesOnlyOnFunctionsAndStructs) {
+  testing::Frontend f("@a const C = 1\n@b enum E { X }\n@c fn f() {}", testing::Frontend::Stop::AfterParse);
+  EXPECT_EQ(f.Kinds(), (std::vector<diag::Kind>{diag::Kind::UnknownAttribute, diag::Kind::UnknownAttribute}));
+}
+
+TEST(Parse, ErrorAtEndOfFilePointsAfterTheLastToken) {
+  testing::Frontend f("let x = (1 + 2\n\n", testing::Frontend::Stop::AfterParse);
+  ASSERT_EQ(f.errors(), 1);
+  EXPECT_EQ(f.diags->diagnostics()[0].range.begin.offset, 14u);
+}
+
 }  // namespace
 }  // namespace fusion
