@@ -240,7 +240,9 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
   resolving_[c] = 2;
   if (t->IsError() || c->init->type->IsError()) return;
   int errors = diags_.error_count();
+  const_required_++;
   std::optional<ConstValue> v = Eval(c->init);
+  const_required_--;
   if (!v) {
     // Eval reports a division by zero itself.
     if (diags_.error_count() == errors) Error(diag::Kind::NotConstant, c->init->range, {c->name});

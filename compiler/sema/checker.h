@@ -116,6 +116,9 @@ class Checker {
   int depth_ = 0;  // recursion depth, see Enter
   bool too_deep_ = false;
   std::unordered_set<const ast::Node*> div_zero_reported_;
+  // > 0 where a constant is required (const/static initializers, array sizes, enum values):
+  // there a division by zero is a compile error; elsewhere it panics at run time.
+  int const_required_ = 0;
 };
 
 // Counts one level of the checker's recursion for the scope; `ok` is false when it is too deep.

@@ -48,9 +48,13 @@ auto ToDouble(const ConstValue& v, const Type* from) -> double {
 }  // namespace
 
 auto Checker::EvalInt(ast::Expr* e, const Type* type, SourceRange where, int64_t& out) -> bool {
+  int errors = diags_.error_count();
+  const_required_++;
   std::optional<ConstValue> v = Eval(e);
+  const_required_--;
   if (!v || v->kind != ConstValue::Kind::Int) {
-    if (!e->type || !e->type->IsError()) Error(diag::Kind::ArraySizeNotConst, where);
+    bool reported = diags_.error_count() != errors;  // a division by zero, say
+    if (!reported && (!e->type || !e->type->IsError())) Error(diag::Kind::ArraySizeNotConst, where);
     return false;
   }
   out = v->AsSigned();
@@ -204,7 +208,8 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
         case TokenKind::Slash:
         case TokenKind::Percent: {
           if (y == 0) {
-            if (div_zero_reported_.insert(b).second) Error(diag::Kind::ConstDivZero, b->op_range);
+            if (const_required_ > 0 && div_zero_reported_.insert(b).second)
+              Error(diag::Kind::ConstDivZero, b->op_range);
             return std::nullopt;
           }
           bool div = b->op == TokenKind::Slash;
