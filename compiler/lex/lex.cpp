@@ -21,6 +21,22 @@ auto Describe(TokenKind kind) -> std::string {
   return std::string("`") + Spelling(kind) + "`";
 }
 
+auto CompoundAssignBase(TokenKind kind) -> TokenKind {
+  switch (kind) {
+    case TokenKind::PlusEq: return TokenKind::Plus;
+    case TokenKind::MinusEq: return TokenKind::Minus;
+    case TokenKind::StarEq: return TokenKind::Star;
+    case TokenKind::SlashEq: return TokenKind::Slash;
+    case TokenKind::PercentEq: return TokenKind::Percent;
+    case TokenKind::AmpEq: return TokenKind::Amp;
+    case TokenKind::PipeEq: return TokenKind::Pipe;
+    case TokenKind::CaretEq: return TokenKind::Caret;
+    case TokenKind::ShlEq: return TokenKind::Shl;
+    case TokenKind::ShrEq: return TokenKind::Shr;
+    default: return TokenKind::Eq;
+  }
+}
+
 namespace {
 
 auto KeywordTable() -> const std::unordered_map<std::string_view, TokenKind>& {

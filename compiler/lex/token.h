@@ -16,6 +16,8 @@ enum class TokenKind : uint8_t {
 };
 
 auto Spelling(TokenKind kind) -> const char*;
+// The binary operator of a compound assignment (`+=` → `+`); `Eq` for anything else.
+auto CompoundAssignBase(TokenKind kind) -> TokenKind;
 // "`(`" for punctuation and keywords, "identifier" for the rest: for diagnostics.
 auto Describe(TokenKind kind) -> std::string;
 

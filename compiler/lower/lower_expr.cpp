@@ -25,28 +25,6 @@ auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm:
   return b_.CreateIntCast(v, to, is_signed);
 }
 
-auto Lowerer::IsLvalue(const ast::Expr* e) const -> bool {
-  switch (e->kind) {
-    case ast::NodeKind::Name: {
-      const ast::Node* d = As<ast::Name>(e)->decl;
-      if (auto* c = As<ast::ConstDecl>(d)) return c->is_static;
-      return As<ast::Let>(d) || As<ast::Param>(d) || As<ast::For>(d);
-    }
-    case ast::NodeKind::Unary:
-      return As<ast::Unary>(e)->op == TokenKind::Star;
-    case ast::NodeKind::Index: {
-      auto* i = As<ast::Index>(e);
-      return i->base->type->kind != TypeKind::Array || IsLvalue(i->base);
-    }
-    case ast::NodeKind::Field: {
-      auto* f = As<ast::Field>(e);
-      return !f->enum_decl && (f->through_pointer || IsLvalue(f->base));
-    }
-    default:
-      return false;
-  }
-}
-
 auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
   switch (e->kind) {
     case ast::NodeKind::Name: {
@@ -171,18 +149,24 @@ auto Lowerer::LowerBinary(const ast::Binary* e) -> llvm::Value* {
       break;
   }
   if (lt->kind == TypeKind::Pointer) {
-    llvm::Type* elem = lt->elem->kind == TypeKind::Void ? b_.getInt8Ty() : MemTy(lt->elem);
     if (e->rhs->type->kind == TypeKind::Pointer) {  // p - q, in elements
       llvm::Value* diff = b_.CreateSub(b_.CreatePtrToInt(l, b_.getInt64Ty()), b_.CreatePtrToInt(r, b_.getInt64Ty()));
       uint64_t size = lt->elem->kind == TypeKind::Void ? 1 : lt->elem->size;
       return size <= 1 ? diff : b_.CreateExactSDiv(diff, b_.getInt64(size));
     }
-    llvm::Value* n = IntCast(r, e->rhs->type, b_.getInt64Ty());
-    if (e->op == TokenKind::Minus) n = b_.CreateNeg(n);
-    return b_.CreateGEP(elem, l, n);
+    return PointerOffset(l, lt, r, e->rhs->type, e->op == TokenKind::Minus);
   }
   if (e->op == TokenKind::Shl || e->op == TokenKind::Shr) r = IntCast(r, e->rhs->type, l->getType());
   return LowerArith(e->op, l, r, e->type, e->op_range);
+}
+
+auto Lowerer::PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value* n, const Type* n_type,
+                            bool negate) -> llvm::Value* {
+  llvm::Value* count = IntCast(n, n_type, b_.getInt64Ty());
+  if (negate) count = b_.CreateNeg(count);
+  // `*void` steps by bytes, as in GNU C.
+  llvm::Type* elem = ptr_type->elem->kind == TypeKind::Void ? b_.getInt8Ty() : MemTy(ptr_type->elem);
+  return b_.CreateGEP(elem, ptr, count);
 }
 
 auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)

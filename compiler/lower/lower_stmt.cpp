@@ -24,7 +24,7 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
       return LowerBlock(As<ast::Block>(s));
     case ast::NodeKind::ExprStmt: {
       const ast::Expr* e = As<ast::ExprStmt>(s)->expr;
-      if (IsAggregate(e->type) && IsLvalue(e)) return;  // no effect
+      if (IsAggregate(e->type) && sema::IsPlace(e)) return;  // no effect
       LowerExpr(e);
       return;
     }
@@ -53,7 +53,7 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
     EmitCall(call, dest);  // the callee writes its result straight into `dest`
     return;
   }
-  if (IsAggregate(t) && IsLvalue(e)) {
+  if (IsAggregate(t) && sema::IsPlace(e)) {
     // Copy aggregates memory to memory rather than through a (possibly huge) SSA value.
     llvm::Value* src = LowerAddr(e);
     b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(t->align), t->size);
@@ -61,11 +61,11 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
   }
   if (auto* rep = As<ast::ArrayRepeat>(e)) {
     // [v; n]: zero with memset, otherwise a loop of stores.
-    if (auto* lit = As<ast::IntLit>(rep->value); lit && lit->value == 0) {
-      b_.CreateMemSet(dest, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
-      return;
-    }
-    if (auto* lit = As<ast::FloatLit>(rep->value); lit && lit->value == 0 && !std::signbit(lit->value)) {
+    auto* int_lit = As<ast::IntLit>(rep->value);
+    auto* float_lit = As<ast::FloatLit>(rep->value);
+    bool all_zero_bits = (int_lit && int_lit->value == 0) ||
+                         (float_lit && float_lit->value == 0 && !std::signbit(float_lit->value));
+    if (all_zero_bits) {
       b_.CreateMemSet(dest, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
       return;
     }
@@ -115,24 +115,6 @@ void Lowerer::LowerLet(const ast::Let* let) {
   locals_[let] = slot;  // after the initializer, which may name an outer binding of the same name
 }
 
-namespace {
-auto BinaryOpOf(TokenKind assign_op) -> TokenKind {
-  switch (assign_op) {
-    case TokenKind::PlusEq: return TokenKind::Plus;
-    case TokenKind::MinusEq: return TokenKind::Minus;
-    case TokenKind::StarEq: return TokenKind::Star;
-    case TokenKind::SlashEq: return TokenKind::Slash;
-    case TokenKind::PercentEq: return TokenKind::Percent;
-    case TokenKind::AmpEq: return TokenKind::Amp;
-    case TokenKind::PipeEq: return TokenKind::Pipe;
-    case TokenKind::CaretEq: return TokenKind::Caret;
-    case TokenKind::ShlEq: return TokenKind::Shl;
-    case TokenKind::ShrEq: return TokenKind::Shr;
-    default: return TokenKind::Eq;
-  }
-}
-}  // namespace
-
 void Lowerer::LowerAssign(const ast::Assign* a) {
   const Type* t = a->target->type;
   if (a->op == TokenKind::Eq) {
@@ -151,13 +133,10 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
   llvm::Value* dest = LowerAddr(a->target);
   llvm::Value* old = Load(dest, t);
   llvm::Value* v = LowerExpr(a->value);
-  TokenKind op = BinaryOpOf(a->op);
+  TokenKind op = lex::CompoundAssignBase(a->op);
   llvm::Value* result;
   if (t->kind == TypeKind::Pointer) {
-    llvm::Value* n = IntCast(v, a->value->type, b_.getInt64Ty());
-    if (op == TokenKind::Minus) n = b_.CreateNeg(n);
-    llvm::Type* elem = t->elem->kind == TypeKind::Void ? b_.getInt8Ty() : MemTy(t->elem);
-    result = b_.CreateGEP(elem, old, n);
+    result = PointerOffset(old, t, v, a->value->type, op == TokenKind::Minus);
   } else {
     result = LowerArith(op, old, v, t, a->range);
   }

@@ -63,6 +63,9 @@ class Lowerer {
   auto LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where) -> llvm::Value*;
   auto LowerCompare(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t) -> llvm::Value*;
   auto LowerLogical(const ast::Binary* e) -> llvm::Value*;
+  // `ptr + n` (or `ptr - n` when `negate`) for a pointer of type `ptr_type`, in elements.
+  auto PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value* n, const Type* n_type, bool negate)
+      -> llvm::Value*;
   auto LowerCast(const ast::Cast* e) -> llvm::Value*;
   auto LowerCall(const ast::Call* e) -> llvm::Value*;
   // Calls a Fusion function; an aggregate result goes to `result` (its sret slot).
@@ -77,7 +80,6 @@ class Lowerer {
   auto IsAggregate(const Type* t) const -> bool {
     return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
   }
-  auto IsLvalue(const ast::Expr* e) const -> bool;
 
   // ---- builtins (lower_builtin.cpp) ----
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;

@@ -38,6 +38,10 @@ struct CheckedModule {
 // `trees` (main file first) must outlive the result.
 auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags) -> CheckedModule;
 
+// Whether a checked expression names a place in memory (a variable, `*p`, an element or a
+// field of a place, or a field through a pointer): what `&` and assignment need.
+auto IsPlace(const ast::Expr* e) -> bool;
+
 // Whether a statement always leaves its function (returns or panics) on every path.
 auto AlwaysExits(const ast::Stmt* stmt) -> bool;
 

@@ -172,7 +172,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
     case TokenKind::Amp: {
       const Type* t = CheckExpr(e->operand);
       if (t->IsError()) return t;
-      if (!IsLvalue(e->operand)) {
+      if (!IsPlace(e->operand)) {
         auto* name = As<ast::Name>(e->operand);
         if (name && As<ast::ConstDecl>(name->decl))
           Error(diag::Kind::AddrOfConst, e->range, {name->name});
@@ -642,7 +642,7 @@ auto Checker::Finalize(ast::Expr* e) -> const Type* {
   return e->type;
 }
 
-auto Checker::IsLvalue(const ast::Expr* e) const -> bool {
+auto IsPlace(const ast::Expr* e) -> bool {
   if (!e) return false;
   switch (e->kind) {
     case ast::NodeKind::Name: {
@@ -654,11 +654,11 @@ auto Checker::IsLvalue(const ast::Expr* e) const -> bool {
       return As<ast::Unary>(e)->op == TokenKind::Star;
     case ast::NodeKind::Index: {
       auto* i = As<ast::Index>(e);
-      return i->base->type->kind != TypeKind::Array || IsLvalue(i->base);
+      return i->base->type->kind != TypeKind::Array || IsPlace(i->base);
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
-      return f->enum_decl == nullptr && (f->through_pointer || IsLvalue(f->base));
+      return f->enum_decl == nullptr && (f->through_pointer || IsPlace(f->base));
     }
     default:
       return false;

@@ -143,24 +143,6 @@ void Checker::CheckLet(ast::Let* let) {
   Declare(let->name, let);  // after the initializer: `let x = x + 1` sees the outer x
 }
 
-namespace {
-auto BinaryOpOf(TokenKind assign_op) -> TokenKind {
-  switch (assign_op) {
-    case TokenKind::PlusEq: return TokenKind::Plus;
-    case TokenKind::MinusEq: return TokenKind::Minus;
-    case TokenKind::StarEq: return TokenKind::Star;
-    case TokenKind::SlashEq: return TokenKind::Slash;
-    case TokenKind::PercentEq: return TokenKind::Percent;
-    case TokenKind::AmpEq: return TokenKind::Amp;
-    case TokenKind::PipeEq: return TokenKind::Pipe;
-    case TokenKind::CaretEq: return TokenKind::Caret;
-    case TokenKind::ShlEq: return TokenKind::Shl;
-    case TokenKind::ShrEq: return TokenKind::Shr;
-    default: return TokenKind::Eq;
-  }
-}
-}  // namespace
-
 void Checker::CheckAssign(ast::Assign* a) {
   const Type* tt = CheckExpr(a->target);
   if (!a->value) return;  // a syntax error, reported by the parser
@@ -169,7 +151,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     return;
   }
   const ast::Node* root = ImmutableRoot(a->target);
-  if (!root && !IsLvalue(a->target)) {
+  if (!root && !IsPlace(a->target)) {
     Error(diag::Kind::NotAssignable, a->target->range);
     CheckValue(a->value);
     return;
@@ -188,7 +170,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     return;
   }
   // x op= v has the rules of x = x op v.
-  TokenKind op = BinaryOpOf(a->op);
+  TokenKind op = lex::CompoundAssignBase(a->op);
   if (tt->kind == TypeKind::Pointer && (op == TokenKind::Plus || op == TokenKind::Minus)) {
     RequireUnsafe(a->range, "pointer arithmetic");
     const Type* vt = CheckValue(a->value, types_->i64());

@@ -66,7 +66,6 @@ class Checker {
   void SetUntypedType(ast::Expr* e, const Type* t);
   // Reports an integer constant expression that is not a value of `t`.
   void CheckIntRange(ast::Expr* e, const Type* t);
-  auto IsLvalue(const ast::Expr* e) const -> bool;
   // For an assignment target: the binding that makes it immutable, or null.
   auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
   void RequireUnsafe(SourceRange where, const std::string& what);
