@@ -4,12 +4,13 @@
 
 #include "ffi_internal.h"
 
-// Reads a small integer of `kind` at `p` as C's promotion to int would (a bool is 0 or 1).
-static int32_t promote_int(rt_ffi_kind kind, const void* p) {
+int64_t rtffi_load_small_int(rt_ffi_kind kind, const void* p) {
   int8_t s8;
   uint8_t u8;
   int16_t s16;
   uint16_t u16;
+  int32_t s32;
+  uint32_t u32;
   switch (kind) {
     case RT_FFI_I8:
       memcpy(&s8, p, sizeof s8);
@@ -21,9 +22,15 @@ static int32_t promote_int(rt_ffi_kind kind, const void* p) {
     case RT_FFI_I16:
       memcpy(&s16, p, sizeof s16);
       return s16;
-    default:
+    case RT_FFI_U16:
       memcpy(&u16, p, sizeof u16);
       return u16;
+    case RT_FFI_I32:
+      memcpy(&s32, p, sizeof s32);
+      return s32;
+    default:
+      memcpy(&u32, p, sizeof u32);
+      return u32;
   }
 }
 
@@ -63,7 +70,7 @@ static rt_ffi_status call_careful(const rt_ffi_sig* sig, void* fn, void* const* 
         memcpy(&f, args[i], sizeof f);
         values[j].f64 = f;
       } else {
-        values[j].i32 = promote_int(sig->args[i]->kind, args[i]);
+        values[j].i32 = (int32_t)rtffi_load_small_int(sig->args[i]->kind, args[i]);  // C promotes to int
       }
       slots[i] = &values[j];
     }

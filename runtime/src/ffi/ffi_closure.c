@@ -12,38 +12,6 @@ struct rt_ffi_closure {
   void* userdata;
 };
 
-// Sign- or zero-extends the small integer of `kind` at `p` to a whole register, as libffi's
-// closure return expects.
-static ffi_arg widen(rt_ffi_kind kind, const void* p) {
-  int8_t s8;
-  uint8_t u8;
-  int16_t s16;
-  uint16_t u16;
-  int32_t s32;
-  uint32_t u32;
-  switch (kind) {
-    case RT_FFI_I8:
-      memcpy(&s8, p, sizeof s8);
-      return (ffi_arg)(ffi_sarg)s8;
-    case RT_FFI_BOOL:
-    case RT_FFI_U8:
-      memcpy(&u8, p, sizeof u8);
-      return u8;
-    case RT_FFI_I16:
-      memcpy(&s16, p, sizeof s16);
-      return (ffi_arg)(ffi_sarg)s16;
-    case RT_FFI_U16:
-      memcpy(&u16, p, sizeof u16);
-      return u16;
-    case RT_FFI_I32:
-      memcpy(&s32, p, sizeof s32);
-      return (ffi_arg)(ffi_sarg)s32;
-    default:
-      memcpy(&u32, p, sizeof u32);
-      return u32;
-  }
-}
-
 // Entered by libffi on every call of a closure, on the caller's thread.
 static void closure_entry(ffi_cif* cif, void* ret, void** args, void* data) {
   (void)cif;
@@ -52,7 +20,8 @@ static void closure_entry(ffi_cif* cif, void* ret, void** args, void* data) {
   if (sig->widen_ret) {
     uint64_t small = 0;
     c->handler(sig, &small, args, c->userdata);
-    ffi_arg wide = widen(sig->ret->kind, &small);
+    // libffi expects the whole register, sign- or zero-extended.
+    ffi_arg wide = (ffi_arg)rtffi_load_small_int(sig->ret->kind, &small);
     memcpy(ret, &wide, sizeof wide);
   } else if (sig->ret->kind == RT_FFI_VOID) {
     c->handler(sig, NULL, args, c->userdata);

@@ -9,7 +9,27 @@
 
 #include "fusion/rt_ffi.h"
 
+// A link in an intern table (rtffi_table), embedded as the first member of what the table
+// holds, so a pointer to it is a pointer to the descriptor.
+typedef struct rtffi_entry {
+  uint64_t hash;
+  struct rtffi_entry* next;  // the bucket's chain
+} rtffi_entry;
+
+// A chained hash table keyed by hash; callers compare their own keys along the chain.
+typedef struct rtffi_table {
+  rtffi_entry** buckets;
+  size_t nbuckets, count;
+} rtffi_table;
+
+// The chain of entries that may have `hash` (follow ->next; compare ->hash), or NULL.
+// Caller holds rtffi_lock.
+rtffi_entry* rtffi_table_chain(const rtffi_table* table, uint64_t hash);
+// Adds `e`, whose hash is set; false when out of memory. Caller holds rtffi_lock.
+bool rtffi_table_insert(rtffi_table* table, rtffi_entry* e);
+
 struct rt_ffi_type {
+  rtffi_entry entry;  // first: the intern table's link
   rt_ffi_kind kind;
   size_t size, align;
   size_t count;                 // struct/union members, array elements
@@ -21,11 +41,10 @@ struct rt_ffi_type {
   ffi_type* ffi;            // what libffi is given; NULL when not passable (arrays)
   ffi_type ffi_aggregate;   // an aggregate's ffi_type (ffi points here)
   ffi_type** ffi_elements;  // its element list (owned, NULL-terminated)
-  uint64_t hash;
-  struct rt_ffi_type* next;  // intern table chain
 };
 
 struct rt_ffi_sig {
+  rtffi_entry entry;  // first: the intern table's link
   const rt_ffi_type* ret;
   const rt_ffi_type** args;  // as declared (owned)
   size_t nargs, nfixed;
@@ -36,8 +55,6 @@ struct rt_ffi_sig {
   uint32_t* promote;    // indices of variadic arguments to promote (owned)
   ffi_type** ffi_args;  // the cif's argument types, promoted (owned)
   ffi_cif cif;
-  uint64_t hash;
-  struct rt_ffi_sig* next;  // intern table chain
 };
 
 // Guards the intern tables and the statistics.
@@ -53,6 +70,10 @@ static inline uint64_t rtffi_hash_mix(uint64_t h, uint64_t value) {
   h ^= value + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdull;
 }
+
+// Reads the integer of small-integer `kind` (see rtffi_is_small_int) at `p`, sign- or
+// zero-extended as its type says (a bool is 0 or 1).
+int64_t rtffi_load_small_int(rt_ffi_kind kind, const void* p);
 
 // Whether `kind` is an integer narrower than 64 bits (bool included): extended to a register.
 static inline bool rtffi_is_small_int(rt_ffi_kind kind) {

@@ -4,8 +4,7 @@
 
 #include "ffi_internal.h"
 
-static rt_ffi_sig** g_buckets;  // guarded by rtffi_lock
-static size_t g_nbuckets, g_count;
+static rtffi_table g_sigs;  // guarded by rtffi_lock
 
 static uint64_t hash_sig(const rt_ffi_type* ret, const rt_ffi_type* const* args, size_t nargs,
                          size_t nfixed, bool variadic) {
@@ -19,38 +18,14 @@ static uint64_t hash_sig(const rt_ffi_type* ret, const rt_ffi_type* const* args,
 // Caller holds rtffi_lock.
 static rt_ffi_sig* find_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi_type* const* args,
                             size_t nargs, size_t nfixed, bool variadic) {
-  if (!g_nbuckets) return NULL;
-  for (rt_ffi_sig* s = g_buckets[hash & (g_nbuckets - 1)]; s; s = s->next) {
-    if (s->hash != hash || s->ret != ret || s->nargs != nargs || s->variadic != variadic) continue;
+  for (rtffi_entry* e = rtffi_table_chain(&g_sigs, hash); e; e = e->next) {
+    rt_ffi_sig* s = (rt_ffi_sig*)e;
+    if (e->hash != hash || s->ret != ret || s->nargs != nargs || s->variadic != variadic) continue;
     if (variadic && s->nfixed != nfixed) continue;
     if (nargs && memcmp(s->args, args, nargs * sizeof *args) != 0) continue;
     return s;
   }
   return NULL;
-}
-
-// Caller holds rtffi_lock.
-static bool insert_sig(rt_ffi_sig* s) {
-  if (g_count + 1 > g_nbuckets / 4 * 3) {
-    size_t n = g_nbuckets ? g_nbuckets * 2 : 64;
-    rt_ffi_sig** buckets = calloc(n, sizeof *buckets);
-    if (!buckets) return false;
-    for (size_t i = 0; i < g_nbuckets; i++) {
-      for (rt_ffi_sig* e = g_buckets[i]; e;) {
-        rt_ffi_sig* next = e->next;
-        e->next = buckets[e->hash & (n - 1)];
-        buckets[e->hash & (n - 1)] = e;
-        e = next;
-      }
-    }
-    free(g_buckets);
-    g_buckets = buckets;
-    g_nbuckets = n;
-  }
-  s->next = g_buckets[s->hash & (g_nbuckets - 1)];
-  g_buckets[s->hash & (g_nbuckets - 1)] = s;
-  g_count++;
-  return true;
 }
 
 static void free_sig(rt_ffi_sig* s) {
@@ -113,7 +88,7 @@ static rt_ffi_sig* build_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi
                     .nargs = nargs,
                     .nfixed = variadic ? nfixed : nargs,
                     .variadic = variadic,
-                    .hash = hash};
+                    .entry.hash = hash};
   s->args = calloc(nargs ? nargs : 1, sizeof *s->args);
   s->ffi_args = calloc(nargs ? nargs : 1, sizeof *s->ffi_args);
   s->promote = calloc(nargs ? nargs : 1, sizeof *s->promote);
@@ -141,7 +116,7 @@ static rt_ffi_sig* build_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi
     free_sig(s);
     return NULL;
   }
-  if (!insert_sig(s)) goto no_memory;
+  if (!rtffi_table_insert(&g_sigs, &s->entry)) goto no_memory;
   return s;
 
 no_memory:

@@ -82,8 +82,7 @@ const rt_ffi_type* rt_ffi_type_prim(rt_ffi_kind kind) {
 
 // --- Interning ----------------------------------------------------------------------------------
 
-static rt_ffi_type** g_buckets;  // guarded by rtffi_lock
-static size_t g_nbuckets, g_count;
+static rtffi_table g_types;  // guarded by rtffi_lock
 
 static uint64_t hash_key(rt_ffi_kind kind, const rt_ffi_type* elem,
                          const rt_ffi_type* const* members, size_t count) {
@@ -98,37 +97,13 @@ static uint64_t hash_key(rt_ffi_kind kind, const rt_ffi_type* elem,
 // The interned type with this key, or NULL. Caller holds rtffi_lock.
 static rt_ffi_type* find_type(uint64_t hash, rt_ffi_kind kind, const rt_ffi_type* elem,
                               const rt_ffi_type* const* members, size_t count) {
-  if (!g_nbuckets) return NULL;
-  for (rt_ffi_type* t = g_buckets[hash & (g_nbuckets - 1)]; t; t = t->next) {
-    if (t->hash != hash || t->kind != kind || t->count != count || t->elem != elem) continue;
+  for (rtffi_entry* e = rtffi_table_chain(&g_types, hash); e; e = e->next) {
+    rt_ffi_type* t = (rt_ffi_type*)e;
+    if (e->hash != hash || t->kind != kind || t->count != count || t->elem != elem) continue;
     if (members && memcmp(t->members, members, count * sizeof *members) != 0) continue;
     return t;
   }
   return NULL;
-}
-
-// Adds `t` to the table; false when out of memory. Caller holds rtffi_lock.
-static bool insert_type(rt_ffi_type* t) {
-  if (g_count + 1 > g_nbuckets / 4 * 3) {
-    size_t n = g_nbuckets ? g_nbuckets * 2 : 64;
-    rt_ffi_type** buckets = calloc(n, sizeof *buckets);
-    if (!buckets) return false;
-    for (size_t i = 0; i < g_nbuckets; i++) {
-      for (rt_ffi_type* e = g_buckets[i]; e;) {
-        rt_ffi_type* next = e->next;
-        e->next = buckets[e->hash & (n - 1)];
-        buckets[e->hash & (n - 1)] = e;
-        e = next;
-      }
-    }
-    free(g_buckets);
-    g_buckets = buckets;
-    g_nbuckets = n;
-  }
-  t->next = g_buckets[t->hash & (g_nbuckets - 1)];
-  g_buckets[t->hash & (g_nbuckets - 1)] = t;
-  g_count++;
-  return true;
 }
 
 static void free_type(rt_ffi_type* t) {
@@ -277,7 +252,7 @@ static const rt_ffi_type* intern(rt_ffi_kind kind, const rt_ffi_type* elem,
     rtffi_fail(RT_FFI_ERR_NO_MEMORY, "out of memory building a type descriptor");
     return NULL;
   }
-  *t = (rt_ffi_type){.kind = kind, .count = count, .elem = elem, .hash = hash};
+  *t = (rt_ffi_type){.kind = kind, .count = count, .elem = elem, .entry.hash = hash};
   rt_ffi_status status = RT_FFI_OK;
   if (members) {
     t->members = malloc(count * sizeof *t->members);
@@ -291,7 +266,7 @@ static const rt_ffi_type* intern(rt_ffi_kind kind, const rt_ffi_type* elem,
       case RT_FFI_POINTER:
         *t = (rt_ffi_type){.kind = kind,
                            .elem = elem,
-                           .hash = hash,
+                           .entry.hash = hash,
                            .size = 8,
                            .align = 8,
                            .nclasses = 1,
@@ -311,7 +286,7 @@ static const rt_ffi_type* intern(rt_ffi_kind kind, const rt_ffi_type* elem,
       default: status = layout_members(t); break;
     }
   }
-  if (status == RT_FFI_OK && !insert_type(t))
+  if (status == RT_FFI_OK && !rtffi_table_insert(&g_types, &t->entry))
     status = rtffi_fail(RT_FFI_ERR_NO_MEMORY, "out of memory building a type descriptor");
   if (status != RT_FFI_OK) {
     free_type(t);
