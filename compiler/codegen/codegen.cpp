@@ -95,14 +95,26 @@ auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, cons
 }
 
 auto LinkExecutable(const std::string& object, const std::string& runtime_lib, const std::string& output,
-                    std::string& error) -> bool {
+                    const std::vector<std::string>& exported, std::string& error) -> bool {
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc) {
     error = "cannot find the C compiler driver `cc` to link with";
     return false;
   }
-  std::vector<llvm::StringRef> args = {*cc,  object, runtime_lib, "-o", output, "-Wl,--as-needed",
-                                       "-lffi", "-ldl", "-lm",    "-lpthread"};
+  std::vector<std::string> flags;
+  for (const std::string& sym : exported) {
+    // `-u` pulls the symbol's definition out of the runtime archive if it is there (the program
+    // libraries define the rest); exporting it lets the program's dlsym find it.
+    flags.push_back("-Wl,-u," + sym);
+    flags.push_back("-Wl,--export-dynamic-symbol=" + sym);
+  }
+  // The `-u` flags come before the archive, so that scanning it pulls those members in.
+  std::vector<llvm::StringRef> args = {*cc};
+  for (const std::string& f : flags) args.push_back(f);
+  for (const std::string* a : {&object, &runtime_lib}) args.push_back(*a);
+  args.push_back("-o");
+  args.push_back(output);
+  for (const char* lib : {"-Wl,--as-needed", "-lffi", "-ldl", "-lm", "-lpthread"}) args.push_back(lib);
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

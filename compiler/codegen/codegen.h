@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class Module;
@@ -26,7 +27,9 @@ auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, cons
               std::string& error) -> bool;
 
 // Links `object` with the static runtime (`runtime_lib`, libfusion_rt.a) into `output` using `cc`.
+// `exported`: symbols the program looks up in itself at run time (`extern { … }`), which the
+// executable exports (pulled from the runtime archive when they are defined there).
 auto LinkExecutable(const std::string& object, const std::string& runtime_lib, const std::string& output,
-                    std::string& error) -> bool;
+                    const std::vector<std::string>& exported, std::string& error) -> bool;
 
 }  // namespace fusion::codegen

@@ -39,6 +39,8 @@ commands:
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
   -I DIR                    add DIR to the import search path
+  -L DIR                    search DIR for the libraries of `extern` blocks (before the
+                            system's); a built executable keeps searching it
   -o OUT                    output file
   --help                    show this help
   --version                 show the version
@@ -57,6 +59,7 @@ struct Options {
   std::string input;
   std::string output;
   std::vector<std::string> include_dirs;
+  std::vector<std::string> library_dirs;
   std::vector<std::string> program_args;
 };
 
@@ -94,11 +97,13 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
     }
     if (a.size() == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
       opts.opt = static_cast<codegen::OptLevel>(a[2] - '0');
-    } else if (a == "-o" || a == "-I") {
+    } else if (a == "-o" || a == "-I" || a == "-L") {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
-      (a == "-o" ? opts.output : (opts.include_dirs.emplace_back(), opts.include_dirs.back())) = argv[++i];
-    } else if (a.rfind("-I", 0) == 0 && a.size() > 2) {
-      opts.include_dirs.push_back(a.substr(2));
+      std::string value = argv[++i];
+      if (a == "-o") opts.output = value;
+      else (a == "-I" ? opts.include_dirs : opts.library_dirs).push_back(value);
+    } else if ((a.rfind("-I", 0) == 0 || a.rfind("-L", 0) == 0) && a.size() > 2) {
+      (a[1] == 'I' ? opts.include_dirs : opts.library_dirs).push_back(a.substr(2));
     } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast" || a == "--checked") {
       if (opts.command != Command::Emit) return UsageError("`" + a + "` is an option of `fusion emit`");
       opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj
@@ -193,7 +198,14 @@ auto Main(int argc, char** argv) -> int {
   }
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
-  std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx);
+  lower::LowerOptions lower_opts;
+  for (const std::string& dir : opts.library_dirs) {
+    // Absolute, so that a built executable finds the directory from wherever it runs.
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(dir, ec);
+    lower_opts.library_dirs.push_back(ec ? dir : abs.lexically_normal().string());
+  }
+  std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx, lower_opts);
   bool native = opts.command == Command::Run;
   std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, native, error);
@@ -248,7 +260,7 @@ auto Main(int argc, char** argv) -> int {
         error = "cannot find the Fusion runtime library at `" + runtime + "`";
         ok = false;
       }
-      if (ok) ok = codegen::LinkExecutable(obj_path, runtime, out, error);
+      if (ok) ok = codegen::LinkExecutable(obj_path, runtime, out, lower::ProcessSymbols(checked), error);
       llvm::sys::fs::remove(obj_path);
       if (!ok) {
         std::fprintf(stderr, "fusion: error: %s\n", error.c_str());

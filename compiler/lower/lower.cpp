@@ -7,8 +7,9 @@
 
 namespace fusion::lower {
 
-Lowerer::Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx)
-    : m_(m), sources_(sources), ctx_(ctx), b_(ctx) {
+Lowerer::Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx,
+                 const LowerOptions& options)
+    : m_(m), options_(options), sources_(sources), ctx_(ctx), b_(ctx) {
   std::string name = m.trees.empty() ? "fusion" : sources.file(m.trees.front()->file).path();
   mod_ = std::make_unique<llvm::Module>(name, ctx);
   mod_->setTargetTriple("x86_64-pc-linux-gnu");
@@ -17,16 +18,27 @@ Lowerer::Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llv
   loc_ty_ = llvm::StructType::create(ctx, {ptr, b_.getInt32Ty(), b_.getInt32Ty()}, "rt_src_loc");
 }
 
-auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
-    -> std::unique_ptr<llvm::Module> {
-  return Lowerer(module, sources, ctx).Run();
+auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx,
+           const LowerOptions& options) -> std::unique_ptr<llvm::Module> {
+  return Lowerer(module, sources, ctx, options).Run();
+}
+
+auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::string> {
+  std::vector<std::string> symbols;
+  for (const ast::FnDecl* fn : module.fns)
+    if (fn->is_extern && !fn->has_library) symbols.push_back(fn->symbol);
+  return symbols;
 }
 
 auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   DeclareRuntime();
   for (ast::ConstDecl* c : m_.statics) DefineStatic(c);
-  for (ast::FnDecl* fn : m_.fns) DeclareFunction(fn);
-  for (ast::FnDecl* fn : m_.fns) DefineFunction(fn);
+  for (ast::FnDecl* fn : m_.fns)
+    if (!fn->is_extern) DeclareFunction(fn);
+  for (ast::FnDecl* fn : m_.fns)
+    if (fn->used_as_value) DefineCEntry(fn);
+  for (ast::FnDecl* fn : m_.fns)
+    if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
   std::string errors;
   llvm::raw_string_ostream os(errors);

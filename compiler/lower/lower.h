@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "base/source.h"
 #include "sema/check.h"
@@ -13,10 +15,20 @@ class Module;
 
 namespace fusion::lower {
 
+struct LowerOptions {
+  // Directories searched for extern libraries before the system's (`-L`): the program's `main`
+  // registers them, so a built executable finds the same libraries as `fusion run`.
+  std::vector<std::string> library_dirs;
+};
+
 // Builds every function and static, plus a C `main(argc, argv)` that starts the runtime, runs
 // the program (its top-level statements or `fn main`) and exits with its code.
 // `module` must have no errors. The result passes llvm::verifyModule (checked here).
-auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
-    -> std::unique_ptr<llvm::Module>;
+auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx,
+           const LowerOptions& options = {}) -> std::unique_ptr<llvm::Module>;
+
+// The symbols that `extern { … }` blocks (no library) look up in the running program. A built
+// executable exports them, so that the runtime's own functions (`import "ffi"`) are found too.
+auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::string>;
 
 }  // namespace fusion::lower

@@ -53,6 +53,7 @@ void Lowerer::LowerPrint(const ast::Call* e, int stream) {
         b_.CreateCall(Runtime("rt_print_str"), {s, v});
         break;
       case TypeKind::Pointer:
+      case TypeKind::FnPtr:
         b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
         break;
       default:
@@ -68,6 +69,8 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Print:
       LowerPrint(e, 1);
       return nullptr;
+    case B::LibAvailable:
+      return b_.CreateCall(Runtime("rt_lib_available"), {LowerExpr(e->args[0])});
     case B::Eprint:
       LowerPrint(e, 2);
       return nullptr;

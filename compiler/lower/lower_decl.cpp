@@ -15,6 +15,7 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::Float: return t->bits == 32 ? b_.getFloatTy() : b_.getDoubleTy();
     case TypeKind::Pointer:
     case TypeKind::CString:
+    case TypeKind::FnPtr:
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
     case TypeKind::Struct: {
@@ -251,6 +252,7 @@ void Lowerer::DefineEntry() {
   auto* main = llvm::Function::Create(main_ty, llvm::Function::ExternalLinkage, "main", *mod_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", main));
   b_.CreateCall(Runtime("rt_init"), {main->getArg(0), main->getArg(1)});
+  for (const std::string& dir : options_.library_dirs) b_.CreateCall(Runtime("rt_add_library_dir"), {StringConst(dir)});
   llvm::Value* code = b_.getInt32(0);
   if (program) {
     llvm::Value* r = b_.CreateCall(program, {});

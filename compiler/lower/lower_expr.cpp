@@ -78,6 +78,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return b_.getInt64(As<ast::TypeQuery>(e)->value);
     case ast::NodeKind::Name: {
       auto* n = As<ast::Name>(e);
+      if (auto* fn = As<ast::FnDecl>(n->decl)) return FunctionValue(fn, e->range);
       if (auto* c = As<ast::ConstDecl>(n->decl); c && !c->is_static) {
         llvm::Constant* k = ConstToLLVM(m_.const_values.at(c), t);
         return t->kind == TypeKind::Bool ? b_.CreateTrunc(k, b_.getInt1Ty()) : static_cast<llvm::Value*>(k);
@@ -294,7 +295,7 @@ auto Lowerer::LowerCall(const ast::Call* e) -> llvm::Value* {
 }
 
 auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* {
-  FUSION_CHECK(e->fn) << "call without a resolved function";
+  if (!e->fn || e->fn->is_extern) return EmitExternOrIndirectCall(e, result);  // a C call
   std::vector<llvm::Value*> args;
   if (result) args.push_back(result);
   for (const ast::Expr* a : e->args) {

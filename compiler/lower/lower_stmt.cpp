@@ -49,7 +49,7 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
 
 void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
   const Type* t = e->type;
-  if (auto* call = As<ast::Call>(e); call && call->fn && IsAggregate(t)) {
+  if (auto* call = As<ast::Call>(e); call && call->builtin == ast::Builtin::None && IsAggregate(t)) {
     EmitCall(call, dest);  // the callee writes its result straight into `dest`
     return;
   }

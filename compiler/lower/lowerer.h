@@ -2,6 +2,7 @@
 #pragma once
 
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "lower/lower.h"
+#include "sema/c_abi.h"
 #include "sema/types.h"
 
 namespace fusion::lower {
@@ -20,9 +22,25 @@ using lex::TokenKind;
 using sema::Type;
 using sema::TypeKind;
 
+// A C function type lowered for x86-64 SysV (lower_ffi.cpp): the LLVM function type and
+// attributes, and how each argument travels.
+struct CSignature {
+  llvm::FunctionType* type = nullptr;
+  llvm::AttributeList attrs;
+  const Type* ret_type = nullptr;
+  sema::CPassing ret;
+  bool sret = false;  // the result goes through a hidden first pointer
+  std::vector<const Type*> param_types;    // as declared (variadic extras: as given)
+  std::vector<const Type*> lowered_types;  // as passed (variadic extras promoted)
+  std::vector<sema::CPassing> params;      // after register counting
+  size_t nfixed = 0;
+  bool variadic = false;
+};
+
 class Lowerer {
  public:
-  Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx);
+  Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx,
+          const LowerOptions& options);
   auto Run() -> std::unique_ptr<llvm::Module>;
 
   // ---- types and declarations (lower_decl.cpp) ----
@@ -81,6 +99,23 @@ class Lowerer {
     return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
   }
 
+  // ---- C calls (lower_ffi.cpp) ----
+  auto PromoteVariadic(const Type* t) -> const Type*;
+  auto PartType(const Type* t, const sema::Eightbyte& part) -> llvm::Type*;
+  auto CSignatureOf(const Type* ret, const std::vector<const Type*>& params, size_t nfixed, bool variadic)
+      -> CSignature;
+  // The address of an argument's value: the place itself, or a temporary holding it.
+  auto AddressOf(const ast::Expr* e) -> llvm::Value*;
+  auto EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result)
+      -> llvm::Value*;
+  auto EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
+  void StoreParts(llvm::Value* value, const sema::CPassing& p, const Type* t, llvm::Value* dest);
+  auto LoadParts(const sema::CPassing& p, const Type* t, llvm::Value* src, llvm::Type* ir_ty) -> llvm::Value*;
+  auto ExternSlot(const ast::FnDecl* fn) -> llvm::GlobalVariable*;
+  auto ExternAddress(const ast::FnDecl* fn, SourceRange where) -> llvm::Value*;
+  auto FunctionValue(const ast::FnDecl* fn, SourceRange where) -> llvm::Value*;
+  void DefineCEntry(ast::FnDecl* fn);
+
   // ---- builtins (lower_builtin.cpp) ----
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
   void LowerPrint(const ast::Call* e, int stream);
@@ -92,6 +127,7 @@ class Lowerer {
   auto SourceText(SourceRange r) const -> std::string;
 
   const sema::CheckedModule& m_;
+  const LowerOptions& options_;
   const SourceManager& sources_;
   llvm::LLVMContext& ctx_;
   std::unique_ptr<llvm::Module> mod_;
@@ -99,6 +135,8 @@ class Lowerer {
   llvm::StructType* loc_ty_ = nullptr;
   std::unordered_map<std::string, llvm::Function*> runtime_;
   std::unordered_map<const ast::FnDecl*, llvm::Function*> fns_;
+  std::unordered_map<const ast::FnDecl*, llvm::Function*> c_entries_;  // Fusion functions as C pointers
+  std::map<std::pair<std::string, std::string>, llvm::GlobalVariable*> slots_;  // (library, symbol)
   std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
   std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
   std::unordered_map<const Type*, llvm::StructType*> structs_;

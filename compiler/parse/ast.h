@@ -114,7 +114,7 @@ struct Binary : Expr {
 
 // What a call's callee turned out to be (set by the checker).
 enum class Builtin : uint8_t {
-  None, Print, Eprint, Assert, Panic, Alloc, Free, Exit,
+  None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
 };
 struct Call : Expr {
@@ -123,7 +123,8 @@ struct Call : Expr {
   std::vector<TypeExpr*> type_args;  // alloc<T>(n)
   std::vector<Expr*> args;
   Builtin builtin = Builtin::None;  // checker
-  struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion function
+  struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
+                                    // null (and no builtin): a call through a function pointer
 };
 struct Index : Expr {
   FUSION_NODE(Index, Expr)
@@ -237,10 +238,21 @@ struct FnDecl : Decl {
   FUSION_NODE(FnDecl, Decl)
   std::vector<Param*> params;
   TypeExpr* ret = nullptr;  // null: void
-  Block* body = nullptr;
+  Block* body = nullptr;    // null for an extern function
   bool is_unsafe = false;
   std::vector<Attribute> attrs;
+  // A C function declared in `extern "LIB" { … }` (or `extern { … }`: has_library is false, the
+  // symbol is looked up in the running process).
+  bool is_extern = false;
+  bool has_library = false;
+  std::string library;
+  SourceRange library_range;
+  bool is_safe = false;      // `safe fn`: callable outside `unsafe`
+  bool is_variadic = false;  // `fn printf(fmt: cstring, ...)`
   const sema::Type* ret_type = nullptr;  // checker
+  const sema::Type* fn_type = nullptr;   // checker: its type as a function pointer
+  std::string symbol;                    // checker: an extern's C symbol (@symbol or the name)
+  bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
 };
 struct FieldDecl {
   std::string name;
@@ -300,6 +312,11 @@ struct ArrayType : TypeExpr {
   FUSION_NODE(ArrayType, TypeExpr)
   TypeExpr* elem = nullptr;
   Expr* size = nullptr;
+};
+struct FnPointerType : TypeExpr {  // fn(T, U) -> R: a C function pointer
+  FUSION_NODE(FnPointerType, TypeExpr)
+  std::vector<TypeExpr*> params;
+  TypeExpr* ret = nullptr;  // null: void
 };
 #undef FUSION_NODE
 

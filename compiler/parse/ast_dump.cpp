@@ -135,7 +135,13 @@ class Dumper {
         return;
       case NodeKind::FnDecl: {
         auto* f = As<FnDecl>(n);
-        Line(d, head + (f->is_unsafe ? " unsafe " : " ") + f->name);
+        std::string extern_part;
+        if (f->is_extern) {
+          extern_part = f->has_library ? " extern \"" + f->library + "\"" : " extern";
+          if (f->is_safe) extern_part += " safe";
+          if (f->is_variadic) extern_part += " variadic";
+        }
+        Line(d, head + (f->is_unsafe ? " unsafe " : " ") + f->name + extern_part);
         for (auto* p : f->params) Node(p, d + 1);
         if (f->ret) Node(f->ret, d + 1);
         if (f->body) Node(f->body, d + 1);
@@ -181,6 +187,16 @@ class Dumper {
         Line(d, head);
         Node(As<ArrayType>(n)->elem, d + 1);
         return Node(As<ArrayType>(n)->size, d + 1);
+      case NodeKind::FnPointerType: {
+        auto* f = As<FnPointerType>(n);
+        Line(d, head);
+        for (auto* p : f->params) Node(p, d + 1);
+        if (f->ret) {
+          Line(d + 1, "->");
+          Node(f->ret, d + 2);
+        }
+        return;
+      }
       default:
         return Line(d, head);
     }

@@ -1,4 +1,4 @@
-// Declarations: fn, struct, union, enum, opaque, type, const, static, import; and types.
+// Declarations: fn, struct, union, enum, opaque, type, const, static, extern, import; and types.
 #include "parse/parser.h"
 
 namespace fusion::parse {
@@ -84,9 +84,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
       decl = ParseImport();
       break;
     case TokenKind::KwExtern:
-      ErrorAtCur(diag::Kind::NotSupportedYet, {"`extern` (calling shared libraries)"});
-      Advance();
-      Synchronize();
+      ParseExternBlock();  // adds its functions to the tree itself
       return nullptr;
     default:
       ErrorAtCur(diag::Kind::ExpectedDecl, {lex::Describe(cur().kind)});
@@ -96,7 +94,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
   return decl;
 }
 
-// attribute = "@" ident [ "(" [ ident ":" expr { "," ident ":" expr } ] ")" ]
+// attribute = "@" ident [ "(" [ attr_arg { "," attr_arg } ] ")" ];  attr_arg = [ ident ":" ] expr
 auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
   std::vector<ast::Attribute> attrs;
   while (at(TokenKind::At)) {
@@ -108,10 +106,14 @@ auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
     if (Consume(TokenKind::LParen)) {
       Restore<int> nest(nest_, nest_ + 1);
       while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
-        std::string key;
-        SourceRange key_range;
-        if (!ExpectIdent("an attribute argument name", key, key_range) || !Expect(TokenKind::Colon)) break;
-        attr.args.emplace_back(key, ParseExpr());
+        std::string key;  // "" for a positional argument: @symbol("name")
+        if (at(TokenKind::Ident) && peek().kind == TokenKind::Colon) {
+          key = Text(Advance());
+          Advance();
+        }
+        ast::Expr* value = ParseExpr();
+        if (!value) break;
+        attr.args.emplace_back(key, value);
         if (!Consume(TokenKind::Comma)) break;
       }
       Expect(TokenKind::RParen);
@@ -122,32 +124,45 @@ auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
   return attrs;
 }
 
-// fn_decl = [ "unsafe" ] "fn" ident "(" [ param { "," param } [ "," ] ] ")" [ "->" type ] block
-// param = ident ":" type
-auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::FnDecl* {
-  SourceLoc begin = Loc();
+// fn_signature = "fn" ident "(" [ param { "," param } [ "," ] ] ")" [ "->" type ]
+// param = ident ":" type;  an extern function may end its parameters with "..." (variadic).
+// Fills `fn`; false (after a diagnostic and recovery) when it does not parse.
+auto Parser::ParseFnSignature(ast::FnDecl* fn, SourceLoc begin) -> bool {
   Expect(TokenKind::KwFn);
-  auto* fn = tree_.Make<ast::FnDecl>({begin, 0});
-  fn->attrs = std::move(attrs);
-  fn->is_unsafe = is_unsafe;
-  if (!ExpectIdent("a function name", fn->name, fn->name_range)) return Synchronize(), nullptr;
-  if (!Expect(TokenKind::LParen)) return Synchronize(), nullptr;
+  if (!ExpectIdent("a function name", fn->name, fn->name_range)) return Synchronize(), false;
+  if (!Expect(TokenKind::LParen)) return Synchronize(), false;
   {
     Restore<int> nest(nest_, nest_ + 1);
     while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+      if (at(TokenKind::Ellipsis)) {
+        if (!fn->is_extern) ErrorAtCur(diag::Kind::VariadicNotExtern, {fn->name});
+        fn->is_variadic = true;
+        Advance();
+        break;
+      }
       SourceLoc pbegin = Loc();
       auto* param = tree_.Make<ast::Param>({pbegin, 0});
       if (!ExpectIdent("a parameter name", param->name, param->name_range) || !Expect(TokenKind::Colon))
-        return Synchronize(), nullptr;
+        return Synchronize(), false;
       param->declared_type = ParseType();
       param->range = RangeFrom(pbegin);
       fn->params.push_back(param);
       if (!Consume(TokenKind::Comma)) break;
     }
-    if (!Expect(TokenKind::RParen)) return Synchronize(), nullptr;
+    if (!Expect(TokenKind::RParen)) return Synchronize(), false;
   }
   if (Consume(TokenKind::Arrow)) fn->ret = ParseType();
   fn->range = RangeFrom(begin);
+  return true;
+}
+
+// fn_decl = [ "unsafe" ] fn_signature block
+auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::FnDecl* {
+  SourceLoc begin = Loc();
+  auto* fn = tree_.Make<ast::FnDecl>({begin, 0});
+  fn->attrs = std::move(attrs);
+  fn->is_unsafe = is_unsafe;
+  if (!ParseFnSignature(fn, begin)) return nullptr;
   if (!at(TokenKind::LBrace)) {
     ErrorAtCur(diag::Kind::ExpectedToken, {"`{` to begin the function body", lex::Describe(cur().kind)});
     Synchronize();
@@ -155,6 +170,57 @@ auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::
   }
   fn->body = ParseBlock();
   return fn;
+}
+
+// extern_block = "extern" [ string ] "{" { extern_fn } "}"
+// extern_fn = { attribute } [ "safe" ] fn_signature ";"
+// `safe` is a keyword only here, before `fn`. Each function becomes a declaration of the file.
+void Parser::ParseExternBlock() {
+  Advance();  // extern
+  bool has_library = false;
+  std::string library;
+  SourceRange library_range;
+  if (at(TokenKind::StringLit)) {
+    has_library = true;
+    library_range = RangeOf(cur());
+    library = tokens_.strings[Advance().string_index];
+  }
+  if (!Expect(TokenKind::LBrace, has_library ? "`{` to begin the extern block" : "a library name string or `{`"))
+    return Synchronize();
+  while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+    if (Consume(TokenKind::Semi)) continue;
+    size_t start = pos_;
+    SourceLoc begin = Loc();
+    std::vector<ast::Attribute> attrs = ParseAttributes();
+    bool is_safe = false;
+    if (at(TokenKind::Ident) && Text(cur()) == "safe" && peek().kind == TokenKind::KwFn) {
+      is_safe = true;
+      Advance();
+    }
+    if (!at(TokenKind::KwFn)) {
+      ErrorAtCur(diag::Kind::ExpectedToken, {"`fn` (an extern block holds function declarations)", lex::Describe(cur().kind)});
+      Synchronize();
+      if (pos_ == start) Advance();  // always make progress
+      continue;
+    }
+    auto* fn = tree_.Make<ast::FnDecl>({begin, 0});
+    fn->attrs = std::move(attrs);
+    fn->is_extern = true;
+    fn->is_safe = is_safe;
+    fn->has_library = has_library;
+    fn->library = library;
+    fn->library_range = library_range;
+    if (!ParseFnSignature(fn, begin)) continue;
+    if (at(TokenKind::LBrace)) {
+      ErrorAtCur(diag::Kind::ExternBody, {fn->name});
+      ParseBlock();
+    } else {
+      ExpectStmtEnd();
+    }
+    tree_.decls.push_back(fn);
+  }
+  Expect(TokenKind::RBrace);
+  recovering_ = false;
 }
 
 // struct_decl = ( "struct" | "union" ) ident "{" [ field { sep field } [ sep ] ] "}"
@@ -244,7 +310,8 @@ auto Parser::ParseImport() -> ast::ImportDecl* {
   return d;
 }
 
-// type = ident | "*" type | "[" type ";" expr "]" | "(" type ")"
+// type = ident | "*" type | "[" type ";" expr "]" | "(" type ")" | fn_type
+// fn_type = "fn" "(" [ type { "," type } [ "," ] ] ")" [ "->" type ]
 auto Parser::ParseType() -> ast::TypeExpr* {
   DepthGuard guard(*this);
   if (!guard.ok) return nullptr;
@@ -277,6 +344,29 @@ auto Parser::ParseType() -> ast::TypeExpr* {
       Restore<int> nest(nest_, nest_ + 1);
       ast::TypeExpr* t = ParseType();
       Expect(TokenKind::RParen);
+      return t;
+    }
+    case TokenKind::KwFn: {
+      Advance();
+      auto* t = tree_.Make<ast::FnPointerType>({begin, 0});
+      if (!Expect(TokenKind::LParen)) return nullptr;
+      {
+        Restore<int> nest(nest_, nest_ + 1);
+        while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+          if (at(TokenKind::Ellipsis)) {
+            ErrorAtCur(diag::Kind::NotSupportedYet, {"variadic function pointer types"});
+            Advance();
+            break;
+          }
+          ast::TypeExpr* p = ParseType();
+          if (!p) break;
+          t->params.push_back(p);
+          if (!Consume(TokenKind::Comma)) break;
+        }
+        Expect(TokenKind::RParen);
+      }
+      if (Consume(TokenKind::Arrow)) t->ret = ParseType();
+      t->range = RangeFrom(begin);
       return t;
     }
     default:

@@ -17,6 +17,8 @@ class Parser {
   auto ParseDecl() -> ast::Decl*;
   auto ParseAttributes() -> std::vector<ast::Attribute>;
   auto ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::FnDecl*;
+  auto ParseFnSignature(ast::FnDecl* fn, SourceLoc begin) -> bool;
+  void ParseExternBlock();
   auto ParseStruct(std::vector<ast::Attribute> attrs) -> ast::StructDecl*;
   auto ParseEnum() -> ast::EnumDecl*;
   auto ParseConst() -> ast::ConstDecl*;

@@ -1,4 +1,4 @@
-// Builtin functions: print/eprint, assert, panic, alloc, free, exit, and math.
+// Builtin functions: print/eprint, assert, panic, alloc, free, exit, lib_available, and math.
 #include "sema/checker.h"
 
 namespace fusion::sema {
@@ -11,6 +11,7 @@ auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
       {"exp", B::Exp},     {"log", B::Log},       {"sin", B::Sin},       {"cos", B::Cos},
       {"tan", B::Tan},     {"tanh", B::Tanh},     {"pow", B::Pow},       {"fabs", B::Fabs},
       {"floor", B::Floor}, {"ceil", B::Ceil},     {"fmin", B::Fmin},     {"fmax", B::Fmax},
+      {"lib_available", B::LibAvailable},
   };
   auto it = kBuiltins.find(name);
   return it == kBuiltins.end() ? B::None : it->second;
@@ -87,6 +88,14 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       if (!nt->IsError() && !nt->IsInt())
         Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer count", ToString(nt)});
       return types_->Pointer(elem);
+    }
+    case B::LibAvailable: {
+      // lib_available("cudart"): whether an `extern "cudart"` block's library can be loaded.
+      if (!arg_count(1, 1)) return types_->bool_type();
+      const Type* t = CheckValue(e->args[0], types_->cstring());
+      if (!t->IsError() && t != types_->cstring())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` library name", ToString(t)});
+      return types_->bool_type();
     }
     case B::Free: {
       if (!arg_count(1, 1)) return types_->void_type();

@@ -78,8 +78,13 @@ auto Checker::NominalType(ast::Decl* decl) -> const Type* {
 void Checker::CheckTypeDecl(ast::Decl* decl) {
   if (auto* s = As<ast::StructDecl>(decl)) {
     const Type* t = NominalType(s);
-    EnsureLayout(t, s->range);
-    for (auto& a : s->attrs) Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+    bool laid_out = EnsureLayout(t, s->range);
+    for (auto& a : s->attrs) {
+      if (a.name == "layout")
+        CheckLayoutAttribute(t, a, laid_out);
+      else
+        Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+    }
   } else if (auto* e = As<ast::EnumDecl>(decl)) {
     const Type* t = NominalType(e);
     int64_t next = 0;
@@ -95,6 +100,32 @@ void Checker::CheckTypeDecl(ast::Decl* decl) {
     }
   } else if (As<ast::OpaqueDecl>(decl) || As<ast::TypeAliasDecl>(decl)) {
     NominalType(decl);
+  }
+}
+
+// @layout(size: N, align: M) on a struct or union: the layout computed here must be that one (what
+// bindgen saw clang compute for the C declaration). Either key may be left out.
+void Checker::CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out) {
+  const char* usage = "`size:` and `align:` constant integers: `@layout(size: 16, align: 8)`";
+  if (a.args.empty()) Error(diag::Kind::AttributeArgs, a.range, {a.name, usage});
+  for (const auto& [key, value] : a.args) {
+    if (key != "size" && key != "align") {
+      Error(diag::Kind::AttributeArgs, a.range, {a.name, usage});
+      return;
+    }
+    CheckExpr(value, types_->u64());
+    int64_t want = 0;
+    if (!Coerce(value, types_->u64()) || !EvalInt(value, types_->u64(), value->range, want)) return;
+    if (!laid_out) continue;
+    uint64_t have = key == "size" ? t->size : t->align;
+    if (have == static_cast<uint64_t>(want)) continue;
+    Error(diag::Kind::LayoutMismatch, value->range,
+          {ToString(t), key == "size" ? "size" : "alignment", std::to_string(have), std::to_string(want)});
+    std::string fields;
+    for (const StructField& f : t->fields)
+      fields += (fields.empty() ? "" : ", ") + f.name + " at " + std::to_string(f.offset) + " (" +
+                std::to_string(f.type->size) + " bytes)";
+    Note(diag::Kind::NoteLayoutFields, t->struct_decl->name_range, {ToString(t), fields.empty() ? "no fields" : fields});
   }
 }
 
@@ -142,6 +173,21 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
     }
     if (elem->kind == TypeKind::Void) Error(diag::Kind::VoidValue, a->elem->range), ok = false;
     result = ok && !elem->IsError() ? types_->Array(elem, static_cast<uint64_t>(n)) : types_->error();
+  } else if (auto* f = As<ast::FnPointerType>(t)) {
+    // A C function pointer: parameters and result are C values, so no arrays by value.
+    bool ok = true;
+    auto c_value = [&](ast::TypeExpr* te, bool is_ret) {
+      const Type* pt = ResolveType(te);
+      if (pt->kind == TypeKind::Void && !is_ret) Error(diag::Kind::VoidValue, te->range), ok = false;
+      if (pt->kind == TypeKind::Array) Error(diag::Kind::ArrayByValueC, te->range, {ToString(pt)}), ok = false;
+      if (pt->kind == TypeKind::Opaque) Error(diag::Kind::OpaqueByValue, te->range, {ToString(pt)}), ok = false;
+      if (pt->IsError()) ok = false;
+      return pt;
+    };
+    std::vector<const Type*> params;
+    for (ast::TypeExpr* p : f->params) params.push_back(c_value(p, false));
+    const Type* ret = f->ret ? c_value(f->ret, true) : types_->void_type();
+    result = ok ? types_->FnPtr(ret, std::move(params)) : types_->error();
   }
   t->type = result;
   return result;
@@ -160,7 +206,7 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
     return true;
   }
   if (t->kind == TypeKind::Opaque) {
-    Error(diag::Kind::SizeofType, where, {ToString(t)});
+    Error(diag::Kind::OpaqueByValue, where, {ToString(t)});
     return false;
   }
   if (t->kind != TypeKind::Struct) return true;
@@ -187,10 +233,16 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
 
 void Checker::CheckFnSignature(ast::FnDecl* fn) {
   std::unordered_map<std::string, ast::Param*> seen;
+  std::vector<const Type*> param_types;
   for (ast::Param* p : fn->params) {
     p->type = ResolveType(p->declared_type);
     if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, p->declared_type->range), p->type = types_->error();
     EnsureLayout(p->type, p->range);
+    if (fn->is_extern && p->type->kind == TypeKind::Array) {
+      Error(diag::Kind::ArrayByValueC, p->declared_type->range, {ToString(p->type)});
+      p->type = types_->error();
+    }
+    param_types.push_back(p->type);
     auto [it, inserted] = seen.emplace(p->name, p);
     if (!inserted) {
       Error(diag::Kind::Redefinition, p->name_range, {p->name});
@@ -199,7 +251,29 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   fn->ret_type = fn->ret ? ResolveType(fn->ret) : types_->void_type();
   if (fn->ret) EnsureLayout(fn->ret_type, fn->ret->range);
-  for (auto& a : fn->attrs) Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+  if (fn->is_extern && fn->ret_type->kind == TypeKind::Array) {
+    Error(diag::Kind::ArrayByValueC, fn->ret->range, {ToString(fn->ret_type)});
+    fn->ret_type = types_->error();
+  }
+  fn->fn_type = types_->FnPtr(fn->ret_type, std::move(param_types));
+  fn->symbol = fn->name;
+  for (auto& a : fn->attrs) {
+    if (a.name != "symbol") {
+      Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+      continue;
+    }
+    if (!fn->is_extern) {
+      Error(diag::Kind::AttributeNotHere, a.range, {a.name, "functions of an `extern` block"});
+      continue;
+    }
+    // @symbol("name"): the positional argument is stored under the key "".
+    auto* lit = a.args.size() == 1 && a.args[0].first.empty() ? As<ast::StringLit>(a.args[0].second) : nullptr;
+    if (!lit || lit->value.empty() || lit->value.find('\0') != std::string::npos) {
+      Error(diag::Kind::AttributeArgs, a.range, {a.name, "one symbol name string: `@symbol(\"name\")`"});
+      continue;
+    }
+    fn->symbol = lit->value;
+  }
 }
 
 void Checker::CheckConstDecl(ast::ConstDecl* c) {

@@ -126,9 +126,24 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
     if (!c->type) CheckConstDecl(c);
     return c->type ? c->type : types_->error();
   }
-  if (As<ast::FnDecl>(d)) {
-    Error(diag::Kind::NotSupportedYet, e->range, {"using a function as a value"});
-    return types_->error();
+  if (auto* fn = As<ast::FnDecl>(d)) {
+    // A function as a value is a C function pointer: Fusion functions get a C-ABI entry point.
+    if (fn->is_variadic) {
+      Error(diag::Kind::NotSupportedYet, e->range, {"using a variadic function as a value"});
+      return types_->error();
+    }
+    if (!fn->fn_type) return types_->error();
+    for (const Type* p : fn->fn_type->params)
+      if (p->kind == TypeKind::Array) {
+        Error(diag::Kind::ArrayByValueC, e->range, {ToString(p)});
+        return types_->error();
+      }
+    if (fn->ret_type && fn->ret_type->kind == TypeKind::Array) {
+      Error(diag::Kind::ArrayByValueC, e->range, {ToString(fn->ret_type)});
+      return types_->error();
+    }
+    if (!fn->is_extern) fn->used_as_value = true;
+    return fn->fn_type;
   }
   Error(diag::Kind::NotAValue, e->range, {e->name});
   return types_->error();
@@ -319,26 +334,20 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     ast::Builtin b = BuiltinOf(name->name);
     if (!d && b != ast::Builtin::None) return CheckBuiltinCall(e, b, name->name, expected);
     if (auto* fn = As<ast::FnDecl>(d)) {
+      // A direct call: of a Fusion function, or of an extern one through its slot.
       name->decl = fn;
       name->type = types_->void_type();
       e->fn = fn;
       if (!e->type_args.empty())
         Error(diag::Kind::GenericArgs, e->type_args[0]->range, {fn->name, "no type arguments"});
       if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
-      size_t n = fn->params.size();
-      if (e->args.size() != n) {
-        Error(diag::Kind::ArgCount, e->range,
-              {fn->name, std::to_string(n), n == 1 ? "" : "s", std::to_string(e->args.size()),
-               e->args.size() == 1 ? "was" : "were"});
-        Note(diag::Kind::NoteDeclaredHere, fn->name_range, {fn->name});
-        for (ast::Expr* a : e->args) CheckValue(a);
-        return fn->ret_type ? fn->ret_type : types_->error();
+      if (fn->is_extern && !fn->is_safe && unsafe_depth_ == 0) {
+        Error(diag::Kind::NeedsUnsafe, e->range, {"calling extern function `" + fn->name + "`"});
+        Note(diag::Kind::NoteExternNotSafe, fn->name_range, {fn->name});
       }
-      for (size_t i = 0; i < n; i++) {
-        const Type* pt = fn->params[i]->type ? fn->params[i]->type : types_->error();
-        CheckExpr(e->args[i], pt);
-        Coerce(e->args[i], pt);
-      }
+      std::vector<const Type*> params;
+      for (ast::Param* p : fn->params) params.push_back(p->type ? p->type : types_->error());
+      CheckCallArgs(e, params, fn->is_variadic, fn->name, fn);
       return fn->ret_type ? fn->ret_type : types_->error();
     }
     if (!d) {
@@ -348,12 +357,41 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     }
   }
   const Type* ct = CheckValue(e->callee);
+  if (ct->kind == TypeKind::FnPtr) {
+    // A call through a function pointer: C's calling convention, and nothing checks the pointer.
+    RequireUnsafe(e->range, "calling through a function pointer");
+    CheckCallArgs(e, ct->params, false, name ? name->name : ToString(ct), nullptr);
+    return ct->elem;
+  }
   for (ast::Expr* a : e->args) CheckValue(a);
   if (!ct->IsError()) {
     std::string what = name ? name->name : ToString(ct);
     Error(diag::Kind::NotCallable, e->callee->range, {what});
   }
   return types_->error();
+}
+
+void Checker::CheckCallArgs(ast::Call* e, const std::vector<const Type*>& params, bool variadic,
+                            const std::string& name, const ast::FnDecl* decl) {
+  size_t n = params.size(), given = e->args.size();
+  if (given < n || (!variadic && given != n)) {
+    Error(variadic ? diag::Kind::VariadicArgCount : diag::Kind::ArgCount, e->range,
+          {name, std::to_string(n), n == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
+    if (decl) Note(diag::Kind::NoteDeclaredHere, decl->name_range, {decl->name});
+    for (ast::Expr* a : e->args) CheckValue(a);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    CheckExpr(e->args[i], params[i]);
+    Coerce(e->args[i], params[i]);
+  }
+  // Variadic extras: C takes scalars there (after its default promotions, which lowering applies);
+  // an untyped literal is an i64 or f64.
+  for (size_t i = n; i < given; i++) {
+    const Type* t = CheckValue(e->args[i]);
+    if (t->IsError()) continue;
+    if (!t->IsScalar()) Error(diag::Kind::VariadicAggregate, e->args[i]->range, {ToString(t)});
+  }
 }
 
 auto Checker::CheckIndex(ast::Index* e) -> const Type* {

@@ -31,6 +31,7 @@ class Checker {
   // Makes sure a type used by value has its size; reports recursive types.
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
   void CheckFnSignature(ast::FnDecl* fn);
+  void CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out);
   void CheckConstDecl(ast::ConstDecl* c);
   void CheckFnBody(ast::FnDecl* fn);
   void CheckScript();
@@ -50,6 +51,10 @@ class Checker {
   auto CheckUnary(ast::Unary* e, const Type* expected) -> const Type*;
   auto CheckBinary(ast::Binary* e, const Type* expected) -> const Type*;
   auto CheckCall(ast::Call* e, const Type* expected) -> const Type*;
+  // The arguments of a call of a function (or function pointer) with these parameter types; a
+  // variadic callee takes scalar extras. `name` names the callee in diagnostics.
+  void CheckCallArgs(ast::Call* e, const std::vector<const Type*>& params, bool variadic, const std::string& name,
+                     const ast::FnDecl* decl);
   auto CheckIndex(ast::Index* e) -> const Type*;
   auto CheckField(ast::Field* e) -> const Type*;
   auto CheckCast(ast::Cast* e) -> const Type*;

@@ -14,6 +14,13 @@ auto ToString(const Type* t) -> std::string {
     case TypeKind::Null: return "null";
     case TypeKind::Pointer: return "*" + ToString(t->elem);
     case TypeKind::Array: return "[" + ToString(t->elem) + "; " + std::to_string(t->count) + "]";
+    case TypeKind::FnPtr: {
+      std::string s = "fn(";
+      for (size_t i = 0; i < t->params.size(); i++) s += (i ? ", " : "") + ToString(t->params[i]);
+      s += ")";
+      if (t->elem->kind != TypeKind::Void) s += " -> " + ToString(t->elem);
+      return s;
+    }
     default: return t->name;
   }
 }
@@ -85,6 +92,19 @@ auto TypeContext::Array(const Type* elem, uint64_t count) -> const Type* {
   t->size = elem->size * count;
   t->align = elem->align;
   arrays_[key] = t;
+  return t;
+}
+
+auto TypeContext::FnPtr(const Type* ret, std::vector<const Type*> params) -> const Type* {
+  std::vector<const Type*> key;
+  key.push_back(ret);
+  key.insert(key.end(), params.begin(), params.end());
+  auto it = fn_ptrs_.find(key);
+  if (it != fn_ptrs_.end()) return it->second;
+  Type* t = Make(TypeKind::FnPtr, "", 8, 8);
+  t->elem = ret;
+  t->params = std::move(params);
+  fn_ptrs_[key] = t;
   return t;
 }
 

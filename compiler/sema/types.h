@@ -30,6 +30,7 @@ enum class TypeKind : uint8_t {
   Struct,        // struct or union
   Enum,
   Opaque,
+  FnPtr,         // fn(T, …) -> R: a C function pointer
 };
 
 struct StructField {
@@ -46,8 +47,9 @@ class Type {
   // Int/Float
   int bits = 0;
   bool is_signed = false;
-  // Pointer/Array
+  // Pointer/Array: the element; FnPtr: the return type
   const Type* elem = nullptr;
+  std::vector<const Type*> params;  // FnPtr
   uint64_t count = 0;
   // Struct/Enum/Opaque
   const ast::StructDecl* struct_decl = nullptr;
@@ -65,7 +67,10 @@ class Type {
   auto IsFloat() const -> bool { return kind == TypeKind::Float; }
   auto IsNumeric() const -> bool { return IsInt() || IsFloat(); }
   auto IsUntyped() const -> bool { return kind == TypeKind::UntypedInt || kind == TypeKind::UntypedFloat || kind == TypeKind::Null; }
-  auto IsPointerLike() const -> bool { return kind == TypeKind::Pointer || kind == TypeKind::CString; }
+  // Values that are addresses: pointers, `cstring`, function pointers.
+  auto IsPointerLike() const -> bool {
+    return kind == TypeKind::Pointer || kind == TypeKind::CString || kind == TypeKind::FnPtr;
+  }
   auto IsScalar() const -> bool {
     return IsNumeric() || kind == TypeKind::Bool || IsPointerLike() || kind == TypeKind::Enum;
   }
@@ -104,6 +109,7 @@ class TypeContext {
 
   auto Pointer(const Type* pointee) -> const Type*;
   auto Array(const Type* elem, uint64_t count) -> const Type*;
+  auto FnPtr(const Type* ret, std::vector<const Type*> params) -> const Type*;
   // A nominal type whose layout the checker fills in.
   auto NewNominal(TypeKind kind, std::string name) -> Type*;
 
@@ -114,6 +120,7 @@ class TypeContext {
   std::map<std::string, const Type*> builtins_;
   std::map<const Type*, const Type*> pointers_;
   std::map<std::pair<const Type*, uint64_t>, const Type*> arrays_;
+  std::map<std::vector<const Type*>, const Type*> fn_ptrs_;  // key: return type, then parameters
   const Type* error_;
   const Type* void_;
   const Type* bool_;

@@ -22,6 +22,9 @@ config.substitutions.append(("%run", "%s %s %s" % (python, run_both, config.fusi
 config.substitutions.append(("%src_root", config.fusion_src_root))
 config.substitutions.append(("%python", python))
 config.substitutions.append(("%obj_root", config.fusion_obj_root))
+# %ffi_lib_dir: where the C test library of ABI cases (libfusion_ffi_cases.so) is built; programs
+# name it as `extern "fusion_ffi_cases"` and are run with `-L %ffi_lib_dir`.
+config.substitutions.append(("%ffi_lib_dir", os.path.join(config.fusion_obj_root, "lib")))
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])

@@ -4,7 +4,8 @@
 Then prints that stdout and stderr (to its own stdout and stderr) and exits with that code, so
 FileCheck and `not` can check it.
 
-usage: run_both.py FUSION FILE.fu [--expect-exit N] [-- ARGS...]
+usage: run_both.py FUSION FILE.fu [--expect-exit N] [-L DIR]... [-- ARGS...]
+(-L directories go to both `fusion run` and `fusion build`.)
 """
 import os
 import subprocess
@@ -16,15 +17,19 @@ def main():
     fusion, source = sys.argv[1], sys.argv[2]
     rest = sys.argv[3:]
     expect = None
-    if rest[:1] == ["--expect-exit"]:
-        expect = int(rest[1])
+    flags = []
+    while rest[:1] in (["--expect-exit"], ["-L"]):
+        if rest[0] == "--expect-exit":
+            expect = int(rest[1])
+        else:
+            flags += rest[:2]
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
-    jit = subprocess.run([fusion, "run", source] + rest, capture_output=True)
+    jit = subprocess.run([fusion, "run"] + flags + [source] + rest, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "prog")
-        build = subprocess.run([fusion, "build", source, "-o", exe], capture_output=True)
+        build = subprocess.run([fusion, "build"] + flags + [source, "-o", exe], capture_output=True)
         if build.returncode != 0:
             sys.stderr.write("run_both: `fusion build` failed (%d):\n%s" % (build.returncode, build.stderr.decode(errors="replace")))
             return 99

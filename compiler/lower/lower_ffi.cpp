@@ -1,0 +1,305 @@
+// C calls: extern functions (direct calls through lazily bound slots), calls through function
+// pointers, and C entry points for Fusion functions used as function pointers (callbacks). All
+// three use one lowering of the x86-64 SysV convention, from sema::ClassifyC (see docs/abi.md).
+#include "base/check.h"
+#include "lower/lowerer.h"
+#include "sema/c_abi.h"
+
+namespace fusion::lower {
+
+namespace {
+constexpr int kIntRegs = 6;  // rdi rsi rdx rcx r8 r9
+constexpr int kSseRegs = 8;  // xmm0-7
+}  // namespace
+
+// The C default argument promotions for a variadic extra: small integers and bool to a 32-bit
+// int, f32 to f64; other scalars as they are.
+auto Lowerer::PromoteVariadic(const Type* t) -> const Type* {
+  const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
+  if (t->kind == TypeKind::Bool) return m_.types->Builtin("i32");
+  if (it->IsInt() && it->bits < 32) return m_.types->Builtin(it->is_signed ? "i32" : "u32");
+  if (it->IsFloat() && it->bits == 32) return m_.types->f64();
+  return t;
+}
+
+auto Lowerer::PartType(const Type* t, const sema::Eightbyte& part) -> llvm::Type* {
+  if (!IsAggregate(t)) return ValTy(t);  // a scalar is its own single eightbyte
+  if (part.cls == sema::Eightbyte::Class::Integer) return b_.getIntNTy(part.size * 8);
+  if (part.has_double) return b_.getDoubleTy();
+  if (part.float_lo && part.float_hi) return llvm::FixedVectorType::get(b_.getFloatTy(), 2);
+  return b_.getFloatTy();
+}
+
+auto Lowerer::CSignatureOf(const Type* ret, const std::vector<const Type*>& params, size_t nfixed, bool variadic)
+    -> CSignature {
+  CSignature sig;
+  sig.ret_type = ret;
+  sig.param_types = params;
+  sig.nfixed = nfixed;
+  sig.variadic = variadic;
+  sig.ret = sema::ClassifyC(ret);
+  int free_int = kIntRegs, free_sse = kSseRegs;
+  std::vector<llvm::Type*> ir_params;
+  llvm::Type* ir_ret = b_.getVoidTy();
+  std::vector<llvm::AttributeSet> param_attrs;
+  llvm::AttrBuilder ret_attrs(ctx_);
+  auto ext_attr = [&](const Type* t, llvm::AttrBuilder& ab) {
+    const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
+    if (t->kind == TypeKind::Bool) ab.addAttribute(llvm::Attribute::ZExt);
+    else if (it->IsInt() && it->bits < 32) ab.addAttribute(it->is_signed ? llvm::Attribute::SExt : llvm::Attribute::ZExt);
+  };
+  if (sig.ret.kind == sema::CPassing::Kind::Memory) {
+    sig.sret = true;
+    free_int--;
+    ir_params.push_back(b_.getPtrTy());
+    llvm::AttrBuilder ab(ctx_);
+    ab.addStructRetAttr(MemTy(ret));
+    ab.addAttribute(llvm::Attribute::NoAlias);
+    param_attrs.push_back(llvm::AttributeSet::get(ctx_, ab));
+  } else if (sig.ret.kind == sema::CPassing::Kind::Direct) {
+    if (sig.ret.count == 1) {
+      ir_ret = PartType(ret, sig.ret.parts[0]);
+    } else {
+      ir_ret = llvm::StructType::get(ctx_, {PartType(ret, sig.ret.parts[0]), PartType(ret, sig.ret.parts[1])});
+    }
+    if (!IsAggregate(ret)) ext_attr(ret, ret_attrs);
+  }
+  for (size_t i = 0; i < params.size(); i++) {
+    const Type* t = i < nfixed ? params[i] : PromoteVariadic(params[i]);
+    sema::CPassing p = sema::ClassifyC(t);
+    if (p.kind == sema::CPassing::Kind::Direct && IsAggregate(t)) {
+      // An aggregate goes in registers only if all of its eightbytes find one.
+      if (p.IntRegs() > free_int || p.SseRegs() > free_sse) p.kind = sema::CPassing::Kind::Memory;
+    }
+    sig.params.push_back(p);
+    sig.lowered_types.push_back(t);
+    if (i >= nfixed) continue;  // variadic extras are not part of the function type
+    switch (p.kind) {
+      case sema::CPassing::Kind::Ignore:
+        break;
+      case sema::CPassing::Kind::Direct:
+        free_int -= p.IntRegs();
+        free_sse -= p.SseRegs();
+        for (int k = 0; k < p.count; k++) {
+          ir_params.push_back(PartType(t, p.parts[k]));
+          llvm::AttrBuilder ab(ctx_);
+          if (!IsAggregate(t)) ext_attr(t, ab);
+          param_attrs.push_back(llvm::AttributeSet::get(ctx_, ab));
+        }
+        break;
+      case sema::CPassing::Kind::Memory: {
+        ir_params.push_back(b_.getPtrTy());
+        llvm::AttrBuilder ab(ctx_);
+        ab.addByValAttr(MemTy(t));
+        ab.addAlignmentAttr(llvm::Align(std::max<uint64_t>(8, t->align)));
+        param_attrs.push_back(llvm::AttributeSet::get(ctx_, ab));
+        break;
+      }
+    }
+  }
+  sig.type = llvm::FunctionType::get(ir_ret, ir_params, variadic);
+  sig.attrs = llvm::AttributeList::get(ctx_, llvm::AttributeSet(), llvm::AttributeSet::get(ctx_, ret_attrs), param_attrs);
+  return sig;
+}
+
+auto Lowerer::AddressOf(const ast::Expr* e) -> llvm::Value* {
+  if (sema::IsPlace(e)) return LowerAddr(e);
+  llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "carg");
+  tmp->setAlignment(llvm::Align(std::max<uint64_t>(8, e->type->align)));
+  StoreInto(e, tmp);
+  return tmp;
+}
+
+auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result)
+    -> llvm::Value* {
+  std::vector<llvm::Value*> args;
+  std::vector<llvm::AttributeSet> param_attrs;
+  if (sig.sret) {
+    FUSION_CHECK(result) << "a C call returning in memory needs a result slot";
+    args.push_back(result);
+    param_attrs.push_back(sig.attrs.getParamAttrs(0));
+  }
+  for (size_t i = 0; i < e->args.size(); i++) {
+    const ast::Expr* a = e->args[i];
+    const Type* t = sig.lowered_types[i];
+    const sema::CPassing& p = sig.params[i];
+    llvm::AttributeSet fixed_attrs = i < sig.nfixed ? sig.attrs.getParamAttrs(args.size()) : llvm::AttributeSet();
+    if (!IsAggregate(t)) {
+      llvm::Value* v = LowerExpr(a);
+      if (t != a->type) {  // a promoted variadic extra
+        v = t->IsFloat() ? b_.CreateFPExt(v, ValTy(t)) : IntCast(v, a->type, ValTy(t));
+      }
+      args.push_back(v);
+      param_attrs.push_back(fixed_attrs);
+      continue;
+    }
+    llvm::Value* addr = AddressOf(a);
+    if (p.kind == sema::CPassing::Kind::Memory) {
+      args.push_back(addr);
+      param_attrs.push_back(fixed_attrs);
+    } else if (p.kind == sema::CPassing::Kind::Direct) {
+      for (int k = 0; k < p.count; k++) {
+        llvm::Value* at = k == 0 ? addr : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), addr, 8);
+        llvm::LoadInst* part = b_.CreateLoad(PartType(t, p.parts[k]), at);
+        part->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
+        args.push_back(part);
+        param_attrs.push_back(sig.attrs.getParamAttrs(args.size() - 1));
+      }
+    }
+  }
+  llvm::CallInst* call = b_.CreateCall(sig.type, callee, args);
+  call->setAttributes(llvm::AttributeList::get(ctx_, llvm::AttributeSet(), sig.attrs.getRetAttrs(), param_attrs));
+  if (sig.sret || sig.ret.kind == sema::CPassing::Kind::Ignore) return nullptr;
+  if (!IsAggregate(sig.ret_type)) return call;
+  // A small aggregate came back in registers: store its eightbytes into the result slot.
+  FUSION_CHECK(result) << "a C call returning an aggregate needs a result slot";
+  StoreParts(call, sig.ret, sig.ret_type, result);
+  return nullptr;
+}
+
+void Lowerer::StoreParts(llvm::Value* value, const sema::CPassing& p, const Type* t, llvm::Value* dest) {
+  for (int k = 0; k < p.count; k++) {
+    llvm::Value* part = p.count == 1 ? value : b_.CreateExtractValue(value, {static_cast<unsigned>(k)});
+    llvm::Value* at = k == 0 ? dest : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), dest, 8);
+    b_.CreateStore(part, at)->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
+  }
+}
+
+auto Lowerer::LoadParts(const sema::CPassing& p, const Type* t, llvm::Value* src, llvm::Type* ir_ty) -> llvm::Value* {
+  std::vector<llvm::Value*> parts;
+  for (int k = 0; k < p.count; k++) {
+    llvm::Value* at = k == 0 ? src : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), src, 8);
+    llvm::LoadInst* part = b_.CreateLoad(PartType(t, p.parts[k]), at);
+    part->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
+    parts.push_back(part);
+  }
+  if (p.count == 1) return parts[0];
+  llvm::Value* agg = llvm::UndefValue::get(ir_ty);
+  for (int k = 0; k < p.count; k++) agg = b_.CreateInsertValue(agg, parts[k], {static_cast<unsigned>(k)});
+  return agg;
+}
+
+// The slot of an extern function: a pointer that the first call fills (rt_extern_bind), one per
+// library and symbol.
+auto Lowerer::ExternSlot(const ast::FnDecl* fn) -> llvm::GlobalVariable* {
+  auto key = std::make_pair(fn->has_library ? fn->library : std::string("\0", 1), fn->symbol);
+  auto it = slots_.find(key);
+  if (it != slots_.end()) return it->second;
+  auto* slot = new llvm::GlobalVariable(*mod_, b_.getPtrTy(), false, llvm::GlobalValue::InternalLinkage,
+                                        llvm::ConstantPointerNull::get(b_.getPtrTy()), "fusion.slot." + fn->symbol);
+  slot->setAlignment(llvm::Align(8));
+  return slots_[key] = slot;
+}
+
+// The address of an extern function: its slot, bound on first use. The check is one load and a
+// branch that is predicted taken after the first call.
+auto Lowerer::ExternAddress(const ast::FnDecl* fn, SourceRange where) -> llvm::Value* {
+  llvm::GlobalVariable* slot = ExternSlot(fn);
+  llvm::LoadInst* cached = b_.CreateLoad(b_.getPtrTy(), slot, fn->symbol + ".addr");
+  cached->setAtomic(llvm::AtomicOrdering::Acquire);
+  cached->setAlignment(llvm::Align(8));
+  llvm::BasicBlock* before = b_.GetInsertBlock();
+  llvm::BasicBlock* bind = llvm::BasicBlock::Create(ctx_, "bind", fn_);
+  llvm::BasicBlock* ready = llvm::BasicBlock::Create(ctx_, "bound", fn_);
+  llvm::MDBuilder md(ctx_);
+  b_.CreateCondBr(b_.CreateIsNull(cached), bind, ready, md.createBranchWeights(1, 1 << 20));
+  b_.SetInsertPoint(bind);
+  llvm::Value* library = fn->has_library ? static_cast<llvm::Value*>(StringConst(fn->library))
+                                         : llvm::ConstantPointerNull::get(b_.getPtrTy());
+  llvm::CallInst* bound = b_.CreateCall(Runtime("rt_extern_bind"), {slot, library, StringConst(fn->symbol), LocOf(where)});
+  b_.CreateBr(ready);
+  b_.SetInsertPoint(ready);
+  llvm::PHINode* address = b_.CreatePHI(b_.getPtrTy(), 2, fn->symbol);
+  address->addIncoming(cached, before);
+  address->addIncoming(bound, bind);
+  return address;
+}
+
+auto Lowerer::EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* {
+  if (e->fn) {
+    const ast::FnDecl* fn = e->fn;
+    std::vector<const Type*> types;
+    for (const ast::Param* p : fn->params) types.push_back(p->type);
+    for (size_t i = fn->params.size(); i < e->args.size(); i++) types.push_back(e->args[i]->type);
+    CSignature sig = CSignatureOf(fn->ret_type, types, fn->params.size(), fn->is_variadic);
+    llvm::Value* callee = ExternAddress(fn, e->range);
+    return EmitCCall(callee, sig, e, result);
+  }
+  const Type* ft = e->callee->type;
+  FUSION_CHECK(ft->kind == TypeKind::FnPtr) << "call of " << sema::ToString(ft);
+  llvm::Value* callee = LowerExpr(e->callee);
+  CSignature sig = CSignatureOf(ft->elem, ft->params, ft->params.size(), false);
+  return EmitCCall(callee, sig, e, result);
+}
+
+// A function as a value: an extern's address, or the C entry point of a Fusion function.
+auto Lowerer::FunctionValue(const ast::FnDecl* fn, SourceRange where) -> llvm::Value* {
+  if (fn->is_extern) return ExternAddress(fn, where);
+  auto it = c_entries_.find(fn);
+  FUSION_CHECK(it != c_entries_.end()) << "no C entry point for " << fn->name;
+  return it->second;
+}
+
+// The C entry point of a Fusion function used as a function pointer: takes its arguments and
+// returns its result as a C function of the same signature does, and calls the Fusion function.
+void Lowerer::DefineCEntry(ast::FnDecl* fn) {
+  std::vector<const Type*> types;
+  for (const ast::Param* p : fn->params) types.push_back(p->type);
+  CSignature sig = CSignatureOf(fn->ret_type, types, types.size(), false);
+  auto* f = llvm::Function::Create(sig.type, llvm::Function::InternalLinkage, "fusion.c." + fn->name, *mod_);
+  f->setAttributes(sig.attrs);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  c_entries_[fn] = f;
+  llvm::Function* saved_fn = fn_;
+  fn_ = f;
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+  llvm::Function* target = fns_.at(fn);
+  std::vector<llvm::Value*> args;
+  unsigned next = 0;
+  llvm::Value* c_sret = nullptr;
+  if (sig.sret) c_sret = f->getArg(next++);
+  llvm::Value* fusion_result = nullptr;
+  if (IsAggregate(fn->ret_type)) {
+    // Fusion returns aggregates through a pointer: the C caller's own slot when it passed one.
+    fusion_result = c_sret ? c_sret : EntryAlloca(MemTy(fn->ret_type), "result");
+    args.push_back(fusion_result);
+  }
+  for (size_t i = 0; i < types.size(); i++) {
+    const Type* t = types[i];
+    const sema::CPassing& p = sig.params[i];
+    if (!IsAggregate(t)) {
+      args.push_back(f->getArg(next++));
+      continue;
+    }
+    if (p.kind == sema::CPassing::Kind::Memory) {
+      args.push_back(f->getArg(next++));  // the byval copy belongs to this call
+      continue;
+    }
+    llvm::AllocaInst* copy = EntryAlloca(MemTy(t), fn->params[i]->name);
+    copy->setAlignment(llvm::Align(std::max<uint64_t>(8, t->align)));
+    if (p.kind == sema::CPassing::Kind::Ignore) {
+      b_.CreateMemSet(copy, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
+    } else {
+      std::vector<llvm::Value*> parts;
+      for (int k = 0; k < p.count; k++) parts.push_back(f->getArg(next++));
+      for (int k = 0; k < p.count; k++) {
+        llvm::Value* at = k == 0 ? static_cast<llvm::Value*>(copy) : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), copy, 8);
+        b_.CreateStore(parts[k], at);
+      }
+    }
+    args.push_back(copy);
+  }
+  llvm::CallInst* call = b_.CreateCall(target, args);
+  if (fusion_result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(fn->ret_type)));
+  if (sig.sret || sig.ret.kind == sema::CPassing::Kind::Ignore) {
+    b_.CreateRetVoid();
+  } else if (!IsAggregate(fn->ret_type)) {
+    b_.CreateRet(call);
+  } else {
+    b_.CreateRet(LoadParts(sig.ret, fn->ret_type, fusion_result, sig.type->getReturnType()));
+  }
+  fn_ = saved_fn;
+}
+
+}  // namespace fusion::lower
