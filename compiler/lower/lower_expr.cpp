@@ -75,7 +75,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
     case ast::NodeKind::StringLit:
       return StringConst(As<ast::StringLit>(e)->value);
     case ast::NodeKind::TypeQuery:
-      return b_.getInt64(As<ast::TypeQuery>(e)->value);
+      return llvm::ConstantInt::get(ValTy(t), As<ast::TypeQuery>(e)->value);
     case ast::NodeKind::Name: {
       auto* n = As<ast::Name>(e);
       if (auto* fn = As<ast::FnDecl>(n->decl)) return FunctionValue(fn, e->range);

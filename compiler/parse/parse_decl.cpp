@@ -354,7 +354,7 @@ auto Parser::ParseType() -> ast::TypeExpr* {
         Restore<int> nest(nest_, nest_ + 1);
         while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
           if (at(TokenKind::Ellipsis)) {
-            ErrorAtCur(diag::Kind::NotSupportedYet, {"variadic function pointer types"});
+            ErrorAtCur(diag::Kind::NotSupportedYet, {"a variadic function pointer type"});
             Advance();
             break;
           }

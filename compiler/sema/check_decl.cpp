@@ -108,6 +108,7 @@ void Checker::CheckTypeDecl(ast::Decl* decl) {
 void Checker::CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out) {
   const char* usage = "`size:` and `align:` constant integers: `@layout(size: 16, align: 8)`";
   if (a.args.empty()) Error(diag::Kind::AttributeArgs, a.range, {a.name, usage});
+  bool mismatch = false;
   for (const auto& [key, value] : a.args) {
     if (key != "size" && key != "align") {
       Error(diag::Kind::AttributeArgs, a.range, {a.name, usage});
@@ -121,12 +122,14 @@ void Checker::CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool 
     if (have == static_cast<uint64_t>(want)) continue;
     Error(diag::Kind::LayoutMismatch, value->range,
           {ToString(t), key == "size" ? "size" : "alignment", std::to_string(have), std::to_string(want)});
-    std::string fields;
-    for (const StructField& f : t->fields)
-      fields += (fields.empty() ? "" : ", ") + f.name + " at " + std::to_string(f.offset) + " (" +
-                std::to_string(f.type->size) + " bytes)";
-    Note(diag::Kind::NoteLayoutFields, t->struct_decl->name_range, {ToString(t), fields.empty() ? "no fields" : fields});
+    mismatch = true;
   }
+  if (!mismatch) return;
+  std::string fields;
+  for (const StructField& f : t->fields)
+    fields += (fields.empty() ? "" : ", ") + f.name + " at " + std::to_string(f.offset) + " (" +
+              std::to_string(f.type->size) + " bytes)";
+  Note(diag::Kind::NoteLayoutFields, t->struct_decl->name_range, {ToString(t), fields.empty() ? "no fields" : fields});
 }
 
 auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {

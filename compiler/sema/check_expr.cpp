@@ -98,7 +98,7 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
       t = CheckStructLit(As<ast::StructLit>(e));
       break;
     case ast::NodeKind::TypeQuery:
-      t = CheckTypeQuery(As<ast::TypeQuery>(e));
+      t = CheckTypeQuery(As<ast::TypeQuery>(e), expected);
       break;
     default:
       FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
@@ -595,7 +595,9 @@ auto Checker::CheckStructLit(ast::StructLit* e) -> const Type* {
   return ok ? st : types_->error();
 }
 
-auto Checker::CheckTypeQuery(ast::TypeQuery* e) -> const Type* {
+// sizeof/alignof/offsetof are u64 constants, or of the integer type the context expects (so that
+// `malloc(sizeof(T))` takes a usize without a cast).
+auto Checker::CheckTypeQuery(ast::TypeQuery* e, const Type* expected) -> const Type* {
   const Type* t = ResolveType(e->target);
   if (t->IsError()) return t;
   if (t->kind == TypeKind::Void || t->kind == TypeKind::Opaque) {
@@ -623,6 +625,11 @@ auto Checker::CheckTypeQuery(ast::TypeQuery* e) -> const Type* {
       e->value = t->fields[idx].offset;
       break;
     }
+  }
+  if (expected && expected->IsInt() && expected != types_->u64()) {
+    e->type = expected;
+    CheckIntRange(e, expected);
+    return expected;
   }
   return types_->u64();
 }

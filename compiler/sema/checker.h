@@ -60,7 +60,7 @@ class Checker {
   auto CheckCast(ast::Cast* e) -> const Type*;
   auto CheckArrayLit(ast::Expr* e, const Type* expected) -> const Type*;
   auto CheckStructLit(ast::StructLit* e) -> const Type*;
-  auto CheckTypeQuery(ast::TypeQuery* e) -> const Type*;
+  auto CheckTypeQuery(ast::TypeQuery* e, const Type* expected) -> const Type*;
   // Gives an untyped expression the type `target`, or checks that its type is `target`.
   // Reports a mismatch (and returns false) otherwise.
   auto Coerce(ast::Expr* e, const Type* target) -> bool;
