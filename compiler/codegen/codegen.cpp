@@ -114,7 +114,9 @@ auto LinkExecutable(const std::string& object, const std::string& runtime_lib, c
   for (const std::string* a : {&object, &runtime_lib}) args.push_back(*a);
   args.push_back("-o");
   args.push_back(output);
-  for (const char* lib : {"-Wl,--as-needed", "-lffi", "-ldl", "-lm", "-lpthread"}) args.push_back(lib);
+  // libm always, so that `extern { fn cos(…) }` finds it as `fusion run` (which has it) does.
+  for (const char* lib : {"-Wl,--no-as-needed", "-lm", "-Wl,--as-needed", "-lffi", "-ldl", "-lpthread"})
+    args.push_back(lib);
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -191,6 +191,7 @@ auto Lowerer::ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Con
     }
     case TypeKind::Pointer:
     case TypeKind::CString:
+    case TypeKind::FnPtr:
       if (v.kind == K::String) return StringConst(v.string_value);
       return llvm::ConstantPointerNull::get(b_.getPtrTy());
     case TypeKind::Array: {

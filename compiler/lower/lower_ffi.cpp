@@ -138,10 +138,7 @@ auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::C
       args.push_back(addr);
       param_attrs.push_back(fixed_attrs);
     } else if (p.kind == sema::CPassing::Kind::Direct) {
-      for (int k = 0; k < p.count; k++) {
-        llvm::Value* at = k == 0 ? addr : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), addr, 8);
-        llvm::LoadInst* part = b_.CreateLoad(PartType(t, p.parts[k]), at);
-        part->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
+      for (llvm::Value* part : LoadPartValues(p, t, addr)) {
         args.push_back(part);
         param_attrs.push_back(sig.attrs.getParamAttrs(args.size() - 1));
       }
@@ -157,22 +154,35 @@ auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::C
   return nullptr;
 }
 
+// Eightbyte k of an aggregate at `base`, and the alignment that address is known to have.
+auto Lowerer::PartAddress(llvm::Value* base, int k, const Type* t, llvm::Align& align) -> llvm::Value* {
+  align = llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align));
+  return k == 0 ? base : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), base, 8);
+}
+
+auto Lowerer::LoadPartValues(const sema::CPassing& p, const Type* t, llvm::Value* src) -> std::vector<llvm::Value*> {
+  std::vector<llvm::Value*> parts;
+  for (int k = 0; k < p.count; k++) {
+    llvm::Align align;
+    llvm::Value* at = PartAddress(src, k, t, align);
+    llvm::LoadInst* part = b_.CreateLoad(PartType(t, p.parts[k]), at);
+    part->setAlignment(align);
+    parts.push_back(part);
+  }
+  return parts;
+}
+
 void Lowerer::StoreParts(llvm::Value* value, const sema::CPassing& p, const Type* t, llvm::Value* dest) {
   for (int k = 0; k < p.count; k++) {
     llvm::Value* part = p.count == 1 ? value : b_.CreateExtractValue(value, {static_cast<unsigned>(k)});
-    llvm::Value* at = k == 0 ? dest : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), dest, 8);
-    b_.CreateStore(part, at)->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
+    llvm::Align align;
+    llvm::Value* at = PartAddress(dest, k, t, align);
+    b_.CreateStore(part, at)->setAlignment(align);
   }
 }
 
 auto Lowerer::LoadParts(const sema::CPassing& p, const Type* t, llvm::Value* src, llvm::Type* ir_ty) -> llvm::Value* {
-  std::vector<llvm::Value*> parts;
-  for (int k = 0; k < p.count; k++) {
-    llvm::Value* at = k == 0 ? src : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), src, 8);
-    llvm::LoadInst* part = b_.CreateLoad(PartType(t, p.parts[k]), at);
-    part->setAlignment(llvm::Align(k == 0 ? t->align : std::min<uint64_t>(8, t->align)));
-    parts.push_back(part);
-  }
+  std::vector<llvm::Value*> parts = LoadPartValues(p, t, src);
   if (p.count == 1) return parts[0];
   llvm::Value* agg = llvm::UndefValue::get(ir_ty);
   for (int k = 0; k < p.count; k++) agg = b_.CreateInsertValue(agg, parts[k], {static_cast<unsigned>(k)});
@@ -281,11 +291,10 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
     if (p.kind == sema::CPassing::Kind::Ignore) {
       b_.CreateMemSet(copy, b_.getInt8(0), t->size, llvm::MaybeAlign(t->align));
     } else {
-      std::vector<llvm::Value*> parts;
-      for (int k = 0; k < p.count; k++) parts.push_back(f->getArg(next++));
       for (int k = 0; k < p.count; k++) {
-        llvm::Value* at = k == 0 ? static_cast<llvm::Value*>(copy) : b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), copy, 8);
-        b_.CreateStore(parts[k], at);
+        llvm::Align align;
+        llvm::Value* at = PartAddress(copy, k, t, align);
+        b_.CreateStore(f->getArg(next++), at)->setAlignment(align);
       }
     }
     args.push_back(copy);

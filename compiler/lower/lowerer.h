@@ -109,6 +109,9 @@ class Lowerer {
   auto EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result)
       -> llvm::Value*;
   auto EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
+  // The eightbytes of an aggregate passed Direct, to and from its memory.
+  auto PartAddress(llvm::Value* base, int k, const Type* t, llvm::Align& align) -> llvm::Value*;
+  auto LoadPartValues(const sema::CPassing& p, const Type* t, llvm::Value* src) -> std::vector<llvm::Value*>;
   void StoreParts(llvm::Value* value, const sema::CPassing& p, const Type* t, llvm::Value* dest);
   auto LoadParts(const sema::CPassing& p, const Type* t, llvm::Value* src, llvm::Type* ir_ty) -> llvm::Value*;
   auto ExternSlot(const ast::FnDecl* fn) -> llvm::GlobalVariable*;
