@@ -43,5 +43,14 @@ fuzz: unit-san
 bench: build
 	bash bench/run.sh
 
+# The differential ABI fuzzer (tests/abi_fuzz): 5000 random C signatures, each called directly, as
+# a callback and through the libffi engine. `make abi-fuzz SEED=7` tries other signatures.
+SEED ?= 1
+ABI_FUZZ_COUNT ?= 5000
+.PHONY: abi-fuzz
+abi-fuzz: build
+	python3 tests/abi_fuzz/run.py --fusion $(BUILD)/bin/fusion --seed $(SEED) \
+	  --count $(ABI_FUZZ_COUNT) --workdir $(BUILD)/tests/abi_fuzz_make
+
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
