@@ -78,8 +78,10 @@ auto Lowerer::CSignatureOf(const Type* ret, const std::vector<const Type*>& para
       case sema::CPassing::Kind::Ignore:
         break;
       case sema::CPassing::Kind::Direct:
-        free_int -= p.IntRegs();
-        free_sse -= p.SseRegs();
+        // A scalar that finds no register left goes on the stack without taking one from the
+        // other kind: the counts stop at zero.
+        free_int = std::max(0, free_int - p.IntRegs());
+        free_sse = std::max(0, free_sse - p.SseRegs());
         for (int k = 0; k < p.count; k++) {
           ir_params.push_back(PartType(t, p.parts[k]));
           llvm::AttrBuilder ab(ctx_);
