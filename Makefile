@@ -43,8 +43,8 @@ fuzz: unit-san
 bench: build
 	bash bench/run.sh
 
-# The differential ABI fuzzer (tests/abi_fuzz): 5000 random C signatures, each called directly, as
-# a callback and through the libffi engine. `make abi-fuzz SEED=7` tries other signatures.
+# The differential ABI fuzzer (tests/abi_fuzz): 5000 random C signatures, each called by name,
+# through a pointer, as a callback and through the libffi engine; `make abi-fuzz SEED=7` for others.
 SEED ?= 1
 ABI_FUZZ_COUNT ?= 5000
 .PHONY: abi-fuzz
