@@ -194,7 +194,7 @@ auto Lowerer::LoadParts(const sema::CPassing& p, const Type* t, llvm::Value* src
 // The slot of an extern function: a pointer that the first call fills (rt_extern_bind), one per
 // library and symbol.
 auto Lowerer::ExternSlot(const ast::FnDecl* fn) -> llvm::GlobalVariable* {
-  auto key = std::make_pair(fn->has_library ? fn->library : std::string("\0", 1), fn->symbol);
+  auto key = std::make_tuple(fn->has_library, fn->library, fn->symbol);
   auto it = slots_.find(key);
   if (it != slots_.end()) return it->second;
   auto* slot = new llvm::GlobalVariable(*mod_, b_.getPtrTy(), false, llvm::GlobalValue::InternalLinkage,
@@ -230,9 +230,8 @@ auto Lowerer::ExternAddress(const ast::FnDecl* fn, SourceRange where) -> llvm::V
 auto Lowerer::EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* {
   if (e->fn) {
     const ast::FnDecl* fn = e->fn;
-    std::vector<const Type*> types;
-    for (const ast::Param* p : fn->params) types.push_back(p->type);
-    for (size_t i = fn->params.size(); i < e->args.size(); i++) types.push_back(e->args[i]->type);
+    std::vector<const Type*> types = fn->fn_type->params;
+    for (size_t i = types.size(); i < e->args.size(); i++) types.push_back(e->args[i]->type);  // variadic
     CSignature sig = CSignatureOf(fn->ret_type, types, fn->params.size(), fn->is_variadic);
     llvm::Value* callee = ExternAddress(fn, e->range);
     return EmitCCall(callee, sig, e, result);
@@ -255,8 +254,7 @@ auto Lowerer::FunctionValue(const ast::FnDecl* fn, SourceRange where) -> llvm::V
 // The C entry point of a Fusion function used as a function pointer: takes its arguments and
 // returns its result as a C function of the same signature does, and calls the Fusion function.
 void Lowerer::DefineCEntry(ast::FnDecl* fn) {
-  std::vector<const Type*> types;
-  for (const ast::Param* p : fn->params) types.push_back(p->type);
+  const std::vector<const Type*>& types = fn->fn_type->params;
   CSignature sig = CSignatureOf(fn->ret_type, types, types.size(), false);
   auto* f = llvm::Function::Create(sig.type, llvm::Function::InternalLinkage, "fusion.c." + fn->name, *mod_);
   f->setAttributes(sig.attrs);

@@ -7,6 +7,7 @@
 #include <llvm/IR/Module.h>
 
 #include <map>
+#include <tuple>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -139,7 +140,8 @@ class Lowerer {
   std::unordered_map<std::string, llvm::Function*> runtime_;
   std::unordered_map<const ast::FnDecl*, llvm::Function*> fns_;
   std::unordered_map<const ast::FnDecl*, llvm::Function*> c_entries_;  // Fusion functions as C pointers
-  std::map<std::pair<std::string, std::string>, llvm::GlobalVariable*> slots_;  // (library, symbol)
+  // Extern slots by (has a library, library, symbol).
+  std::map<std::tuple<bool, std::string, std::string>, llvm::GlobalVariable*> slots_;
   std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
   std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
   std::unordered_map<const Type*, llvm::StructType*> structs_;

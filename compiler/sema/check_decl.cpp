@@ -182,7 +182,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
     auto c_value = [&](ast::TypeExpr* te, bool is_ret) {
       const Type* pt = ResolveType(te);
       if (pt->kind == TypeKind::Void && !is_ret) Error(diag::Kind::VoidValue, te->range), ok = false;
-      if (pt->kind == TypeKind::Array) Error(diag::Kind::ArrayByValueC, te->range, {ToString(pt)}), ok = false;
+      if (!CheckCValue(pt, te->range)) ok = false;
       if (pt->kind == TypeKind::Opaque) Error(diag::Kind::OpaqueByValue, te->range, {ToString(pt)}), ok = false;
       if (pt->IsError()) ok = false;
       return pt;
@@ -234,6 +234,12 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
   return ok;
 }
 
+auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
+  if (t->kind != TypeKind::Array) return true;
+  Error(diag::Kind::ArrayByValueC, where, {ToString(t)});
+  return false;
+}
+
 void Checker::CheckFnSignature(ast::FnDecl* fn) {
   std::unordered_map<std::string, ast::Param*> seen;
   std::vector<const Type*> param_types;
@@ -241,10 +247,7 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     p->type = ResolveType(p->declared_type);
     if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, p->declared_type->range), p->type = types_->error();
     EnsureLayout(p->type, p->range);
-    if (fn->is_extern && p->type->kind == TypeKind::Array) {
-      Error(diag::Kind::ArrayByValueC, p->declared_type->range, {ToString(p->type)});
-      p->type = types_->error();
-    }
+    if (fn->is_extern && !CheckCValue(p->type, p->declared_type->range)) p->type = types_->error();
     param_types.push_back(p->type);
     auto [it, inserted] = seen.emplace(p->name, p);
     if (!inserted) {
@@ -254,10 +257,7 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   fn->ret_type = fn->ret ? ResolveType(fn->ret) : types_->void_type();
   if (fn->ret) EnsureLayout(fn->ret_type, fn->ret->range);
-  if (fn->is_extern && fn->ret_type->kind == TypeKind::Array) {
-    Error(diag::Kind::ArrayByValueC, fn->ret->range, {ToString(fn->ret_type)});
-    fn->ret_type = types_->error();
-  }
+  if (fn->is_extern && fn->ret && !CheckCValue(fn->ret_type, fn->ret->range)) fn->ret_type = types_->error();
   fn->fn_type = types_->FnPtr(fn->ret_type, std::move(param_types));
   fn->symbol = fn->name;
   for (auto& a : fn->attrs) {

@@ -134,14 +134,8 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
     }
     if (!fn->fn_type) return types_->error();
     for (const Type* p : fn->fn_type->params)
-      if (p->kind == TypeKind::Array) {
-        Error(diag::Kind::ArrayByValueC, e->range, {ToString(p)});
-        return types_->error();
-      }
-    if (fn->ret_type && fn->ret_type->kind == TypeKind::Array) {
-      Error(diag::Kind::ArrayByValueC, e->range, {ToString(fn->ret_type)});
-      return types_->error();
-    }
+      if (!CheckCValue(p, e->range)) return types_->error();
+    if (!CheckCValue(fn->fn_type->elem, e->range)) return types_->error();
     if (!fn->is_extern) fn->used_as_value = true;
     return fn->fn_type;
   }
@@ -341,10 +335,8 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
       if (!e->type_args.empty())
         Error(diag::Kind::GenericArgs, e->type_args[0]->range, {fn->name, "no type arguments"});
       if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
-      if (fn->is_extern && !fn->is_safe && unsafe_depth_ == 0) {
-        Error(diag::Kind::NeedsUnsafe, e->range, {"calling extern function `" + fn->name + "`"});
+      if (fn->is_extern && !fn->is_safe && RequireUnsafe(e->range, "calling extern function `" + fn->name + "`"))
         Note(diag::Kind::NoteExternNotSafe, fn->name_range, {fn->name});
-      }
       std::vector<const Type*> params;
       for (ast::Param* p : fn->params) params.push_back(p->type ? p->type : types_->error());
       CheckCallArgs(e, params, fn->is_variadic, fn->name, fn);

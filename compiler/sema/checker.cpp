@@ -88,9 +88,10 @@ auto Checker::Enter(SourceRange where) -> bool {
   return true;
 }
 
-void Checker::RequireUnsafe(SourceRange where, const std::string& what) {
-  if (unsafe_depth_ > 0) return;
+auto Checker::RequireUnsafe(SourceRange where, const std::string& what) -> bool {
+  if (unsafe_depth_ > 0) return false;
   Error(diag::Kind::NeedsUnsafe, where, {what});
+  return true;
 }
 
 auto AlwaysExits(const ast::Stmt* stmt) -> bool {

@@ -32,6 +32,8 @@ class Checker {
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
   void CheckFnSignature(ast::FnDecl* fn);
   void CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out);
+  // C passes no arrays by value: reports an array `t` at `where`; true when `t` is fine.
+  auto CheckCValue(const Type* t, SourceRange where) -> bool;
   void CheckConstDecl(ast::ConstDecl* c);
   void CheckFnBody(ast::FnDecl* fn);
   void CheckScript();
@@ -73,7 +75,8 @@ class Checker {
   void CheckIntRange(ast::Expr* e, const Type* t);
   // For an assignment target: the binding that makes it immutable, or null.
   auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
-  void RequireUnsafe(SourceRange where, const std::string& what);
+  // Reports `what` unless inside `unsafe`; true when it reported (a note may follow).
+  auto RequireUnsafe(SourceRange where, const std::string& what) -> bool;
 
   // ---- builtins (check_builtin.cpp) ----
   auto BuiltinOf(const std::string& name) const -> ast::Builtin;

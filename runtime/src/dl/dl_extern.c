@@ -10,11 +10,12 @@ rt_ptr rt_extern_bind(rt_ptr slot, rt_ptr library, rt_ptr symbol, rt_loc loc) {
   void* address = rt_dl_lookup((const char*)library, (const char*)symbol);
   if (!address) {
     // The loader's message names the library, the symbol, and every place tried.
-    fflush(stdout);
-    fprintf(stderr, "panic: cannot call extern function `%s`: %s\n", (const char*)symbol, rt_dl_last_error());
-    if (loc) fprintf(stderr, "  at %s:%d:%d\n", loc->file, loc->line, loc->col);
-    fflush(stderr);
-    exit(101);
+    const char* why = rt_dl_last_error();
+    const char* fmt = "cannot call extern function `%s`: %s";
+    int n = snprintf(NULL, 0, fmt, (const char*)symbol, why);
+    char* msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) snprintf(msg, (size_t)n + 1, fmt, (const char*)symbol, why);
+    rt_panic(msg ? msg : why, loc);
   }
   // Two threads may bind the same slot at once; both store the same address.
   __atomic_store_n((void**)slot, address, __ATOMIC_RELEASE);
