@@ -225,8 +225,9 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
   for (const ast::FieldDecl& f : s->fields) {
     if (!seen.emplace(f.name, true).second) Error(diag::Kind::DuplicateField, f.range, {f.name});
     const Type* ft = ResolveType(f.declared_type);
-    if (ft->kind == TypeKind::Void) Error(diag::Kind::VoidValue, f.declared_type->range), ft = types_->error();
-    if (!EnsureLayout(ft, f.declared_type ? f.declared_type->range : f.range)) ok = false, ft = types_->error();
+    SourceRange type_range = f.declared_type ? f.declared_type->range : f.range;
+    if (ft->kind == TypeKind::Void) Error(diag::Kind::VoidValue, type_range), ft = types_->error();
+    if (!EnsureLayout(ft, type_range)) ok = false, ft = types_->error();
     mut->fields.push_back({f.name, ft, 0});
   }
   resolving_[s] = 2;
@@ -244,10 +245,12 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   std::unordered_map<std::string, ast::Param*> seen;
   std::vector<const Type*> param_types;
   for (ast::Param* p : fn->params) {
+    // A parameter whose type did not parse has no type node; its diagnostics point at the parameter.
+    SourceRange type_range = p->declared_type ? p->declared_type->range : p->range;
     p->type = ResolveType(p->declared_type);
-    if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, p->declared_type->range), p->type = types_->error();
+    if (p->type->kind == TypeKind::Void) Error(diag::Kind::VoidValue, type_range), p->type = types_->error();
     EnsureLayout(p->type, p->range);
-    if (fn->is_extern && !CheckCValue(p->type, p->declared_type->range)) p->type = types_->error();
+    if (fn->is_extern && !CheckCValue(p->type, type_range)) p->type = types_->error();
     param_types.push_back(p->type);
     auto [it, inserted] = seen.emplace(p->name, p);
     if (!inserted) {
