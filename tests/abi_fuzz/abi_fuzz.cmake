@@ -6,14 +6,10 @@
 # Each has its own work directory, so that `ctest -j` may run them together.
 set(ABI_FUZZ_RUN ${CMAKE_SOURCE_DIR}/tests/abi_fuzz/run.py)
 
-# Not registered yet: the libffi-engine phase fails on 3 of the 300 signatures because of a
-# libffi 3.4.4 bug (a 9-16 byte INTEGER+SSE struct landing in r9 overwrites the saved xmm0; see
-# issue 4's notes). Direct calls, function-pointer calls and callbacks pass on all of them. Enable
-# this once rt_ffi_call works around the bug:
-# add_test(NAME abi_fuzz
-#   COMMAND ${Python3_EXECUTABLE} ${ABI_FUZZ_RUN} --fusion ${CMAKE_BINARY_DIR}/bin/fusion
-#           --seed 1 --count 300 --workdir ${CMAKE_BINARY_DIR}/tests/abi_fuzz)
-# set_tests_properties(abi_fuzz PROPERTIES TIMEOUT 600)
+add_test(NAME abi_fuzz
+  COMMAND ${Python3_EXECUTABLE} ${ABI_FUZZ_RUN} --fusion ${CMAKE_BINARY_DIR}/bin/fusion
+          --seed 1 --count 300 --workdir ${CMAKE_BINARY_DIR}/tests/abi_fuzz)
+set_tests_properties(abi_fuzz PROPERTIES TIMEOUT 600)
 
 add_test(NAME abi_fuzz_selftest
   COMMAND ${Python3_EXECUTABLE} ${ABI_FUZZ_RUN} --fusion ${CMAKE_BINARY_DIR}/bin/fusion

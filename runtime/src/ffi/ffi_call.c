@@ -49,20 +49,25 @@ static rt_ffi_status check_call(const rt_ffi_sig* sig, void* fn, void* const* ar
   return RT_FFI_OK;
 }
 
-// The careful path: a bad call, an integer return narrower than ffi_arg, or variadic promotions.
+// The careful path: a bad call, an integer return narrower than ffi_arg, variadic promotions, or
+// an aggregate passed as two scalars (sig->split).
 static rt_ffi_status call_careful(const rt_ffi_sig* sig, void* fn, void* const* args, size_t nargs,
                                   void* ret) {
   rt_ffi_status status = check_call(sig, fn, args, nargs);
   if (status != RT_FFI_OK) return status;
 
-  void* slots[RT_FFI_MAX_ARGS];
+  void* slots[RT_FFI_MAX_ARGS + 1];
   union {
     double f64;
     int32_t i32;
   } values[RT_FFI_MAX_ARGS];
+  uint64_t halves[2] = {0, 0};  // the split aggregate, padded to 16 bytes
   void** actual = (void**)args;
-  if (sig->npromote) {
+  if (sig->npromote || sig->split >= 0) {
     memcpy(slots, args, nargs * sizeof *slots);
+    actual = slots;
+  }
+  if (sig->npromote) {
     for (size_t j = 0; j < sig->npromote; j++) {
       uint32_t i = sig->promote[j];
       if (sig->args[i]->kind == RT_FFI_F32) {
@@ -74,7 +79,13 @@ static rt_ffi_status call_careful(const rt_ffi_sig* sig, void* fn, void* const* 
       }
       slots[i] = &values[j];
     }
-    actual = slots;
+  }
+  if (sig->split >= 0) {
+    size_t k = (size_t)sig->split;
+    memcpy(halves, args[k], sig->args[k]->size);
+    memmove(&slots[k + 2], &slots[k + 1], (nargs - k - 1) * sizeof *slots);
+    slots[k] = &halves[0];
+    slots[k + 1] = &halves[1];
   }
 
   if (sig->widen_ret) {

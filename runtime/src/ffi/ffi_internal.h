@@ -50,10 +50,13 @@ struct rt_ffi_sig {
   size_t nargs, nfixed;
   bool variadic;
   bool widen_ret;  // an integer return narrower than ffi_arg (libffi writes 8 bytes)
-  bool slow;       // rt_ffi_call must take its careful path (widen or promote)
+  bool slow;       // rt_ffi_call must take its careful path (widen, promote or split)
   size_t npromote;
   uint32_t* promote;    // indices of variadic arguments to promote (owned)
-  ffi_type** ffi_args;  // the cif's argument types, promoted (owned)
+  // The argument libffi is given as two scalars (uint64, double) instead of one aggregate, or -1;
+  // see split_index in ffi_sig.c. The cif then has nargs + 1 arguments.
+  int split;
+  ffi_type** ffi_args;  // the cif's argument types, promoted and split (owned)
   ffi_cif cif;
 };
 

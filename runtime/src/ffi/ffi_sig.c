@@ -79,6 +79,35 @@ static ffi_type* promoted(rt_ffi_kind kind, ffi_type* declared) {
   return declared;
 }
 
+// Works around a libffi 3.4.4 bug (x86-64 ffi_call_int): an aggregate of 9-16 bytes whose first
+// eightbyte is INTEGER is copied into the saved general-purpose registers with one memcpy of its
+// whole size. When that eightbyte lands in the last register (r9), the copy runs past it into the
+// saved xmm0 and overwrites the first floating-point argument whenever the second eightbyte is SSE
+// (INTEGER+INTEGER cannot land there: both eightbytes would need a register). Passing such an
+// aggregate as a uint64 and a double puts the same bytes in the same registers (r9 and the next
+// xmm), so the signature's call does that for it. This counts registers as the SysV ABI and
+// libffi do: in order, an argument takes registers only if all its eightbytes fit in what is left,
+// and a return in memory takes the first general-purpose register for its address.
+// Returns the index of the argument to split, or -1 (at most one can start in r9).
+static int split_index(const rt_ffi_type* ret, const rt_ffi_type* const* args, size_t nargs) {
+  enum { kGprs = 6, kSses = 8 };
+  // Every descriptor carries its classes (a scalar has one; C's variadic promotions keep it);
+  // an aggregate with none goes by memory.
+  int gpr = ret->nclasses == 0 ? 1 : 0, sse = 0;
+  for (size_t i = 0; i < nargs; i++) {
+    const rt_ffi_type* t = args[i];
+    int ngpr = 0, nsse = 0;
+    for (int e = 0; e < t->nclasses; e++) t->classes[e] == RT_FFI_CLASS_SSE ? nsse++ : ngpr++;
+    if (t->nclasses == 0 || gpr + ngpr > kGprs || sse + nsse > kSses) continue;  // by memory
+    if (gpr == kGprs - 1 && t->nclasses == 2 && t->classes[0] == RT_FFI_CLASS_INTEGER &&
+        t->classes[1] == RT_FFI_CLASS_SSE)
+      return (int)i;
+    gpr += ngpr;
+    sse += nsse;
+  }
+  return -1;
+}
+
 // Builds a new signature and prepares its ffi_cif. Caller holds rtffi_lock.
 static rt_ffi_sig* build_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi_type* const* args,
                              size_t nargs, size_t nfixed, bool variadic) {
@@ -90,7 +119,7 @@ static rt_ffi_sig* build_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi
                     .variadic = variadic,
                     .entry.hash = hash};
   s->args = calloc(nargs ? nargs : 1, sizeof *s->args);
-  s->ffi_args = calloc(nargs ? nargs : 1, sizeof *s->ffi_args);
+  s->ffi_args = calloc(nargs + 1, sizeof *s->ffi_args);
   s->promote = calloc(nargs ? nargs : 1, sizeof *s->promote);
   if (!s->args || !s->ffi_args || !s->promote) goto no_memory;
   for (size_t i = 0; i < nargs; i++) {
@@ -104,13 +133,23 @@ static rt_ffi_sig* build_sig(uint64_t hash, const rt_ffi_type* ret, const rt_ffi
       }
     }
   }
+  s->split = split_index(ret, args, nargs);
+  size_t ncif = nargs, ncif_fixed = s->nfixed;
+  if (s->split >= 0) {
+    size_t k = (size_t)s->split;
+    memmove(&s->ffi_args[k + 2], &s->ffi_args[k + 1], (nargs - k - 1) * sizeof *s->ffi_args);
+    s->ffi_args[k] = &ffi_type_uint64;
+    s->ffi_args[k + 1] = &ffi_type_double;
+    ncif++;
+    if (k < ncif_fixed) ncif_fixed++;
+  }
   s->widen_ret = rtffi_is_small_int(ret->kind);
-  s->slow = s->widen_ret || s->npromote > 0;
+  s->slow = s->widen_ret || s->npromote > 0 || s->split >= 0;
 
   ffi_status st =
-      variadic ? ffi_prep_cif_var(&s->cif, FFI_DEFAULT_ABI, (unsigned)nfixed, (unsigned)nargs,
+      variadic ? ffi_prep_cif_var(&s->cif, FFI_DEFAULT_ABI, (unsigned)ncif_fixed, (unsigned)ncif,
                                   ret->ffi, s->ffi_args)
-               : ffi_prep_cif(&s->cif, FFI_DEFAULT_ABI, (unsigned)nargs, ret->ffi, s->ffi_args);
+               : ffi_prep_cif(&s->cif, FFI_DEFAULT_ABI, (unsigned)ncif, ret->ffi, s->ffi_args);
   if (st != FFI_OK) {
     rtffi_fail(RT_FFI_ERR_LIBFFI, "libffi refused the signature (ffi_prep_cif status %d)", (int)st);
     free_sig(s);
