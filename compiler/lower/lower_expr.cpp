@@ -333,8 +333,12 @@ auto Lowerer::LowerIndexAddr(const ast::Index* e) -> llvm::Value* {
 auto Lowerer::LowerFieldAddr(const ast::Field* e) -> llvm::Value* {
   const Type* st = e->through_pointer ? e->base->type->elem : e->base->type;
   llvm::Value* base = e->through_pointer ? LowerExpr(e->base) : LowerAddr(e->base);
-  if (st->is_union) return base;  // every member of a union is at offset 0
-  return b_.CreateStructGEP(MemTy(st), base, e->field_index);
+  return FieldAddress(st, base, e->field_index);
+}
+
+auto Lowerer::FieldAddress(const Type* st, llvm::Value* base, size_t index) -> llvm::Value* {
+  uint64_t offset = st->fields[index].offset;  // 0 for every member of a union
+  return offset ? b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), base, offset) : base;
 }
 
 }  // namespace fusion::lower

@@ -96,7 +96,7 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
       return;
     }
     for (const ast::FieldInit& f : lit->fields)
-      StoreInto(f.value, b_.CreateStructGEP(MemTy(t), dest, f.field_index));
+      StoreInto(f.value, FieldAddress(t, dest, f.field_index));
     return;
   }
   Store(LowerExpr(e), dest, t);

@@ -91,6 +91,8 @@ class Lowerer {
   auto EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
   auto LowerIndexAddr(const ast::Index* e) -> llvm::Value*;
   auto LowerFieldAddr(const ast::Field* e) -> llvm::Value*;
+  // The address of field `index` of the struct or union `st` at `base`.
+  auto FieldAddress(const Type* st, llvm::Value* base, size_t index) -> llvm::Value*;
   auto LowerAggregate(const ast::Expr* e) -> llvm::Value*;
   auto Load(llvm::Value* ptr, const Type* t) -> llvm::Value*;
   void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);

@@ -82,7 +82,7 @@ void Checker::CheckTypeDecl(ast::Decl* decl) {
     for (auto& a : s->attrs) {
       if (a.name == "layout")
         CheckLayoutAttribute(t, a, laid_out);
-      else
+      else if (a.name != "align")  // read by EnsureLayout
         Error(diag::Kind::UnknownAttribute, a.range, {a.name});
     }
   } else if (auto* e = As<ast::EnumDecl>(decl)) {
@@ -130,6 +130,30 @@ void Checker::CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool 
     fields += (fields.empty() ? "" : ", ") + f.name + " at " + std::to_string(f.offset) + " (" +
               std::to_string(f.type->size) + " bytes)";
   Note(diag::Kind::NoteLayoutFields, t->struct_decl->name_range, {ToString(t), fields.empty() ? "no fields" : fields});
+}
+
+// @align(N) on a struct or union raises its alignment to N (a power of two), as C's
+// `_Alignas`/`__attribute__((aligned(N)))` on a record does; 1 when there is none.
+auto Checker::AlignAttribute(const ast::StructDecl* s) -> uint64_t {
+  uint64_t align = 1;
+  for (const ast::Attribute& a : s->attrs) {
+    if (a.name != "align") continue;
+    const char* usage = "one constant power of two up to 4096: `@align(16)`";
+    if (a.args.size() != 1 || !a.args[0].first.empty()) {
+      Error(diag::Kind::AttributeArgs, a.range, {a.name, usage});
+      continue;
+    }
+    ast::Expr* value = a.args[0].second;
+    CheckExpr(value, types_->u64());
+    int64_t want = 0;
+    if (!Coerce(value, types_->u64()) || !EvalInt(value, types_->u64(), value->range, want)) continue;
+    if (want < 1 || want > 4096 || (want & (want - 1)) != 0) {
+      Error(diag::Kind::AttributeArgs, value->range, {a.name, usage});
+      continue;
+    }
+    align = std::max(align, static_cast<uint64_t>(want));
+  }
+  return align;
 }
 
 auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
@@ -231,7 +255,7 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
     mut->fields.push_back({f.name, ft, 0});
   }
   resolving_[s] = 2;
-  LayoutRecord(mut);
+  LayoutRecord(mut, AlignAttribute(s));
   return ok;
 }
 

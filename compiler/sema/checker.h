@@ -32,6 +32,7 @@ class Checker {
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
   void CheckFnSignature(ast::FnDecl* fn);
   void CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out);
+  auto AlignAttribute(const ast::StructDecl* s) -> uint64_t;
   // C passes no arrays by value: reports an array `t` at `where`; true when `t` is fine.
   auto CheckCValue(const Type* t, SourceRange where) -> bool;
   void CheckConstDecl(ast::ConstDecl* c);

@@ -114,8 +114,8 @@ auto TypeContext::NewNominal(TypeKind kind, std::string name) -> Type* {
   return t;
 }
 
-void LayoutRecord(Type* record) {
-  uint64_t offset = 0, size = 0, align = 1;
+void LayoutRecord(Type* record, uint64_t min_align) {
+  uint64_t offset = 0, size = 0, align = min_align;
   for (StructField& f : record->fields) {
     FUSION_CHECK(f.type->layout_done) << record->name << "." << f.name;
     uint64_t a = f.type->align ? f.type->align : 1;

@@ -132,6 +132,6 @@ class TypeContext {
 
 // Lays out a struct or union as the C ABI does (natural alignment, padding).
 // Field types must already have their layout.
-void LayoutRecord(Type* record);
+void LayoutRecord(Type* record, uint64_t min_align = 1);
 
 }  // namespace fusion::sema
