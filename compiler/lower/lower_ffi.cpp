@@ -218,7 +218,10 @@ auto Lowerer::ExternAddress(const ast::FnDecl* fn, SourceRange where) -> llvm::V
   b_.SetInsertPoint(bind);
   llvm::Value* library = fn->has_library ? static_cast<llvm::Value*>(StringConst(fn->library))
                                          : llvm::ConstantPointerNull::get(b_.getPtrTy());
-  llvm::CallInst* bound = b_.CreateCall(Runtime("rt_extern_bind"), {slot, library, StringConst(fn->symbol), LocOf(where)});
+  llvm::Value* on_load = fn->on_load_fn ? FunctionValue(fn->on_load_fn, where)
+                                        : llvm::ConstantPointerNull::get(b_.getPtrTy());
+  llvm::CallInst* bound =
+      b_.CreateCall(Runtime("rt_extern_bind"), {slot, library, StringConst(fn->symbol), LocOf(where), on_load});
   b_.CreateBr(ready);
   b_.SetInsertPoint(ready);
   llvm::PHINode* address = b_.CreatePHI(b_.getPtrTy(), 2, fn->symbol);

@@ -253,6 +253,12 @@ struct FnDecl : Decl {
   const sema::Type* fn_type = nullptr;   // checker: its type as a function pointer
   std::string symbol;                    // checker: an extern's C symbol (@symbol or the name)
   bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
+  // `@on_load(f) extern "LIB" { … }`: the Fusion function `f` runs once, before the first call into
+  // the block goes through. Each function of the block carries the name; the first reports errors.
+  std::string on_load;
+  SourceRange on_load_range;
+  bool reports_on_load = false;
+  const FnDecl* on_load_fn = nullptr;  // checker
 };
 struct FieldDecl {
   std::string name;

@@ -29,8 +29,8 @@ auto Parser::AtDeclStart() const -> bool {
 auto Parser::ParseDecl() -> ast::Decl* {
   std::vector<ast::Attribute> attrs = ParseAttributes();
   // Functions and structs keep their attributes for the checker; no other declaration takes any.
-  bool takes_attrs =
-      at(TokenKind::KwFn) || at(TokenKind::KwUnsafe) || at(TokenKind::KwStruct) || at(TokenKind::KwUnion);
+  bool takes_attrs = at(TokenKind::KwFn) || at(TokenKind::KwUnsafe) || at(TokenKind::KwStruct) ||
+                     at(TokenKind::KwUnion) || at(TokenKind::KwExtern);
   if (!takes_attrs && AtDeclStart())
     for (const ast::Attribute& a : attrs) diags_.Report(diag::Kind::UnknownAttribute, a.range, {a.name});
   ast::Decl* decl = nullptr;
@@ -84,7 +84,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
       decl = ParseImport();
       break;
     case TokenKind::KwExtern:
-      ParseExternBlock();  // adds its functions to the tree itself
+      ParseExternBlock(std::move(attrs));  // adds its functions to the tree itself
       return nullptr;
     default:
       ErrorAtCur(diag::Kind::ExpectedDecl, {lex::Describe(cur().kind)});
@@ -175,7 +175,24 @@ auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::
 // extern_block = "extern" [ string ] "{" { extern_fn } "}"
 // extern_fn = { attribute } [ "safe" ] fn_signature ";"
 // `safe` is a keyword only here, before `fn`. Each function becomes a declaration of the file.
-void Parser::ParseExternBlock() {
+void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
+  // The block's own attribute: @on_load(f).
+  std::string on_load;
+  SourceRange on_load_range;
+  for (const ast::Attribute& a : block_attrs) {
+    if (a.name != "on_load") {
+      diags_.Report(diag::Kind::UnknownAttribute, a.range, {a.name});
+      continue;
+    }
+    auto* name = a.args.size() == 1 && a.args[0].first.empty() ? As<ast::Name>(a.args[0].second) : nullptr;
+    if (!name) {
+      diags_.Report(diag::Kind::AttributeArgs, a.range, {a.name, "the name of a function: `@on_load(check_version)`"});
+      continue;
+    }
+    on_load = name->name;
+    on_load_range = name->range;
+  }
+  bool first = true;
   Advance();  // extern
   bool has_library = false;
   std::string library;
@@ -210,6 +227,10 @@ void Parser::ParseExternBlock() {
     fn->has_library = has_library;
     fn->library = library;
     fn->library_range = library_range;
+    fn->on_load = on_load;
+    fn->on_load_range = on_load_range;
+    fn->reports_on_load = first;
+    first = false;
     if (!ParseFnSignature(fn, begin)) continue;
     if (at(TokenKind::LBrace)) {
       ErrorAtCur(diag::Kind::ExternBody, {fn->name});

@@ -18,7 +18,7 @@ class Parser {
   auto ParseAttributes() -> std::vector<ast::Attribute>;
   auto ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::FnDecl*;
   auto ParseFnSignature(ast::FnDecl* fn, SourceLoc begin) -> bool;
-  void ParseExternBlock();
+  void ParseExternBlock(std::vector<ast::Attribute> block_attrs);
   auto ParseStruct(std::vector<ast::Attribute> attrs) -> ast::StructDecl*;
   auto ParseEnum() -> ast::EnumDecl*;
   auto ParseConst() -> ast::ConstDecl*;

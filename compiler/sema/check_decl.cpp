@@ -259,6 +259,26 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
   return ok;
 }
 
+// @on_load(f) on an extern block: `f` must be a Fusion function `fn f()`; it gets a C entry
+// point, which the runtime calls before the block's first call goes through.
+void Checker::CheckOnLoad(ast::FnDecl* fn) {
+  if (!fn->is_extern || fn->on_load.empty()) return;
+  ast::Node* d = Lookup(fn->on_load);
+  auto* hook = d ? As<ast::FnDecl>(d) : nullptr;
+  if (!hook || hook->is_extern) {
+    if (!fn->reports_on_load) return;
+    if (!d) Error(diag::Kind::UndeclaredName, fn->on_load_range, {fn->on_load});
+    else Error(diag::Kind::OnLoadNotFunction, fn->on_load_range, {fn->on_load});
+    return;
+  }
+  if (!hook->params.empty() || hook->ret_type != types_->void_type()) {
+    if (fn->reports_on_load) Error(diag::Kind::OnLoadSignature, fn->on_load_range, {hook->name, ToString(hook->fn_type)});
+    return;
+  }
+  hook->used_as_value = true;
+  fn->on_load_fn = hook;
+}
+
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
   if (t->kind != TypeKind::Array) return true;
   Error(diag::Kind::ArrayByValueC, where, {ToString(t)});

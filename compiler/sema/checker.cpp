@@ -17,7 +17,7 @@ auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags) -> CheckedModul
 }
 
 // Passes: names of every file's declarations; types; function signatures; constants;
-// function bodies; the main file's top-level statements.
+// extern blocks' @on_load and function bodies; the main file's top-level statements.
 auto Checker::Run() -> CheckedModule {
   CollectGlobals();
   for (ast::Tree* tree : trees_)
@@ -30,7 +30,7 @@ auto Checker::Run() -> CheckedModule {
       if (auto* c = As<ast::ConstDecl>(d)) CheckConstDecl(c);
   for (ast::Tree* tree : trees_)
     for (ast::Decl* d : tree->decls)
-      if (auto* fn = As<ast::FnDecl>(d)) CheckFnBody(fn);
+      if (auto* fn = As<ast::FnDecl>(d)) CheckOnLoad(fn), CheckFnBody(fn);
   CheckScript();
   return std::move(out_);
 }

@@ -30,6 +30,7 @@ class Checker {
   auto ResolveType(ast::TypeExpr* t) -> const Type*;
   // Makes sure a type used by value has its size; reports recursive types.
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
+  void CheckOnLoad(ast::FnDecl* fn);
   void CheckFnSignature(ast::FnDecl* fn);
   void CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out);
   auto AlignAttribute(const ast::StructDecl* s) -> uint64_t;
