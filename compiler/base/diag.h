@@ -37,6 +37,7 @@ class Consumer {
     Report(kind, SourceRange{loc, loc.offset + 1}, std::move(args));
   }
   auto error_count() const -> int { return errors_; }
+  auto sources() const -> const SourceManager& { return sources_; }
   auto diagnostics() const -> const std::vector<Diagnostic>& { return all_; }
   // Writes what a diagnostic looks like to the user.
   auto Render(const Diagnostic& d) const -> std::string;

@@ -8,6 +8,9 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -35,6 +38,9 @@ commands:
   emit --llvm|--asm|--obj|--ast|--checked FILE.fu [-o OUT]
                             write LLVM IR, assembly, an object file, the syntax tree,
                             or the syntax tree with the checker's types
+  bindgen HEADER... -o OUT.fu [options]
+                            turn C headers into Fusion declarations
+                            (`fusion bindgen --help` for its options)
 
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
@@ -162,7 +168,20 @@ auto ExePath(const char* argv0) -> std::string {
 
 }  // namespace
 
+// `fusion bindgen …` runs fusion-bindgen from beside this executable, so that only that command
+// loads libclang.
+auto RunBindgen(int argc, char** argv) -> int {
+  std::string path = (llvm::sys::path::parent_path(ExePath(argv[0])) + "/fusion-bindgen").str();
+  std::vector<char*> args = {path.data()};
+  for (int i = 2; i < argc; i++) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execv(path.c_str(), args.data());
+  std::fprintf(stderr, "fusion: error: cannot run `%s`: %s\n", path.c_str(), std::strerror(errno));
+  return 1;
+}
+
 auto Main(int argc, char** argv) -> int {
+  if (argc >= 2 && std::string(argv[1]) == "bindgen") return RunBindgen(argc, argv);
   Options opts;
   if (int rc = ParseArgs(argc, argv, opts); rc >= 0) return rc;
   std::string exe = ExePath(argv[0]);

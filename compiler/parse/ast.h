@@ -44,6 +44,7 @@ struct Decl : Node {
   using Node::Node;
   std::string name;
   SourceRange name_range;  // where the name is written, for diagnostics
+  uint32_t text_end = 0;   // one past the declaration's last byte, where `range` stops short
 };
 struct TypeExpr : Node {
   using Node::Node;

@@ -273,6 +273,7 @@ auto Parser::ParseStruct(std::vector<ast::Attribute> attrs) -> ast::StructDecl* 
     }
   }
   Expect(TokenKind::RBrace);
+  s->text_end = RangeFrom(begin).end;
   recovering_ = false;
   return s;
 }
@@ -296,6 +297,7 @@ auto Parser::ParseEnum() -> ast::EnumDecl* {
     if (!Consume(TokenKind::Comma) && !Consume(TokenKind::Semi)) break;
   }
   Expect(TokenKind::RBrace);
+  e->text_end = RangeFrom(begin).end;
   recovering_ = false;
   return e;
 }

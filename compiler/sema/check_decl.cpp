@@ -20,10 +20,28 @@ void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
     return;
   }
   auto [it, inserted] = globals_.emplace(decl->name, decl);
+  if (!inserted && IdenticalRedeclaration(it->second, decl)) return;
   if (!inserted) {
     Error(diag::Kind::Redefinition, name_range, {decl->name});
     Note(diag::Kind::NotePreviousDef, DeclRange(it->second));
   }
+}
+
+// Whether `again` repeats the type or constant `first` word for word from another file, as two
+// bindings generated from headers that share a declaration do (`opaque CUstream_st` in both the
+// CUDA runtime's and the driver's); C allows it too. The first declaration is the one used.
+auto Checker::IdenticalRedeclaration(const ast::Node* first, const ast::Decl* again) const -> bool {
+  auto redeclarable = [](const ast::Node* d) {
+    return As<ast::StructDecl>(d) || As<ast::OpaqueDecl>(d) || As<ast::TypeAliasDecl>(d) || As<ast::EnumDecl>(d) ||
+           (As<ast::ConstDecl>(d) && !As<ast::ConstDecl>(d)->is_static);
+  };
+  if (!redeclarable(first) || !redeclarable(again) || first->kind != again->kind) return false;
+  auto text = [&](const ast::Decl* d) {
+    uint32_t end = std::max(d->range.end, d->text_end);
+    return diags_.sources().file(d->range.begin.file).text().substr(d->range.begin.offset, end - d->range.begin.offset);
+  };
+  auto* a = static_cast<const ast::Decl*>(first);
+  return a->range.begin.file != again->range.begin.file && text(a) == text(again);
 }
 
 // The type a struct/union/enum/opaque/alias declaration names, resolving it on first use.

@@ -30,6 +30,7 @@ class Checker {
   auto ResolveType(ast::TypeExpr* t) -> const Type*;
   // Makes sure a type used by value has its size; reports recursive types.
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
+  auto IdenticalRedeclaration(const ast::Node* first, const ast::Decl* again) const -> bool;
   void CheckOnLoad(ast::FnDecl* fn);
   void CheckFnSignature(ast::FnDecl* fn);
   void CheckLayoutAttribute(const Type* t, const ast::Attribute& a, bool laid_out);
