@@ -81,15 +81,15 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       b_.CreateCondBr(cond, ok_bb, fail_bb);
       b_.SetInsertPoint(fail_bb);
       if (e->args.size() == 2)
-        b_.CreateCall(Runtime("rt_panic"), {LowerExpr(e->args[1]), LocOf(e->range)});
+        b_.CreateCall(Runtime("rt_panic"), {LowerExpr(e->args[1]), PanicLoc(e->range)});
       else
-        b_.CreateCall(Runtime("rt_panic_assert"), {StringConst(SourceText(e->args[0]->range)), LocOf(e->range)});
+        b_.CreateCall(Runtime("rt_panic_assert"), {StringConst(SourceText(e->args[0]->range)), PanicLoc(e->range)});
       b_.CreateUnreachable();
       b_.SetInsertPoint(ok_bb);
       return nullptr;
     }
     case B::Panic:
-      CallNoReturn(Runtime("rt_panic"), {LowerExpr(e->args[0]), LocOf(e->range)});
+      CallNoReturn(Runtime("rt_panic"), {LowerExpr(e->args[0]), PanicLoc(e->range)});
       return nullptr;
     case B::Exit:
       CallNoReturn(Runtime("rt_exit"), {LowerExpr(e->args[0])});

@@ -125,6 +125,7 @@ void Lowerer::DeclareFunction(ast::FnDecl* fn) {
   bool sret = IsAggregate(fn->ret_type);
   if (sret) params.push_back(b_.getPtrTy());
   for (ast::Param* p : fn->params) params.push_back(IsAggregate(p->type) ? b_.getPtrTy() : ValTy(p->type));
+  if (fn->track_caller) params.push_back(b_.getPtrTy());  // the caller's location, last
   auto* fty = llvm::FunctionType::get(sret ? b_.getVoidTy() : ValTy(fn->ret_type), params, false);
   // Fusion functions are internal to the program, so they never clash with C symbols.
   std::string name = "fusion." + fn->name;
@@ -156,6 +157,7 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   if (!fn->body) return;
   fn_ = fns_[fn];
   ret_type_ = fn->ret_type;
+  caller_loc_ = fn->track_caller ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
   unsigned first = IsAggregate(fn->ret_type) ? 1 : 0;
   for (size_t i = 0; i < fn->params.size(); i++) {
@@ -177,6 +179,7 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
       b_.CreateUnreachable();  // the checker proved every path returns
   }
   fn_ = nullptr;
+  caller_loc_ = nullptr;
 }
 
 void Lowerer::DefineStatic(ast::ConstDecl* c) {
@@ -243,6 +246,8 @@ auto Lowerer::LocOf(SourceRange r) -> llvm::Constant* {
   g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   return locs_[key] = g;
 }
+
+auto Lowerer::PanicLoc(SourceRange r) -> llvm::Value* { return caller_loc_ ? caller_loc_ : LocOf(r); }
 
 void Lowerer::DefineEntry() {
   auto* i32 = b_.getInt32Ty();

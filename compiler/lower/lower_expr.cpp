@@ -309,6 +309,7 @@ auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* 
       args.push_back(LowerExpr(a));
     }
   }
+  if (e->fn->track_caller) args.push_back(PanicLoc(e->range));
   llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
   if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
   return call;

@@ -264,7 +264,9 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
   f->addFnAttr(llvm::Attribute::NoUnwind);
   c_entries_[fn] = f;
   llvm::Function* saved_fn = fn_;
+  llvm::Value* saved_caller_loc = caller_loc_;
   fn_ = f;
+  caller_loc_ = nullptr;
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
   llvm::Function* target = fns_.at(fn);
@@ -302,6 +304,7 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
     }
     args.push_back(copy);
   }
+  if (fn->track_caller) args.push_back(LocOf(fn->name_range));  // called from C: no Fusion caller
   llvm::CallInst* call = b_.CreateCall(target, args);
   if (fusion_result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(fn->ret_type)));
   if (sig.sret || sig.ret.kind == sema::CPassing::Kind::Ignore) {
@@ -312,6 +315,7 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
     b_.CreateRet(LoadParts(sig.ret, fn->ret_type, fusion_result, sig.type->getReturnType()));
   }
   fn_ = saved_fn;
+  caller_loc_ = saved_caller_loc;
 }
 
 }  // namespace fusion::lower

@@ -57,6 +57,8 @@ class Lowerer {
   auto ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Constant*;
   // A constant {file, line, col} for runtime error messages.
   auto LocOf(SourceRange r) -> llvm::Constant*;
+  // Where a panic at `r` says it happened: `r`, or in a @track_caller function its caller's place.
+  auto PanicLoc(SourceRange r) -> llvm::Value*;
   auto StringConst(const std::string& s) -> llvm::Constant*;
 
   // ---- statements (lower_stmt.cpp) ----
@@ -146,6 +148,7 @@ class Lowerer {
   std::map<std::tuple<bool, std::string, std::string>, llvm::GlobalVariable*> slots_;
   std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
   std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
+  llvm::Value* caller_loc_ = nullptr;  // the hidden location parameter of a @track_caller function
   std::unordered_map<const Type*, llvm::StructType*> structs_;
   std::map<std::pair<uint32_t, uint32_t>, llvm::Constant*> locs_;
   std::unordered_map<uint32_t, llvm::Constant*> file_names_;

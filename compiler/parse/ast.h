@@ -254,6 +254,7 @@ struct FnDecl : Decl {
   const sema::Type* fn_type = nullptr;   // checker: its type as a function pointer
   std::string symbol;                    // checker: an extern's C symbol (@symbol or the name)
   bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
+  bool track_caller = false;             // checker: @track_caller (its panics report its caller)
   // `@on_load(f) extern "LIB" { … }`: the Fusion function `f` runs once, before the first call into
   // the block goes through. Each function of the block carries the name; the first reports errors.
   std::string on_load;

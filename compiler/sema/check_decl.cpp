@@ -326,6 +326,13 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   fn->fn_type = types_->FnPtr(fn->ret_type, std::move(param_types));
   fn->symbol = fn->name;
   for (auto& a : fn->attrs) {
+    if (a.name == "track_caller") {
+      // @track_caller: panic and assert inside report the caller's location (Rust's attribute).
+      if (fn->is_extern) Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
+      else if (!a.args.empty()) Error(diag::Kind::AttributeArgs, a.range, {a.name, "no arguments"});
+      else fn->track_caller = true;
+      continue;
+    }
     if (a.name != "symbol") {
       Error(diag::Kind::UnknownAttribute, a.range, {a.name});
       continue;
