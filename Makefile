@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build run test unit-san fuzz bench clean
+.PHONY: all setup build run test unit-san fuzz bench bindings clean
 
 all: build
 
@@ -51,6 +51,11 @@ ABI_FUZZ_COUNT ?= 5000
 abi-fuzz: build
 	python3 tests/abi_fuzz/run.py --fusion $(BUILD)/bin/fusion --seed $(SEED) \
 	  --count $(ABI_FUZZ_COUNT) --workdir $(BUILD)/tests/abi_fuzz_make
+
+# Regenerates the shipped bindings (lib/libc, lib/libm.fu, lib/cuda, lib/nccl) from the installed
+# headers with `fusion bindgen`; tests/lit/bindgen/shipped.test checks that they are up to date.
+bindings: build
+	bash scripts/bindings.sh $(BUILD)/bin/fusion lib
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

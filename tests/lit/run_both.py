@@ -4,8 +4,8 @@
 Then prints that stdout and stderr (to its own stdout and stderr) and exits with that code, so
 FileCheck and `not` can check it.
 
-usage: run_both.py FUSION FILE.fu [--expect-exit N] [-L DIR]... [-- ARGS...]
-(-L directories go to both `fusion run` and `fusion build`.)
+usage: run_both.py FUSION FILE.fu [--expect-exit N] [-L DIR]... [-I DIR]... [-- ARGS...]
+(-L and -I directories go to both `fusion run` and `fusion build`.)
 """
 import os
 import subprocess
@@ -18,7 +18,7 @@ def main():
     rest = sys.argv[3:]
     expect = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["-L"]):
+    while rest[:1] in (["--expect-exit"], ["-L"], ["-I"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
         else:

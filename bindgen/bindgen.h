@@ -1,0 +1,72 @@
+// `fusion bindgen`: C headers in, Fusion declarations out, through libclang.
+//
+//   Collect(options) -> Collection     (collect.cpp: the only file that talks to libclang)
+//   Emit(collection, options) -> text  (emit.cpp: selection by --allow/--block and dependencies,
+//                                       then the output file; no libclang)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fusion::bindgen {
+
+struct Options {
+  std::vector<std::string> headers;       // as given; each is #included in order
+  std::vector<std::string> include_dirs;  // -I
+  std::vector<std::string> defines;       // -D NAME[=V]
+  std::string lib;                        // the extern block's library; empty: `extern { }`
+  std::vector<std::string> allow, block;  // regular expressions over C names
+  std::vector<std::string> also_from;     // files (regular expressions over paths) whose
+                                          // declarations count as the named headers' own
+  std::vector<std::string> safe;          // functions to declare `safe fn` (those without pointer
+                                          // parameters only)
+  std::string on_load;                    // `@on_load(NAME)` on the extern block, when given
+  std::string output;                     // -o
+  std::string layout_probe;               // --layout-probe PREFIX: write PREFIX.c and PREFIX.fu
+  std::vector<std::string> command;       // the command line, recorded in the output
+};
+
+// One C declaration, translated or with the reason it is not.
+struct Item {
+  enum class Kind { Record, Enum, Typedef, Const, Function, Untranslatable };
+  Kind kind = Kind::Untranslatable;
+  std::string key;                // identity: clang's USR, or "macro:NAME"
+  std::string c_name;             // what --allow and --block match
+  std::string text;               // Fusion text; for functions, one line of the extern block
+  std::vector<std::string> deps;  // keys of the items this one needs
+  std::string skipped;            // why it is not translated; empty when it is
+  std::vector<std::string> notes; // what was translated only in part, and how
+  // For a record, what the layout probe (--layout-probe) compares: a label, C's expression and
+  // Fusion's (sizeof, alignof, each field's offsetof).
+  struct Probe {
+    std::string label, c, fusion;
+  };
+  std::vector<Probe> probes;
+  std::string where;              // "header.h:123"
+  bool in_named_header = false;   // declared in one of the headers named on the command line
+  uint64_t order = 0;             // position in the translation unit (file order, then offset)
+};
+
+struct Collection {
+  std::vector<Item> items;  // in translation-unit order
+  std::vector<std::string> header_names;  // base names of the named headers
+};
+
+// Parses the headers and turns every declaration into an Item. Errors in the headers are printed
+// (file:line:col) to stderr and make it return false.
+auto Collect(const Options& options, Collection& out) -> bool;
+
+// The output file's text.
+auto Emit(const Collection& collection, const Options& options) -> std::string;
+
+// The layout probe: a C program and a Fusion program that print the same lines (every emitted
+// record's size, alignment and field offsets), one as clang lays the headers out, the other as
+// Fusion lays out the bindings at `binding_path`. Equal output means equal layouts.
+void EmitLayoutProbe(const Collection& collection, const Options& options, const std::string& binding_path,
+                     std::string& c_text, std::string& fusion_text);
+
+// Fusion's keywords; C names that are keywords get a trailing `_`.
+auto IsFusionKeyword(const std::string& name) -> bool;
+
+}  // namespace fusion::bindgen

@@ -1,0 +1,1007 @@
+// libclang → Items. Three passes over the translation unit: names (every record, enum and typedef
+// gets its Fusion name before anything is written, since C's tag and ordinary namespaces are one
+// in Fusion), items (each declaration rendered as Fusion text with the items it depends on), and
+// macros (object-like macros evaluated by clang in a second translation unit).
+#include <clang-c/Index.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+
+#include "bindgen/bindgen.h"
+
+namespace fusion::bindgen {
+namespace {
+
+auto Str(CXString s) -> std::string {
+  const char* c = clang_getCString(s);
+  std::string out = c ? c : "";
+  clang_disposeString(s);
+  return out;
+}
+
+template <class F>
+void VisitChildren(CXCursor c, F&& f) {
+  clang_visitChildren(
+      c,
+      [](CXCursor child, CXCursor, CXClientData data) {
+        (*static_cast<std::remove_reference_t<F>*>(data))(child);
+        return CXChildVisit_Continue;
+      },
+      &f);
+}
+
+// Every field of a record, in order, the unnamed ones of anonymous members included (which
+// clang_visitChildren does not show).
+template <class F>
+void VisitFields(CXType record, F&& f) {
+  clang_Type_visitFields(
+      record,
+      [](CXCursor field, CXClientData data) {
+        (*static_cast<std::remove_reference_t<F>*>(data))(field);
+        return CXVisit_Continue;
+      },
+      &f);
+}
+
+// A field's name; empty for the unnamed field of an anonymous struct or union member.
+auto FieldName(CXCursor field) -> std::string {
+  CXType t = clang_getCursorType(field);
+  if (t.kind == CXType_Elaborated) t = clang_Type_getNamedType(t);
+  if (t.kind == CXType_Record && clang_Cursor_isAnonymousRecordDecl(clang_getTypeDeclaration(t))) return "";
+  return Str(clang_getCursorSpelling(field));
+}
+
+auto Usr(CXCursor c) -> std::string { return Str(clang_getCursorUSR(clang_getCanonicalCursor(c))); }
+auto Spelling(CXCursor c) -> std::string { return Str(clang_getCursorSpelling(c)); }
+
+// A C name as a Fusion identifier.
+auto Ident(const std::string& name) -> std::string {
+  return IsFusionKeyword(name) ? name + "_" : name;
+}
+
+// Well-known C typedefs that read better as Fusion's own types.
+const std::map<std::string, std::string> kPrimitiveTypedefs = {
+    {"size_t", "usize"},   {"ssize_t", "isize"},   {"ptrdiff_t", "isize"}, {"intptr_t", "isize"},
+    {"uintptr_t", "usize"}, {"int8_t", "i8"},      {"int16_t", "i16"},     {"int32_t", "i32"},
+    {"int64_t", "i64"},     {"uint8_t", "u8"},     {"uint16_t", "u16"},    {"uint32_t", "u32"},
+    {"uint64_t", "u64"},
+};
+
+auto FormatInt(bool is_unsigned, long long s, unsigned long long u) -> std::string {
+  char buf[32];
+  if (is_unsigned) std::snprintf(buf, sizeof buf, "%llu", u);
+  else if (s == INT64_MIN) return "-9223372036854775807 - 1";
+  else std::snprintf(buf, sizeof buf, "%lld", s);
+  return buf;
+}
+
+// The shortest decimal text that reads back as the same value (as f32 when `single`).
+auto FormatFloat(double v, bool single) -> std::string {
+  char buf[64];
+  for (int prec = 1; prec <= 17; prec++) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    double back = std::strtod(buf, nullptr);
+    if (single ? static_cast<float>(back) == static_cast<float>(v) : back == v) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+auto QuoteString(const std::string& s) -> std::string {
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      default:
+        if (ch < 0x20 || ch >= 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+          out += buf;
+        } else {
+          out += static_cast<char>(ch);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Whether `t` is C's va_list (`struct __va_list_tag[1]` on x86-64).
+auto IsVaList(CXType t) -> bool {
+  CXType canon = clang_getCanonicalType(t);
+  if (canon.kind != CXType_ConstantArray) return false;
+  CXType elem = clang_getCanonicalType(clang_getArrayElementType(canon));
+  return elem.kind == CXType_Record && Str(clang_getTypeSpelling(elem)).find("__va_list_tag") != std::string::npos;
+}
+
+auto RoundUp(uint64_t n, uint64_t a) -> uint64_t { return a ? (n + a - 1) / a * a : n; }
+
+// A type as Fusion text, or why it has none.
+struct TypeText {
+  std::string text;
+  std::string error;
+  explicit operator bool() const { return error.empty(); }
+};
+
+enum class Place { Field, Param, Other };
+
+class Collector {
+ public:
+  Collector(const Options& options, CXTranslationUnit tu, Collection& out)
+      : options_(options), tu_(tu), out_(out) {}
+
+  void Run();
+  // Evaluates the candidate macros in a second translation unit.
+  void EvaluateMacros(CXIndex index, const std::string& main_text, const std::vector<std::string>& args);
+
+ private:
+  // Pass 1: names.
+  void NameTopLevel(CXCursor c);
+  void NameMembers(CXCursor record, const std::string& name);
+  auto TagName(CXCursor decl) -> std::string;
+
+  // Pass 2: items.
+  void ItemFor(CXCursor c);
+  void RecordItem(CXCursor c);
+  void EnumItem(CXCursor c);
+  void TypedefItem(CXCursor c);
+  void FunctionItem(CXCursor c);
+  void VarItem(CXCursor c);
+  void MacroItem(CXCursor c);
+  auto Type(CXType t, std::vector<std::string>& deps, Place place = Place::Other) -> TypeText;
+  auto FnType(CXType fn, std::vector<std::string>& deps) -> TypeText;
+  auto Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
+      -> std::string;
+
+  auto NewItem(CXCursor c, Item::Kind kind, const std::string& key, const std::string& c_name) -> Item*;
+  auto Where(CXCursor c, uint64_t* order, bool* named) -> std::string;
+
+  const Options& options_;
+  CXTranslationUnit tu_;
+  Collection& out_;
+  std::vector<CXFile> named_files_;
+  std::vector<std::string> file_order_;           // file names in the order first seen
+  std::map<std::string, std::string> names_;      // USR → Fusion name of records, enums, typedefs
+  std::map<std::string, std::string> c_types_;    // USR → a C spelling of a record's type ("" if none)
+  std::set<std::string> dropped_typedefs_;        // typedefs that only name a record or enum
+  std::map<std::string, std::string> typedef_of_; // record USR → the first typedef naming it
+  std::set<std::string> ordinary_;                // C's ordinary identifiers
+  std::set<std::string> declared_;                // those of them that are not macros
+  std::set<std::string> seen_;                    // item keys made
+  std::map<std::string, size_t> functions_;       // C function name → item index
+  std::map<std::string, std::pair<std::string, std::string>> signatures_;  // name → params, ret
+  struct Macro {
+    std::string name, target;  // target: the single identifier it expands to, if it is one
+    bool is_string;            // it expands to string literals only
+    size_t item;
+  };
+  std::vector<Macro> macros_;  // object-like candidates, evaluated later
+  int anon_count_ = 0;
+};
+
+auto Collector::Where(CXCursor c, uint64_t* order, bool* named) -> std::string {
+  CXFile file;
+  unsigned line, col, offset;
+  clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &col, &offset);
+  std::string path = file ? Str(clang_getFileName(file)) : "<built-in>";
+  size_t index = 0;
+  while (index < file_order_.size() && file_order_[index] != path) index++;
+  if (index == file_order_.size()) file_order_.push_back(path);
+  *order = (static_cast<uint64_t>(index) << 32) | offset;
+  *named = false;
+  for (CXFile f : named_files_)
+    if (file && clang_File_isEqual(f, file)) *named = true;
+  for (const std::string& re : options_.also_from)
+    if (std::regex_search(path, std::regex(re))) *named = true;
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  return base + ":" + std::to_string(line);
+}
+
+auto Collector::NewItem(CXCursor c, Item::Kind kind, const std::string& key, const std::string& c_name)
+    -> Item* {
+  if (!seen_.insert(key).second) return nullptr;
+  Item item;
+  item.kind = kind;
+  item.key = key;
+  item.c_name = c_name;
+  item.where = Where(c, &item.order, &item.in_named_header);
+  out_.items.push_back(std::move(item));
+  return &out_.items.back();
+}
+
+// --- Pass 1: names ------------------------------------------------------------------------------
+
+auto Collector::TagName(CXCursor decl) -> std::string {
+  auto it = names_.find(Usr(decl));
+  return it == names_.end() ? std::string() : it->second;
+}
+
+void Collector::NameTopLevel(CXCursor c) {
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_FunctionDecl:
+    case CXCursor_VarDecl: declared_.insert(Spelling(c)), ordinary_.insert(Spelling(c)); break;
+    case CXCursor_MacroDefinition: ordinary_.insert(Spelling(c)); break;
+    case CXCursor_TypedefDecl: {
+      std::string name = Spelling(c);
+      declared_.insert(name);
+      ordinary_.insert(name);
+      CXType under = clang_getTypedefDeclUnderlyingType(c);
+      if (under.kind == CXType_Elaborated) under = clang_Type_getNamedType(under);
+      if (under.kind != CXType_Record && under.kind != CXType_Enum) break;
+      CXCursor decl = clang_getTypeDeclaration(under);
+      std::string usr = Usr(decl);
+      // `typedef struct { … } X;` names the record X; `typedef struct X X;` says nothing new.
+      if (!typedef_of_.count(usr)) typedef_of_[usr] = name;  // a C spelling of the record's type
+      if (clang_Cursor_isAnonymous(decl) || Spelling(decl) == name) {
+        if (!names_.count(usr)) names_[usr] = Ident(name);
+        if (names_[usr] == Ident(name)) dropped_typedefs_.insert(Usr(c));
+      }
+      break;
+    }
+    case CXCursor_EnumDecl:
+      VisitChildren(c, [&](CXCursor k) {
+        if (clang_getCursorKind(k) == CXCursor_EnumConstantDecl) declared_.insert(Spelling(k)), ordinary_.insert(Spelling(k));
+      });
+      break;
+    default: break;
+  }
+  if (clang_getCursorKind(c) == CXCursor_StructDecl || clang_getCursorKind(c) == CXCursor_UnionDecl)
+    VisitChildren(c, [&](CXCursor k) { NameTopLevel(k); });  // nested tagged records are file-scope
+}
+
+// Gives anonymous records inside `record` names derived from it: `Parent_field` or `Parent_anonN`.
+void Collector::NameMembers(CXCursor record, const std::string& name) {
+  int anon = 0;
+  VisitFields(clang_getCursorType(record), [&](CXCursor f) {
+    CXType t = clang_getCursorType(f);
+    while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray) t = clang_getArrayElementType(t);
+    if (t.kind == CXType_Elaborated) t = clang_Type_getNamedType(t);
+    if (t.kind != CXType_Record) return;
+    CXCursor decl = clang_getTypeDeclaration(t);
+    if (!clang_Cursor_isAnonymous(decl)) return;
+    std::string usr = Usr(decl);
+    if (names_.count(usr)) return;
+    std::string field = FieldName(f);
+    std::string member = name + "_" + (field.empty() ? "anon" + std::to_string(anon++) : field);
+    names_[usr] = member;
+    std::string parent_c = c_types_[Usr(record)];
+    c_types_[usr] = field.empty() || parent_c.empty() ? "" : "__typeof__(((" + parent_c + "*)0)->" + field + ")";
+    NameMembers(clang_getCursorDefinition(decl), member);
+  });
+}
+
+// --- Types --------------------------------------------------------------------------------------
+
+auto Collector::FnType(CXType fn, std::vector<std::string>& deps) -> TypeText {
+  if (fn.kind == CXType_FunctionNoProto) return {"", "a function type without a prototype"};
+  if (clang_isFunctionTypeVariadic(fn)) return {"", "a variadic function pointer type"};
+  std::string text = "fn(";
+  int n = clang_getNumArgTypes(fn);
+  for (int i = 0; i < n; i++) {
+    TypeText p = Type(clang_getArgType(fn, i), deps, Place::Param);
+    if (!p) return p;
+    text += (i ? ", " : "") + p.text;
+  }
+  text += ")";
+  CXType ret = clang_getResultType(fn);
+  if (clang_getCanonicalType(ret).kind != CXType_Void) {
+    TypeText r = Type(ret, deps);
+    if (!r) return r;
+    text += " -> " + r.text;
+  }
+  return {text, ""};
+}
+
+auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> TypeText {
+  switch (t.kind) {
+    case CXType_Void: return {"void", ""};
+    case CXType_Bool: return {"bool", ""};
+    case CXType_Char_S:
+    case CXType_Char_U:
+    case CXType_UChar: return {"u8", ""};  // plain char is u8, as Fusion's 'a' (docs/bindgen.md)
+    case CXType_SChar: return {"i8", ""};
+    case CXType_Short: return {"i16", ""};
+    case CXType_UShort:
+    case CXType_Char16: return {"u16", ""};
+    case CXType_Int:
+    case CXType_WChar: return {"i32", ""};
+    case CXType_UInt:
+    case CXType_Char32: return {"u32", ""};
+    case CXType_Long:
+    case CXType_LongLong: return {"i64", ""};
+    case CXType_ULong:
+    case CXType_ULongLong: return {"u64", ""};
+    case CXType_Float: return {"f32", ""};
+    case CXType_Double: return {"f64", ""};
+    case CXType_LongDouble: return {"", "`long double` has no Fusion type"};
+    case CXType_Int128:
+    case CXType_UInt128: return {"", "128-bit integers have no Fusion type"};
+    case CXType_Half:
+    case CXType_Float16:
+    case CXType_BFloat16:
+    case CXType_Float128: return {"", "`" + Str(clang_getTypeSpelling(t)) + "` has no Fusion type"};
+    case CXType_Vector:
+    case CXType_ExtVector: return {"", "SIMD vector types have no Fusion type"};
+    case CXType_Complex: return {"", "`_Complex` types have no Fusion type"};
+    case CXType_Atomic: return {"", "`_Atomic` types have no Fusion type"};
+    case CXType_Elaborated: return Type(clang_Type_getNamedType(t), deps, place);
+    case CXType_Attributed: return Type(clang_Type_getModifiedType(t), deps, place);
+    case CXType_Typedef: {
+      CXCursor decl = clang_getTypeDeclaration(t);
+      std::string name = Spelling(decl);
+      if (IsVaList(t)) return {"", "`va_list` has no Fusion type (call the `...` form of the function)"};
+      auto prim = kPrimitiveTypedefs.find(name);
+      if (prim != kPrimitiveTypedefs.end()) return {prim->second, ""};
+      if (dropped_typedefs_.count(Usr(decl))) {
+        CXType under = clang_getTypedefDeclUnderlyingType(decl);
+        return Type(under, deps, place);
+      }
+      deps.push_back(Usr(decl));
+      return {Ident(name), ""};
+    }
+    case CXType_Record: {
+      CXCursor decl = clang_getTypeDeclaration(t);
+      std::string name = TagName(decl);
+      if (name.empty()) return {"", "`" + Str(clang_getTypeSpelling(t)) + "` is a compiler-internal type"};
+      deps.push_back(Usr(decl));
+      return {name, ""};
+    }
+    case CXType_Enum: {
+      CXCursor decl = clang_getTypeDeclaration(t);
+      std::string name = TagName(decl);
+      if (name.empty()) return Type(clang_getEnumDeclIntegerType(decl), deps, place);  // anonymous
+      deps.push_back(Usr(decl));
+      return {name, ""};
+    }
+    case CXType_Pointer: {
+      CXType pointee = clang_getPointeeType(t);
+      CXType canon = clang_getCanonicalType(pointee);
+      if (canon.kind == CXType_FunctionProto || canon.kind == CXType_FunctionNoProto) {
+        // A typedef of a function type is already a Fusion function pointer.
+        CXType named = pointee.kind == CXType_Elaborated ? clang_Type_getNamedType(pointee) : pointee;
+        if (named.kind == CXType_Typedef) return Type(named, deps, place);
+        // The written function type keeps its parameters' typedef names; the canonical one does not.
+        while (named.kind == CXType_Unexposed || named.kind == CXType_Attributed) {
+          CXType inner = named.kind == CXType_Attributed ? clang_Type_getModifiedType(named) : clang_getCanonicalType(named);
+          if (inner.kind == named.kind) break;
+          named = inner;
+        }
+        return FnType(named.kind == CXType_FunctionProto || named.kind == CXType_FunctionNoProto ? named : canon, deps);
+      }
+      if ((canon.kind == CXType_Char_S || canon.kind == CXType_Char_U) && clang_isConstQualifiedType(pointee))
+        return {"cstring", ""};
+      if (canon.kind == CXType_Void) return {"*void", ""};
+      TypeText inner = Type(pointee, deps, Place::Other);
+      if (!inner) return inner;
+      return {"*" + inner.text, ""};
+    }
+    case CXType_ConstantArray: {
+      TypeText elem = Type(clang_getArrayElementType(t), deps, Place::Other);
+      if (!elem) return elem;
+      if (place == Place::Param) return {"*" + elem.text, ""};  // `int a[3]` in a parameter is `int*`
+      return {"[" + elem.text + "; " + std::to_string(clang_getArraySize(t)) + "]", ""};
+    }
+    case CXType_IncompleteArray: {
+      TypeText elem = Type(clang_getArrayElementType(t), deps, Place::Other);
+      if (!elem) return elem;
+      if (place == Place::Field) return {"[" + elem.text + "; 0]", ""};  // a flexible array member
+      return {"*" + elem.text, ""};
+    }
+    case CXType_FunctionProto:
+    case CXType_FunctionNoProto: return FnType(t, deps);
+    default: return {"", "`" + Str(clang_getTypeSpelling(t)) + "` is not translated"};
+  }
+}
+
+// The getter and setter of one bitfield, which lives in `nbytes` bytes of the byte array
+// `storage` from index `first`, `shift` bits in.
+struct Bitfield {
+  std::string record, field, storage;
+  uint64_t first, shift, width;
+  std::string type;
+  bool is_signed;
+};
+
+auto BitfieldAccessors(const Bitfield& b) -> std::string {
+  uint64_t nbytes = (b.shift + b.width + 7) / 8;
+  std::string n = std::to_string(nbytes), first = std::to_string(b.first), shift = std::to_string(b.shift);
+  std::string mask = b.width >= 64 ? "0xffffffffffffffff" : "(1 as u64 << " + std::to_string(b.width) + ") - 1";
+  std::string load = "    var bits: u64 = 0\n    for i in 0.." + n + " {\n        bits |= (s." + b.storage + "[" +
+                     first + " + i] as u64) << (8 * i as u64)\n    }\n";
+  std::string out = "// `" + b.record + "." + b.field + "`, a bitfield of " + std::to_string(b.width) + " bits.\n";
+  out += "fn " + b.record + "_" + b.field + "(s: " + b.record + ") -> " + b.type + " {\n" + load;
+  out += "    let value: u64 = (bits >> " + shift + ") & (" + mask + ")\n";
+  if (b.is_signed && b.width < 64) {
+    std::string up = std::to_string(64 - b.width);
+    out += "    return ((value << " + up + ") as i64 >> " + up + ") as " + b.type + "\n}\n";
+  } else {
+    out += "    return value as " + b.type + "\n}\n";
+  }
+  out += "unsafe fn " + b.record + "_set_" + b.field + "(s: *" + b.record + ", value: " + b.type + ") {\n" + load;
+  out += "    let mask: u64 = (" + mask + ") << " + shift + "\n";
+  out += "    bits = (bits & ~mask) | ((value as u64 << " + shift + ") & mask)\n";
+  out += "    for i in 0.." + n + " {\n        s." + b.storage + "[" + first + " + i] = (bits >> (8 * i as u64)) as u8\n    }\n}\n";
+  return out;
+}
+
+// The first named member of an anonymous struct or union member, by which C can find where it
+// starts (its first member is at its start); "" if it has none.
+auto FirstMember(CXType t) -> std::string {
+  std::string found;
+  VisitFields(t, [&](CXCursor f) {
+    if (found.empty()) found = FieldName(f);
+  });
+  return found;
+}
+
+// --- Pass 2: items ------------------------------------------------------------------------------
+
+void Collector::ItemFor(CXCursor c) {
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_StructDecl:
+    case CXCursor_UnionDecl: RecordItem(c); break;
+    case CXCursor_EnumDecl: EnumItem(c); break;
+    case CXCursor_TypedefDecl: TypedefItem(c); break;
+    case CXCursor_FunctionDecl: FunctionItem(c); break;
+    case CXCursor_VarDecl: VarItem(c); break;
+    case CXCursor_MacroDefinition: MacroItem(c); break;
+    default: break;
+  }
+}
+
+namespace {
+// A field as clang lays it out.
+struct CField {
+  std::string name;
+  CXType type;
+  uint64_t offset_bits, size, align;
+  bool bitfield;
+  int width;
+};
+}  // namespace
+
+void Collector::RecordItem(CXCursor c) {
+  bool is_union = clang_getCursorKind(c) == CXCursor_UnionDecl;
+  // Nested tagged records are file-scope in C: make their items too.
+  VisitChildren(c, [&](CXCursor k) {
+    CXCursorKind kind = clang_getCursorKind(k);
+    if (kind == CXCursor_StructDecl || kind == CXCursor_UnionDecl || kind == CXCursor_EnumDecl) ItemFor(k);
+  });
+  CXCursor def = clang_getCursorDefinition(c);
+  if (!clang_Cursor_isNull(def) && !clang_equalCursors(def, c)) return;  // the definition makes it
+  std::string name = TagName(c);
+  if (name.empty()) name = names_[Usr(c)] = "anon_" + std::to_string(++anon_count_);
+  std::string c_name = clang_Cursor_isAnonymous(c) ? name : Spelling(c);
+  if (c_name.rfind("struct ", 0) == 0 || c_name.rfind("union ", 0) == 0) c_name = name;
+  Item* item = NewItem(c, Item::Kind::Record, Usr(c), c_name);
+  if (!item) return;
+  if (clang_Cursor_isNull(def)) {
+    item->text = "opaque " + name;
+    return;
+  }
+  CXType type = clang_getCursorType(c);
+  uint64_t size = static_cast<uint64_t>(clang_Type_getSizeOf(type));
+  uint64_t align = static_cast<uint64_t>(clang_Type_getAlignOf(type));
+
+  std::vector<CField> fields;
+  VisitFields(type, [&](CXCursor f) {
+    CXType ft = clang_getCursorType(f);
+    long long fsize = clang_Type_getSizeOf(ft), falign = clang_Type_getAlignOf(ft);
+    if (ft.kind == CXType_IncompleteArray) {
+      fsize = 0;
+      falign = clang_Type_getAlignOf(clang_getArrayElementType(ft));
+    }
+    fields.push_back({FieldName(f), ft, static_cast<uint64_t>(clang_Cursor_getOffsetOfField(f)),
+                      static_cast<uint64_t>(std::max(0LL, fsize)), static_cast<uint64_t>(std::max(1LL, falign)),
+                      clang_Cursor_isBitField(f) != 0, clang_getFieldDeclBitWidth(f)});
+  });
+
+  // Fusion lays fields out naturally; padding fields make up what C's layout has beyond that
+  // (bitfield storage, aligned attributes), and @align what its alignment has.
+  std::vector<std::string> lines, accessors, deps;
+  std::vector<std::pair<std::string, std::string>> field_probes;  // Fusion field, C member
+  uint64_t cur = 0, natural_align = 1;
+  int pads = 0, bits = 0, anon = 0;
+  bool fallback = false;
+  auto pad_to = [&](uint64_t offset) {
+    if (offset > cur) lines.push_back("_pad" + std::to_string(pads++) + ": [u8; " + std::to_string(offset - cur) + "]");
+    cur = std::max(cur, offset);
+  };
+  for (size_t i = 0; i < fields.size() && !fallback; i++) {
+    const CField& f = fields[i];
+    if (f.bitfield) {
+      if (is_union) {
+        fallback = true;
+        break;
+      }
+      // A run of bitfields becomes the bytes that hold it.
+      size_t j = i;
+      uint64_t end_bits = 0;
+      while (j < fields.size() && fields[j].bitfield) {
+        end_bits = std::max(end_bits, fields[j].offset_bits + static_cast<uint64_t>(fields[j].width));
+        j++;
+      }
+      uint64_t start = f.offset_bits / 8, end = (end_bits + 7) / 8;
+      if (start < cur) {
+        fallback = true;
+        break;
+      }
+      pad_to(start);
+      std::string storage = "_bitfield" + std::to_string(bits++);
+      if (end > start) lines.push_back(storage + ": [u8; " + std::to_string(end - start) + "]");
+      for (size_t k = i; k < j; k++) {
+        const CField& b = fields[k];
+        if (b.name.empty() || b.width == 0) continue;
+        CXType canon = clang_getCanonicalType(b.type);
+        if (canon.kind == CXType_Enum) canon = clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(canon)));
+        std::vector<std::string> unused;
+        TypeText bt = Type(canon, unused);
+        bool is_signed = canon.kind == CXType_SChar || canon.kind == CXType_Short || canon.kind == CXType_Int ||
+                         canon.kind == CXType_Long || canon.kind == CXType_LongLong;
+        std::string value_type = bt ? bt.text : is_signed ? "i64" : "u64";
+        uint64_t first = b.offset_bits / 8 - start, shift = b.offset_bits % 8;
+        accessors.push_back(BitfieldAccessors({name, b.name, storage, first, shift, static_cast<uint64_t>(b.width),
+                                               value_type, is_signed}));
+      }
+      cur = end;
+      i = j - 1;
+      continue;
+    }
+    uint64_t offset = f.offset_bits / 8;
+    std::string fname = f.name.empty() ? "anon" + std::to_string(anon++) : Ident(f.name);
+    TypeText ft = Type(f.type, deps, Place::Field);
+    if (!ft) {
+      item->notes.push_back("field `" + f.name + "`: " + ft.error + "; kept as its " + std::to_string(f.size) + " bytes");
+      ft.text = "[u8; " + std::to_string(f.size) + "]";
+    } else {
+      natural_align = std::max(natural_align, f.align);
+    }
+    field_probes.emplace_back(fname, f.name.empty() ? FirstMember(f.type) : f.name);
+    if (is_union) {
+      lines.push_back(fname + ": " + ft.text);
+      continue;
+    }
+    uint64_t a = ft ? f.align : 1;
+    if (RoundUp(cur, a) > offset) {
+      fallback = true;
+      break;
+    }
+    if (RoundUp(cur, a) < offset) pad_to(offset);
+    lines.push_back(fname + ": " + ft.text);
+    cur = offset + f.size;
+  }
+  if (fallback) {
+    item->notes.push_back("packed or overlapping fields: kept as " + std::to_string(size) +
+                          " bytes with C's size and alignment; fields not translated");
+    lines.assign(1, "_bytes: [u8; " + std::to_string(size) + "]");
+    accessors.clear();
+    natural_align = 1;
+    cur = size;
+  }
+  // Trailing padding, so that the size is C's.
+  uint64_t fusion_align = std::max(natural_align, align);
+  if (is_union) {
+    uint64_t widest = 0;
+    for (const CField& f : fields) widest = std::max(widest, f.size);
+    if (!fallback && RoundUp(widest, fusion_align) != size) lines.push_back("_pad: [u8; " + std::to_string(size) + "]");
+  } else if (RoundUp(cur, fusion_align) != size) {
+    pad_to(size);
+  }
+
+  std::string text = "@layout(size: " + std::to_string(size) + ", align: " + std::to_string(align) + ")\n";
+  if (align > natural_align) text += "@align(" + std::to_string(align) + ")\n";
+  text += std::string(is_union ? "union " : "struct ") + name + " {";
+  if (lines.empty()) {
+    text += "}";
+  } else {
+    text += "\n";
+    for (const std::string& l : lines) text += "    " + l + ",\n";
+    text += "}";
+  }
+  for (const std::string& a : accessors) text += "\n\n" + a.substr(0, a.size() - 1);
+  item->text = text;
+  const std::string& c_type = c_types_[Usr(c)];
+  if (!c_type.empty()) {
+    item->probes.push_back({name + " size", "sizeof(" + c_type + ")", "sizeof(" + name + ")"});
+    item->probes.push_back({name + " align", "_Alignof(" + c_type + ")", "alignof(" + name + ")"});
+    for (auto& [fusion_field, c_field] : field_probes)
+      if (!fallback && !c_field.empty())
+        item->probes.push_back({name + "." + fusion_field, "offsetof(" + c_type + ", " + c_field + ")",
+                                "offsetof(" + name + ", " + fusion_field + ")"});
+  }
+  item->deps = deps;
+}
+
+void Collector::EnumItem(CXCursor c) {
+  CXCursor def = clang_getCursorDefinition(c);
+  if (clang_Cursor_isNull(def) || !clang_equalCursors(def, c)) return;
+  CXType backing = clang_getEnumDeclIntegerType(c);
+  std::vector<std::string> unused;
+  std::string backing_text = Type(backing, unused).text;
+  CXType canon = clang_getCanonicalType(backing);
+  bool is_unsigned = canon.kind == CXType_UInt || canon.kind == CXType_ULong || canon.kind == CXType_ULongLong ||
+                     canon.kind == CXType_UChar || canon.kind == CXType_UShort || canon.kind == CXType_Char_U ||
+                     canon.kind == CXType_Bool;
+  std::string name = TagName(c);
+  std::vector<std::pair<std::string, std::string>> members;
+  VisitChildren(c, [&](CXCursor k) {
+    if (clang_getCursorKind(k) != CXCursor_EnumConstantDecl) return;
+    members.emplace_back(Spelling(k), FormatInt(is_unsigned, clang_getEnumConstantDeclValue(k),
+                                                clang_getEnumConstantDeclUnsignedValue(k)));
+  });
+  if (name.empty()) {
+    // An anonymous enum: its members are integer constants.
+    for (auto& [m, v] : members) {
+      Item* item = NewItem(c, Item::Kind::Const, "enumconst:" + m, m);
+      if (item) item->text = "const " + Ident(m) + ": " + backing_text + " = " + v;
+    }
+    return;
+  }
+  Item* item = NewItem(c, Item::Kind::Enum, Usr(c), clang_Cursor_isAnonymous(c) ? name : Spelling(c));
+  if (!item) return;
+  std::string text = "enum " + name + ": " + backing_text + " {";
+  if (!members.empty()) text += "\n";
+  for (auto& [m, v] : members) text += "    " + Ident(m) + " = " + v + ",\n";
+  text += "}";
+  // C reads the members without the enum's name; so can Fusion.
+  if (!members.empty()) text += "\n";
+  for (auto& [m, v] : members) text += "\nconst " + Ident(m) + ": " + name + " = " + name + "." + Ident(m);
+  item->text = text;
+}
+
+void Collector::TypedefItem(CXCursor c) {
+  std::string name = Spelling(c);
+  if (kPrimitiveTypedefs.count(name) || dropped_typedefs_.count(Usr(c))) return;
+  Item* item = NewItem(c, Item::Kind::Typedef, Usr(c), name);
+  if (!item) return;
+  CXType under = clang_getTypedefDeclUnderlyingType(c);
+  TypeText t = Type(under, item->deps);
+  if (!t) {
+    item->skipped = t.error;
+    return;
+  }
+  item->text = "type " + Ident(name) + " = " + t.text;
+}
+
+auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
+    -> std::string {
+  // `f()` in a header means `f(void)` (as C23 reads it; NCCL's ncclGroupStart is one).
+  CXType type = clang_getCursorType(fn);
+  int n = type.kind == CXType_FunctionNoProto ? 0 : clang_Cursor_getNumArguments(fn);
+  params.clear();
+  for (int i = 0; i < n; i++) {
+    std::string pname = Spelling(clang_Cursor_getArgument(fn, static_cast<unsigned>(i)));
+    // glibc names parameters `__x` (reserved for it); the name is only for reading.
+    size_t skip = pname.find_first_not_of('_');
+    if (skip != std::string::npos && skip > 0) pname = pname.substr(skip);
+    if (pname.empty()) pname = "arg" + std::to_string(i);
+    TypeText t = Type(clang_getArgType(type, static_cast<unsigned>(i)), deps, Place::Param);
+    if (!t) return "parameter `" + pname + "`: " + t.error;
+    params += (i ? ", " : "") + Ident(pname) + ": " + t.text;
+  }
+  if (clang_isFunctionTypeVariadic(type)) params += n ? ", ..." : "...";
+  ret.clear();
+  CXType r = clang_getResultType(type);
+  if (clang_getCanonicalType(r).kind != CXType_Void) {
+    TypeText t = Type(r, deps);
+    if (!t) return "return type: " + t.error;
+    ret = " -> " + t.text;
+  }
+  return "";
+}
+
+void Collector::FunctionItem(CXCursor c) {
+  std::string name = Spelling(c);
+  Item* item = NewItem(c, Item::Kind::Function, Usr(c), name);
+  if (!item) return;
+  if (clang_Cursor_getStorageClass(c) == CX_SC_Static) {
+    item->skipped = "a `static inline` function: the library has no symbol for it";
+    return;
+  }
+  std::string params, ret;
+  item->skipped = Signature(c, item->deps, params, ret);
+  if (!item->skipped.empty()) return;
+  std::string symbol = Str(clang_Cursor_getMangling(c));
+  if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);
+  bool safe = false;
+  for (const std::string& re : options_.safe) safe |= std::regex_search(name, std::regex(re));
+  CXType type = clang_getCursorType(c);
+  for (int i = 0; type.kind == CXType_FunctionProto && i < clang_getNumArgTypes(type); i++)
+    if (clang_getCanonicalType(clang_getArgType(type, static_cast<unsigned>(i))).kind == CXType_Pointer) safe = false;
+  if (type.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(type)) safe = false;
+  std::string attrs;
+  if (Ident(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
+  item->text = attrs + (safe ? "safe fn " : "fn ") + Ident(name) + "(" + params + ")" + ret;
+  functions_[name] = out_.items.size() - 1;
+  signatures_[name] = {params, ret};
+}
+
+void Collector::VarItem(CXCursor c) {
+  std::string name = Spelling(c);
+  Item* item = NewItem(c, Item::Kind::Const, Usr(c), name);
+  if (!item) return;
+  CXType t = clang_getCursorType(c);
+  CXEvalResult ev = clang_isConstQualifiedType(t) ? clang_Cursor_Evaluate(c) : nullptr;
+  if (!ev) {
+    item->kind = Item::Kind::Untranslatable;
+    item->skipped = "a C variable: `extern` blocks declare functions only";
+    return;
+  }
+  std::vector<std::string> deps;
+  TypeText tt = Type(clang_getCanonicalType(t), deps);
+  if (clang_EvalResult_getKind(ev) == CXEval_Int && tt) {
+    bool u = clang_EvalResult_isUnsignedInt(ev);
+    item->text = "const " + Ident(name) + ": " + tt.text + " = " +
+                 FormatInt(u, clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
+  } else if (clang_EvalResult_getKind(ev) == CXEval_Float && tt && std::isfinite(clang_EvalResult_getAsDouble(ev))) {
+    item->text = "const " + Ident(name) + ": " + tt.text + " = " + FormatFloat(clang_EvalResult_getAsDouble(ev), tt.text == "f32");
+  } else {
+    item->kind = Item::Kind::Untranslatable;
+    item->skipped = "a C variable whose value is not a number";
+  }
+  clang_EvalResult_dispose(ev);
+}
+
+void Collector::MacroItem(CXCursor c) {
+  if (clang_Cursor_isMacroBuiltin(c)) return;
+  std::string name = Spelling(c);
+  uint64_t order;
+  bool named;
+  Where(c, &order, &named);
+  bool allowed = false;
+  for (const std::string& a : options_.allow) allowed |= std::regex_search(name, std::regex(a));
+  // Reserved names (`__x`, `_X`: include guards, compiler switches) only when asked for.
+  bool reserved = name.size() > 1 && name[0] == '_' && (name[1] == '_' || std::isupper(static_cast<unsigned char>(name[1])));
+  if ((!named || reserved) && !allowed) return;
+  // `enum { FP_NAN, … }; #define FP_NAN FP_NAN`: the declaration is the one to translate.
+  if (declared_.count(name)) return;
+  CXToken* tokens = nullptr;
+  unsigned ntokens = 0;
+  clang_tokenize(tu_, clang_getCursorExtent(c), &tokens, &ntokens);
+  std::string target;
+  if (ntokens == 2 && clang_getTokenKind(tokens[1]) == CXToken_Identifier) target = Str(clang_getTokenSpelling(tu_, tokens[1]));
+  bool is_string = ntokens > 1;
+  for (unsigned i = 1; i < ntokens; i++)
+    is_string &= clang_getTokenKind(tokens[i]) == CXToken_Literal && Str(clang_getTokenSpelling(tu_, tokens[i]))[0] == '"';
+  clang_disposeTokens(tu_, tokens, ntokens);
+  if (ntokens <= 1) return;  // empty: an include guard or a switch, not a value
+  Item* item = NewItem(c, Item::Kind::Const, "macro:" + name, name);
+  if (!item) return;
+  if (clang_Cursor_isMacroFunctionLike(c)) {
+    item->kind = Item::Kind::Untranslatable;
+    item->skipped = "a function-like macro";
+    return;
+  }
+  macros_.push_back({name, target, is_string, out_.items.size() - 1});
+}
+
+void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, const std::vector<std::string>& args) {
+  if (macros_.empty()) return;
+  std::string text = main_text;
+  unsigned first_line = 1;
+  for (char ch : main_text) first_line += ch == '\n';
+  // One line each, so that an error's line says which macro it is about.
+  for (size_t i = 0; i < macros_.size(); i++) {
+    std::string var = "__fusion_macro_" + std::to_string(i);
+    text += macros_[i].is_string ? "static const char " + var + "[] = " + macros_[i].name + ";\n"
+                                 : "static const __auto_type " + var + " = (" + macros_[i].name + ");\n";
+  }
+  CXUnsavedFile unsaved{"fusion_bindgen_probe.h", text.c_str(), static_cast<unsigned long>(text.size())};
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  CXTranslationUnit tu = nullptr;
+  CXErrorCode err = clang_parseTranslationUnit2(index, "fusion_bindgen_probe.h", argv.data(), static_cast<int>(argv.size()),
+                                                &unsaved, 1, CXTranslationUnit_SkipFunctionBodies, &tu);
+  std::map<size_t, std::string> errors;  // macro → first error
+  if (err == CXError_Success) {
+    unsigned n = clang_getNumDiagnostics(tu);
+    for (unsigned d = 0; d < n; d++) {
+      CXDiagnostic diag = clang_getDiagnostic(tu, d);
+      if (clang_getDiagnosticSeverity(diag) >= CXDiagnostic_Error) {
+        CXFile file;
+        unsigned line, col, off;
+        clang_getExpansionLocation(clang_getDiagnosticLocation(diag), &file, &line, &col, &off);
+        std::string fname = file ? Str(clang_getFileName(file)) : "";
+        if (fname.find("fusion_bindgen_probe.h") != std::string::npos && line >= first_line) {
+          size_t m = line - first_line;
+          if (m < macros_.size() && !errors.count(m)) errors[m] = Str(clang_getDiagnosticSpelling(diag));
+        }
+      }
+      clang_disposeDiagnostic(diag);
+    }
+  }
+  std::map<std::string, CXCursor> probes;
+  if (tu)
+    VisitChildren(clang_getTranslationUnitCursor(tu), [&](CXCursor k) {
+      std::string s = Spelling(k);
+      if (clang_getCursorKind(k) == CXCursor_VarDecl && s.rfind("__fusion_macro_", 0) == 0) probes[s] = k;
+    });
+  for (size_t i = 0; i < macros_.size(); i++) {
+    const Macro& m = macros_[i];
+    Item& item = out_.items[m.item];
+    // A macro that names a function (`#define cuMemAlloc cuMemAlloc_v2`, or through another
+    // macro): the function under the macro's name too, bound to the function's symbol.
+    std::string target = m.target;
+    auto probe = probes.find("__fusion_macro_" + std::to_string(i));
+    if (probe != probes.end()) {
+      std::function<void(CXCursor)> find_ref = [&](CXCursor k) {
+        CXCursor ref = clang_getCursorReferenced(k);
+        if (clang_getCursorKind(k) == CXCursor_DeclRefExpr && clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
+          if (target.empty()) target = Spelling(ref);
+          return;
+        }
+        VisitChildren(k, find_ref);
+      };
+      CXType pt = clang_getCanonicalType(clang_getCursorType(probe->second));
+      if (pt.kind == CXType_Pointer && clang_getCanonicalType(clang_getPointeeType(pt)).kind == CXType_FunctionProto)
+        find_ref(probe->second);
+    }
+    auto fn = functions_.find(target);
+    if (target == m.name) {  // `#define f __CUDA_API_PTSZ(f)`: f is declared already
+      item.kind = Item::Kind::Untranslatable;
+      item.text.clear();
+      continue;
+    }
+    if (fn != functions_.end() && out_.items[fn->second].skipped.empty()) {
+      auto& [params, ret] = signatures_[target];
+      item.kind = Item::Kind::Function;
+      item.deps = out_.items[fn->second].deps;
+      std::string symbol = target;
+      const std::string& t = out_.items[fn->second].text;
+      if (t.rfind("@symbol(\"", 0) == 0) symbol = t.substr(9, t.find('"', 9) - 9);
+      bool safe = t.find(") safe fn ") != std::string::npos || t.rfind("safe fn ", 0) == 0;
+      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + Ident(m.name) + "(" + params + ")" + ret;
+      continue;
+    }
+    item.kind = Item::Kind::Untranslatable;
+    if (errors.count(i)) {
+      item.skipped = "not a constant: " + errors[i];
+      continue;
+    }
+    if (probe == probes.end()) {
+      item.skipped = "clang could not evaluate it";
+      continue;
+    }
+    CXType t = clang_getCanonicalType(clang_getCursorType(probe->second));
+    CXEvalResult ev = clang_Cursor_Evaluate(probe->second);
+    CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
+    std::vector<std::string> deps;
+    if (kind == CXEval_Int && t.kind != CXType_Pointer && t.kind != CXType_ConstantArray) {
+      TypeText tt = Type(t, deps);
+      bool u = clang_EvalResult_isUnsignedInt(ev);
+      if (tt) {
+        item.kind = Item::Kind::Const;
+        item.text = "const " + Ident(m.name) + ": " + tt.text + " = " +
+                    FormatInt(u, clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
+      } else {
+        item.skipped = tt.error;
+      }
+    } else if (kind == CXEval_Float) {
+      double v = clang_EvalResult_getAsDouble(ev);
+      if (!std::isfinite(v)) {
+        item.skipped = "an infinity or NaN: Fusion has no literal for it";
+      } else {
+        item.kind = Item::Kind::Const;
+        bool single = t.kind == CXType_Float;
+        item.text = "const " + Ident(m.name) + ": " + (single ? "f32" : "f64") + " = " + FormatFloat(v, single);
+      }
+    } else if (kind == CXEval_StrLiteral) {
+      item.kind = Item::Kind::Const;
+      item.text = "const " + Ident(m.name) + ": cstring = " + QuoteString(clang_EvalResult_getAsStr(ev));
+    } else {
+      item.skipped = "not a number or string constant";
+    }
+    if (ev) clang_EvalResult_dispose(ev);
+  }
+  if (tu) clang_disposeTranslationUnit(tu);
+}
+
+void Collector::Run() {
+  for (const std::string& h : options_.headers) {
+    CXFile f = clang_getFile(tu_, h.c_str());
+    if (f) named_files_.push_back(f);
+    out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
+  }
+  CXCursor root = clang_getTranslationUnitCursor(tu_);
+  VisitChildren(root, [&](CXCursor c) { NameTopLevel(c); });
+  // Tags: their own name, unless an ordinary identifier (a function, a typedef of something
+  // else) has it; then `struct_NAME`.
+  std::function<void(CXCursor)> name_tags = [&](CXCursor c) {
+    CXCursorKind kind = clang_getCursorKind(c);
+    if (kind != CXCursor_StructDecl && kind != CXCursor_UnionDecl && kind != CXCursor_EnumDecl) return;
+    std::string usr = Usr(c);
+    if (!names_.count(usr) && !clang_Cursor_isAnonymous(c)) {
+      std::string tag = Spelling(c);
+      const char* prefix = kind == CXCursor_StructDecl ? "struct_" : kind == CXCursor_UnionDecl ? "union_" : "enum_";
+      names_[usr] = ordinary_.count(tag) ? prefix + tag : Ident(tag);
+    }
+    VisitChildren(c, name_tags);
+  };
+  VisitChildren(root, name_tags);
+  std::function<void(CXCursor)> name_members = [&](CXCursor c) {
+    CXCursorKind kind = clang_getCursorKind(c);
+    if (kind != CXCursor_StructDecl && kind != CXCursor_UnionDecl) return;
+    CXCursor def = clang_getCursorDefinition(c);
+    auto it = names_.find(Usr(c));
+    if (!clang_Cursor_isNull(def) && clang_equalCursors(def, c) && it != names_.end()) {
+      std::string usr = Usr(c);
+      if (!c_types_.count(usr))
+        c_types_[usr] = typedef_of_.count(usr)        ? typedef_of_[usr]
+                        : clang_Cursor_isAnonymous(c) ? ""
+                                                      : (kind == CXCursor_StructDecl ? "struct " : "union ") + Spelling(c);
+      NameMembers(c, it->second);
+    }
+    VisitChildren(c, name_members);
+  };
+  VisitChildren(root, name_members);
+  VisitChildren(root, [&](CXCursor c) { ItemFor(c); });
+}
+
+}  // namespace
+
+auto IsFusionKeyword(const std::string& name) -> bool {
+  static const std::set<std::string> kKeywords = {
+      "fn",    "let",   "var",   "const", "static",   "struct", "union", "enum",  "opaque",
+      "type",  "extern", "import", "if",   "else",     "while",  "for",   "in",    "break",
+      "continue", "return", "true", "false", "null", "as", "unsafe"};
+  return kKeywords.count(name) != 0;
+}
+
+auto Collect(const Options& options, Collection& out) -> bool {
+  std::vector<std::string> args = {"-x", "c", "-std=gnu11", "-ferror-limit=0", "-w",
+                                   "-resource-dir", FUSION_CLANG_RESOURCE_DIR};
+  for (const std::string& d : options.include_dirs) args.push_back("-I" + d);
+  for (const std::string& d : options.defines) args.push_back("-D" + d);
+  std::string main_text;
+  for (const std::string& h : options.headers) main_text += "#include \"" + h + "\"\n";
+
+  CXIndex index = clang_createIndex(0, 0);
+  CXUnsavedFile unsaved{"fusion_bindgen_main.h", main_text.c_str(), static_cast<unsigned long>(main_text.size())};
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  CXTranslationUnit tu = nullptr;
+  CXErrorCode err = clang_parseTranslationUnit2(
+      index, "fusion_bindgen_main.h", argv.data(), static_cast<int>(argv.size()), &unsaved, 1,
+      CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_SkipFunctionBodies, &tu);
+  if (err != CXError_Success) {
+    std::fprintf(stderr, "fusion bindgen: error: libclang could not parse the headers (error %d)\n", static_cast<int>(err));
+    clang_disposeIndex(index);
+    return false;
+  }
+  bool ok = true;
+  unsigned n = clang_getNumDiagnostics(tu);
+  for (unsigned d = 0; d < n; d++) {
+    CXDiagnostic diag = clang_getDiagnostic(tu, d);
+    if (clang_getDiagnosticSeverity(diag) >= CXDiagnostic_Error) {
+      std::string text = Str(clang_formatDiagnostic(diag, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
+      if (text.rfind("fusion_bindgen_main.h:", 0) == 0) text = text.substr(text.find(' ') + 1);
+      std::fprintf(stderr, "%s\n", text.c_str());
+      ok = false;
+    }
+    clang_disposeDiagnostic(diag);
+  }
+  if (ok) {
+    Collector collector(options, tu, out);
+    collector.Run();
+    collector.EvaluateMacros(index, main_text, args);
+    std::stable_sort(out.items.begin(), out.items.end(),
+                     [](const Item& a, const Item& b) { return a.order < b.order; });
+  }
+  clang_disposeTranslationUnit(tu);
+  clang_disposeIndex(index);
+  return ok;
+}
+
+}  // namespace fusion::bindgen
