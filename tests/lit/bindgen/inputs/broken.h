@@ -1,0 +1,3 @@
+// For cli.test: a header with a syntax error.
+int ok(void);
+int bad(int x;
