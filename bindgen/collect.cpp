@@ -953,9 +953,9 @@ void Collector::Run() {
 
 auto IsFusionKeyword(const std::string& name) -> bool {
   static const std::set<std::string> kKeywords = {
-      "fn",    "let",   "var",   "const", "static",   "struct", "union", "enum",  "opaque",
-      "type",  "extern", "import", "if",   "else",     "while",  "for",   "in",    "break",
-      "continue", "return", "true", "false", "null", "as", "unsafe"};
+#define KEYWORD(name, spelling) spelling,
+#include "lex/token_kinds.def"
+  };
   return kKeywords.count(name) != 0;
 }
 
