@@ -66,7 +66,7 @@ auto Emit(const Collection& collection, const Options& options) -> std::string;
 void EmitLayoutProbe(const Collection& collection, const Options& options, const std::string& binding_path,
                      std::string& c_text, std::string& fusion_text);
 
-// Fusion's keywords; C names that are keywords get a trailing `_`.
+// Fusion's keywords and built-in type names; C names that are one get a trailing `_`.
 auto IsFusionKeyword(const std::string& name) -> bool;
 
 }  // namespace fusion::bindgen

@@ -162,9 +162,17 @@ class Collector {
   void MacroItem(CXCursor c);
   auto Type(CXType t, std::vector<std::string>& deps, Place place = Place::Other) -> TypeText;
   auto FnType(CXType fn, std::vector<std::string>& deps) -> TypeText;
+  auto Constant(const std::string& name, CXType t, CXEvalResult ev, std::vector<std::string>& deps,
+                std::string& error) -> std::string;
   auto Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
       -> std::string;
 
+  // `base`, or with `_` appended until no declaration has the name.
+  auto Unique(std::string base) -> std::string {
+    while (used_.count(base)) base += "_";
+    used_.insert(base);
+    return base;
+  }
   auto NewItem(CXCursor c, Item::Kind kind, const std::string& key, const std::string& c_name) -> Item*;
   auto Where(CXCursor c, uint64_t* order, bool* named) -> std::string;
 
@@ -179,6 +187,7 @@ class Collector {
   std::map<std::string, std::string> typedef_of_; // record USR → the first typedef naming it
   std::set<std::string> ordinary_;                // C's ordinary identifiers
   std::set<std::string> declared_;                // those of them that are not macros
+  std::set<std::string> used_;                    // Fusion names given so far (see Unique)
   std::set<std::string> seen_;                    // item keys made
   std::map<std::string, size_t> functions_;       // C function name → item index
   std::map<std::string, std::pair<std::string, std::string>> signatures_;  // name → params, ret
@@ -266,7 +275,11 @@ void Collector::NameMembers(CXCursor record, const std::string& name) {
   int anon = 0;
   VisitFields(clang_getCursorType(record), [&](CXCursor f) {
     CXType t = clang_getCursorType(f);
-    while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray) t = clang_getArrayElementType(t);
+    std::string subscripts;  // `items[0]` names the element type of an array of anonymous records
+    while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray) {
+      t = clang_getArrayElementType(t);
+      subscripts += "[0]";
+    }
     if (t.kind == CXType_Elaborated) t = clang_Type_getNamedType(t);
     if (t.kind != CXType_Record) return;
     CXCursor decl = clang_getTypeDeclaration(t);
@@ -274,10 +287,10 @@ void Collector::NameMembers(CXCursor record, const std::string& name) {
     std::string usr = Usr(decl);
     if (names_.count(usr)) return;
     std::string field = FieldName(f);
-    std::string member = name + "_" + (field.empty() ? "anon" + std::to_string(anon++) : field);
+    std::string member = Unique(name + "_" + (field.empty() ? "anon" + std::to_string(anon++) : field));
     names_[usr] = member;
     std::string parent_c = c_types_[Usr(record)];
-    c_types_[usr] = field.empty() || parent_c.empty() ? "" : "__typeof__(((" + parent_c + "*)0)->" + field + ")";
+    c_types_[usr] = field.empty() || parent_c.empty() ? "" : "__typeof__(((" + parent_c + "*)0)->" + field + subscripts + ")";
     NameMembers(clang_getCursorDefinition(decl), member);
   });
 }
@@ -305,6 +318,14 @@ auto Collector::FnType(CXType fn, std::vector<std::string>& deps) -> TypeText {
 }
 
 auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> TypeText {
+  // A parameter of array type is a pointer, whatever typedef names the array (`jmp_buf`, `mpz_t`).
+  CXType canon_t = clang_getCanonicalType(t);
+  if (place == Place::Param && !IsVaList(t) &&
+      (canon_t.kind == CXType_ConstantArray || canon_t.kind == CXType_IncompleteArray)) {
+    TypeText elem = Type(clang_getArrayElementType(canon_t), deps, Place::Other);
+    if (!elem) return elem;
+    return {"*" + elem.text, ""};
+  }
   switch (t.kind) {
     case CXType_Void: return {"void", ""};
     case CXType_Bool: return {"bool", ""};
@@ -337,6 +358,7 @@ auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> T
     case CXType_Complex: return {"", "`_Complex` types have no Fusion type"};
     case CXType_Atomic: return {"", "`_Atomic` types have no Fusion type"};
     case CXType_Elaborated: return Type(clang_Type_getNamedType(t), deps, place);
+    case CXType_Auto: return Type(clang_getCanonicalType(t), deps, place);  // a macro probe's __auto_type
     case CXType_Attributed: return Type(clang_Type_getModifiedType(t), deps, place);
     case CXType_Typedef: {
       CXCursor decl = clang_getTypeDeclaration(t);
@@ -390,14 +412,12 @@ auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> T
     case CXType_ConstantArray: {
       TypeText elem = Type(clang_getArrayElementType(t), deps, Place::Other);
       if (!elem) return elem;
-      if (place == Place::Param) return {"*" + elem.text, ""};  // `int a[3]` in a parameter is `int*`
       return {"[" + elem.text + "; " + std::to_string(clang_getArraySize(t)) + "]", ""};
     }
     case CXType_IncompleteArray: {
       TypeText elem = Type(clang_getArrayElementType(t), deps, Place::Other);
       if (!elem) return elem;
-      if (place == Place::Field) return {"[" + elem.text + "; 0]", ""};  // a flexible array member
-      return {"*" + elem.text, ""};
+      return {"[" + elem.text + "; 0]", ""};  // a flexible array member
     }
     case CXType_FunctionProto:
     case CXType_FunctionNoProto: return FnType(t, deps);
@@ -412,6 +432,7 @@ struct Bitfield {
   uint64_t first, shift, width;
   std::string type;
   bool is_signed;
+  std::string getter, setter;  // the accessors' names
 };
 
 auto BitfieldAccessors(const Bitfield& b) -> std::string {
@@ -421,15 +442,17 @@ auto BitfieldAccessors(const Bitfield& b) -> std::string {
   std::string load = "    var bits: u64 = 0\n    for i in 0.." + n + " {\n        bits |= (s." + b.storage + "[" +
                      first + " + i] as u64) << (8 * i as u64)\n    }\n";
   std::string out = "// `" + b.record + "." + b.field + "`, a bitfield of " + std::to_string(b.width) + " bits.\n";
-  out += "fn " + b.record + "_" + b.field + "(s: " + b.record + ") -> " + b.type + " {\n" + load;
+  out += "fn " + b.getter + "(s: " + b.record + ") -> " + b.type + " {\n" + load;
   out += "    let value: u64 = (bits >> " + shift + ") & (" + mask + ")\n";
-  if (b.is_signed && b.width < 64) {
+  if (b.type == "bool") {
+    out += "    return value != 0\n}\n";
+  } else if (b.is_signed && b.width < 64) {
     std::string up = std::to_string(64 - b.width);
     out += "    return ((value << " + up + ") as i64 >> " + up + ") as " + b.type + "\n}\n";
   } else {
     out += "    return value as " + b.type + "\n}\n";
   }
-  out += "unsafe fn " + b.record + "_set_" + b.field + "(s: *" + b.record + ", value: " + b.type + ") {\n" + load;
+  out += "unsafe fn " + b.setter + "(s: *" + b.record + ", value: " + b.type + ") {\n" + load;
   out += "    let mask: u64 = (" + mask + ") << " + shift + "\n";
   out += "    bits = (bits & ~mask) | ((value as u64 << " + shift + ") & mask)\n";
   out += "    for i in 0.." + n + " {\n        s." + b.storage + "[" + first + " + i] = (bits >> (8 * i as u64)) as u8\n    }\n}\n";
@@ -509,21 +532,30 @@ void Collector::RecordItem(CXCursor c) {
   });
 
   // Fusion lays fields out naturally; padding fields make up what C's layout has beyond that
-  // (bitfield storage, aligned attributes), and @align what its alignment has.
+  // (bitfield storage, aligned attributes), and @align what its alignment has. What it cannot
+  // reproduce (packing) falls back to the record's bytes, with the reason in `fallback`.
   std::vector<std::string> lines, accessors, deps;
   std::vector<std::pair<std::string, std::string>> field_probes;  // Fusion field, C member
+  std::set<std::string> taken;  // field names, so that made-up ones never clash with C's
+  for (const CField& f : fields)
+    if (!f.name.empty()) taken.insert(Ident(f.name));
+  auto fresh = [&](std::string base) {
+    while (taken.count(base)) base += "_";
+    taken.insert(base);
+    return base;
+  };
   uint64_t cur = 0, natural_align = 1;
   int pads = 0, bits = 0, anon = 0;
-  bool fallback = false;
+  std::string fallback;
   auto pad_to = [&](uint64_t offset) {
-    if (offset > cur) lines.push_back("_pad" + std::to_string(pads++) + ": [u8; " + std::to_string(offset - cur) + "]");
+    if (offset > cur) lines.push_back(fresh("_pad" + std::to_string(pads++)) + ": [u8; " + std::to_string(offset - cur) + "]");
     cur = std::max(cur, offset);
   };
-  for (size_t i = 0; i < fields.size() && !fallback; i++) {
+  for (size_t i = 0; i < fields.size() && fallback.empty(); i++) {
     const CField& f = fields[i];
     if (f.bitfield) {
       if (is_union) {
-        fallback = true;
+        fallback = "a bit-field in a union";
         break;
       }
       // A run of bitfields becomes the bytes that hold it.
@@ -535,15 +567,20 @@ void Collector::RecordItem(CXCursor c) {
       }
       uint64_t start = f.offset_bits / 8, end = (end_bits + 7) / 8;
       if (start < cur) {
-        fallback = true;
+        fallback = "overlapping fields";
         break;
       }
       pad_to(start);
-      std::string storage = "_bitfield" + std::to_string(bits++);
+      std::string storage = fresh("_bitfield" + std::to_string(bits++));
       if (end > start) lines.push_back(storage + ": [u8; " + std::to_string(end - start) + "]");
-      for (size_t k = i; k < j; k++) {
+      for (size_t k = i; k < j && fallback.empty(); k++) {
         const CField& b = fields[k];
         if (b.name.empty() || b.width == 0) continue;
+        uint64_t first = b.offset_bits / 8 - start, shift = b.offset_bits % 8;
+        if (shift + static_cast<uint64_t>(b.width) > 64) {
+          fallback = "bit-field `" + b.name + "` spans more than 8 bytes (packed)";
+          break;
+        }
         CXType canon = clang_getCanonicalType(b.type);
         if (canon.kind == CXType_Enum) canon = clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(canon)));
         std::vector<std::string> unused;
@@ -551,16 +588,16 @@ void Collector::RecordItem(CXCursor c) {
         bool is_signed = canon.kind == CXType_SChar || canon.kind == CXType_Short || canon.kind == CXType_Int ||
                          canon.kind == CXType_Long || canon.kind == CXType_LongLong;
         std::string value_type = bt ? bt.text : is_signed ? "i64" : "u64";
-        uint64_t first = b.offset_bits / 8 - start, shift = b.offset_bits % 8;
         accessors.push_back(BitfieldAccessors({name, b.name, storage, first, shift, static_cast<uint64_t>(b.width),
-                                               value_type, is_signed}));
+                                               value_type, is_signed, Unique(name + "_" + b.name),
+                                               Unique(name + "_set_" + b.name)}));
       }
       cur = end;
       i = j - 1;
       continue;
     }
     uint64_t offset = f.offset_bits / 8;
-    std::string fname = f.name.empty() ? "anon" + std::to_string(anon++) : Ident(f.name);
+    std::string fname = f.name.empty() ? fresh("anon" + std::to_string(anon++)) : Ident(f.name);
     TypeText ft = Type(f.type, deps, Place::Field);
     if (!ft) {
       item->notes.push_back("field `" + f.name + "`: " + ft.error + "; kept as its " + std::to_string(f.size) + " bytes");
@@ -575,18 +612,20 @@ void Collector::RecordItem(CXCursor c) {
     }
     uint64_t a = ft ? f.align : 1;
     if (RoundUp(cur, a) > offset) {
-      fallback = true;
+      fallback = "packed fields";
       break;
     }
     if (RoundUp(cur, a) < offset) pad_to(offset);
     lines.push_back(fname + ": " + ft.text);
     cur = offset + f.size;
   }
-  if (fallback) {
-    item->notes.push_back("packed or overlapping fields: kept as " + std::to_string(size) +
+  if (fallback.empty() && align < natural_align) fallback = "packed (`packed` or `#pragma pack`)";
+  if (!fallback.empty()) {
+    item->notes.push_back(fallback + ": kept as " + std::to_string(size) +
                           " bytes with C's size and alignment; fields not translated");
     lines.assign(1, "_bytes: [u8; " + std::to_string(size) + "]");
     accessors.clear();
+    field_probes.clear();
     natural_align = 1;
     cur = size;
   }
@@ -595,7 +634,8 @@ void Collector::RecordItem(CXCursor c) {
   if (is_union) {
     uint64_t widest = 0;
     for (const CField& f : fields) widest = std::max(widest, f.size);
-    if (!fallback && RoundUp(widest, fusion_align) != size) lines.push_back("_pad: [u8; " + std::to_string(size) + "]");
+    if (fallback.empty() && RoundUp(widest, fusion_align) != size)
+      lines.push_back(fresh("_pad") + ": [u8; " + std::to_string(size) + "]");
   } else if (RoundUp(cur, fusion_align) != size) {
     pad_to(size);
   }
@@ -617,7 +657,7 @@ void Collector::RecordItem(CXCursor c) {
     item->probes.push_back({name + " size", "sizeof(" + c_type + ")", "sizeof(" + name + ")"});
     item->probes.push_back({name + " align", "_Alignof(" + c_type + ")", "alignof(" + name + ")"});
     for (auto& [fusion_field, c_field] : field_probes)
-      if (!fallback && !c_field.empty())
+      if (!c_field.empty())
         item->probes.push_back({name + "." + fusion_field, "offsetof(" + c_type + ", " + c_field + ")",
                                 "offsetof(" + name + ", " + fusion_field + ")"});
   }
@@ -626,7 +666,12 @@ void Collector::RecordItem(CXCursor c) {
 
 void Collector::EnumItem(CXCursor c) {
   CXCursor def = clang_getCursorDefinition(c);
-  if (clang_Cursor_isNull(def) || !clang_equalCursors(def, c)) return;
+  if (clang_Cursor_isNull(def)) {  // `enum e;` never defined (a GNU extension): usable behind pointers
+    Item* item = NewItem(c, Item::Kind::Record, Usr(c), Spelling(c));
+    if (item) item->text = "opaque " + TagName(c);
+    return;
+  }
+  if (!clang_equalCursors(def, c)) return;
   CXType backing = clang_getEnumDeclIntegerType(c);
   std::vector<std::string> unused;
   std::string backing_text = Type(backing, unused).text;
@@ -681,12 +726,16 @@ auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::stri
   CXType type = clang_getCursorType(fn);
   int n = type.kind == CXType_FunctionNoProto ? 0 : clang_Cursor_getNumArguments(fn);
   params.clear();
+  std::set<std::string> names;
   for (int i = 0; i < n; i++) {
     std::string pname = Spelling(clang_Cursor_getArgument(fn, static_cast<unsigned>(i)));
     // glibc names parameters `__x` (reserved for it); the name is only for reading.
     size_t skip = pname.find_first_not_of('_');
-    if (skip != std::string::npos && skip > 0) pname = pname.substr(skip);
+    if (skip != std::string::npos && skip > 0 && std::isalpha(static_cast<unsigned char>(pname[skip])))
+      pname = pname.substr(skip);
     if (pname.empty()) pname = "arg" + std::to_string(i);
+    while (names.count(Ident(pname))) pname += "_";
+    names.insert(Ident(pname));
     TypeText t = Type(clang_getArgType(type, static_cast<unsigned>(i)), deps, Place::Param);
     if (!t) return "parameter `" + pname + "`: " + t.error;
     params += (i ? ", " : "") + Ident(pname) + ": " + t.text;
@@ -728,6 +777,50 @@ void Collector::FunctionItem(CXCursor c) {
   signatures_[name] = {params, ret};
 }
 
+// `const NAME: T = value` for a constant of C type `t` whose value clang evaluated (`ev`), or ""
+// and why not in `error`. Enum values are cast to the enum, `_Bool` is true or false, and a
+// negative value of an unsigned Fusion type (plain `char` is `u8`) wraps as C stores it.
+auto Collector::Constant(const std::string& name, CXType t, CXEvalResult ev, std::vector<std::string>& deps,
+                         std::string& error) -> std::string {
+  CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
+  CXType canon = clang_getCanonicalType(t);
+  std::string head = "const " + Ident(name) + ": ";
+  if (canon.kind == CXType_LongDouble) {
+    error = "`long double` has no Fusion type";
+    return "";
+  }
+  if (kind == CXEval_StrLiteral) return head + "cstring = " + QuoteString(clang_EvalResult_getAsStr(ev));
+  if (canon.kind == CXType_Pointer || canon.kind == CXType_ConstantArray || (kind != CXEval_Int && kind != CXEval_Float)) {
+    error = "not a number or string constant";
+    return "";
+  }
+  TypeText tt = Type(t, deps);
+  if (!tt) {
+    error = tt.error;
+    return "";
+  }
+  if (kind == CXEval_Float) {
+    double v = clang_EvalResult_getAsDouble(ev);
+    if (!std::isfinite(v)) {
+      error = "an infinity or NaN: Fusion has no literal for it";
+      return "";
+    }
+    return head + tt.text + " = " + FormatFloat(v, canon.kind == CXType_Float);
+  }
+  long long s = clang_EvalResult_getAsLongLong(ev);
+  unsigned long long u = clang_EvalResult_getAsUnsigned(ev);
+  bool is_unsigned = clang_EvalResult_isUnsignedInt(ev);
+  if (canon.kind == CXType_Bool) return head + "bool = " + (u ? "true" : "false");
+  if (canon.kind == CXType_Enum) return head + tt.text + " = " + FormatInt(is_unsigned, s, u) + " as " + tt.text;
+  bool fusion_unsigned = tt.text[0] == 'u';  // u8 … u64, usize
+  if (fusion_unsigned && !is_unsigned && s < 0) {
+    long long bytes = clang_Type_getSizeOf(canon);
+    if (bytes > 0 && bytes < 8) u &= (1ULL << (8 * bytes)) - 1;
+    is_unsigned = true;
+  }
+  return head + tt.text + " = " + FormatInt(is_unsigned, s, u);
+}
+
 void Collector::VarItem(CXCursor c) {
   std::string name = Spelling(c);
   Item* item = NewItem(c, Item::Kind::Const, Usr(c), name);
@@ -739,17 +832,11 @@ void Collector::VarItem(CXCursor c) {
     item->skipped = "a C variable: `extern` blocks declare functions only";
     return;
   }
-  std::vector<std::string> deps;
-  TypeText tt = Type(clang_getCanonicalType(t), deps);
-  if (clang_EvalResult_getKind(ev) == CXEval_Int && tt) {
-    bool u = clang_EvalResult_isUnsignedInt(ev);
-    item->text = "const " + Ident(name) + ": " + tt.text + " = " +
-                 FormatInt(u, clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
-  } else if (clang_EvalResult_getKind(ev) == CXEval_Float && tt && std::isfinite(clang_EvalResult_getAsDouble(ev))) {
-    item->text = "const " + Ident(name) + ": " + tt.text + " = " + FormatFloat(clang_EvalResult_getAsDouble(ev), tt.text == "f32");
-  } else {
+  std::string error;
+  item->text = Constant(name, t, ev, item->deps, error);
+  if (item->text.empty()) {
     item->kind = Item::Kind::Untranslatable;
-    item->skipped = "a C variable whose value is not a number";
+    item->skipped = "a C variable whose value is not a constant: " + error;
   }
   clang_EvalResult_dispose(ev);
 }
@@ -874,34 +961,14 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       item.skipped = "clang could not evaluate it";
       continue;
     }
-    CXType t = clang_getCanonicalType(clang_getCursorType(probe->second));
     CXEvalResult ev = clang_Cursor_Evaluate(probe->second);
-    CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
-    std::vector<std::string> deps;
-    if (kind == CXEval_Int && t.kind != CXType_Pointer && t.kind != CXType_ConstantArray) {
-      TypeText tt = Type(t, deps);
-      bool u = clang_EvalResult_isUnsignedInt(ev);
-      if (tt) {
-        item.kind = Item::Kind::Const;
-        item.text = "const " + Ident(m.name) + ": " + tt.text + " = " +
-                    FormatInt(u, clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
-      } else {
-        item.skipped = tt.error;
-      }
-    } else if (kind == CXEval_Float) {
-      double v = clang_EvalResult_getAsDouble(ev);
-      if (!std::isfinite(v)) {
-        item.skipped = "an infinity or NaN: Fusion has no literal for it";
-      } else {
-        item.kind = Item::Kind::Const;
-        bool single = t.kind == CXType_Float;
-        item.text = "const " + Ident(m.name) + ": " + (single ? "f32" : "f64") + " = " + FormatFloat(v, single);
-      }
-    } else if (kind == CXEval_StrLiteral) {
-      item.kind = Item::Kind::Const;
-      item.text = "const " + Ident(m.name) + ": cstring = " + QuoteString(clang_EvalResult_getAsStr(ev));
+    std::string error;
+    std::string text = Constant(m.name, clang_getCursorType(probe->second), ev, item.deps, error);
+    if (text.empty()) {
+      item.skipped = error;
     } else {
-      item.skipped = "not a number or string constant";
+      item.kind = Item::Kind::Const;
+      item.text = text;
     }
     if (ev) clang_EvalResult_dispose(ev);
   }
@@ -909,12 +976,17 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
 }
 
 void Collector::Run() {
-  for (const std::string& h : options_.headers) {
-    CXFile f = clang_getFile(tu_, h.c_str());
-    if (f) named_files_.push_back(f);
-    out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
-  }
+  for (const std::string& h : options_.headers) out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
   CXCursor root = clang_getTranslationUnitCursor(tu_);
+  // The named headers are the files the main file includes (found as the -I search finds them).
+  VisitChildren(root, [&](CXCursor c) {
+    if (clang_getCursorKind(c) != CXCursor_InclusionDirective) return;
+    CXFile from;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &from, nullptr, nullptr, nullptr);
+    CXFile included = clang_getIncludedFile(c);
+    if (from && included && Str(clang_getFileName(from)).find("fusion_bindgen_main.h") != std::string::npos)
+      named_files_.push_back(included);
+  });
   VisitChildren(root, [&](CXCursor c) { NameTopLevel(c); });
   // Tags: their own name, unless an ordinary identifier (a function, a typedef of something
   // else) has it; then `struct_NAME`.
@@ -930,6 +1002,8 @@ void Collector::Run() {
     VisitChildren(c, name_tags);
   };
   VisitChildren(root, name_tags);
+  for (const std::string& n : ordinary_) used_.insert(Ident(n));
+  for (auto& [usr, n] : names_) used_.insert(n);
   std::function<void(CXCursor)> name_members = [&](CXCursor c) {
     CXCursorKind kind = clang_getCursorKind(c);
     if (kind != CXCursor_StructDecl && kind != CXCursor_UnionDecl) return;
@@ -952,11 +1026,14 @@ void Collector::Run() {
 }  // namespace
 
 auto IsFusionKeyword(const std::string& name) -> bool {
-  static const std::set<std::string> kKeywords = {
+  static const std::set<std::string> kReserved = {
 #define KEYWORD(name, spelling) spelling,
 #include "lex/token_kinds.def"
+      // Fusion's built-in type names (sema/types.cpp), which a declaration cannot take either.
+      "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32", "f64", "bool",
+      "void", "cstring",
   };
-  return kKeywords.count(name) != 0;
+  return kReserved.count(name) != 0;
 }
 
 auto Collect(const Options& options, Collection& out) -> bool {

@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
   }
   if (o.headers.empty()) return UsageError("no header given");
   if (o.output.empty()) return UsageError("no output file (-o FILE, or -o - for stdout)");
+  if (o.output == "-" && !o.layout_probe.empty())
+    return UsageError("--layout-probe needs the bindings in a file (-o FILE), which its Fusion half imports");
   for (const std::string& h : o.headers) {
     if (!std::ifstream(h)) {
       bool found = false;

@@ -69,4 +69,25 @@ int fx_check_bits(const struct fx_bits* bits, unsigned a, int b, unsigned c, uin
 static inline int fx_inline(int x) { return x + 1; }
 long double fx_ldfn(long double x);
 void fx_vec(fx_v4 v);
+// Found by review: array typedefs as parameters, C names that are Fusion type names, made-up
+// names that C already uses, packing by pragma, typed macro constants, `_Bool` bit-fields,
+// forward-declared enums, parameter names that clash once glibc's underscores go.
+typedef int fx_vec4[4];
+int fx_vec_sum(fx_vec4 v);
+typedef int i32;
+struct fx_s { struct { int a; } t; };
+struct fx_s_t { i32 b; };
+struct fx_clash { union { int i; }; int anon0; int _pad0; char c; double d __attribute__((aligned(16))); };
+#pragma pack(4)
+struct fx_pack4 { double d; int x; };
+#pragma pack()
+struct __attribute__((packed)) fx_pbit { unsigned char c : 4; unsigned long long x : 62; };
+#define FX_GREEN_TOO ((enum fx_color)5)
+#define FX_YES ((_Bool)1)
+#define FX_CHAR ((char)-1)
+static const size_t fx_count = 5;
+struct fx_flags { _Bool on : 1; int n; };
+enum fx_later;
+void fx_use_later(enum fx_later* p);
+int fx_params(int __x, int x, int, int arg2);
 #endif
