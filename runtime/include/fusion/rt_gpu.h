@@ -1,0 +1,122 @@
+// The GPU device layer: one interface (rt_gpu_device) that every device implements, the CPU
+// device that runs kernels on the host with a GPU's results, and what a kernel's CPU body calls
+// (barriers, warp shuffles and votes).
+//
+// A kernel's CPU body runs one GPU thread: it gets an rt_gpu_thread (its indices and the block's
+// shared memory) and the launch's argument array, as cudaLaunchKernel takes it (one pointer per
+// parameter). The CPU device runs the blocks of a launch on a pool of worker threads (one per
+// core). A kernel that uses no barrier and no warp operation (rt_gpu_kernel.cooperative false)
+// runs its threads as a plain loop; otherwise each thread of a block is a fiber that switches at
+// rt_gpu_sync_threads and at warp operations, and warps are groups of 32 lanes, so shuffles and
+// votes give exactly the GPU's results. What a GPU would hang on or corrupt (a barrier some
+// threads never reach, a warp operation whose lanes have exited) is reported with the kernel,
+// block, thread and launch site, and ends the program (exit code 101).
+#ifndef FUSION_RT_GPU_H
+#define FUSION_RT_GPU_H
+
+#include <stddef.h>
+
+#include "fusion/rt_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rt_dim3 {
+  uint32_t x, y, z;
+} rt_dim3;
+
+typedef struct rt_gpu_block rt_gpu_block;  // executor-private state of a running block
+
+// What one thread of a kernel sees.
+typedef struct rt_gpu_thread {
+  rt_dim3 thread_idx, block_idx, block_dim, grid_dim;
+  void* shared;          // the block's shared memory: static first, then dynamic
+  uint32_t linear;       // thread_idx as one number (x fastest); lane = linear % 32
+  rt_gpu_block* block;   // for barriers and warp operations
+} rt_gpu_thread;
+
+// A kernel's CPU body: runs thread `t` with the launch's arguments.
+typedef void (*rt_gpu_kernel_fn)(rt_gpu_thread* t, void* const* args);
+
+typedef struct rt_gpu_kernel {
+  const char* name;
+  rt_gpu_kernel_fn cpu;     // the CPU body
+  const char* ptx;          // the PTX (for a CUDA device), or NULL
+  uint32_t static_shared;   // bytes of `shared var` storage
+  uint32_t max_threads;     // @kernel(max_threads: N), 0 for none
+  bool cooperative;         // uses sync_threads or warp operations: threads run as fibers
+} rt_gpu_kernel;
+
+typedef struct rt_gpu_launch {
+  const rt_gpu_kernel* kernel;
+  rt_dim3 grid, block;
+  uint32_t dynamic_shared;  // bytes
+  void* stream;             // NULL: the default stream
+  void* const* args;
+  rt_loc loc;               // the launch in Fusion source, for errors and hazard reports
+} rt_gpu_launch;
+
+typedef enum rt_gpu_copy_kind {
+  RT_GPU_HOST_TO_DEVICE,
+  RT_GPU_DEVICE_TO_HOST,
+  RT_GPU_DEVICE_TO_DEVICE,
+} rt_gpu_copy_kind;
+
+// A device. Every operation returns 0 on success, or nonzero with rt_gpu_last_error() saying
+// what failed (for a CUDA device: the API, CUDA's error name and text).
+typedef struct rt_gpu_device rt_gpu_device;
+struct rt_gpu_device {
+  const char* name;
+  int (*alloc)(rt_gpu_device* d, size_t bytes, void** out);
+  int (*free)(rt_gpu_device* d, void* p);
+  int (*copy)(rt_gpu_device* d, void* dst, const void* src, size_t bytes, rt_gpu_copy_kind kind, void* stream);
+  int (*memset)(rt_gpu_device* d, void* p, int value, size_t bytes, void* stream);
+  int (*launch)(rt_gpu_device* d, const rt_gpu_launch* launch);
+  int (*sync)(rt_gpu_device* d);
+  int (*stream_create)(rt_gpu_device* d, void** out);
+  int (*stream_destroy)(rt_gpu_device* d, void* stream);
+  int (*stream_sync)(rt_gpu_device* d, void* stream);
+};
+
+// The CPU device (one per process).
+RT_API rt_gpu_device* rt_gpu_cpu_device(void);
+
+// What the last failed operation on this thread said.
+RT_API const char* rt_gpu_last_error(void);
+
+// Limits the CPU device enforces as a GPU does (CUDA's defaults).
+enum {
+  RT_GPU_MAX_BLOCK_THREADS = 1024,
+  RT_GPU_MAX_SHARED = 48 * 1024,
+  RT_GPU_WARP_SIZE = 32,
+};
+
+// For kernel bodies: wait until every thread of the block has arrived (__syncthreads).
+RT_API void rt_gpu_sync_threads(rt_gpu_thread* t);
+
+typedef enum rt_gpu_shfl_kind {
+  RT_GPU_SHFL_IDX,   // from lane `arg` of the segment
+  RT_GPU_SHFL_UP,    // from lane - arg, within the segment
+  RT_GPU_SHFL_DOWN,  // from lane + arg, within the segment
+  RT_GPU_SHFL_XOR,   // from lane ^ arg, within the segment
+} rt_gpu_shfl_kind;
+
+// __shfl_*_sync over the lanes of `mask`, in segments of `width` lanes (a power of two up to 32):
+// every lane of `mask` must call it. Values are 32 or 64 bits, carried as uint64_t.
+RT_API uint64_t rt_gpu_shfl(rt_gpu_thread* t, rt_gpu_shfl_kind kind, uint32_t mask, uint64_t value,
+                            uint32_t arg, uint32_t width);
+
+typedef enum rt_gpu_vote_kind {
+  RT_GPU_VOTE_BALLOT,  // the lanes of mask whose predicate is true, as a bit mask
+  RT_GPU_VOTE_ANY,     // 1 if any lane of mask has a true predicate
+  RT_GPU_VOTE_ALL,     // 1 if all lanes of mask have
+} rt_gpu_vote_kind;
+
+RT_API uint32_t rt_gpu_vote(rt_gpu_thread* t, rt_gpu_vote_kind kind, uint32_t mask, bool predicate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,538 @@
+// The CPU device: device memory is host memory, and a launch runs every block of the grid on a
+// pool of worker threads (one per core; the launching thread works too). Within a block, a
+// kernel without barriers or warp operations runs its threads as a plain loop; a cooperative one
+// runs each thread as a fiber, switching at barriers and warp operations (see rt_gpu.h).
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpu_internal.h"
+
+enum { FIBER_STACK = 256 * 1024 };
+
+// --- Errors and hazards -------------------------------------------------------------------------
+
+static _Thread_local char g_error[512];
+
+int rtgpu_fail(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g_error, sizeof g_error, fmt, ap);
+  va_end(ap);
+  return 1;
+}
+
+const char* rt_gpu_last_error(void) { return g_error[0] ? g_error : "no error"; }
+
+static pthread_mutex_t g_hazard_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rtgpu_hazard(const rt_gpu_launch* launch, const char* fmt, ...) {
+  pthread_mutex_lock(&g_hazard_lock);  // one report, even when several blocks find one
+  fflush(stdout);
+  fprintf(stderr, "kernel hazard: `%s`", launch->kernel->name);
+  if (launch->loc) fprintf(stderr, " (launched at %s:%d:%d)", launch->loc->file, launch->loc->line, launch->loc->col);
+  fputs(": ", stderr);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+  _exit(101);
+}
+
+// --- A running block ----------------------------------------------------------------------------
+
+typedef enum { T_READY, T_BARRIER, T_WARP, T_DONE } thread_state;
+
+// One lane's part in a warp operation.
+typedef struct warp_slot {
+  int op;  // 0: none; 1: shuffle; 2: vote
+  int kind;
+  uint32_t mask, arg, width;
+  uint64_t value, result;
+} warp_slot;
+
+struct rt_gpu_block {
+  const rt_gpu_launch* launch;
+  uint32_t nthreads;
+  rt_gpu_thread* threads;
+  thread_state* state;
+  warp_slot* slots;
+  rtgpu_fiber* fibers;
+  rtgpu_fiber scheduler;  // the worker's own context, while a fiber runs
+  uint32_t current;
+  uint32_t at_barrier, done;
+};
+
+// What one worker thread keeps between blocks (fiber stacks above all).
+typedef struct worker {
+  rt_gpu_block block;
+  uint32_t capacity;  // threads the arrays hold
+  unsigned char* shared;
+  size_t shared_size;
+} worker;
+
+static _Thread_local worker* g_worker;
+
+static bool worker_reserve(worker* w, uint32_t nthreads, size_t shared) {
+  rt_gpu_block* b = &w->block;
+  if (nthreads > w->capacity) {
+    rt_gpu_thread* threads = realloc(b->threads, nthreads * sizeof *threads);
+    if (threads) b->threads = threads;
+    thread_state* state = realloc(b->state, nthreads * sizeof *state);
+    if (state) b->state = state;
+    warp_slot* slots = realloc(b->slots, nthreads * sizeof *slots);
+    if (slots) b->slots = slots;
+    rtgpu_fiber* fibers = realloc(b->fibers, nthreads * sizeof *fibers);
+    if (fibers) {
+      memset(fibers + w->capacity, 0, (nthreads - w->capacity) * sizeof *fibers);
+      b->fibers = fibers;
+    }
+    if (!threads || !state || !slots || !fibers) return false;
+    w->capacity = nthreads;
+  }
+  if (shared > w->shared_size) {
+    unsigned char* mem = realloc(w->shared, shared);
+    if (!mem) return false;
+    w->shared = mem;
+    w->shared_size = shared;
+  }
+  return true;
+}
+
+static void format_dim(char* buf, size_t size, rt_dim3 d) { snprintf(buf, size, "(%u, %u, %u)", d.x, d.y, d.z); }
+
+// "block (1, 0, 0), thread (17, 0, 0)"
+static const char* where(const rt_gpu_block* b, uint32_t thread, char* buf, size_t size) {
+  char bi[48], ti[48];
+  format_dim(bi, sizeof bi, b->threads[thread].block_idx);
+  format_dim(ti, sizeof ti, b->threads[thread].thread_idx);
+  snprintf(buf, size, "block %s, thread %s", bi, ti);
+  return buf;
+}
+
+// Back to the worker's scheduler loop, until this thread may go on.
+static void yield(rt_gpu_block* b) { rtgpu_fiber_switch(&b->fibers[b->current], &b->scheduler); }
+
+static void thread_entry(void* arg) {
+  rt_gpu_thread* t = arg;
+  rt_gpu_block* b = t->block;
+  b->launch->kernel->cpu(t, b->launch->args);
+  uint32_t me = t->linear;
+  b->state[me] = T_DONE;
+  b->done++;
+  char buf[128];
+  if (b->at_barrier > 0)
+    rtgpu_hazard(b->launch, "%s finished without reaching the sync_threads() that %u other thread%s of its block wait%s at",
+                 where(b, me, buf, sizeof buf), b->at_barrier, b->at_barrier == 1 ? "" : "s",
+                 b->at_barrier == 1 ? "s" : "");
+  // A lane waiting in a warp operation that names this one would wait for ever.
+  uint32_t base = me / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE;
+  for (uint32_t l = base; l < base + RT_GPU_WARP_SIZE && l < b->nthreads; l++)
+    if (b->state[l] == T_WARP && (b->slots[l].mask >> (me - base) & 1u)) {
+      char other[128];
+      rtgpu_hazard(b->launch, "%s finished, but %s waits for it in a warp operation (mask 0x%08x)",
+                   where(b, me, buf, sizeof buf), where(b, l, other, sizeof other), b->slots[l].mask);
+    }
+  yield(b);
+  __builtin_trap();  // a finished thread is never resumed
+}
+
+static void init_threads(rt_gpu_block* b, const rt_gpu_launch* l, rt_dim3 block_idx, void* shared) {
+  uint32_t i = 0;
+  for (uint32_t z = 0; z < l->block.z; z++)
+    for (uint32_t y = 0; y < l->block.y; y++)
+      for (uint32_t x = 0; x < l->block.x; x++, i++) {
+        b->threads[i] = (rt_gpu_thread){.thread_idx = {x, y, z},
+                                         .block_idx = block_idx,
+                                         .block_dim = l->block,
+                                         .grid_dim = l->grid,
+                                         .shared = shared,
+                                         .linear = i,
+                                         .block = b};
+      }
+}
+
+static void run_cooperative(rt_gpu_block* b) {
+  for (uint32_t i = 0; i < b->nthreads; i++) {
+    b->state[i] = T_READY;
+    b->slots[i].op = 0;
+    if (!rtgpu_fiber_init(&b->fibers[i], FIBER_STACK, thread_entry, &b->threads[i]))
+      rtgpu_hazard(b->launch, "out of memory for the stacks of a block of %u threads", b->nthreads);
+  }
+  b->at_barrier = b->done = 0;
+  while (b->done < b->nthreads) {
+    bool ran = false;
+    for (uint32_t i = 0; i < b->nthreads; i++) {
+      if (b->state[i] != T_READY) continue;
+      b->current = i;
+      rtgpu_fiber_switch(&b->scheduler, &b->fibers[i]);
+      ran = true;
+    }
+    if (ran) continue;
+    if (b->done == b->nthreads) break;
+    // Nothing can run, and not everything has finished: the threads wait on each other.
+    uint32_t at_barrier = 0, at_warp = 0, first_warp = 0;
+    for (uint32_t i = 0; i < b->nthreads; i++) {
+      if (b->state[i] == T_BARRIER) at_barrier++;
+      if (b->state[i] == T_WARP && at_warp++ == 0) first_warp = i;
+    }
+    char buf[128];
+    rtgpu_hazard(b->launch, "deadlock: %u thread%s wait at sync_threads() and %u in warp operations (the first: %s)",
+                 at_barrier, at_barrier == 1 ? "" : "s", at_warp, where(b, first_warp, buf, sizeof buf));
+  }
+}
+
+static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) {
+  rt_gpu_block* b = &w->block;
+  rt_dim3 idx = {(uint32_t)(linear_block % l->grid.x), (uint32_t)(linear_block / l->grid.x % l->grid.y),
+                 (uint32_t)(linear_block / l->grid.x / l->grid.y)};
+  size_t shared = (size_t)l->kernel->static_shared + l->dynamic_shared;
+  if (shared) memset(w->shared, 0, shared);
+  b->launch = l;
+  b->nthreads = l->block.x * l->block.y * l->block.z;
+  init_threads(b, l, idx, shared ? w->shared : NULL);
+  if (l->kernel->cooperative) {
+    run_cooperative(b);
+    return;
+  }
+  // No barrier and no warp operation: the threads one after another.
+  for (uint32_t i = 0; i < b->nthreads; i++) {
+    b->threads[i].block = NULL;  // a barrier here is a compiler bug, reported by rt_gpu_sync_threads
+    l->kernel->cpu(&b->threads[i], l->args);
+  }
+}
+
+// --- Barriers and warp operations ---------------------------------------------------------------
+
+static rt_gpu_block* cooperative_block(rt_gpu_thread* t, const char* what) {
+  if (t->block) return t->block;
+  fflush(stdout);
+  fprintf(stderr, "fusion: internal error: %s in a kernel that was not compiled to run its threads as fibers\n", what);
+  _exit(101);
+}
+
+void rt_gpu_sync_threads(rt_gpu_thread* t) {
+  rt_gpu_block* b = cooperative_block(t, "sync_threads()");
+  uint32_t me = t->linear;
+  if (b->done > 0) {
+    uint32_t gone = 0;
+    while (b->state[gone] != T_DONE) gone++;
+    char buf[128], other[128];
+    rtgpu_hazard(b->launch, "%s reached sync_threads(), but %s (and %u more) finished without reaching it",
+                 where(b, me, buf, sizeof buf), where(b, gone, other, sizeof other), b->done - 1);
+  }
+  if (++b->at_barrier == b->nthreads) {  // the last to arrive lets everyone go
+    for (uint32_t i = 0; i < b->nthreads; i++) b->state[i] = T_READY;
+    b->at_barrier = 0;
+    return;
+  }
+  b->state[me] = T_BARRIER;
+  yield(b);
+}
+
+// The lane whose value lane `lane` receives, for a shuffle of `kind` within segments of `width`.
+// A source outside the segment gives the lane its own value, as the GPU does.
+static uint32_t shuffle_source(rt_gpu_shfl_kind kind, uint32_t lane, uint32_t arg, uint32_t width) {
+  uint32_t seg = lane & ~(width - 1), in_seg = lane - seg;
+  switch (kind) {
+    case RT_GPU_SHFL_IDX: return seg + (arg & (width - 1));
+    case RT_GPU_SHFL_UP: return in_seg >= arg ? lane - arg : lane;
+    case RT_GPU_SHFL_DOWN: return in_seg + arg < width ? lane + arg : lane;
+    case RT_GPU_SHFL_XOR: {
+      uint32_t src = lane ^ arg;
+      return (src & ~(width - 1)) == seg ? src : lane;
+    }
+  }
+  return lane;
+}
+
+// Computes the results of the warp operation every lane of `mask` has now joined.
+static void finish_warp_op(rt_gpu_block* b, uint32_t base, uint32_t mask) {
+  warp_slot* s = &b->slots[base];
+  if (s[__builtin_ctz(mask)].op == 2) {
+    uint32_t ballot = 0;
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
+      if ((mask >> l & 1u) && s[l].value) ballot |= 1u << l;
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++) {
+      if (!(mask >> l & 1u)) continue;
+      switch ((rt_gpu_vote_kind)s[l].kind) {
+        case RT_GPU_VOTE_BALLOT: s[l].result = ballot; break;
+        case RT_GPU_VOTE_ANY: s[l].result = ballot != 0; break;
+        case RT_GPU_VOTE_ALL: s[l].result = ballot == mask; break;
+      }
+    }
+  } else {
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++) {
+      if (!(mask >> l & 1u)) continue;
+      uint32_t src = shuffle_source((rt_gpu_shfl_kind)s[l].kind, l, s[l].arg, s[l].width);
+      // A source lane outside the mask has no value to give: the lane keeps its own.
+      s[l].result = (mask >> src & 1u) ? s[src].value : s[l].value;
+    }
+  }
+  for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
+    if (mask >> l & 1u) b->state[base + l] = T_READY;
+}
+
+// Joins a warp operation; returns once every lane of `mask` has joined it, with this lane's result.
+static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint64_t value, uint32_t arg,
+                        uint32_t width) {
+  rt_gpu_block* b = cooperative_block(t, op == 1 ? "a warp shuffle" : "a warp vote");
+  uint32_t me = t->linear, base = me / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE, lane = me - base;
+  uint32_t lanes = b->nthreads - base < RT_GPU_WARP_SIZE ? b->nthreads - base : RT_GPU_WARP_SIZE;
+  uint32_t existing = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
+  char buf[128];
+  if (!(mask >> lane & 1u))
+    rtgpu_hazard(b->launch, "%s is not in the mask 0x%08x of its own warp operation", where(b, me, buf, sizeof buf), mask);
+  if (mask & ~existing)
+    rtgpu_hazard(b->launch, "%s: the mask 0x%08x names lanes its warp does not have (it has %u)",
+                 where(b, me, buf, sizeof buf), mask, lanes);
+  if (op == 1 && (width == 0 || width > 32 || (width & (width - 1))))
+    rtgpu_hazard(b->launch, "%s: shuffle width %u is not a power of two up to 32", where(b, me, buf, sizeof buf), width);
+  b->slots[me] = (warp_slot){.op = op, .kind = kind, .mask = mask, .arg = arg, .width = width, .value = value};
+  b->state[me] = T_WARP;
+  bool all_here = true;
+  for (uint32_t l = 0; l < lanes; l++) {
+    if (!(mask >> l & 1u)) continue;
+    thread_state s = b->state[base + l];
+    if (s == T_DONE) {
+      char other[128];
+      rtgpu_hazard(b->launch, "%s waits in a warp operation (mask 0x%08x) for %s, which has finished",
+                   where(b, me, buf, sizeof buf), mask, where(b, base + l, other, sizeof other));
+    }
+    if (s != T_WARP) all_here = false;
+    else if (b->slots[base + l].mask != mask || b->slots[base + l].op != op) {
+      char other[128];
+      rtgpu_hazard(b->launch, "%s and %s are in different warp operations (masks 0x%08x and 0x%08x)",
+                   where(b, me, buf, sizeof buf), where(b, base + l, other, sizeof other), mask,
+                   b->slots[base + l].mask);
+    }
+  }
+  if (all_here) finish_warp_op(b, base, mask);
+  else yield(b);
+  b->slots[me].op = 0;
+  return b->slots[me].result;
+}
+
+uint64_t rt_gpu_shfl(rt_gpu_thread* t, rt_gpu_shfl_kind kind, uint32_t mask, uint64_t value, uint32_t arg,
+                     uint32_t width) {
+  return warp_op(t, 1, (int)kind, mask, value, arg, width);
+}
+
+uint32_t rt_gpu_vote(rt_gpu_thread* t, rt_gpu_vote_kind kind, uint32_t mask, bool predicate) {
+  return (uint32_t)warp_op(t, 2, (int)kind, mask, predicate, 0, 32);
+}
+
+// --- The worker pool ----------------------------------------------------------------------------
+
+typedef struct job {
+  const rt_gpu_launch* launch;
+  uint64_t blocks;
+  atomic_uint_fast64_t next;      // the next block to take
+  atomic_uint_fast64_t finished;  // blocks done
+  int active;                     // workers inside work_on (guarded by g_pool.lock): the job
+                                  // lives on the launching thread's stack until they have left
+} job;
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  job* current;
+  uint64_t generation;
+  int workers;  // started, besides the launching thread
+} g_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0};
+
+static pthread_mutex_t g_launch_lock = PTHREAD_MUTEX_INITIALIZER;  // one launch at a time
+
+static worker* this_worker(void) {
+  if (!g_worker) {
+    g_worker = calloc(1, sizeof *g_worker);
+    if (!g_worker) {
+      fputs("fusion: out of memory starting a CPU device worker\n", stderr);
+      _exit(101);
+    }
+  }
+  return g_worker;
+}
+
+static void work_on(job* j) {
+  worker* w = this_worker();
+  const rt_gpu_launch* l = j->launch;
+  if (!worker_reserve(w, l->block.x * l->block.y * l->block.z,
+                      (size_t)l->kernel->static_shared + l->dynamic_shared))
+    rtgpu_hazard(l, "out of memory for a block's threads");
+  for (;;) {
+    uint64_t i = atomic_fetch_add(&j->next, 1);
+    if (i >= j->blocks) break;
+    run_block(w, l, i);
+    if (atomic_fetch_add(&j->finished, 1) + 1 == j->blocks) {
+      pthread_mutex_lock(&g_pool.lock);
+      pthread_cond_broadcast(&g_pool.done);
+      pthread_mutex_unlock(&g_pool.lock);
+    }
+  }
+}
+
+static void* worker_main(void* arg) {
+  (void)arg;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&g_pool.lock);
+  for (;;) {
+    while (g_pool.generation == seen) pthread_cond_wait(&g_pool.wake, &g_pool.lock);
+    seen = g_pool.generation;
+    job* j = g_pool.current;
+    if (!j) continue;
+    j->active++;
+    pthread_mutex_unlock(&g_pool.lock);
+    work_on(j);
+    pthread_mutex_lock(&g_pool.lock);
+    j->active--;
+    pthread_cond_broadcast(&g_pool.done);
+  }
+  return NULL;
+}
+
+// Starts the workers once: one per core, less the launching thread.
+static void start_pool(void) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  const char* env = getenv("FUSION_CPU_THREADS");
+  if (env && atoi(env) > 0) cores = atoi(env);
+  for (long i = 1; i < cores; i++) {
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, worker_main, NULL) == 0) g_pool.workers++;
+    pthread_attr_destroy(&attr);
+  }
+}
+
+static pthread_once_t g_pool_once = PTHREAD_ONCE_INIT;
+
+// --- Launch -------------------------------------------------------------------------------------
+
+static int check_launch(const rt_gpu_launch* l) {
+  const rt_gpu_kernel* k = l->kernel;
+  rt_dim3 g = l->grid, b = l->block;
+  if (!k || !k->cpu) return rtgpu_fail("launch: no kernel (or one without a CPU body)");
+  if (!g.x || !g.y || !g.z || !b.x || !b.y || !b.z)
+    return rtgpu_fail("launch of `%s`: grid (%u, %u, %u) and block (%u, %u, %u) must not be empty", k->name, g.x, g.y,
+                      g.z, b.x, b.y, b.z);
+  uint64_t threads = (uint64_t)b.x * b.y * b.z;
+  if (threads > RT_GPU_MAX_BLOCK_THREADS || b.x > 1024 || b.y > 1024 || b.z > 64)
+    return rtgpu_fail("launch of `%s`: a block of (%u, %u, %u) = %llu threads is over the limit of %d (and 1024, 1024, 64 "
+                      "per dimension)",
+                      k->name, b.x, b.y, b.z, (unsigned long long)threads, RT_GPU_MAX_BLOCK_THREADS);
+  if (k->max_threads && threads > k->max_threads)
+    return rtgpu_fail("launch of `%s`: a block of %llu threads is over the kernel's max_threads of %u", k->name,
+                      (unsigned long long)threads, k->max_threads);
+  if (g.y > 65535 || g.z > 65535 || g.x > 0x7fffffffu)
+    return rtgpu_fail("launch of `%s`: grid (%u, %u, %u) is over the limits (2^31 - 1, 65535, 65535)", k->name, g.x,
+                      g.y, g.z);
+  uint64_t shared = (uint64_t)k->static_shared + l->dynamic_shared;
+  if (shared > RT_GPU_MAX_SHARED)
+    return rtgpu_fail("launch of `%s`: %llu bytes of shared memory (%u static + %u dynamic) are over the limit of %d",
+                      k->name, (unsigned long long)shared, k->static_shared, l->dynamic_shared, RT_GPU_MAX_SHARED);
+  return 0;
+}
+
+int rtgpu_cpu_launch(const rt_gpu_launch* l) {
+  if (check_launch(l)) return 1;
+  pthread_once(&g_pool_once, start_pool);
+  uint64_t blocks = (uint64_t)l->grid.x * l->grid.y * l->grid.z;
+  job j = {.launch = l, .blocks = blocks};
+  atomic_init(&j.next, 0);
+  atomic_init(&j.finished, 0);
+  pthread_mutex_lock(&g_launch_lock);
+  if (blocks > 1 && g_pool.workers > 0) {
+    pthread_mutex_lock(&g_pool.lock);
+    g_pool.current = &j;
+    g_pool.generation++;
+    pthread_cond_broadcast(&g_pool.wake);
+    pthread_mutex_unlock(&g_pool.lock);
+  }
+  work_on(&j);
+  pthread_mutex_lock(&g_pool.lock);
+  while (atomic_load(&j.finished) < blocks || j.active > 0) pthread_cond_wait(&g_pool.done, &g_pool.lock);
+  g_pool.current = NULL;
+  pthread_mutex_unlock(&g_pool.lock);
+  pthread_mutex_unlock(&g_launch_lock);
+  return 0;
+}
+
+// --- The device ---------------------------------------------------------------------------------
+
+static int cpu_alloc(rt_gpu_device* d, size_t bytes, void** out) {
+  (void)d;
+  // 256-byte alignment, as cudaMalloc gives; zeroed, so that results never depend on garbage.
+  size_t size = (bytes + 255) / 256 * 256;
+  void* p = aligned_alloc(256, size ? size : 256);
+  if (!p) return rtgpu_fail("gpu.alloc: out of memory allocating %zu bytes on the CPU device", bytes);
+  memset(p, 0, size ? size : 256);
+  *out = p;
+  return 0;
+}
+
+static int cpu_free(rt_gpu_device* d, void* p) {
+  (void)d;
+  free(p);
+  return 0;
+}
+
+static int cpu_copy(rt_gpu_device* d, void* dst, const void* src, size_t bytes, rt_gpu_copy_kind kind, void* stream) {
+  (void)d, (void)kind, (void)stream;
+  if (bytes && (!dst || !src)) return rtgpu_fail("gpu copy of %zu bytes with a null pointer", bytes);
+  memmove(dst, src, bytes);
+  return 0;
+}
+
+static int cpu_memset(rt_gpu_device* d, void* p, int value, size_t bytes, void* stream) {
+  (void)d, (void)stream;
+  if (bytes && !p) return rtgpu_fail("gpu memset of %zu bytes at a null pointer", bytes);
+  memset(p, value, bytes);
+  return 0;
+}
+
+// Launches on the CPU device finish before they return, so every stream is always idle.
+static int cpu_launch(rt_gpu_device* d, const rt_gpu_launch* l) {
+  (void)d;
+  return rtgpu_cpu_launch(l);
+}
+static int cpu_sync(rt_gpu_device* d) {
+  (void)d;
+  return 0;
+}
+static int cpu_stream_create(rt_gpu_device* d, void** out) {
+  (void)d;
+  *out = malloc(1);  // a distinct handle per stream
+  return *out ? 0 : rtgpu_fail("out of memory creating a stream");
+}
+static int cpu_stream_destroy(rt_gpu_device* d, void* stream) {
+  (void)d;
+  free(stream);
+  return 0;
+}
+static int cpu_stream_sync(rt_gpu_device* d, void* stream) {
+  (void)d, (void)stream;
+  return 0;
+}
+
+static rt_gpu_device g_cpu_device = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .copy = cpu_copy,
+    .memset = cpu_memset,
+    .launch = cpu_launch,
+    .sync = cpu_sync,
+    .stream_create = cpu_stream_create,
+    .stream_destroy = cpu_stream_destroy,
+    .stream_sync = cpu_stream_sync,
+};
+
+rt_gpu_device* rt_gpu_cpu_device(void) { return &g_cpu_device; }

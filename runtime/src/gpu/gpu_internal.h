@@ -1,0 +1,39 @@
+// Private to runtime/src/gpu: fibers, error reporting.
+#ifndef FUSION_RT_GPU_INTERNAL_H
+#define FUSION_RT_GPU_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "fusion/rt_gpu.h"
+
+// A fiber: a stack and the saved stack pointer of a suspended context. Switching saves the
+// callee-saved registers, MXCSR and the x87 control word on the old stack and restores them from
+// the new one (x86-64 SysV), which is all a cooperative switch between C calls needs.
+typedef struct rtgpu_fiber {
+  void* sp;             // saved stack pointer while suspended
+  void* stack;          // mmap'd, with a guard page below
+  size_t stack_size;
+  void (*entry)(void* arg);
+  void* arg;
+  const void* asan_stack;  // for AddressSanitizer's fiber annotations
+  size_t asan_size;
+} rtgpu_fiber;
+
+// Prepares `f` to run entry(arg) on its own stack when first switched to; false if out of memory.
+// The stack is reused by later calls with the same fiber.
+bool rtgpu_fiber_init(rtgpu_fiber* f, size_t stack_size, void (*entry)(void*), void* arg);
+void rtgpu_fiber_release(rtgpu_fiber* f);
+// Suspends the running context into `from` and resumes `to`. `from` describes the running
+// context's stack for the sanitizer (a worker thread's own stack: leave stack NULL).
+void rtgpu_fiber_switch(rtgpu_fiber* from, rtgpu_fiber* to);
+
+// Records the message for rt_gpu_last_error and returns 1.
+__attribute__((format(printf, 1, 2))) int rtgpu_fail(const char* fmt, ...);
+
+// Reports a kernel hazard (what a GPU would hang on or corrupt) and ends the program.
+__attribute__((noreturn, format(printf, 2, 3))) void rtgpu_hazard(const rt_gpu_launch* launch, const char* fmt, ...);
+
+// Runs a launch on the CPU: checks it, then runs every block (on the worker pool).
+int rtgpu_cpu_launch(const rt_gpu_launch* launch);
+
+#endif
