@@ -12,28 +12,7 @@
 #include "ffi_cases.h"
 #include "fusion/rt_dl.h"
 #include "fusion/rt_ffi.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);     \
-      fprintf(stderr, __VA_ARGS__);                                        \
-      fputc('\n', stderr);                                                 \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
-
-// Ends a test: prints `name: ok` and returns 0, or returns 1 after failures.
-static inline int finish(const char* name) {
-  if (failures) {
-    fprintf(stderr, "%s: %d failures\n", name, failures);
-    return 1;
-  }
-  printf("%s: ok\n", name);
-  return 0;
-}
+#include "test_check.h"
 
 // Whether `haystack` contains `needle`.
 static inline int contains(const char* haystack, const char* needle) {

@@ -7,27 +7,7 @@
 #include <string.h>
 
 #include "fusion/rt_gpu.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                               \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                    \
-      fputc('\n', stderr);                                             \
-      failures++;                                                      \
-    }                                                                  \
-  } while (0)
-
-static inline int finish(const char* name) {
-  if (failures) {
-    fprintf(stderr, "%s: %d failures\n", name, failures);
-    return 1;
-  }
-  printf("%s: ok\n", name);
-  return 0;
-}
+#include "test_check.h"
 
 static inline rt_dim3 dim(uint32_t x, uint32_t y, uint32_t z) { return (rt_dim3){x, y, z}; }
 
