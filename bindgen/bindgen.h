@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,19 @@ auto Emit(const Collection& collection, const Options& options) -> std::string;
 // Fusion lays out the bindings at `binding_path`. Equal output means equal layouts.
 void EmitLayoutProbe(const Collection& collection, const Options& options, const std::string& binding_path,
                      std::string& c_text, std::string& fusion_text);
+
+// The regular expressions of --allow, --block, --safe and --also-from, compiled once.
+inline auto Compile(const std::vector<std::string>& patterns) -> std::vector<std::regex> {
+  std::vector<std::regex> out;
+  for (const std::string& p : patterns) out.emplace_back(p);
+  return out;
+}
+
+inline auto AnyMatch(const std::vector<std::regex>& res, const std::string& text) -> bool {
+  for (const std::regex& re : res)
+    if (std::regex_search(text, re)) return true;
+  return false;
+}
 
 // Fusion's keywords and built-in type names; C names that are one get a trailing `_`.
 auto IsFusionKeyword(const std::string& name) -> bool;

@@ -140,7 +140,8 @@ enum class Place { Field, Param, Other };
 class Collector {
  public:
   Collector(const Options& options, CXTranslationUnit tu, Collection& out)
-      : options_(options), tu_(tu), out_(out) {}
+      : options_(options), tu_(tu), out_(out), allow_(Compile(options.allow)), safe_(Compile(options.safe)),
+        also_from_(Compile(options.also_from)) {}
 
   void Run();
   // Evaluates the candidate macros in a second translation unit.
@@ -179,6 +180,8 @@ class Collector {
   const Options& options_;
   CXTranslationUnit tu_;
   Collection& out_;
+  // The options' regular expressions, compiled once (they are matched for every declaration).
+  std::vector<std::regex> allow_, safe_, also_from_;
   std::vector<CXFile> named_files_;
   std::vector<std::string> file_order_;           // file names in the order first seen
   std::map<std::string, std::string> names_;      // USR → Fusion name of records, enums, typedefs
@@ -212,8 +215,7 @@ auto Collector::Where(CXCursor c, uint64_t* order, bool* named) -> std::string {
   *named = false;
   for (CXFile f : named_files_)
     if (file && clang_File_isEqual(f, file)) *named = true;
-  for (const std::string& re : options_.also_from)
-    if (std::regex_search(path, std::regex(re))) *named = true;
+  if (AnyMatch(also_from_, path)) *named = true;
   std::string base = path.substr(path.find_last_of('/') + 1);
   return base + ":" + std::to_string(line);
 }
@@ -764,8 +766,7 @@ void Collector::FunctionItem(CXCursor c) {
   if (!item->skipped.empty()) return;
   std::string symbol = Str(clang_Cursor_getMangling(c));
   if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);
-  bool safe = false;
-  for (const std::string& re : options_.safe) safe |= std::regex_search(name, std::regex(re));
+  bool safe = AnyMatch(safe_, name);
   CXType type = clang_getCursorType(c);
   for (int i = 0; type.kind == CXType_FunctionProto && i < clang_getNumArgTypes(type); i++)
     if (clang_getCanonicalType(clang_getArgType(type, static_cast<unsigned>(i))).kind == CXType_Pointer) safe = false;
@@ -847,8 +848,7 @@ void Collector::MacroItem(CXCursor c) {
   uint64_t order;
   bool named;
   Where(c, &order, &named);
-  bool allowed = false;
-  for (const std::string& a : options_.allow) allowed |= std::regex_search(name, std::regex(a));
+  bool allowed = AnyMatch(allow_, name);
   // Reserved names (`__x`, `_X`: include guards, compiler switches) only when asked for.
   bool reserved = name.size() > 1 && name[0] == '_' && (name[1] == '_' || std::isupper(static_cast<unsigned char>(name[1])));
   if ((!named || reserved) && !allowed) return;

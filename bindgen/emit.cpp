@@ -8,22 +8,6 @@
 
 namespace fusion::bindgen {
 namespace {
-
-auto Matches(const std::vector<std::regex>& res, const std::string& name) -> bool {
-  for (const std::regex& re : res)
-    if (std::regex_search(name, re)) return true;
-  return false;
-}
-
-auto Compile(const std::vector<std::string>& patterns) -> std::vector<std::regex> {
-  std::vector<std::regex> out;
-  for (const std::string& p : patterns) out.emplace_back(p);
-  return out;
-}
-
-}  // namespace
-
-namespace {
 // Which items go in, and why those that cannot be translated are not.
 struct Selection {
   std::vector<bool> selected;
@@ -45,8 +29,8 @@ auto Select(const Collection& collection, const Options& options) -> Selection {
   std::map<size_t, std::string>& blocked_needed = sel.blocked_needed;
   for (size_t i = 0; i < items.size(); i++) {
     if (items[i].text.empty() && items[i].skipped.empty()) continue;  // nothing to say about it
-    bool root = allow.empty() ? items[i].in_named_header : Matches(allow, items[i].c_name);
-    if (root && !Matches(block, items[i].c_name)) selected[i] = true, work.push_back(i);
+    bool root = allow.empty() ? items[i].in_named_header : AnyMatch(allow, items[i].c_name);
+    if (root && !AnyMatch(block, items[i].c_name)) selected[i] = true, work.push_back(i);
   }
   while (!work.empty()) {
     size_t i = work.back();
@@ -54,7 +38,7 @@ auto Select(const Collection& collection, const Options& options) -> Selection {
     for (const std::string& d : items[i].deps) {
       auto it = by_key.find(d);
       if (it == by_key.end() || selected[it->second]) continue;
-      if (Matches(block, items[it->second].c_name)) {
+      if (AnyMatch(block, items[it->second].c_name)) {
         blocked_needed.emplace(it->second, items[i].c_name);
         continue;
       }
