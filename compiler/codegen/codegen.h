@@ -26,6 +26,15 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level);
 auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, const std::string& path,
               std::string& error) -> bool;
 
+// Device code (codegen/nvptx.cpp): links libdevice into `module` when it calls `__nv_*` math,
+// optimizes for `arch` (sm_XX) and writes PTX. The PTX ISA version is the lowest that `arch`
+// needs (LLVM's choice: 7.0 for sm_80, 7.8 for sm_90), so that older drivers load it too.
+auto CompileDevice(llvm::Module& module, const std::string& arch, OptLevel level, std::string& ptx,
+                   std::string& error) -> bool;
+
+// Whether `arch` is a GPU architecture the NVPTX back end knows (sm_50 … sm_90a).
+auto IsGpuArch(const std::string& arch) -> bool;
+
 // Links `object` with the static runtime (`runtime_lib`, libfusion_rt.a) into `output` using `cc`.
 // `exported`: symbols the program looks up in itself at run time (`extern { … }`), which the
 // executable exports (pulled from the runtime archive when they are defined there).

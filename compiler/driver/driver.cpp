@@ -35,9 +35,10 @@ commands:
   run FILE.fu [ARGS...]     compile with the JIT and run; exit with the program's code
   build FILE.fu [-o OUT]    build a native executable (the runtime is linked in statically)
   check FILE.fu             report diagnostics only
-  emit --llvm|--asm|--obj|--ast|--checked FILE.fu [-o OUT]
+  emit --llvm|--asm|--obj|--ast|--checked|--ptx FILE.fu [-o OUT]
                             write LLVM IR, assembly, an object file, the syntax tree,
-                            or the syntax tree with the checker's types
+                            the syntax tree with the checker's types, or the PTX of
+                            the program's kernels
   bindgen HEADER... -o OUT.fu [options]
                             turn C headers into Fusion declarations
                             (`fusion bindgen --help` for its options)
@@ -48,6 +49,11 @@ options:
   -L DIR                    search DIR for the libraries of `extern` blocks (before the
                             system's); a built executable keeps searching it
   -o OUT                    output file
+  --gpu-arch sm_XX          the GPU architecture kernels are compiled for (default sm_80)
+  --device cpu|cuda|auto    where `fusion run` runs kernels (default auto: a CUDA GPU
+                            when there is one, else the CPU); sets FUSION_DEVICE
+  --check-kernels           check every load and store through a pointer in kernels
+                            against gpu.alloc's blocks (CPU device)
   --help                    show this help
   --version                 show the version
 
@@ -56,7 +62,7 @@ otherwise the program's own.
 )";
 
 enum class Command { Run, Build, Check, Emit };
-enum class EmitKind { None, Llvm, Asm, Obj, Ast, Checked };
+enum class EmitKind { None, Llvm, Asm, Obj, Ast, Checked, Ptx };
 
 struct Options {
   Command command = Command::Run;
@@ -67,6 +73,9 @@ struct Options {
   std::vector<std::string> include_dirs;
   std::vector<std::string> library_dirs;
   std::vector<std::string> program_args;
+  std::string gpu_arch = "sm_80";
+  std::string device;  // --device: "" leaves FUSION_DEVICE as it is
+  bool check_kernels = false;
 };
 
 auto UsageError(const std::string& message) -> int {
@@ -103,6 +112,20 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
     }
     if (a.size() == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
       opts.opt = static_cast<codegen::OptLevel>(a[2] - '0');
+    } else if (a == "--check-kernels") {
+      opts.check_kernels = true;
+    } else if (a == "--gpu-arch" || a == "--device") {
+      if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
+      std::string value = argv[++i];
+      if (a == "--gpu-arch") {
+        if (!codegen::IsGpuArch(value))
+          return UsageError("unknown GPU architecture `" + value + "` (sm_50 to sm_90a, e.g. sm_80)");
+        opts.gpu_arch = value;
+      } else {
+        if (value != "cpu" && value != "cuda" && value != "auto")
+          return UsageError("unknown device `" + value + "` (cpu, cuda or auto)");
+        opts.device = value;
+      }
     } else if (a == "-o" || a == "-I" || a == "-L") {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
       std::string value = argv[++i];
@@ -110,10 +133,10 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       else (a == "-I" ? opts.include_dirs : opts.library_dirs).push_back(value);
     } else if ((a.rfind("-I", 0) == 0 || a.rfind("-L", 0) == 0) && a.size() > 2) {
       (a[1] == 'I' ? opts.include_dirs : opts.library_dirs).push_back(a.substr(2));
-    } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast" || a == "--checked") {
+    } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast" || a == "--checked" || a == "--ptx") {
       if (opts.command != Command::Emit) return UsageError("`" + a + "` is an option of `fusion emit`");
       opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj
-                : a == "--ast" ? EmitKind::Ast : EmitKind::Checked;
+                : a == "--ast" ? EmitKind::Ast : a == "--ptx" ? EmitKind::Ptx : EmitKind::Checked;
     } else if (a.size() > 1 && a[0] == '-') {
       return UsageError("unknown option `" + a + "`");
     } else if (opts.input.empty()) {
@@ -124,7 +147,7 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
   }
   if (opts.input.empty()) return UsageError("no input file");
   if (opts.command == Command::Emit && opts.emit == EmitKind::None)
-    return UsageError("`fusion emit` needs one of --llvm, --asm, --obj, --ast, --checked");
+    return UsageError("`fusion emit` needs one of --llvm, --asm, --obj, --ast, --checked, --ptx");
   return -1;
 }
 
@@ -216,8 +239,28 @@ auto Main(int argc, char** argv) -> int {
     return WriteText(opts.output, text) ? 0 : 1;
   }
 
-  auto ctx = std::make_unique<llvm::LLVMContext>();
+  // Device code first: its PTX is embedded in the host module.
+  std::string error;
   lower::LowerOptions lower_opts;
+  lower_opts.check_kernels = opts.check_kernels;
+  if (checked.has_kernels) {
+    llvm::LLVMContext device_ctx;
+    std::unique_ptr<llvm::Module> device = lower::LowerDevice(checked, sources, device_ctx);
+    if (!codegen::CompileDevice(*device, opts.gpu_arch, opts.opt, lower_opts.ptx, error)) {
+      std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  if (opts.command == Command::Emit && opts.emit == EmitKind::Ptx) {
+    if (!checked.has_kernels) {
+      std::fprintf(stderr, "fusion: error: `%s` has no `@kernel` functions, so there is no PTX to emit\n", opts.input.c_str());
+      return 1;
+    }
+    return WriteText(opts.output, lower_opts.ptx) ? 0 : 1;
+  }
+  if (!opts.device.empty()) setenv("FUSION_DEVICE", opts.device.c_str(), 1);
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
   for (const std::string& dir : opts.library_dirs) {
     // Absolute, so that a built executable finds the directory from wherever it runs.
     std::error_code ec;
@@ -226,7 +269,6 @@ auto Main(int argc, char** argv) -> int {
   }
   std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx, lower_opts);
   bool native = opts.command == Command::Run;
-  std::string error;
   std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, native, error);
   if (!tm) {
     std::fprintf(stderr, "fusion: error: %s\n", error.c_str());

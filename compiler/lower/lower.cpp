@@ -8,12 +8,17 @@
 namespace fusion::lower {
 
 Lowerer::Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx,
-                 const LowerOptions& options)
-    : m_(m), options_(options), sources_(sources), ctx_(ctx), b_(ctx) {
+                 const LowerOptions& options, bool device)
+    : m_(m), options_(options), sources_(sources), ctx_(ctx), b_(ctx), device_(device) {
   std::string name = m.trees.empty() ? "fusion" : sources.file(m.trees.front()->file).path();
   mod_ = std::make_unique<llvm::Module>(name, ctx);
-  mod_->setTargetTriple("x86_64-pc-linux-gnu");
-  mod_->setDataLayout("e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128");
+  if (device) {
+    mod_->setTargetTriple("nvptx64-nvidia-cuda");
+    mod_->setDataLayout("e-i64:64-i128:128-v16:16-v32:32-n16:32:64");
+  } else {
+    mod_->setTargetTriple("x86_64-pc-linux-gnu");
+    mod_->setDataLayout("e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128");
+  }
   auto* ptr = llvm::PointerType::get(ctx, 0);
   loc_ty_ = llvm::StructType::create(ctx, {ptr, b_.getInt32Ty(), b_.getInt32Ty()}, "rt_src_loc");
 }
@@ -21,6 +26,13 @@ Lowerer::Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llv
 auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx,
            const LowerOptions& options) -> std::unique_ptr<llvm::Module> {
   return Lowerer(module, sources, ctx, options).Run();
+}
+
+auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
+    -> std::unique_ptr<llvm::Module> {
+  if (!module.has_kernels) return nullptr;
+  static const LowerOptions kNone;
+  return Lowerer(module, sources, ctx, kNone, /*device=*/true).RunDevice();
 }
 
 auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::string> {
@@ -38,8 +50,26 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   for (ast::FnDecl* fn : m_.fns)
     if (fn->used_as_value) DefineCEntry(fn);
   for (ast::FnDecl* fn : m_.fns)
+    if (fn->is_kernel) DefineKernelEntries(fn);
+  for (ast::FnDecl* fn : m_.fns)
     if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
+  return Verify();
+}
+
+// Device code: the kernels and @device functions, and what they need of the runtime.
+auto Lowerer::RunDevice() -> std::unique_ptr<llvm::Module> {
+  DefineDeviceRuntime();
+  for (ast::FnDecl* fn : m_.fns)
+    if (fn->is_kernel || fn->is_device) DeclareFunction(fn);
+  for (ast::FnDecl* fn : m_.fns)
+    if (fn->is_kernel || fn->is_device) DefineFunction(fn);
+  for (ast::FnDecl* fn : m_.fns)
+    if (fn->is_kernel) DefineKernelEntry(fn);
+  return Verify();
+}
+
+auto Lowerer::Verify() -> std::unique_ptr<llvm::Module> {
   std::string errors;
   llvm::raw_string_ostream os(errors);
   FUSION_CHECK(!llvm::verifyModule(*mod_, &os)) << "invalid LLVM IR:\n" << os.str();

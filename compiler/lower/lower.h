@@ -19,6 +19,11 @@ struct LowerOptions {
   // Directories searched for extern libraries before the system's (`-L`): the program's `main`
   // registers them, so a built executable finds the same libraries as `fusion run`.
   std::vector<std::string> library_dirs;
+  // The program's device code as PTX (empty: none), embedded for a CUDA device to load.
+  std::string ptx;
+  // `--check-kernels`: loads and stores through pointers in kernel code are checked against
+  // gpu.alloc's blocks on the CPU device.
+  bool check_kernels = false;
 };
 
 // Builds every function and static, plus a C `main(argc, argv)` that starts the runtime, runs
@@ -26,6 +31,12 @@ struct LowerOptions {
 // `module` must have no errors. The result passes llvm::verifyModule (checked here).
 auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx,
            const LowerOptions& options = {}) -> std::unique_ptr<llvm::Module>;
+
+// The device module: every @kernel (as a PTX entry named as in Fusion) and @device function, for
+// nvptx64-nvidia-cuda. Null when the program has no kernels. Code generation (codegen/nvptx.cpp)
+// links libdevice and writes PTX.
+auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
+    -> std::unique_ptr<llvm::Module>;
 
 // The symbols that `extern { … }` blocks (no library) look up in the running program. A built
 // executable exports them, so that the runtime's own functions (`import "ffi"`) are found too.

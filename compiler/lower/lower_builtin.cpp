@@ -65,9 +65,12 @@ void Lowerer::LowerPrint(const ast::Call* e, int stream) {
 
 auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
   using B = ast::Builtin;
+  if (e->builtin >= B::GpuAvailable) return LowerGpuApi(e);
+  if (e->builtin >= B::Dim3) return LowerGpuBuiltin(e);
   switch (e->builtin) {
     case B::Print:
-      LowerPrint(e, 1);
+      if (device_) LowerDevicePrint(e);
+      else LowerPrint(e, 1);
       return nullptr;
     case B::LibAvailable:
       return b_.CreateCall(Runtime("rt_lib_available"), {LowerExpr(e->args[0])});
@@ -127,9 +130,16 @@ auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
     case B::Fmax: id = llvm::Intrinsic::maxnum; break;
     default: break;
   }
+  bool f32 = e->type->bits == 32;
+  if (device_ && id != llvm::Intrinsic::sqrt && id != llvm::Intrinsic::fabs && id != llvm::Intrinsic::floor &&
+      id != llvm::Intrinsic::ceil && id != llvm::Intrinsic::minnum && id != llvm::Intrinsic::maxnum) {
+    // The rest come from libdevice (__nv_expf, __nv_pow, …), linked in by codegen.
+    std::string name = "__nv_" + std::string(e->callee && As<ast::Name>(e->callee) ? As<ast::Name>(e->callee)->name : "") + (f32 ? "f" : "");
+    std::vector<llvm::Type*> ps(args.size(), ty);
+    return b_.CreateCall(mod_->getOrInsertFunction(name, llvm::FunctionType::get(ty, ps, false)), args);
+  }
   if (id != llvm::Intrinsic::not_intrinsic) return b_.CreateIntrinsic(id, {ty}, args);
   // tan and tanh come from libm.
-  bool f32 = e->type->bits == 32;
   const char* name = e->builtin == B::Tan ? (f32 ? "tanf" : "tan") : (f32 ? "tanhf" : "tanh");
   llvm::FunctionCallee f = mod_->getOrInsertFunction(name, llvm::FunctionType::get(ty, {ty}, false));
   return b_.CreateCall(f, args);

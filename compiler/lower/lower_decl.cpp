@@ -68,14 +68,15 @@ auto Lowerer::ValTy(const Type* t) -> llvm::Type* {
 
 namespace {
 // The rt_* typedef names of rt_functions.def, as LLVM types.
-enum RtTy { rt_void, rt_i32, rt_i64, rt_u64, rt_f64, rt_f32, rt_bool, rt_ptr, rt_loc };
+enum RtTy { rt_void, rt_i32, rt_u32, rt_i64, rt_u64, rt_f64, rt_f32, rt_bool, rt_ptr, rt_loc };
 }  // namespace
 
 void Lowerer::DeclareRuntime() {
   auto llvm_ty = [&](RtTy t) -> llvm::Type* {
     switch (t) {
       case rt_void: return b_.getVoidTy();
-      case rt_i32: return b_.getInt32Ty();
+      case rt_i32:
+      case rt_u32: return b_.getInt32Ty();
       case rt_i64:
       case rt_u64: return b_.getInt64Ty();
       case rt_f64: return b_.getDoubleTy();
@@ -126,6 +127,7 @@ void Lowerer::DeclareFunction(ast::FnDecl* fn) {
   if (sret) params.push_back(b_.getPtrTy());
   for (ast::Param* p : fn->params) params.push_back(IsAggregate(p->type) ? b_.getPtrTy() : ValTy(p->type));
   if (fn->track_caller) params.push_back(b_.getPtrTy());  // the caller's location, last
+  if (TakesThread(fn)) params.push_back(b_.getPtrTy());   // the GPU thread (rt_gpu_thread*), last
   auto* fty = llvm::FunctionType::get(sret ? b_.getVoidTy() : ValTy(fn->ret_type), params, false);
   // Fusion functions are internal to the program, so they never clash with C symbols.
   std::string name = "fusion." + fn->name;
@@ -158,7 +160,11 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   fn_ = fns_[fn];
   ret_type_ = fn->ret_type;
   caller_loc_ = fn->track_caller ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
+  thread_ = TakesThread(fn) ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
+  kernel_ = fn->is_kernel ? fn : nullptr;
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+  if (thread_) thread_->setName("thread");
+  if (kernel_ && !device_) shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), thread_, 4), "shared");
   unsigned first = IsAggregate(fn->ret_type) ? 1 : 0;
   for (size_t i = 0; i < fn->params.size(); i++) {
     ast::Param* p = fn->params[i];
@@ -180,6 +186,9 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   }
   fn_ = nullptr;
   caller_loc_ = nullptr;
+  thread_ = nullptr;
+  shared_base_ = nullptr;
+  kernel_ = nullptr;
 }
 
 void Lowerer::DefineStatic(ast::ConstDecl* c) {

@@ -28,6 +28,7 @@ auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm:
 auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
   switch (e->kind) {
     case ast::NodeKind::Name: {
+      if (As<ast::Name>(e)->gpu != ast::GpuValue::None) return GpuValueAddr(As<ast::Name>(e));
       const ast::Node* d = As<ast::Name>(e)->decl;
       if (auto* c = As<ast::ConstDecl>(d)) {
         auto it = statics_.find(c);
@@ -78,6 +79,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return llvm::ConstantInt::get(ValTy(t), As<ast::TypeQuery>(e)->value);
     case ast::NodeKind::Name: {
       auto* n = As<ast::Name>(e);
+      if (n->gpu == ast::GpuValue::WarpSize) return b_.getInt32(32);
       if (auto* fn = As<ast::FnDecl>(n->decl)) return FunctionValue(fn, e->range);
       if (auto* c = As<ast::ConstDecl>(n->decl); c && !c->is_static) {
         llvm::Constant* k = ConstToLLVM(m_.const_values.at(c), t);
@@ -93,12 +95,17 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return LowerCall(As<ast::Call>(e));
     case ast::NodeKind::Cast:
       return LowerCast(As<ast::Cast>(e));
-    case ast::NodeKind::Index:
-      return Load(LowerIndexAddr(As<ast::Index>(e)), t);
+    case ast::NodeKind::Index: {
+      llvm::Value* addr = LowerIndexAddr(As<ast::Index>(e));
+      if (As<ast::Index>(e)->base->type->kind != TypeKind::Array) CheckAccess(addr, t, false, e->range);
+      return Load(addr, t);
+    }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
       if (f->enum_decl) return llvm::ConstantInt::get(ValTy(t), static_cast<uint64_t>(f->enum_value));
-      return Load(LowerFieldAddr(f), t);
+      llvm::Value* addr = LowerFieldAddr(f);
+      if (f->through_pointer) CheckAccess(addr, t, false, e->range);
+      return Load(addr, t);
     }
     case ast::NodeKind::ArrayLit:
     case ast::NodeKind::ArrayRepeat:
@@ -124,8 +131,11 @@ auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
     case TokenKind::Bang:
     case TokenKind::Tilde:
       return b_.CreateNot(LowerExpr(e->operand));
-    case TokenKind::Star:
-      return Load(LowerExpr(e->operand), e->type);
+    case TokenKind::Star: {
+      llvm::Value* addr = LowerExpr(e->operand);
+      CheckAccess(addr, e->type, false, e->range);
+      return Load(addr, e->type);
+    }
     case TokenKind::Amp:
       return LowerAddr(e->operand);
     default:
@@ -310,6 +320,7 @@ auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* 
     }
   }
   if (e->fn->track_caller) args.push_back(PanicLoc(e->range));
+  if (TakesThread(e->fn)) args.push_back(thread_);
   llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
   if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
   return call;

@@ -42,6 +42,8 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
       return StartDeadBlock();
     case ast::NodeKind::Return:
       return LowerReturn(As<ast::Return>(s));
+    case ast::NodeKind::Launch:
+      return LowerLaunch(As<ast::Launch>(s));
     default:
       FUSION_UNREACHABLE("statement " << ast::NodeKindName(s->kind));
   }
@@ -103,6 +105,10 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
 }
 
 void Lowerer::LowerLet(const ast::Let* let) {
+  if (let->is_shared) {
+    locals_[let] = SharedVarAddr(let);
+    return;
+  }
   llvm::AllocaInst* slot = EntryAlloca(MemTy(let->type), let->name);
   slot->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 1)));
   if (let->init) {
@@ -127,10 +133,13 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
       return;
     }
     llvm::Value* v = LowerExpr(a->value);
-    Store(v, LowerAddr(a->target), t);
+    llvm::Value* dest = LowerAddr(a->target);
+    if (IsPointerAccess(a->target)) CheckAccess(dest, t, true, a->target->range);
+    Store(v, dest, t);
     return;
   }
   llvm::Value* dest = LowerAddr(a->target);
+  if (IsPointerAccess(a->target)) CheckAccess(dest, t, true, a->target->range);
   llvm::Value* old = Load(dest, t);
   llvm::Value* v = LowerExpr(a->value);
   TokenKind op = lex::CompoundAssignBase(a->op);

@@ -41,8 +41,10 @@ struct CSignature {
 class Lowerer {
  public:
   Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx,
-          const LowerOptions& options);
+          const LowerOptions& options, bool device = false);
   auto Run() -> std::unique_ptr<llvm::Module>;
+  auto RunDevice() -> std::unique_ptr<llvm::Module>;
+  auto Verify() -> std::unique_ptr<llvm::Module>;
 
   // ---- types and declarations (lower_decl.cpp) ----
   // The LLVM type of a value in memory (bool is i8) and in a register (bool is i1).
@@ -100,6 +102,13 @@ class Lowerer {
   void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);
   // Converts an integer of type `from` to `to` (sign- or zero-extending by `from`).
   auto IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value*;
+  // `p[i]`, `*p`, `p.field` through a pointer: what checked kernels check.
+  static auto IsPointerAccess(const ast::Expr* e) -> bool {
+    if (auto* i = As<ast::Index>(e)) return i->base->type->kind != TypeKind::Array;
+    if (auto* u = As<ast::Unary>(e)) return u->op == TokenKind::Star;
+    if (auto* f = As<ast::Field>(e)) return f->through_pointer;
+    return false;
+  }
   auto IsAggregate(const Type* t) const -> bool {
     return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
   }
@@ -123,6 +132,28 @@ class Lowerer {
   auto ExternAddress(const ast::FnDecl* fn, SourceRange where) -> llvm::Value*;
   auto FunctionValue(const ast::FnDecl* fn, SourceRange where) -> llvm::Value*;
   void DefineCEntry(ast::FnDecl* fn);
+
+  // ---- GPU code (lower_gpu.cpp; the device's runtime in lower_device.cpp) ----
+  auto ThreadTy() -> llvm::StructType*;
+  // Whether calls of `fn` pass the GPU thread (host functions that read it).
+  auto TakesThread(const ast::FnDecl* fn) const -> bool;
+  void DefineKernelEntries(ast::FnDecl* k);
+  auto PtxConst() -> llvm::Constant*;
+  void LowerLaunch(const ast::Launch* l);
+  void DefineKernelEntry(ast::FnDecl* k);
+  auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
+  auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
+  void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
+  auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
+  auto LowerShuffle(const ast::Call* e) -> llvm::Value*;
+  auto LowerAtomic(const ast::Call* e) -> llvm::Value*;
+  auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
+      -> llvm::Value*;
+  auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;
+  void DefineDeviceRuntime();
+  void LowerDevicePrint(const ast::Call* e);
+  // vprintf(format, {args…}) on the device.
+  void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 
   // ---- builtins (lower_builtin.cpp) ----
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
@@ -160,6 +191,14 @@ class Lowerer {
   std::vector<Loop> loops_;
   llvm::Function* fn_ = nullptr;  // the function being built
   const Type* ret_type_ = nullptr;
+  // GPU code.
+  bool device_ = false;                    // building the nvptx64 module
+  llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
+  llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*
+  llvm::Value* shared_base_ = nullptr;     // host: the block's shared memory, in a kernel
+  const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
+  std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors
+  llvm::GlobalVariable* ptx_ = nullptr;
 };
 
 }  // namespace fusion::lower

@@ -95,10 +95,14 @@ struct ArrayRepeat : Expr {  // [value; count]
   Expr* count = nullptr;
   uint64_t count_value = 0;  // set by the checker
 };
+// The values kernels read (checker): `thread_idx`, `block_idx`, `block_dim`, `grid_dim` (each a
+// `dim3`) and `warp_size`.
+enum class GpuValue : uint8_t { None, ThreadIdx, BlockIdx, BlockDim, GridDim, WarpSize };
 struct Name : Expr {
   FUSION_NODE(Name, Expr)
   std::string name;
   Node* decl = nullptr;  // checker: Let, Param, For, FnDecl, ConstDecl (const or static)
+  GpuValue gpu = GpuValue::None;  // checker: one of the kernel values (decl is null)
 };
 struct Unary : Expr {  // op is Minus, Bang, Tilde, Star (deref), Amp (address of)
   FUSION_NODE(Unary, Expr)
@@ -117,13 +121,28 @@ struct Binary : Expr {
 enum class Builtin : uint8_t {
   None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
+  // Kernel code (see docs/gpu.md).
+  Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock,
+  AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicCas,
+  ShflSync, ShflUpSync, ShflDownSync, ShflXorSync, BallotSync, AnySync, AllSync,
+  // The host's `gpu.*` API.
+  GpuAvailable, GpuDeviceName, GpuAlloc, GpuFree, GpuCopyToDevice, GpuCopyToHost, GpuSync,
+};
+// The scope of an atomic operation: `scope: block|device|system` (device when not given).
+enum class AtomicScope : uint8_t { Block, Device, System };
+struct NamedArg {  // `scope: block` in a call
+  std::string name;
+  SourceRange range;
+  Expr* value = nullptr;
 };
 struct Call : Expr {
   FUSION_NODE(Call, Expr)
   Expr* callee = nullptr;
   std::vector<TypeExpr*> type_args;  // alloc<T>(n)
   std::vector<Expr*> args;
+  std::vector<NamedArg> named_args;  // after the positional ones: atomic_add(p, 1, scope: block)
   Builtin builtin = Builtin::None;  // checker
+  AtomicScope scope = AtomicScope::Device;  // checker: atomics
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
 };
@@ -177,6 +196,8 @@ struct Let : Stmt {  // let name: T = init;  var name: T = init;
   TypeExpr* declared_type = nullptr;
   Expr* init = nullptr;
   const sema::Type* type = nullptr;  // checker
+  bool is_shared = false;       // `shared var t: [f32; 256];` in a kernel: block-shared memory
+  uint64_t shared_offset = 0;   // checker: its offset in the kernel's static shared memory
 };
 struct ExprStmt : Stmt {
   FUSION_NODE(ExprStmt, Stmt)
@@ -192,6 +213,18 @@ struct Block : Stmt {
   FUSION_NODE(Block, Stmt)
   std::vector<Stmt*> stmts;
   bool is_unsafe = false;  // unsafe { … }
+};
+// launch kernel<<<grid, block[, shared_bytes[, stream]]>>>(args…)
+struct Launch : Stmt {
+  FUSION_NODE(Launch, Stmt)
+  std::string kernel;
+  SourceRange kernel_range;
+  Expr* grid = nullptr;
+  Expr* block = nullptr;
+  Expr* shared_bytes = nullptr;  // may be null: 0
+  Expr* stream = nullptr;        // may be null: the default stream
+  std::vector<Expr*> args;
+  struct FnDecl* kernel_fn = nullptr;  // checker
 };
 struct If : Stmt {
   FUSION_NODE(If, Stmt)
@@ -255,6 +288,17 @@ struct FnDecl : Decl {
   std::string symbol;                    // checker: an extern's C symbol (@symbol or the name)
   bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
   bool track_caller = false;             // checker: @track_caller (its panics report its caller)
+  // GPU code (checker). A @kernel runs on a device, started by `launch`; a @device function is
+  // callable from kernels (and from host code, unless it reads the thread's indices).
+  bool is_kernel = false;
+  bool is_device = false;
+  uint32_t max_threads = 0;     // @kernel(max_threads: N): launch bound, 0 for none
+  uint32_t min_blocks = 0;      // @kernel(min_blocks: M)
+  bool uses_thread = false;     // reads indices, shared memory or warp state, itself or in a callee
+  bool cooperative = false;     // uses sync_threads or a warp operation, itself or in a callee
+  uint64_t static_shared = 0;   // a kernel's `shared var` bytes
+  bool uses_dynamic_shared = false;
+  std::vector<FnDecl*> device_callees;  // @device functions it calls
   // `@on_load(f) extern "LIB" { … }`: the Fusion function `f` runs once, before the first call into
   // the block goes through. Each function of the block carries the name; the first reports errors.
   std::string on_load;

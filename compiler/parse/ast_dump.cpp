@@ -57,6 +57,10 @@ class Dumper {
         Node(c->callee, d + 1);
         for (auto* t : c->type_args) Node(t, d + 1);
         for (auto* a : c->args) Node(a, d + 1);
+        for (auto& a : c->named_args) {
+          Line(d + 1, a.name + ":");
+          Node(a.value, d + 2);
+        }
         return;
       }
       case NodeKind::Index:
@@ -96,7 +100,7 @@ class Dumper {
       }
       case NodeKind::Let: {
         auto* l = As<Let>(n);
-        Line(d, head + (l->is_var ? " var " : " let ") + l->name);
+        Line(d, head + (l->is_shared ? " shared" : "") + (l->is_var ? " var " : " let ") + l->name);
         if (l->declared_type) Node(l->declared_type, d + 1);
         if (l->init) Node(l->init, d + 1);
         return;
@@ -112,6 +116,15 @@ class Dumper {
         auto* b = As<Block>(n);
         Line(d, head + (b->is_unsafe ? " unsafe" : ""));
         for (auto* s : b->stmts) Node(s, d + 1);
+        return;
+      }
+      case NodeKind::Launch: {
+        auto* l = As<Launch>(n);
+        Line(d, head + " " + l->kernel);
+        for (Expr* e : {l->grid, l->block, l->shared_bytes, l->stream})
+          if (e) Node(e, d + 1);
+        Line(d + 1, "args");
+        for (auto* a : l->args) Node(a, d + 2);
         return;
       }
       case NodeKind::If:

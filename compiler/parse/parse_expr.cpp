@@ -49,6 +49,7 @@ auto Parser::ParseBinary(int min_prec) -> ast::Expr* {
   ast::Expr* lhs = ParseCastLevel();
   while (true) {
     int prec = Precedence(cur().kind);
+    if (in_launch_config_ && at(TokenKind::Shr)) break;  // `>>>` ends a launch configuration
     if (prec == 0 || prec < min_prec || AtNewlineBreak()) break;
     if (!chain.Grow(RangeOf(cur()))) return nullptr;
     auto* b = tree_.Make<ast::Binary>({begin, 0});
@@ -119,7 +120,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
     } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
       // Generic builtins: alloc<T>(n). Only when `<` type `>` `(` follows.
       const std::string& name = ast::As<ast::Name>(e) ? ast::As<ast::Name>(e)->name : ast::As<ast::Field>(e)->name;
-      if (name != "alloc") break;
+      if (name != "alloc" && name != "dynamic_shared") break;
       if (!chain.Grow(RangeOf(cur()))) return nullptr;
       Advance();
       auto* call = tree_.Make<ast::Call>({begin, 0});
@@ -164,14 +165,30 @@ auto Parser::ParsePostfix() -> ast::Expr* {
   return e;
 }
 
-// args = "(" [ expr { "," expr } [ "," ] ] ")"
+// args = "(" [ arg { "," arg } [ "," ] ] ")";  arg = [ ident ":" ] expr
+// Named arguments (`scope: block`) follow the positional ones.
 void Parser::ParseCallArgs(ast::Call* call) {
   Expect(TokenKind::LParen);
   Restore<int> nest(nest_, nest_ + 1);
   Restore<bool> no_struct(no_struct_, false);
+  Restore<bool> in_launch(in_launch_config_, false);
   while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+    if (at(TokenKind::Ident) && peek().kind == TokenKind::Colon) {
+      ast::NamedArg named;
+      named.name = Text(cur());
+      SourceLoc nbegin = Loc();
+      Advance();
+      Advance();
+      named.value = ParseExpr();
+      named.range = RangeFrom(nbegin);
+      if (!named.value) break;
+      call->named_args.push_back(named);
+      if (!Consume(TokenKind::Comma)) break;
+      continue;
+    }
     ast::Expr* arg = ParseExpr();
     if (!arg) break;
+    if (!call->named_args.empty()) Error(diag::Kind::PositionalAfterNamed, arg->range);
     call->args.push_back(arg);
     if (!Consume(TokenKind::Comma)) break;
   }
@@ -239,6 +256,7 @@ auto Parser::ParsePrimary() -> ast::Expr* {
       Advance();
       Restore<int> nest(nest_, nest_ + 1);
       Restore<bool> no_struct(no_struct_, false);
+      Restore<bool> in_launch(in_launch_config_, false);
       ast::Expr* e = ParseExpr();
       if (!Expect(TokenKind::RParen)) return nullptr;
       return e;

@@ -86,9 +86,72 @@ auto Parser::ParseStmt() -> ast::Stmt* {
       ExpectStmtEnd();
       return r;
     }
+    case TokenKind::Ident: {
+      // `shared` and `launch` are keywords only here: before `var`, and before `kernel<<<`.
+      std::string word = Text(cur());
+      if (word == "shared" && peek().kind == TokenKind::KwVar) {
+        Advance();
+        ast::Stmt* s = ParseLet();
+        if (auto* let = ast::As<ast::Let>(s)) {
+          let->is_shared = true;
+          let->range = RangeFrom(begin);
+        }
+        return s;
+      }
+      if (word == "launch" && peek().kind == TokenKind::Ident && peek(2).kind == TokenKind::Shl)
+        return ParseLaunch();
+      return ParseSimpleStmt();
+    }
     default:
       return ParseSimpleStmt();
   }
+}
+
+// launch_stmt = "launch" ident "<<<" expr "," expr [ "," expr [ "," expr ] ] ">>>" args ";"
+// Inside `<<< >>>`, `>>` closes the configuration; a shift there needs parentheses.
+auto Parser::ParseLaunch() -> ast::Stmt* {
+  SourceLoc begin = Loc();
+  Advance();  // launch
+  auto* l = tree_.Make<ast::Launch>({begin, 0});
+  ExpectIdent("a kernel name", l->kernel, l->kernel_range);
+  Advance();  // <<
+  if (!Expect(TokenKind::Less, "`<<<` after the kernel name")) return Synchronize(), nullptr;
+  std::vector<ast::Expr*> config;
+  {
+    Restore<int> nest(nest_, nest_ + 1);
+    Restore<bool> in_launch(in_launch_config_, true);
+    while (!at(TokenKind::Shr) && !at(TokenKind::Eof)) {
+      ast::Expr* e = ParseExpr();
+      if (!e) return Synchronize(), nullptr;
+      config.push_back(e);
+      if (!Consume(TokenKind::Comma)) break;
+    }
+    if (!at(TokenKind::Shr) || peek().kind != TokenKind::Greater) {
+      ErrorAtCur(diag::Kind::ExpectedToken, {"`>>>` to end the launch configuration", lex::Describe(cur().kind)});
+      return Synchronize(), nullptr;
+    }
+    Advance();
+    Advance();
+  }
+  if (config.size() < 2 || config.size() > 4) {
+    Error(diag::Kind::LaunchConfig, RangeFrom(begin), {std::to_string(config.size())});
+    l->parse_error = true;
+  }
+  if (config.size() > 0) l->grid = config[0];
+  if (config.size() > 1) l->block = config[1];
+  if (config.size() > 2) l->shared_bytes = config[2];
+  if (config.size() > 3) l->stream = config[3];
+  if (!at(TokenKind::LParen)) {
+    ErrorAtCur(diag::Kind::ExpectedToken, {"`(` and the kernel's arguments", lex::Describe(cur().kind)});
+    return Synchronize(), nullptr;
+  }
+  ast::Call args(RangeFrom(begin));
+  ParseCallArgs(&args);
+  l->args = std::move(args.args);
+  for (const ast::NamedArg& a : args.named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a kernel launch"});
+  l->range = RangeFrom(begin);
+  ExpectStmtEnd();
+  return l;
 }
 
 // let_stmt = ( "let" | "var" ) ident [ ":" type ] [ "=" expr ] ";"

@@ -33,6 +33,7 @@ class Parser {
   auto ParseWhile() -> ast::Stmt*;
   auto ParseFor() -> ast::Stmt*;
   auto ParseSimpleStmt() -> ast::Stmt*;
+  auto ParseLaunch() -> ast::Stmt*;
   void ExpectStmtEnd();
 
   // ---- expressions (parse_expr.cpp) ----
@@ -94,6 +95,7 @@ class Parser {
   int depth_ = 0;       // recursion depth
   int peak_ = 0;        // the deepest the tree being parsed reaches, in units of depth_ (see ChainGuard)
   bool no_struct_ = false;  // in `if`/`while`/`for` heads, `Name {` starts the block
+  bool in_launch_config_ = false;  // between `<<<` and `>>>`: `>>` is not a shift
   bool recovering_ = false;  // an error was reported; stay quiet until the next boundary
   bool too_deep_ = false;
 };

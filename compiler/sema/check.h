@@ -31,6 +31,7 @@ struct CheckedModule {
   std::map<const ast::ConstDecl*, ConstValue> const_values;  // consts and statics
   ast::FnDecl* main = nullptr;  // `fn main`, when the main file has no top-level statements
   bool script = false;          // the main file has top-level statements
+  bool has_kernels = false;     // some function is a @kernel: the program has device code
   std::vector<ast::Stmt*> script_stmts;
 };
 

@@ -12,6 +12,14 @@ auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
       {"tan", B::Tan},     {"tanh", B::Tanh},     {"pow", B::Pow},       {"fabs", B::Fabs},
       {"floor", B::Floor}, {"ceil", B::Ceil},     {"fmin", B::Fmin},     {"fmax", B::Fmax},
       {"lib_available", B::LibAvailable},
+      // Kernel code.
+      {"dim3", B::Dim3}, {"lane_id", B::LaneId}, {"sync_threads", B::SyncThreads},
+      {"dynamic_shared", B::DynamicShared}, {"thread_fence", B::ThreadFence},
+      {"thread_fence_block", B::ThreadFenceBlock}, {"atomic_add", B::AtomicAdd}, {"atomic_sub", B::AtomicSub},
+      {"atomic_min", B::AtomicMin}, {"atomic_max", B::AtomicMax}, {"atomic_exch", B::AtomicExch},
+      {"atomic_cas", B::AtomicCas}, {"shfl_sync", B::ShflSync}, {"shfl_up_sync", B::ShflUpSync},
+      {"shfl_down_sync", B::ShflDownSync}, {"shfl_xor_sync", B::ShflXorSync}, {"ballot_sync", B::BallotSync},
+      {"any_sync", B::AnySync}, {"all_sync", B::AllSync},
   };
   auto it = kBuiltins.find(name);
   return it == kBuiltins.end() ? B::None : it->second;
@@ -26,6 +34,12 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   using B = ast::Builtin;
   e->builtin = b;
   e->callee->type = types_->void_type();
+  // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr.
+  if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint)) {
+    Error(diag::Kind::HostOnlyInDevice, e->callee->range, {name, DeviceWhat(), fn_->name});
+    for (ast::Expr* a : e->args) CheckValue(a);
+    return b == B::Alloc ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
+  }
   auto arg_count = [&](size_t lo, size_t hi) {
     if (e->args.size() >= lo && e->args.size() <= hi) return true;
     std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);

@@ -16,6 +16,7 @@ void Checker::CollectGlobals() {
 
 void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
   if (types_->Builtin(decl->name) && !As<ast::FnDecl>(decl) && !As<ast::ConstDecl>(decl)) {
+    if (IsBuiltinDim3(decl)) return;  // CUDA's own `struct dim3`, as the CUDA runtime's bindings have it
     Error(diag::Kind::Redefinition, name_range, {decl->name});
     return;
   }
@@ -25,6 +26,18 @@ void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
     Error(diag::Kind::Redefinition, name_range, {decl->name});
     Note(diag::Kind::NotePreviousDef, DeclRange(it->second));
   }
+}
+
+// `struct dim3 { x: u32, y: u32, z: u32 }` declares the builtin dim3 again, word for word in effect.
+auto Checker::IsBuiltinDim3(const ast::Decl* decl) const -> bool {
+  auto* s = As<ast::StructDecl>(decl);
+  if (!s || s->is_union || s->name != "dim3" || s->fields.size() != 3) return false;
+  const char* names[] = {"x", "y", "z"};
+  for (size_t i = 0; i < 3; i++) {
+    auto* t = As<ast::NamedType>(s->fields[i].declared_type);
+    if (s->fields[i].name != names[i] || !t || t->name != "u32") return false;
+  }
+  return true;
 }
 
 // Whether `again` repeats the type or constant `first` word for word from another file, as two
@@ -326,6 +339,10 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   fn->fn_type = types_->FnPtr(fn->ret_type, std::move(param_types));
   fn->symbol = fn->name;
   for (auto& a : fn->attrs) {
+    if (a.name == "kernel" || a.name == "device") {
+      CheckGpuAttribute(fn, a);
+      continue;
+    }
     if (a.name == "track_caller") {
       // @track_caller: panic and assert inside report the caller's location (Rust's attribute).
       if (fn->is_extern) Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
@@ -349,6 +366,9 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     }
     fn->symbol = lit->value;
   }
+  if (fn->is_kernel) CheckKernelSignature(fn);
+  if ((fn->is_kernel || fn->is_device) && fn->track_caller)
+    Error(diag::Kind::AttributeNotHere, fn->name_range, {"track_caller", "host functions"});
 }
 
 void Checker::CheckConstDecl(ast::ConstDecl* c) {

@@ -110,6 +110,7 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
 auto Checker::CheckName(ast::Name* e) -> const Type* {
   ast::Node* d = Lookup(e->name);
   if (!d) {
+    if (ast::GpuValue v = GpuValueOf(e->name); v != ast::GpuValue::None) return CheckGpuName(e, v);
     if (BuiltinOf(e->name) != ast::Builtin::None)
       Error(diag::Kind::NotSupportedYet, e->range, {"using a function as a value"});
     else if (types_->Builtin(e->name))
@@ -133,6 +134,14 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
       return types_->error();
     }
     if (!fn->fn_type) return types_->error();
+    if (fn->is_kernel) {
+      Error(diag::Kind::KernelAsValue, e->range, {fn->name});
+      return types_->error();
+    }
+    if (InDevice()) {
+      Error(diag::Kind::HostOnlyInDevice, e->range, {"a function pointer", DeviceWhat(), fn_->name});
+      return types_->error();
+    }
     for (const Type* p : fn->fn_type->params)
       if (!CheckCValue(p, e->range)) return types_->error();
     if (!CheckCValue(fn->fn_type->elem, e->range)) return types_->error();
@@ -323,10 +332,21 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
 
 auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   auto* name = As<ast::Name>(e->callee);
+  // gpu.alloc<T>(n) and the rest of the host's GPU API, unless `gpu` names something.
+  if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "gpu" &&
+                                           !Lookup("gpu"))
+    return CheckGpuApiCall(e, f, expected);
   if (name) {
     ast::Node* d = Lookup(name->name);
     ast::Builtin b = BuiltinOf(name->name);
-    if (!d && b != ast::Builtin::None) return CheckBuiltinCall(e, b, name->name, expected);
+    if (!d && b >= ast::Builtin::Dim3) return CheckGpuBuiltinCall(e, b, name->name, expected);
+    if (!d && b != ast::Builtin::None) {
+      for (ast::NamedArg& a : e->named_args)
+        Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name->name + "`"});
+      return CheckBuiltinCall(e, b, name->name, expected);
+    }
+    for (ast::NamedArg& a : e->named_args)
+      Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a call of `" + name->name + "`"});
     if (auto* fn = As<ast::FnDecl>(d)) {
       // A direct call: of a Fusion function, or of an extern one through its slot.
       name->decl = fn;
@@ -337,6 +357,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
       if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
       if (fn->is_extern && !fn->is_safe && RequireUnsafe(e->range, "calling extern function `" + fn->name + "`"))
         Note(diag::Kind::NoteExternNotSafe, fn->name_range, {fn->name});
+      CheckGpuCall(e, fn);
       std::vector<const Type*> params;
       for (ast::Param* p : fn->params) params.push_back(p->type ? p->type : types_->error());
       CheckCallArgs(e, params, fn->is_variadic, fn->name, fn);
@@ -351,6 +372,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   const Type* ct = CheckValue(e->callee);
   if (ct->kind == TypeKind::FnPtr) {
     // A call through a function pointer: C's calling convention, and nothing checks the pointer.
+    if (InDevice()) Error(diag::Kind::IndirectCallInDevice, e->range, {"", DeviceWhat(), fn_->name});
     RequireUnsafe(e->range, "calling through a function pointer");
     CheckCallArgs(e, ct->params, false, name ? name->name : ToString(ct), nullptr);
     return ct->elem;

@@ -29,6 +29,8 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
       return CheckLet(As<ast::Let>(stmt));
     case ast::NodeKind::Assign:
       return CheckAssign(As<ast::Assign>(stmt));
+    case ast::NodeKind::Launch:
+      return CheckLaunch(As<ast::Launch>(stmt));
     case ast::NodeKind::Block:
       return CheckBlock(As<ast::Block>(stmt));
     case ast::NodeKind::ExprStmt: {
@@ -136,10 +138,11 @@ void Checker::CheckLet(ast::Let* let) {
       t = Finalize(let->init);
     }
   } else if (!declared) {
-    if (!let->parse_error) Error(diag::Kind::CannotInfer, let->name_range, {let->name});
+    if (!let->parse_error && !let->is_shared) Error(diag::Kind::CannotInfer, let->name_range, {let->name});
     t = types_->error();
   }
   let->type = t;
+  if (let->is_shared) CheckSharedVar(let);
   Declare(let->name, let);  // after the initializer: `let x = x + 1` sees the outer x
 }
 

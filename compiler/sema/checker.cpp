@@ -32,6 +32,7 @@ auto Checker::Run() -> CheckedModule {
     for (ast::Decl* d : tree->decls)
       if (auto* fn = As<ast::FnDecl>(d)) CheckOnLoad(fn), CheckFnBody(fn);
   CheckScript();
+  FinishGpu();
   return std::move(out_);
 }
 

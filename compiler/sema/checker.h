@@ -14,6 +14,12 @@ namespace fusion::sema {
 // parser keeps within parse::kMaxNesting) and through declarations that need others first.
 inline constexpr int kMaxCheckDepth = 4 * parse::kMaxNesting;
 
+// The device limits the checker knows (runtime/include/fusion/rt_gpu.h has the same, for launches).
+struct RtLimits {
+  static constexpr int64_t kMaxBlockThreads = 1024;
+  static constexpr uint64_t kMaxShared = 48 * 1024;
+};
+
 using ast::As;
 using lex::TokenKind;
 
@@ -30,6 +36,7 @@ class Checker {
   auto ResolveType(ast::TypeExpr* t) -> const Type*;
   // Makes sure a type used by value has its size; reports recursive types.
   auto EnsureLayout(const Type* t, SourceRange where) -> bool;
+  auto IsBuiltinDim3(const ast::Decl* decl) const -> bool;
   auto IdenticalRedeclaration(const ast::Node* first, const ast::Decl* again) const -> bool;
   void CheckOnLoad(ast::FnDecl* fn);
   void CheckFnSignature(ast::FnDecl* fn);
@@ -85,6 +92,22 @@ class Checker {
   auto BuiltinOf(const std::string& name) const -> ast::Builtin;
   auto CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
 
+  // ---- GPU code (check_gpu.cpp) ----
+  auto InDevice() const -> bool;  // checking a @kernel or @device function
+  auto DeviceWhat() const -> std::string;
+  void CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a);
+  void CheckKernelSignature(ast::FnDecl* fn);
+  auto GpuValueOf(const std::string& name) const -> ast::GpuValue;
+  auto CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type*;
+  auto CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
+  auto CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expected) -> const Type*;
+  void CheckGpuCall(ast::Call* e, ast::FnDecl* callee);
+  void CheckLaunch(ast::Launch* l);
+  void CheckSharedVar(ast::Let* let);
+  // The function being checked needs a GPU thread (`what` says why, for diagnostics).
+  void UsesThread(const std::string& what);
+  void FinishGpu();
+
   // ---- constants (consteval.cpp) ----
   // Evaluates a checked expression at compile time; nullopt when it is not constant.
   auto Eval(const ast::Expr* e) -> std::optional<ConstValue>;
@@ -126,6 +149,10 @@ class Checker {
   int depth_ = 0;  // recursion depth, see Enter
   bool too_deep_ = false;
   std::unordered_set<const ast::Node*> div_zero_reported_;
+  // GPU code: host calls of @device functions (checked once every body is), and why a function
+  // needs a GPU thread.
+  std::vector<std::pair<ast::Call*, ast::FnDecl*>> host_device_calls_;
+  std::unordered_map<const ast::FnDecl*, std::string> thread_reason_;
   // > 0 where a constant is required (const/static initializers, array sizes, enum values):
   // there a division by zero is a compile error; elsewhere it panics at run time.
   int const_required_ = 0;

@@ -55,6 +55,11 @@ TypeContext::TypeContext() {
     t->is_signed = true;
     builtins_[t->name] = t;
   }
+  // dim3 { x: u32, y: u32, z: u32 }: grid and block sizes, and the kernel index values.
+  Type* dim3 = NewNominal(TypeKind::Struct, "dim3");
+  for (const char* f : {"x", "y", "z"}) dim3->fields.push_back({f, builtins_["u32"], 0});
+  LayoutRecord(dim3);
+  builtins_["dim3"] = dim3;
 }
 
 auto TypeContext::Make(TypeKind kind, std::string name, uint64_t size, uint64_t align) -> Type* {

@@ -104,6 +104,8 @@ class TypeContext {
   auto u64() const -> const Type* { return Builtin("u64"); }
   auto f32() const -> const Type* { return Builtin("f32"); }
   auto f64() const -> const Type* { return Builtin("f64"); }
+  auto u32() const -> const Type* { return Builtin("u32"); }
+  auto dim3() const -> const Type* { return Builtin("dim3"); }
   // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
   auto Builtin(const std::string& name) const -> const Type*;
 

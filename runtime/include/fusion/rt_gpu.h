@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "fusion/rt_types.h"
+#include "fusion/rt_core.h"  // rt_gpu_sync_threads, rt_gpu_shfl, rt_gpu_vote (rt_functions.def)
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +38,10 @@ typedef struct rt_gpu_thread {
 
 // A kernel's CPU body: runs thread `t` with the launch's arguments.
 typedef void (*rt_gpu_kernel_fn)(rt_gpu_thread* t, void* const* args);
+// A kernel's block loop (kernels that are not cooperative): runs every thread of the block that `t`
+// describes (block_idx, block_dim, grid_dim, shared set; thread_idx and linear are its to fill),
+// so that the compiler can keep the arguments in registers and vectorise across threads.
+typedef void (*rt_gpu_block_fn)(rt_gpu_thread* t, void* const* args);
 
 typedef struct rt_gpu_kernel {
   const char* name;
@@ -46,6 +50,7 @@ typedef struct rt_gpu_kernel {
   uint32_t static_shared;   // bytes of `shared var` storage
   uint32_t max_threads;     // @kernel(max_threads: N), 0 for none
   bool cooperative;         // uses sync_threads or warp operations: threads run as fibers
+  rt_gpu_block_fn cpu_block;  // NULL: the executor loops over `cpu` itself
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {
@@ -92,9 +97,12 @@ enum {
   RT_GPU_WARP_SIZE = 32,
 };
 
-// For kernel bodies: wait until every thread of the block has arrived (__syncthreads).
-RT_API void rt_gpu_sync_threads(rt_gpu_thread* t);
-
+// For kernel bodies (declared in rt_functions.def, with `t` an rt_gpu_thread*):
+//   rt_gpu_sync_threads(t): wait until every thread of the block has arrived (__syncthreads).
+//   rt_gpu_shfl(t, kind, mask, value, arg, width): __shfl_*_sync over the lanes of `mask`, in
+//     segments of `width` lanes (a power of two up to 32): every lane of `mask` must call it.
+//     Values are 32 or 64 bits, carried as uint64_t.
+//   rt_gpu_vote(t, kind, mask, predicate): __ballot_sync, __any_sync, __all_sync.
 typedef enum rt_gpu_shfl_kind {
   RT_GPU_SHFL_IDX,   // from lane `arg` of the segment
   RT_GPU_SHFL_UP,    // from lane - arg, within the segment
@@ -102,18 +110,16 @@ typedef enum rt_gpu_shfl_kind {
   RT_GPU_SHFL_XOR,   // from lane ^ arg, within the segment
 } rt_gpu_shfl_kind;
 
-// __shfl_*_sync over the lanes of `mask`, in segments of `width` lanes (a power of two up to 32):
-// every lane of `mask` must call it. Values are 32 or 64 bits, carried as uint64_t.
-RT_API uint64_t rt_gpu_shfl(rt_gpu_thread* t, rt_gpu_shfl_kind kind, uint32_t mask, uint64_t value,
-                            uint32_t arg, uint32_t width);
-
 typedef enum rt_gpu_vote_kind {
   RT_GPU_VOTE_BALLOT,  // the lanes of mask whose predicate is true, as a bit mask
   RT_GPU_VOTE_ANY,     // 1 if any lane of mask has a true predicate
   RT_GPU_VOTE_ALL,     // 1 if all lanes of mask have
 } rt_gpu_vote_kind;
 
-RT_API uint32_t rt_gpu_vote(rt_gpu_thread* t, rt_gpu_vote_kind kind, uint32_t mask, bool predicate);
+// The device `launch` and gpu.* use: chosen once, by FUSION_DEVICE (cpu, cuda or auto; auto, the
+// default, is a CUDA GPU when there is one, else the CPU). NULL with rt_gpu_last_error() set when
+// the chosen device cannot be used.
+RT_API rt_gpu_device* rt_gpu_current(void);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 typedef void rt_void;
 typedef int32_t rt_i32;
 typedef int64_t rt_i64;
+typedef uint32_t rt_u32;
 typedef uint64_t rt_u64;
 typedef double rt_f64;
 typedef float rt_f32;

@@ -201,7 +201,13 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
     run_cooperative(b);
     return;
   }
-  // No barrier and no warp operation: the threads one after another.
+  // No barrier and no warp operation: the threads one after another, in the compiler's block loop
+  // when it made one.
+  if (l->kernel->cpu_block) {
+    b->threads[0].block = NULL;
+    l->kernel->cpu_block(&b->threads[0], l->args);
+    return;
+  }
   for (uint32_t i = 0; i < b->nthreads; i++) {
     b->threads[i].block = NULL;  // a barrier here is a compiler bug, reported by rt_gpu_sync_threads
     l->kernel->cpu(&b->threads[i], l->args);
@@ -217,7 +223,8 @@ static rt_gpu_block* cooperative_block(rt_gpu_thread* t, const char* what) {
   _exit(101);
 }
 
-void rt_gpu_sync_threads(rt_gpu_thread* t) {
+void rt_gpu_sync_threads(rt_ptr tp) {
+  rt_gpu_thread* t = (rt_gpu_thread*)tp;
   rt_gpu_block* b = cooperative_block(t, "sync_threads()");
   uint32_t me = t->linear;
   if (b->done > 0) {
@@ -319,13 +326,29 @@ static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint6
   return b->slots[me].result;
 }
 
-uint64_t rt_gpu_shfl(rt_gpu_thread* t, rt_gpu_shfl_kind kind, uint32_t mask, uint64_t value, uint32_t arg,
-                     uint32_t width) {
-  return warp_op(t, 1, (int)kind, mask, value, arg, width);
+rt_u64 rt_gpu_shfl(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_u64 value, rt_u32 arg, rt_u32 width) {
+  return warp_op((rt_gpu_thread*)t, 1, kind, mask, value, arg, width);
 }
 
-uint32_t rt_gpu_vote(rt_gpu_thread* t, rt_gpu_vote_kind kind, uint32_t mask, bool predicate) {
-  return (uint32_t)warp_op(t, 2, (int)kind, mask, predicate, 0, 32);
+rt_u32 rt_gpu_vote(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_bool predicate) {
+  return (uint32_t)warp_op((rt_gpu_thread*)t, 2, kind, mask, predicate, 0, 32);
+}
+
+// --- Checked mode: accesses through gpu.alloc pointers ------------------------------------------
+
+void rt_gpu_check_access(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_bool is_store, rt_loc loc) {
+  rtgpu_region r;
+  if (!rtgpu_registry_check(p, bytes, &r)) return;
+  const rt_gpu_thread* t = tp;
+  const rt_gpu_launch* l = g_worker->block.launch;
+  char bi[48], ti[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  format_dim(ti, sizeof ti, t->thread_idx);
+  const char* addr = (const char*)p;
+  long long off = addr < r.base ? -(long long)(r.base - addr) : (long long)(addr - r.base);
+  rtgpu_hazard(l, "block %s, thread %s %s %llu byte%s at offset %lld of a %llu-byte gpu.alloc block, out of its bounds (at %s:%d:%d)",
+               bi, ti, is_store ? "stores" : "loads", (unsigned long long)bytes, bytes == 1 ? "" : "s", off,
+               (unsigned long long)r.size, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
 }
 
 // --- The worker pool ----------------------------------------------------------------------------

@@ -36,4 +36,15 @@ __attribute__((noreturn, format(printf, 2, 3))) void rtgpu_hazard(const rt_gpu_l
 // Runs a launch on the CPU: checks it, then runs every block (on the worker pool).
 int rtgpu_cpu_launch(const rt_gpu_launch* launch);
 
+// The blocks gpu.alloc handed out (gpu_api.c), for checked mode. Each is followed and preceded by
+// a red zone of RTGPU_RED_ZONE bytes that belongs to no block.
+enum { RTGPU_RED_ZONE = 256 };
+typedef struct rtgpu_region {
+  const char* base;
+  size_t size;
+} rtgpu_region;
+// Whether [p, p + bytes) touches a gpu.alloc block or its red zones without lying inside the
+// block; `out` is that block. Pointers elsewhere (host memory, shared memory) are not checked.
+bool rtgpu_registry_check(const void* p, size_t bytes, rtgpu_region* out);
+
 #endif

@@ -1,0 +1,114 @@
+// Device code generation: libdevice, the NVPTX target machine, PTX text.
+#include <llvm/IR/Module.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IRReader/IRReader.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/SourceMgr.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "codegen/codegen.h"
+
+extern "C" {
+void LLVMInitializeNVPTXTargetInfo();
+void LLVMInitializeNVPTXTarget();
+void LLVMInitializeNVPTXTargetMC();
+void LLVMInitializeNVPTXAsmPrinter();
+}
+
+namespace fusion::codegen {
+
+namespace {
+constexpr const char* kTriple = "nvptx64-nvidia-cuda";
+
+// $CUDA_HOME/nvvm/libdevice/libdevice.10.bc, else /usr/local/cuda's; "" when neither exists.
+auto LibdevicePath(std::string& tried) -> std::string {
+  std::vector<std::string> roots;
+  if (const char* home = std::getenv("CUDA_HOME"); home && *home) roots.push_back(home);
+  roots.push_back("/usr/local/cuda");
+  for (const std::string& root : roots) {
+    std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
+    tried += (tried.empty() ? "" : ", ") + path;
+    if (std::filesystem::exists(path)) return path;
+  }
+  return "";
+}
+
+auto LinkLibdevice(llvm::Module& module, std::string& error) -> bool {
+  bool needed = false;
+  for (llvm::Function& f : module)
+    if (f.isDeclaration() && f.getName().starts_with("__nv_")) needed = true;
+  if (!needed) return true;
+  std::string tried;
+  std::string path = LibdevicePath(tried);
+  if (path.empty()) {
+    error = "device code uses math that comes from CUDA's libdevice, which is not installed (tried " + tried +
+            "); install the CUDA toolkit or set CUDA_HOME";
+    return false;
+  }
+  llvm::SMDiagnostic diag;
+  std::unique_ptr<llvm::Module> lib = llvm::parseIRFile(path, diag, module.getContext());
+  if (!lib) {
+    error = "cannot read libdevice `" + path + "`: " + diag.getMessage().str();
+    return false;
+  }
+  lib->setTargetTriple(module.getTargetTriple());
+  lib->setDataLayout(module.getDataLayout());
+  if (llvm::Linker::linkModules(module, std::move(lib), llvm::Linker::LinkOnlyNeeded)) {
+    error = "cannot link libdevice `" + path + "`";
+    return false;
+  }
+  // Only the kernels are entry points; everything else may be inlined and dropped.
+  for (llvm::Function& f : module)
+    if (!f.isDeclaration() && f.getCallingConv() != llvm::CallingConv::PTX_Kernel)
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return true;
+}
+}  // namespace
+
+auto IsGpuArch(const std::string& arch) -> bool {
+  static const char* kArchs[] = {"sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72",
+                                 "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
+  for (const char* a : kArchs)
+    if (arch == a) return true;
+  return false;
+}
+
+auto CompileDevice(llvm::Module& module, const std::string& arch, OptLevel level, std::string& ptx,
+                   std::string& error) -> bool {
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(kTriple, error);
+  if (!target) return false;
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(kTriple, arch, "", options, std::nullopt, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm) {
+    error = "cannot create a target machine for " + std::string(kTriple) + " " + arch;
+    return false;
+  }
+  module.setDataLayout(tm->createDataLayout());
+  // libdevice reads __nvvm_reflect("__CUDA_FTZ"): no flush-to-zero, as on the CPU.
+  module.addModuleFlag(llvm::Module::Override, "nvvm-reflect-ftz", uint32_t{0});
+  if (!LinkLibdevice(module, error)) return false;
+  // Device code is always optimized: -O0 PTX would keep every local in local memory.
+  Optimize(module, *tm, level == OptLevel::O0 ? OptLevel::O1 : level);
+  llvm::SmallString<0> text;
+  llvm::raw_svector_ostream out(text);
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::AssemblyFile)) {
+    error = "the NVPTX target cannot emit PTX";
+    return false;
+  }
+  pm.run(module);
+  ptx = text.str().str();
+  return true;
+}
+
+}  // namespace fusion::codegen

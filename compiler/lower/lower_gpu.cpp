@@ -1,0 +1,475 @@
+// GPU code, for both targets. On the host (x86-64), a kernel becomes a thread function
+// `fusion.NAME(params…, rt_gpu_thread*)` plus the CPU executor's entry points: `NAME.cpu(t, args)`
+// (one thread) and, for kernels without barriers or warp operations, `NAME.block(t, args)` (every
+// thread of a block, in a loop LLVM can vectorise); the kernel builtins read the rt_gpu_thread or
+// call the runtime. On the device (nvptx64), a kernel is a `ptx_kernel` entry named as in Fusion
+// that calls its body, and the builtins are NVVM intrinsics. `launch` and `gpu.*` are host code.
+#include <llvm/IR/IntrinsicsNVPTX.h>
+
+#include <functional>
+
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+namespace {
+// Field numbers of rt_gpu_thread (runtime/include/fusion/rt_gpu.h).
+enum ThreadField { kThreadIdx, kBlockIdx, kBlockDim, kGridDim, kShared, kLinear };
+
+auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
+}  // namespace
+
+auto Lowerer::ThreadTy() -> llvm::StructType* {
+  if (thread_ty_) return thread_ty_;
+  auto* dim = llvm::ArrayType::get(b_.getInt32Ty(), 3);
+  thread_ty_ = llvm::StructType::create(ctx_, {dim, dim, dim, dim, b_.getPtrTy(), b_.getInt32Ty(), b_.getPtrTy()},
+                                        "rt_gpu_thread");
+  return thread_ty_;
+}
+
+auto Lowerer::TakesThread(const ast::FnDecl* fn) const -> bool { return !device_ && NeedsThread(fn); }
+
+// ---- kernels on the host ----
+
+// The rt_gpu_kernel descriptor of every kernel, with its CPU entry points and the module's PTX.
+void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
+  llvm::Function* body = fns_.at(k);
+  body->addFnAttr(llvm::Attribute::AlwaysInline);
+  auto* ptr = b_.getPtrTy();
+  auto* entry_ty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr}, false);
+  // Loads the arguments (one pointer each, as cudaLaunchKernel takes them) and calls the body.
+  auto load_args = [&](llvm::Function* f) {
+    std::vector<llvm::Value*> args;
+    for (size_t i = 0; i < k->params.size(); i++) {
+      const Type* t = k->params[i]->type;
+      llvm::Value* p = b_.CreateLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, f->getArg(1), i));
+      args.push_back(IsAggregate(t) ? p : Load(p, t));
+    }
+    return args;
+  };
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  // NAME.cpu(t, args): one thread.
+  auto* cpu = llvm::Function::Create(entry_ty, llvm::Function::InternalLinkage, k->name + ".cpu", *mod_);
+  cpu->addFnAttr(llvm::Attribute::NoUnwind);
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", cpu));
+  std::vector<llvm::Value*> args = load_args(cpu);
+  args.push_back(cpu->getArg(0));
+  b_.CreateCall(body, args);
+  b_.CreateRetVoid();
+  // NAME.block(t, args): every thread of the block, x fastest; the arguments are loaded once.
+  llvm::Function* block = nullptr;
+  if (!k->cooperative) {
+    block = llvm::Function::Create(entry_ty, llvm::Function::InternalLinkage, k->name + ".block", *mod_);
+    block->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::Function* saved = fn_;
+    fn_ = block;
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", block));
+    std::vector<llvm::Value*> bargs = load_args(block);
+    llvm::StructType* tt = ThreadTy();
+    llvm::AllocaInst* t = EntryAlloca(tt, "thread");
+    b_.CreateMemCpy(t, llvm::MaybeAlign(8), block->getArg(0), llvm::MaybeAlign(8),
+                    mod_->getDataLayout().getTypeAllocSize(tt));
+    bargs.push_back(t);
+    auto dim = [&](int d) {
+      return b_.CreateLoad(b_.getInt32Ty(),
+                           b_.CreateInBoundsGEP(tt, block->getArg(0), {b_.getInt32(0), b_.getInt32(kBlockDim), b_.getInt32(d)}));
+    };
+    llvm::Value* n[3] = {dim(0), dim(1), dim(2)};
+    // for z, for y, for x: thread_idx = (x, y, z); linear = x + n.x * (y + n.y * z)
+    llvm::Value* linear_slot = b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kLinear)});
+    b_.CreateStore(b_.getInt32(0), linear_slot);
+    std::function<void(int)> nest = [&](int d) {
+      llvm::BasicBlock* pre = b_.GetInsertBlock();
+      auto* loop = llvm::BasicBlock::Create(ctx_, "loop." + std::to_string(d), block);
+      auto* done = llvm::BasicBlock::Create(ctx_, "done." + std::to_string(d), block);
+      b_.CreateCondBr(b_.CreateICmpEQ(n[d], b_.getInt32(0)), done, loop);
+      b_.SetInsertPoint(loop);
+      llvm::PHINode* i = b_.CreatePHI(b_.getInt32Ty(), 2);
+      i->addIncoming(b_.getInt32(0), pre);
+      b_.CreateStore(i, b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kThreadIdx), b_.getInt32(d)}));
+      if (d == 0) {
+        b_.CreateCall(body, bargs);
+        llvm::Value* lin = b_.CreateLoad(b_.getInt32Ty(), linear_slot);
+        b_.CreateStore(b_.CreateAdd(lin, b_.getInt32(1)), linear_slot);
+      } else {
+        nest(d - 1);
+      }
+      llvm::Value* next = b_.CreateAdd(i, b_.getInt32(1));
+      i->addIncoming(next, b_.GetInsertBlock());
+      b_.CreateCondBr(b_.CreateICmpEQ(next, n[d]), done, loop);
+      b_.SetInsertPoint(done);
+    };
+    nest(2);
+    b_.CreateRetVoid();
+    fn_ = saved;
+  }
+  // The descriptor: rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block }.
+  auto* desc_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr});
+  llvm::Constant* ptx = options_.ptx.empty() ? llvm::ConstantPointerNull::get(ptr) : PtxConst();
+  auto* init = llvm::ConstantStruct::get(
+      desc_ty, {StringConst(k->name), cpu, ptx, b_.getInt32(static_cast<uint32_t>(k->static_shared)),
+                b_.getInt32(k->max_threads), b_.getInt8(k->cooperative ? 1 : 0),
+                block ? static_cast<llvm::Constant*>(block) : llvm::ConstantPointerNull::get(ptr)});
+  kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
+}
+
+auto Lowerer::PtxConst() -> llvm::Constant* {
+  if (!ptx_) {
+    auto* data = llvm::ConstantDataArray::getString(ctx_, options_.ptx, true);
+    ptx_ = new llvm::GlobalVariable(*mod_, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data, "fusion.ptx");
+  }
+  return ptx_;
+}
+
+// launch k<<<grid, block, shared, stream>>>(args): an rt_gpu_launch on the stack, to the runtime.
+void Lowerer::LowerLaunch(const ast::Launch* l) {
+  const ast::FnDecl* k = l->kernel_fn;
+  auto* ptr = b_.getPtrTy();
+  auto* i32 = b_.getInt32Ty();
+  auto* dim_ty = llvm::ArrayType::get(i32, 3);
+  auto* launch_ty = llvm::StructType::get(ctx_, {ptr, dim_ty, dim_ty, i32, ptr, ptr, ptr});
+  llvm::AllocaInst* launch = EntryAlloca(launch_ty, "launch");
+  auto field = [&](int i) { return b_.CreateStructGEP(launch_ty, launch, i); };
+  // An integer size is (n, 1, 1); it must fit in 32 bits and be positive (the runtime says so for 0).
+  auto dim = [&](const ast::Expr* e, int i, const char* what) {
+    if (e->type->IsInt()) {
+      llvm::Value* v = IntCast(LowerExpr(e), e->type, b_.getInt64Ty());
+      llvm::Value* bad = e->type->is_signed ? b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX))
+                                            : b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX));
+      FailIf(bad, Runtime("rt_panic"),
+             {StringConst(std::string("launch: the ") + what + " size is negative or does not fit in 32 bits"), LocOf(e->range)});
+      llvm::Value* p = field(i);
+      b_.CreateStore(b_.CreateTrunc(v, i32), p);
+      b_.CreateStore(b_.getInt32(1), b_.CreateConstInBoundsGEP2_32(dim_ty, p, 0, 1));
+      b_.CreateStore(b_.getInt32(1), b_.CreateConstInBoundsGEP2_32(dim_ty, p, 0, 2));
+    } else {
+      StoreInto(e, field(i));
+    }
+  };
+  dim(l->grid, 1, "grid");
+  dim(l->block, 2, "block");
+  llvm::Value* shared = b_.getInt32(0);
+  if (l->shared_bytes) {
+    llvm::Value* v = IntCast(LowerExpr(l->shared_bytes), l->shared_bytes->type, b_.getInt64Ty());
+    FailIf(b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX)), Runtime("rt_panic"),
+           {StringConst("launch: the shared memory size is negative or does not fit in 32 bits"), LocOf(l->shared_bytes->range)});
+    shared = b_.CreateTrunc(v, i32);
+  }
+  b_.CreateStore(shared, field(3));
+  b_.CreateStore(l->stream ? LowerExpr(l->stream) : llvm::ConstantPointerNull::get(ptr), field(4));
+  // The arguments: each in a slot of its own, their addresses in an array.
+  auto* args_ty = llvm::ArrayType::get(ptr, std::max<size_t>(l->args.size(), 1));
+  llvm::AllocaInst* args = EntryAlloca(args_ty, "launch.args");
+  for (size_t i = 0; i < l->args.size(); i++) {
+    const Type* t = k->params[i]->type;
+    llvm::AllocaInst* slot = EntryAlloca(MemTy(t), "launch.arg");
+    slot->setAlignment(llvm::Align(std::max<uint64_t>(t->align, 1)));
+    StoreInto(l->args[i], slot);
+    b_.CreateStore(slot, b_.CreateConstInBoundsGEP2_32(args_ty, args, 0, i));
+  }
+  b_.CreateStore(kernels_.at(k), field(0));
+  b_.CreateStore(args, field(5));
+  b_.CreateStore(LocOf(l->range), field(6));
+  b_.CreateCall(Runtime("rt_gpu_launch_kernel"), {launch});
+}
+
+// ---- kernels on the device ----
+
+// The PTX entry of kernel `k`: parameters by value (structs as byval), then the body.
+void Lowerer::DefineKernelEntry(ast::FnDecl* k) {
+  std::vector<llvm::Type*> params;
+  for (ast::Param* p : k->params) params.push_back(IsAggregate(p->type) ? b_.getPtrTy() : MemTy(p->type));
+  auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), params, false),
+                                   llvm::Function::ExternalLinkage, k->name, *mod_);
+  f->setCallingConv(llvm::CallingConv::PTX_Kernel);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  std::vector<llvm::Value*> args;
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+  for (size_t i = 0; i < k->params.size(); i++) {
+    const Type* t = k->params[i]->type;
+    f->getArg(i)->setName(k->params[i]->name);
+    if (IsAggregate(t)) {
+      f->addParamAttr(i, llvm::Attribute::getWithByValType(ctx_, MemTy(t)));
+      f->addParamAttr(i, llvm::Attribute::getWithAlignment(ctx_, llvm::Align(std::max<uint64_t>(t->align, 1))));
+      args.push_back(f->getArg(i));
+    } else {
+      llvm::Value* v = f->getArg(i);
+      args.push_back(t->kind == TypeKind::Bool ? b_.CreateTrunc(v, b_.getInt1Ty()) : v);
+    }
+  }
+  b_.CreateCall(fns_.at(k), args);
+  b_.CreateRetVoid();
+  // Launch bounds and the kernel mark, as nvcc writes them.
+  llvm::NamedMDNode* md = mod_->getOrInsertNamedMetadata("nvvm.annotations");
+  auto note = [&](const char* key, uint32_t value) {
+    md->addOperand(llvm::MDNode::get(ctx_, {llvm::ValueAsMetadata::get(f), llvm::MDString::get(ctx_, key),
+                                            llvm::ValueAsMetadata::get(b_.getInt32(value))}));
+  };
+  note("kernel", 1);
+  if (k->max_threads) note("maxntid", k->max_threads);
+  if (k->min_blocks) note("minctasm", k->min_blocks);
+}
+
+// ---- the values and builtins of kernel code ----
+
+// The address of a dim3 value (thread_idx, …): in the rt_gpu_thread on the host; on the device,
+// a temporary filled from the special registers.
+auto Lowerer::GpuValueAddr(const ast::Name* e) -> llvm::Value* {
+  int which = static_cast<int>(e->gpu) - static_cast<int>(ast::GpuValue::ThreadIdx);
+  if (!device_) return b_.CreateStructGEP(ThreadTy(), thread_, which);
+  static const llvm::Intrinsic::ID kRegs[4][3] = {
+      {llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_tid_y,
+       llvm::Intrinsic::nvvm_read_ptx_sreg_tid_z},
+      {llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_y,
+       llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_z},
+      {llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_y,
+       llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_z},
+      {llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_y,
+       llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_z},
+  };
+  auto* dim_ty = llvm::ArrayType::get(b_.getInt32Ty(), 3);
+  llvm::AllocaInst* tmp = EntryAlloca(dim_ty, e->name);
+  for (int d = 0; d < 3; d++)
+    b_.CreateStore(b_.CreateIntrinsic(kRegs[which][d], {}, {}), b_.CreateConstInBoundsGEP2_32(dim_ty, tmp, 0, d));
+  return tmp;
+}
+
+// A `shared var`: at its offset in the block's shared memory on the host; an addrspace(3) global
+// of the kernel on the device.
+auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
+  if (!device_) return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), shared_base_, let->shared_offset);
+  llvm::Type* ty = MemTy(let->type);
+  auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(ty),
+                                     fn_->getName() + "." + let->name, nullptr,
+                                     llvm::GlobalValue::NotThreadLocal, 3);
+  g->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 4)));
+  return b_.CreateAddrSpaceCast(g, b_.getPtrTy());
+}
+
+// Checked mode: a load or store of `t` at `addr` in kernel code goes past the runtime first.
+void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
+  if (device_ || !options_.check_kernels || !thread_) return;
+  b_.CreateCall(Runtime("rt_gpu_check_access"), {thread_, addr, b_.getInt64(t->size), b_.getInt1(store), LocOf(where)});
+}
+
+auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  auto* i32 = b_.getInt32Ty();
+  auto arg = [&](size_t i) { return LowerExpr(e->args[i]); };
+  switch (e->builtin) {
+    case B::Dim3: {
+      auto* dim_ty = llvm::ArrayType::get(i32, 3);
+      llvm::AllocaInst* tmp = EntryAlloca(dim_ty, "dim3");
+      for (size_t d = 0; d < 3; d++)
+        b_.CreateStore(d < e->args.size() ? arg(d) : b_.getInt32(1), b_.CreateConstInBoundsGEP2_32(dim_ty, tmp, 0, d));
+      return Load(tmp, e->type);
+    }
+    case B::LaneId:
+      if (device_) return b_.CreateIntrinsic(llvm::Intrinsic::nvvm_read_ptx_sreg_laneid, {}, {});
+      return b_.CreateURem(b_.CreateLoad(i32, b_.CreateStructGEP(ThreadTy(), thread_, kLinear)), b_.getInt32(32));
+    case B::SyncThreads:
+      if (device_) b_.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {});
+      else b_.CreateCall(Runtime("rt_gpu_sync_threads"), {thread_});
+      return nullptr;
+    case B::ThreadFence:
+    case B::ThreadFenceBlock:
+      if (device_)
+        b_.CreateIntrinsic(e->builtin == B::ThreadFence ? llvm::Intrinsic::nvvm_membar_gl : llvm::Intrinsic::nvvm_membar_cta, {}, {});
+      else
+        b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+      return nullptr;
+    case B::DynamicShared: {
+      uint64_t offset = (kernel_->static_shared + 15) / 16 * 16;
+      if (!device_) return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), shared_base_, offset);
+      llvm::GlobalVariable* g = mod_->getNamedGlobal("fusion_dynamic_shared");
+      if (!g) {
+        auto* ty = llvm::ArrayType::get(b_.getInt8Ty(), 0);
+        g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                     "fusion_dynamic_shared", nullptr, llvm::GlobalValue::NotThreadLocal, 3);
+        g->setAlignment(llvm::Align(16));
+      }
+      return b_.CreateAddrSpaceCast(g, b_.getPtrTy());
+    }
+    case B::BallotSync:
+    case B::AnySync:
+    case B::AllSync: {
+      llvm::Value* mask = arg(0);
+      llvm::Value* pred = arg(1);
+      if (device_) {
+        llvm::Intrinsic::ID id = e->builtin == B::BallotSync ? llvm::Intrinsic::nvvm_vote_ballot_sync
+                                 : e->builtin == B::AnySync  ? llvm::Intrinsic::nvvm_vote_any_sync
+                                                             : llvm::Intrinsic::nvvm_vote_all_sync;
+        return b_.CreateIntrinsic(id, {}, {mask, pred});
+      }
+      int kind = e->builtin == B::BallotSync ? 0 : e->builtin == B::AnySync ? 1 : 2;
+      llvm::Value* r = b_.CreateCall(Runtime("rt_gpu_vote"), {thread_, b_.getInt32(kind), mask, pred});
+      return e->builtin == B::BallotSync ? r : b_.CreateICmpNE(r, b_.getInt32(0));
+    }
+    default:
+      break;
+  }
+  if (e->builtin >= B::ShflSync && e->builtin <= B::ShflXorSync) return LowerShuffle(e);
+  return LowerAtomic(e);
+}
+
+// shfl_*_sync(mask, value, lane_or_delta[, width]): 64-bit values move as two 32-bit halves on the device.
+auto Lowerer::LowerShuffle(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  int kind = static_cast<int>(e->builtin) - static_cast<int>(B::ShflSync);  // idx, up, down, xor
+  llvm::Value* mask = LowerExpr(e->args[0]);
+  llvm::Value* value = LowerExpr(e->args[1]);
+  llvm::Value* lane = LowerExpr(e->args[2]);
+  llvm::Value* width = e->args.size() == 4 ? LowerExpr(e->args[3]) : b_.getInt32(32);
+  const Type* t = e->type;
+  llvm::Type* int_ty = b_.getIntNTy(t->bits);
+  llvm::Value* bits = t->IsFloat() ? b_.CreateBitCast(value, int_ty) : value;
+  llvm::Value* result;
+  if (!device_) {
+    llvm::Value* wide = b_.CreateZExt(bits, b_.getInt64Ty());
+    llvm::Value* r = b_.CreateCall(Runtime("rt_gpu_shfl"), {thread_, b_.getInt32(kind), mask, wide, lane, width});
+    result = b_.CreateTrunc(r, int_ty);
+  } else {
+    // PTX's c operand: the segment mask in bits 8-12, and the clamp lane (31, or 0 for up).
+    llvm::Value* seg = b_.CreateShl(b_.CreateSub(b_.getInt32(32), width), 8);
+    llvm::Value* c = kind == 1 ? seg : b_.CreateOr(seg, b_.getInt32(0x1f));
+    static const llvm::Intrinsic::ID kIds[4] = {llvm::Intrinsic::nvvm_shfl_sync_idx_i32, llvm::Intrinsic::nvvm_shfl_sync_up_i32,
+                                                 llvm::Intrinsic::nvvm_shfl_sync_down_i32, llvm::Intrinsic::nvvm_shfl_sync_bfly_i32};
+    auto shfl32 = [&](llvm::Value* v) { return b_.CreateIntrinsic(kIds[kind], {}, {mask, v, lane, c}); };
+    if (t->bits == 32) {
+      result = shfl32(bits);
+    } else {
+      llvm::Value* lo = shfl32(b_.CreateTrunc(bits, b_.getInt32Ty()));
+      llvm::Value* hi = shfl32(b_.CreateTrunc(b_.CreateLShr(bits, 32), b_.getInt32Ty()));
+      result = b_.CreateOr(b_.CreateZExt(lo, int_ty), b_.CreateShl(b_.CreateZExt(hi, int_ty), 32));
+    }
+  }
+  return t->IsFloat() ? b_.CreateBitCast(result, ValTy(t)) : result;
+}
+
+// atomic_OP(p, v[, scope: …]) -> the old value. The host's atomics are real (relaxed, as CUDA's);
+// the device's use NVVM's scoped intrinsics for block and system scope, where LLVM would drop
+// the scope of an atomicrmw.
+auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  const Type* t = e->type;
+  llvm::Value* p = LowerExpr(e->args[0]);
+  llvm::Value* v = LowerExpr(e->args[1]);
+  CheckAccess(p, t, true, e->range);
+  auto ord = llvm::AtomicOrdering::Monotonic;
+  llvm::Align align(t->size);
+  if (e->builtin == B::AtomicCas) {
+    llvm::Value* nv = LowerExpr(e->args[2]);
+    if (device_ && e->scope != ast::AtomicScope::Device) {
+      auto id = e->scope == ast::AtomicScope::Block ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta
+                                                    : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
+      return b_.CreateIntrinsic(id, {ValTy(t), b_.getPtrTy()}, {p, v, nv});
+    }
+    auto* cx = b_.CreateAtomicCmpXchg(p, v, nv, align, ord, ord);
+    return b_.CreateExtractValue(cx, 0);
+  }
+  bool is_signed = t->IsInt() && t->is_signed;
+  llvm::AtomicRMWInst::BinOp op;
+  switch (e->builtin) {
+    case B::AtomicAdd: op = t->IsFloat() ? llvm::AtomicRMWInst::FAdd : llvm::AtomicRMWInst::Add; break;
+    case B::AtomicSub: op = llvm::AtomicRMWInst::Sub; break;
+    case B::AtomicMin: op = is_signed ? llvm::AtomicRMWInst::Min : llvm::AtomicRMWInst::UMin; break;
+    case B::AtomicMax: op = is_signed ? llvm::AtomicRMWInst::Max : llvm::AtomicRMWInst::UMax; break;
+    default: op = llvm::AtomicRMWInst::Xchg; break;
+  }
+  if (device_ && e->scope != ast::AtomicScope::Device) {
+    bool cta = e->scope == ast::AtomicScope::Block;
+    llvm::Intrinsic::ID id = llvm::Intrinsic::not_intrinsic;
+    llvm::Value* operand = v;
+    switch (op) {
+      case llvm::AtomicRMWInst::Add:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_add_gen_i_cta : llvm::Intrinsic::nvvm_atomic_add_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::FAdd:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_add_gen_f_cta : llvm::Intrinsic::nvvm_atomic_add_gen_f_sys;
+        break;
+      case llvm::AtomicRMWInst::Sub:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_add_gen_i_cta : llvm::Intrinsic::nvvm_atomic_add_gen_i_sys;
+        operand = b_.CreateNeg(v);
+        break;
+      case llvm::AtomicRMWInst::Min:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_min_gen_i_cta : llvm::Intrinsic::nvvm_atomic_min_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::Max:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_max_gen_i_cta : llvm::Intrinsic::nvvm_atomic_max_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::Xchg:
+        if (t->IsInt()) id = cta ? llvm::Intrinsic::nvvm_atomic_exch_gen_i_cta : llvm::Intrinsic::nvvm_atomic_exch_gen_i_sys;
+        break;
+      default:
+        break;
+    }
+    if (id != llvm::Intrinsic::not_intrinsic) return b_.CreateIntrinsic(id, {ValTy(t), b_.getPtrTy()}, {p, operand});
+    // Unsigned min/max and float exchange have no scoped form: a compare-and-swap loop of that scope.
+    return AtomicCasLoop(op, p, v, t, cta);
+  }
+  return b_.CreateAtomicRMW(op, p, v, align, ord);
+}
+
+// old = *p; loop { new = op(old, v); seen = cas(p, old, new); if seen == old break; old = seen }
+auto Lowerer::AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
+    -> llvm::Value* {
+  llvm::Type* it = b_.getIntNTy(t->bits);
+  llvm::Value* vi = t->IsFloat() ? b_.CreateBitCast(v, it) : v;
+  llvm::Value* first = b_.CreateLoad(it, p, /*isVolatile=*/true);
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "cas.loop", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "cas.done", fn_);
+  b_.CreateBr(loop);
+  b_.SetInsertPoint(loop);
+  llvm::PHINode* old = b_.CreatePHI(it, 2);
+  old->addIncoming(first, pre);
+  llvm::Value* nv = vi;
+  if (op == llvm::AtomicRMWInst::UMin) nv = b_.CreateSelect(b_.CreateICmpULT(old, vi), old, vi);
+  if (op == llvm::AtomicRMWInst::UMax) nv = b_.CreateSelect(b_.CreateICmpUGT(old, vi), old, vi);
+  auto id = cta ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
+  llvm::Value* seen = b_.CreateIntrinsic(id, {it, b_.getPtrTy()}, {p, old, nv});
+  old->addIncoming(seen, loop);
+  b_.CreateCondBr(b_.CreateICmpEQ(seen, old), done, loop);
+  b_.SetInsertPoint(done);
+  return t->IsFloat() ? b_.CreateBitCast(seen, ValTy(t)) : seen;
+}
+
+// ---- the host's gpu.* ----
+
+auto Lowerer::LowerGpuApi(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Value* loc = LocOf(e->range);
+  switch (e->builtin) {
+    case B::GpuAvailable:
+      return b_.CreateCall(Runtime("rt_gpu_api_available"), {});
+    case B::GpuDeviceName:
+      return b_.CreateCall(Runtime("rt_gpu_api_device_name"), {});
+    case B::GpuSync:
+      b_.CreateCall(Runtime("rt_gpu_api_sync"), {loc});
+      return nullptr;
+    case B::GpuFree:
+      b_.CreateCall(Runtime("rt_gpu_api_free"), {LowerExpr(e->args[0]), loc});
+      return nullptr;
+    case B::GpuAlloc: {
+      llvm::Value* n = IntCast(LowerExpr(e->args[0]), e->args[0]->type, b_.getInt64Ty());
+      llvm::Value* bytes = b_.CreateMul(n, b_.getInt64(e->type->elem->size));
+      return b_.CreateCall(Runtime("rt_gpu_api_alloc"), {bytes, loc});
+    }
+    case B::GpuCopyToDevice:
+    case B::GpuCopyToHost: {
+      llvm::Value* dst = LowerExpr(e->args[0]);
+      llvm::Value* src = LowerExpr(e->args[1]);
+      llvm::Value* n = IntCast(LowerExpr(e->args[2]), e->args[2]->type, b_.getInt64Ty());
+      llvm::Value* bytes = b_.CreateMul(n, b_.getInt64(e->args[0]->type->elem->size));
+      int kind = e->builtin == B::GpuCopyToDevice ? 0 : 1;
+      b_.CreateCall(Runtime("rt_gpu_api_copy"), {dst, src, bytes, b_.getInt32(kind), loc});
+      return nullptr;
+    }
+    default:
+      FUSION_UNREACHABLE("gpu builtin");
+  }
+}
+
+}  // namespace fusion::lower

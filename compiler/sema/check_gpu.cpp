@@ -1,0 +1,453 @@
+// GPU code: `@kernel` and `@device`, the kernel values and builtins, `shared var`, `launch`, the
+// host's `gpu.*` API, and what device code may not do (docs/gpu.md).
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+namespace {
+auto IsAtomic(ast::Builtin b) -> bool { return b >= ast::Builtin::AtomicAdd && b <= ast::Builtin::AtomicCas; }
+auto IsShuffle(ast::Builtin b) -> bool { return b >= ast::Builtin::ShflSync && b <= ast::Builtin::ShflXorSync; }
+auto IsVote(ast::Builtin b) -> bool { return b >= ast::Builtin::BallotSync && b <= ast::Builtin::AllSync; }
+}  // namespace
+
+auto Checker::InDevice() const -> bool { return fn_ && (fn_->is_kernel || fn_->is_device); }
+
+auto Checker::DeviceWhat() const -> std::string { return fn_ && fn_->is_kernel ? "kernel" : "device function"; }
+
+// @kernel, @kernel(max_threads: N, min_blocks: M), @device.
+void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
+  if (fn->is_extern) {
+    Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
+    return;
+  }
+  if (a.name == "device") {
+    if (!a.args.empty()) Error(diag::Kind::AttributeArgs, a.range, {a.name, "no arguments"});
+    fn->is_device = true;
+  } else {
+    fn->is_kernel = true;
+    for (const auto& [key, value] : a.args) {
+      if (key != "max_threads" && key != "min_blocks") {
+        Error(diag::Kind::AttributeArgs, value->range, {a.name, "`max_threads: N` and `min_blocks: M`"});
+        continue;
+      }
+      const Type* t = CheckExpr(value, types_->u32());
+      if (t->IsUntyped()) Coerce(value, types_->u32());
+      int64_t n = 0;
+      if (t->IsError() || !EvalInt(value, types_->u32(), value->range, n)) continue;
+      bool threads = key == "max_threads";
+      if (n <= 0 || (threads && n > RtLimits::kMaxBlockThreads)) {
+        Error(diag::Kind::LaunchBound, value->range, {key, threads ? " of at most 1024" : ""});
+        continue;
+      }
+      (threads ? fn->max_threads : fn->min_blocks) = static_cast<uint32_t>(n);
+    }
+  }
+  if (fn->is_kernel && fn->is_device) Error(diag::Kind::KernelAttrConflict, a.range);
+}
+
+// A kernel returns nothing and takes what a launch can copy: scalars, pointers, structs.
+void Checker::CheckKernelSignature(ast::FnDecl* fn) {
+  if (fn->ret_type && fn->ret_type->kind != TypeKind::Void && !fn->ret_type->IsError())
+    Error(diag::Kind::KernelReturn, fn->ret ? fn->ret->range : fn->name_range, {fn->name, ToString(fn->ret_type)});
+  for (ast::Param* p : fn->params) {
+    if (!p->type || p->type->IsError()) continue;
+    if (p->type->kind == TypeKind::Array || p->type->kind == TypeKind::CString)
+      Error(diag::Kind::KernelParam, p->range, {p->name, ToString(p->type)});
+  }
+}
+
+auto Checker::GpuValueOf(const std::string& name) const -> ast::GpuValue {
+  using V = ast::GpuValue;
+  if (name == "thread_idx") return V::ThreadIdx;
+  if (name == "block_idx") return V::BlockIdx;
+  if (name == "block_dim") return V::BlockDim;
+  if (name == "grid_dim") return V::GridDim;
+  if (name == "warp_size") return V::WarpSize;
+  return V::None;
+}
+
+void Checker::UsesThread(const std::string& what) {
+  if (!fn_) return;
+  fn_->uses_thread = true;
+  thread_reason_.emplace(fn_, what);
+}
+
+auto Checker::CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type* {
+  if (!InDevice()) {
+    Error(diag::Kind::DeviceOnly, e->range, {e->name});
+    return types_->error();
+  }
+  e->gpu = v;
+  if (v == ast::GpuValue::WarpSize) return types_->u32();
+  UsesThread(e->name);
+  return types_->dim3();
+}
+
+// Kernel builtins (device code only) and dim3(x, y, z) (anywhere).
+auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected)
+    -> const Type* {
+  using B = ast::Builtin;
+  e->builtin = b;
+  e->callee->type = types_->void_type();
+  auto check_all = [&] {
+    for (ast::Expr* a : e->args) CheckValue(a);
+    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
+  };
+  auto count = [&](size_t lo, size_t hi) {
+    if (e->args.size() >= lo && e->args.size() <= hi) return true;
+    std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
+    Error(diag::Kind::ArgCount, e->range,
+          {name, n, hi == 1 ? "" : "s", std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
+    check_all();
+    return false;
+  };
+  auto arg_as = [&](size_t i, const Type* t) {
+    const Type* at = CheckExpr(e->args[i], t);
+    if (at->IsError()) return false;
+    return Coerce(e->args[i], t);
+  };
+  if (b != B::DynamicShared && !e->type_args.empty())
+    Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
+  if (!IsAtomic(b))
+    for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  if (b == B::Dim3) {
+    // dim3(x), dim3(x, y), dim3(x, y, z): missing sizes are 1, as in CUDA.
+    if (!count(1, 3)) return types_->error();
+    for (size_t i = 0; i < e->args.size(); i++) arg_as(i, types_->u32());
+    return types_->dim3();
+  }
+  if (!InDevice()) {
+    Error(diag::Kind::DeviceOnly, e->callee->range, {name});
+    check_all();
+    return types_->error();
+  }
+  UsesThread(name + "()");
+  if (b == B::SyncThreads || IsShuffle(b) || IsVote(b)) fn_->cooperative = true;
+  switch (b) {
+    case B::LaneId:
+      count(0, 0);
+      return types_->u32();
+    case B::SyncThreads:
+    case B::ThreadFence:
+    case B::ThreadFenceBlock:
+      count(0, 0);
+      return types_->void_type();
+    case B::DynamicShared: {
+      if (e->type_args.size() != 1) {
+        Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `dynamic_shared<T>()`"});
+        check_all();
+        return types_->error();
+      }
+      const Type* elem = ResolveType(e->type_args[0]);
+      count(0, 0);
+      if (elem->IsError()) return types_->error();
+      if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque) {
+        Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
+        return types_->error();
+      }
+      EnsureLayout(elem, e->type_args[0]->range);
+      if (!fn_->is_kernel) {
+        Error(diag::Kind::HostOnlyInDevice, e->callee->range, {name, "device function", fn_->name});
+        return types_->error();
+      }
+      fn_->uses_dynamic_shared = true;
+      return types_->Pointer(elem);
+    }
+    case B::BallotSync:
+    case B::AnySync:
+    case B::AllSync: {
+      if (!count(2, 2)) return types_->error();
+      arg_as(0, types_->u32());
+      arg_as(1, types_->bool_type());
+      return b == B::BallotSync ? types_->u32() : types_->bool_type();
+    }
+    default:
+      break;
+  }
+  if (IsShuffle(b)) {
+    // shfl_sync(mask, value, lane_or_delta[, width]) -> the value's type
+    if (!count(3, 4)) return types_->error();
+    arg_as(0, types_->u32());
+    const Type* vt = CheckValue(e->args[1], expected && expected->IsNumeric() ? expected : nullptr);
+    arg_as(2, types_->u32());
+    if (e->args.size() == 4 && arg_as(3, types_->u32())) {
+      int64_t w = 0;
+      if (EvalInt(e->args[3], types_->u32(), e->args[3]->range, w) && (w < 1 || w > 32 || (w & (w - 1)) != 0))
+        Error(diag::Kind::BuiltinArg, e->args[3]->range, {name, "a width that is a power of two from 1 to 32", std::to_string(w)});
+    }
+    if (vt->IsError()) return vt;
+    if (!vt->IsNumeric() || vt->bits < 32) {
+      Error(diag::Kind::AtomicType, e->args[1]->range, {name, ToString(vt), "shuffles move 32- and 64-bit integers and floats"});
+      return types_->error();
+    }
+    return vt;
+  }
+  // Atomics: atomic_OP(p: *T, value: T[, scope: …]) -> T (the old value);
+  // atomic_cas(p: *T, compare: T, value: T) -> T.
+  for (ast::NamedArg& a : e->named_args) {
+    if (a.name != "scope") {
+      Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+      continue;
+    }
+    auto* s = As<ast::Name>(a.value);
+    std::string scope = s ? s->name : "";
+    if (scope == "block") e->scope = ast::AtomicScope::Block;
+    else if (scope == "device") e->scope = ast::AtomicScope::Device;
+    else if (scope == "system") e->scope = ast::AtomicScope::System;
+    else Error(diag::Kind::AtomicScope, a.value->range);
+    if (s) s->type = types_->void_type();
+  }
+  size_t n = b == B::AtomicCas ? 3 : 2;
+  if (!count(n, n)) return types_->error();
+  const Type* pt = CheckValue(e->args[0]);
+  if (pt->IsError()) {
+    for (size_t i = 1; i < n; i++) CheckValue(e->args[i]);
+    return pt;
+  }
+  if (pt->kind != TypeKind::Pointer) {
+    Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer", ToString(pt)});
+    for (size_t i = 1; i < n; i++) CheckValue(e->args[i]);
+    return types_->error();
+  }
+  RequireUnsafe(e->range, "an atomic operation through a raw pointer");
+  const Type* t = pt->elem;
+  bool ok = true;
+  for (size_t i = 1; i < n; i++) ok = arg_as(i, t) && ok;
+  const char* why = nullptr;
+  bool is_int = t->IsInt() && t->bits >= 32, is_float = t->IsFloat();
+  switch (b) {
+    case B::AtomicAdd:
+    case B::AtomicExch:
+      if (!is_int && !is_float) why = "it works on 32- and 64-bit integers and floats";
+      break;
+    case B::AtomicSub:
+    case B::AtomicMin:
+    case B::AtomicMax:
+    case B::AtomicCas:
+      if (!is_int) why = "it works on 32- and 64-bit integers";
+      break;
+    default:
+      break;
+  }
+  if (why) {
+    Error(diag::Kind::AtomicType, e->args[0]->range, {name, ToString(pt), why});
+    return types_->error();
+  }
+  return ok ? t : types_->error();
+}
+
+// gpu.available(), gpu.device_name(), gpu.alloc<T>(n), gpu.free(p), gpu.copy_to_device(dst, src, n),
+// gpu.copy_to_host(dst, src, n), gpu.sync(): the host's side.
+auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expected) -> const Type* {
+  using B = ast::Builtin;
+  static const std::unordered_map<std::string, B> kApi = {
+      {"available", B::GpuAvailable}, {"device_name", B::GpuDeviceName}, {"alloc", B::GpuAlloc},
+      {"free", B::GpuFree},           {"copy_to_device", B::GpuCopyToDevice},
+      {"copy_to_host", B::GpuCopyToHost}, {"sync", B::GpuSync},
+  };
+  std::string name = "gpu." + callee->name;
+  auto it = kApi.find(callee->name);
+  callee->type = types_->void_type();
+  callee->base->type = types_->void_type();
+  auto check_all = [&] {
+    for (ast::Expr* a : e->args) CheckValue(a);
+  };
+  if (it == kApi.end()) {
+    Error(diag::Kind::NoGpuFunction, callee->name_range, {callee->name});
+    check_all();
+    return types_->error();
+  }
+  B b = it->second;
+  e->builtin = b;
+  for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  if (b != B::GpuAlloc && !e->type_args.empty())
+    Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
+  if (InDevice()) {
+    Error(diag::Kind::HostOnlyInDevice, e->range, {name, DeviceWhat(), fn_->name});
+    check_all();
+    return types_->error();
+  }
+  auto count = [&](size_t want) {
+    if (e->args.size() == want) return true;
+    Error(diag::Kind::ArgCount, e->range,
+          {name, std::to_string(want), want == 1 ? "" : "s", std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
+    check_all();
+    return false;
+  };
+  auto int_arg = [&](ast::Expr* a) {
+    const Type* t = CheckExpr(a, types_->u64());
+    if (t->IsUntyped()) t = Finalize(a);
+    if (!t->IsError() && !t->IsInt()) Error(diag::Kind::BuiltinArg, a->range, {name, "an integer count", ToString(t)});
+  };
+  switch (b) {
+    case B::GpuAvailable:
+      count(0);
+      return types_->bool_type();
+    case B::GpuDeviceName:
+      count(0);
+      return types_->cstring();
+    case B::GpuSync:
+      count(0);
+      return types_->void_type();
+    case B::GpuAlloc: {
+      if (e->type_args.size() != 1) {
+        Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `gpu.alloc<T>(n)`"});
+        check_all();
+        return types_->error();
+      }
+      const Type* elem = ResolveType(e->type_args[0]);
+      if (!count(1) || elem->IsError()) return types_->error();
+      if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque) {
+        Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
+        return types_->error();
+      }
+      EnsureLayout(elem, e->type_args[0]->range);
+      int_arg(e->args[0]);
+      return types_->Pointer(elem);
+    }
+    case B::GpuFree: {
+      if (!count(1)) return types_->void_type();
+      const Type* t = CheckValue(e->args[0]);
+      if (!t->IsError() && t->kind != TypeKind::Pointer)
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer from `gpu.alloc`", ToString(t)});
+      return types_->void_type();
+    }
+    case B::GpuCopyToDevice:
+    case B::GpuCopyToHost: {
+      // (dst, src, n): n elements of the pointers' common element type.
+      if (!count(3)) return types_->void_type();
+      const Type* dt = CheckValue(e->args[0]);
+      const Type* st = CheckExpr(e->args[1], dt->kind == TypeKind::Pointer ? dt : nullptr);
+      if (st->kind == TypeKind::Null) st = Finalize(e->args[1]);
+      int_arg(e->args[2]);
+      if (dt->IsError() || st->IsError()) return types_->void_type();
+      if (dt->kind != TypeKind::Pointer || dt->elem->kind == TypeKind::Void || dt->elem->kind == TypeKind::Opaque) {
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer to sized elements", ToString(dt)});
+        return types_->void_type();
+      }
+      Coerce(e->args[1], dt);
+      return types_->void_type();
+    }
+    default:
+      break;
+  }
+  (void)expected;
+  return types_->error();
+}
+
+// In CheckCall: the rules for a direct call of `callee` from the function being checked.
+void Checker::CheckGpuCall(ast::Call* e, ast::FnDecl* callee) {
+  if (callee->is_kernel) {
+    Error(diag::Kind::KernelCalled, e->callee->range, {callee->name});
+    return;
+  }
+  if (!InDevice()) {
+    if (callee->is_device) host_device_calls_.emplace_back(e, callee);
+    return;
+  }
+  if (callee->is_extern) {
+    Error(diag::Kind::ExternCallInDevice, e->callee->range, {callee->name, DeviceWhat(), fn_->name});
+    return;
+  }
+  if (!callee->is_device) {
+    Error(diag::Kind::HostCallInDevice, e->callee->range, {callee->name, DeviceWhat(), fn_->name});
+    Note(diag::Kind::NoteDeclaredHere, callee->name_range, {callee->name});
+    return;
+  }
+  fn_->device_callees.push_back(callee);
+}
+
+// launch k<<<grid, block[, shared_bytes[, stream]]>>>(args…)
+void Checker::CheckLaunch(ast::Launch* l) {
+  if (InDevice()) Error(diag::Kind::LaunchInDevice, l->range);
+  auto dim = [&](ast::Expr* e, const char* what) {
+    if (!e) return;
+    const Type* t = CheckExpr(e, types_->u32());
+    if (t->IsUntyped()) Coerce(e, types_->u32()), t = e->type;
+    if (!t->IsError() && !t->IsInt() && t != types_->dim3()) Error(diag::Kind::LaunchDim, e->range, {what, ToString(t)});
+  };
+  dim(l->grid, "grid");
+  dim(l->block, "block");
+  if (l->shared_bytes) {
+    const Type* t = CheckExpr(l->shared_bytes, types_->u32());
+    if (t->IsUntyped()) Coerce(l->shared_bytes, types_->u32()), t = l->shared_bytes->type;
+    if (!t->IsError() && !t->IsInt())
+      Error(diag::Kind::BuiltinArg, l->shared_bytes->range, {"launch", "an integer number of shared bytes", ToString(t)});
+  }
+  if (l->stream) {
+    const Type* t = CheckExpr(l->stream, types_->Pointer(types_->void_type()));
+    if (t->kind == TypeKind::Null) Coerce(l->stream, types_->Pointer(types_->void_type())), t = l->stream->type;
+    if (!t->IsError() && t->kind != TypeKind::Pointer)
+      Error(diag::Kind::BuiltinArg, l->stream->range, {"launch", "a stream pointer", ToString(t)});
+  }
+  ast::Node* d = Lookup(l->kernel);
+  auto* k = As<ast::FnDecl>(d);
+  if (!k || !k->is_kernel) {
+    if (!d) Error(diag::Kind::UndeclaredName, l->kernel_range, {l->kernel});
+    else Error(diag::Kind::LaunchNotKernel, l->kernel_range, {l->kernel});
+    for (ast::Expr* a : l->args) CheckValue(a);
+    return;
+  }
+  l->kernel_fn = k;
+  size_t n = k->params.size(), given = l->args.size();
+  if (given != n) {
+    Error(diag::Kind::ArgCount, l->range,
+          {k->name, std::to_string(n), n == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
+    Note(diag::Kind::NoteDeclaredHere, k->name_range, {k->name});
+    for (ast::Expr* a : l->args) CheckValue(a);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const Type* pt = k->params[i]->type ? k->params[i]->type : types_->error();
+    CheckExpr(l->args[i], pt);
+    Coerce(l->args[i], pt);
+  }
+}
+
+// `shared var t: [f32; 256];`: storage in the block's shared memory, laid out per kernel.
+void Checker::CheckSharedVar(ast::Let* let) {
+  if (!fn_ || !fn_->is_kernel) {
+    Error(diag::Kind::SharedOutsideKernel, let->range);
+    return;
+  }
+  if (let->init) Error(diag::Kind::SharedInit, let->init->range);
+  if (!let->declared_type) {
+    Error(diag::Kind::SharedNeedsType, let->name_range, {let->name});
+    return;
+  }
+  const Type* t = let->type;
+  if (!t || t->IsError()) return;
+  UsesThread("shared var " + let->name);
+  uint64_t align = t->align ? t->align : 1;
+  let->shared_offset = (fn_->static_shared + align - 1) / align * align;
+  fn_->static_shared = let->shared_offset + t->size;
+}
+
+// After every body: what needs a GPU thread, and which kernels are cooperative, through calls.
+void Checker::FinishGpu() {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (ast::FnDecl* fn : out_.fns) {
+      for (ast::FnDecl* callee : fn->device_callees) {
+        if (callee->uses_thread && !fn->uses_thread) {
+          fn->uses_thread = true;
+          thread_reason_.emplace(fn, thread_reason_.count(callee) ? thread_reason_[callee] : callee->name);
+          changed = true;
+        }
+        if (callee->cooperative && !fn->cooperative) fn->cooperative = changed = true;
+      }
+    }
+  }
+  for (auto& [call, callee] : host_device_calls_) {
+    if (!callee->uses_thread) continue;
+    Error(diag::Kind::DeviceNeedsThread, call->callee->range, {callee->name, thread_reason_[callee]});
+  }
+  for (ast::FnDecl* fn : out_.fns) {
+    if (fn->is_kernel && fn->static_shared > RtLimits::kMaxShared)
+      Error(diag::Kind::SharedTooLarge, fn->name_range, {fn->name, std::to_string(fn->static_shared)});
+    if (fn->is_kernel) out_.has_kernels = true;
+  }
+}
+
+}  // namespace fusion::sema
