@@ -208,7 +208,7 @@ void Lowerer::DefineKernelEntry(ast::FnDecl* k) {
                                             llvm::ValueAsMetadata::get(b_.getInt32(value))}));
   };
   note("kernel", 1);
-  if (k->max_threads) note("maxntid", k->max_threads);
+  if (k->max_threads) note("maxntidx", k->max_threads);
   if (k->min_blocks) note("minctasm", k->min_blocks);
 }
 

@@ -25,6 +25,11 @@ config.substitutions.append(("%obj_root", config.fusion_obj_root))
 # %ffi_lib_dir: where the C test library of ABI cases (libfusion_ffi_cases.so) is built; programs
 # name it as `extern "fusion_ffi_cases"` and are run with `-L %ffi_lib_dir`.
 config.substitutions.append(("%ffi_lib_dir", os.path.join(config.fusion_obj_root, "lib")))
+# %ptxas: CUDA's PTX assembler, which checks the PTX that `fusion emit --ptx` writes (REQUIRES: ptxas).
+ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+config.substitutions.append(("%ptxas", ptxas))
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
