@@ -36,7 +36,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   e->callee->type = types_->void_type();
   // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr.
   if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint)) {
-    Error(diag::Kind::HostOnlyInDevice, e->callee->range, {name, DeviceWhat(), fn_->name});
+    Error(diag::Kind::HostOnlyInDevice, e->callee->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     for (ast::Expr* a : e->args) CheckValue(a);
     return b == B::Alloc ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
   }

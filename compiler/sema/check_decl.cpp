@@ -302,6 +302,11 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
     else Error(diag::Kind::OnLoadNotFunction, fn->on_load_range, {fn->on_load});
     return;
   }
+  if (hook->is_kernel || hook->is_device) {
+    if (fn->reports_on_load)
+      Error(diag::Kind::GpuFnNotHost, fn->on_load_range, {hook->is_kernel ? "kernel" : "device function", hook->name, "an `@on_load` function"});
+    return;
+  }
   if (!hook->params.empty() || hook->ret_type != types_->void_type()) {
     if (fn->reports_on_load) Error(diag::Kind::OnLoadSignature, fn->on_load_range, {hook->name, ToString(hook->fn_type)});
     return;

@@ -124,6 +124,10 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
   if (auto* p = As<ast::Param>(d)) return p->type ? p->type : types_->error();
   if (auto* f = As<ast::For>(d)) return f->type ? f->type : types_->error();
   if (auto* c = As<ast::ConstDecl>(d)) {
+    if (c->is_static && InDevice()) {
+      Error(diag::Kind::StaticInDevice, e->range, {c->name, DeviceWhat(), fn_->name});
+      return types_->error();
+    }
     if (!c->type) CheckConstDecl(c);
     return c->type ? c->type : types_->error();
   }
@@ -140,6 +144,10 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
     }
     if (InDevice()) {
       Error(diag::Kind::HostOnlyInDevice, e->range, {"a function pointer", DeviceWhat(), fn_->name});
+      return types_->error();
+    }
+    if (fn->is_device) {  // a C function pointer runs on the host, where it has no GPU thread
+      Error(diag::Kind::GpuFnNotHost, e->range, {"device function", fn->name, "used as a function pointer"});
       return types_->error();
     }
     for (const Type* p : fn->fn_type->params)

@@ -31,11 +31,13 @@ void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
         continue;
       }
       const Type* t = CheckExpr(value, types_->u32());
-      if (t->IsUntyped()) Coerce(value, types_->u32());
-      int64_t n = 0;
-      if (t->IsError() || !EvalInt(value, types_->u32(), value->range, n)) continue;
+      if (t->kind == TypeKind::UntypedInt) Coerce(value, types_->u32()), t = value->type;
+      else if (t->IsUntyped()) t = Finalize(value);
+      if (t->IsError()) continue;
+      std::optional<ConstValue> v = t->IsInt() ? Eval(value) : std::nullopt;
+      int64_t n = v ? v->AsSigned() : 0;
       bool threads = key == "max_threads";
-      if (n <= 0 || (threads && n > RtLimits::kMaxBlockThreads)) {
+      if (!v || n <= 0 || (threads && n > RtLimits::kMaxBlockThreads)) {
         Error(diag::Kind::LaunchBound, value->range, {key, threads ? " of at most 1024" : ""});
         continue;
       }
@@ -147,7 +149,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
       }
       EnsureLayout(elem, e->type_args[0]->range);
       if (!fn_->is_kernel) {
-        Error(diag::Kind::HostOnlyInDevice, e->callee->range, {name, "device function", fn_->name});
+        Error(diag::Kind::SharedOutsideKernel, e->callee->range, {"dynamic_shared"});
         return types_->error();
       }
       fn_->uses_dynamic_shared = true;
@@ -265,7 +267,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expe
   if (b != B::GpuAlloc && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   if (InDevice()) {
-    Error(diag::Kind::HostOnlyInDevice, e->range, {name, DeviceWhat(), fn_->name});
+    Error(diag::Kind::HostOnlyInDevice, e->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     check_all();
     return types_->error();
   }
@@ -361,23 +363,27 @@ void Checker::CheckGpuCall(ast::Call* e, ast::FnDecl* callee) {
 // launch k<<<grid, block[, shared_bytes[, stream]]>>>(args…)
 void Checker::CheckLaunch(ast::Launch* l) {
   if (InDevice()) Error(diag::Kind::LaunchInDevice, l->range);
+  // An integer literal becomes a u32; other untyped values (1.5) get their own type, to be reported once.
+  auto settle = [&](ast::Expr* e, const Type* t) {
+    if (t->kind == TypeKind::UntypedInt) return Coerce(e, types_->u32()), e->type;
+    return t->IsUntyped() ? Finalize(e) : t;
+  };
   auto dim = [&](ast::Expr* e, const char* what) {
     if (!e) return;
-    const Type* t = CheckExpr(e, types_->u32());
-    if (t->IsUntyped()) Coerce(e, types_->u32()), t = e->type;
+    const Type* t = settle(e, CheckExpr(e, types_->u32()));
     if (!t->IsError() && !t->IsInt() && t != types_->dim3()) Error(diag::Kind::LaunchDim, e->range, {what, ToString(t)});
   };
   dim(l->grid, "grid");
   dim(l->block, "block");
   if (l->shared_bytes) {
-    const Type* t = CheckExpr(l->shared_bytes, types_->u32());
-    if (t->IsUntyped()) Coerce(l->shared_bytes, types_->u32()), t = l->shared_bytes->type;
+    const Type* t = settle(l->shared_bytes, CheckExpr(l->shared_bytes, types_->u32()));
     if (!t->IsError() && !t->IsInt())
       Error(diag::Kind::BuiltinArg, l->shared_bytes->range, {"launch", "an integer number of shared bytes", ToString(t)});
   }
   if (l->stream) {
     const Type* t = CheckExpr(l->stream, types_->Pointer(types_->void_type()));
     if (t->kind == TypeKind::Null) Coerce(l->stream, types_->Pointer(types_->void_type())), t = l->stream->type;
+    else if (t->IsUntyped()) t = Finalize(l->stream);
     if (!t->IsError() && t->kind != TypeKind::Pointer)
       Error(diag::Kind::BuiltinArg, l->stream->range, {"launch", "a stream pointer", ToString(t)});
   }
@@ -408,7 +414,7 @@ void Checker::CheckLaunch(ast::Launch* l) {
 // `shared var t: [f32; 256];`: storage in the block's shared memory, laid out per kernel.
 void Checker::CheckSharedVar(ast::Let* let) {
   if (!fn_ || !fn_->is_kernel) {
-    Error(diag::Kind::SharedOutsideKernel, let->range);
+    Error(diag::Kind::SharedOutsideKernel, let->range, {"shared var"});
     return;
   }
   if (let->init) Error(diag::Kind::SharedInit, let->init->range);

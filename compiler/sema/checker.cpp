@@ -48,6 +48,10 @@ void Checker::CheckScript() {
     for (ast::Stmt* s : root->stmts) CheckStmt(s);
     PopScope();
   } else if (main_fn) {
+    if (main_fn->is_kernel || main_fn->is_device) {
+      Error(diag::Kind::GpuFnNotHost, main_fn->name_range, {main_fn->is_kernel ? "kernel" : "device function", "main", "the program's entry point"});
+      return;
+    }
     out_.main = main_fn;
     const Type* ret = main_fn->ret_type;
     if (!main_fn->params.empty() || (ret && ret != types_->void_type() && ret != types_->i32() && !ret->IsError()))
