@@ -196,18 +196,19 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
   if (shared) memset(w->shared, 0, shared);
   b->launch = l;
   b->nthreads = l->block.x * l->block.y * l->block.z;
+  if (!l->kernel->cooperative && l->kernel->cpu_block) {
+    // The compiler's block loop fills in thread_idx and linear itself: one record is enough.
+    b->threads[0] = (rt_gpu_thread){.block_idx = idx, .block_dim = l->block, .grid_dim = l->grid,
+                                    .shared = shared ? w->shared : NULL};
+    l->kernel->cpu_block(&b->threads[0], l->args);
+    return;
+  }
   init_threads(b, l, idx, shared ? w->shared : NULL);
   if (l->kernel->cooperative) {
     run_cooperative(b);
     return;
   }
-  // No barrier and no warp operation: the threads one after another, in the compiler's block loop
-  // when it made one.
-  if (l->kernel->cpu_block) {
-    b->threads[0].block = NULL;
-    l->kernel->cpu_block(&b->threads[0], l->args);
-    return;
-  }
+  // No barrier and no warp operation, and no block loop: the threads one after another.
   for (uint32_t i = 0; i < b->nthreads; i++) {
     b->threads[i].block = NULL;  // a barrier here is a compiler bug, reported by rt_gpu_sync_threads
     l->kernel->cpu(&b->threads[i], l->args);
