@@ -131,10 +131,21 @@ auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
     default: break;
   }
   bool f32 = e->type->bits == 32;
-  if (device_ && id != llvm::Intrinsic::sqrt && id != llvm::Intrinsic::fabs && id != llvm::Intrinsic::floor &&
-      id != llvm::Intrinsic::ceil && id != llvm::Intrinsic::minnum && id != llvm::Intrinsic::maxnum) {
-    // The rest come from libdevice (__nv_expf, __nv_pow, …), linked in by codegen.
-    std::string name = "__nv_" + std::string(e->callee && As<ast::Name>(e->callee) ? As<ast::Name>(e->callee)->name : "") + (f32 ? "f" : "");
+  // On the device, what NVPTX has no instruction for comes from libdevice (__nv_expf, __nv_pow,
+  // …; codegen links it in); sqrt, fabs, floor, ceil, fmin and fmax stay intrinsics.
+  const char* libdevice = nullptr;
+  switch (e->builtin) {
+    case B::Exp: libdevice = "exp"; break;
+    case B::Log: libdevice = "log"; break;
+    case B::Sin: libdevice = "sin"; break;
+    case B::Cos: libdevice = "cos"; break;
+    case B::Tan: libdevice = "tan"; break;
+    case B::Tanh: libdevice = "tanh"; break;
+    case B::Pow: libdevice = "pow"; break;
+    default: break;
+  }
+  if (device_ && libdevice) {
+    std::string name = std::string("__nv_") + libdevice + (f32 ? "f" : "");
     std::vector<llvm::Type*> ps(args.size(), ty);
     return b_.CreateCall(mod_->getOrInsertFunction(name, llvm::FunctionType::get(ty, ps, false)), args);
   }

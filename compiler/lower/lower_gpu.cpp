@@ -135,9 +135,8 @@ void Lowerer::LowerLaunch(const ast::Launch* l) {
   auto dim = [&](const ast::Expr* e, int i, const char* what) {
     if (e->type->IsInt()) {
       llvm::Value* v = IntCast(LowerExpr(e), e->type, b_.getInt64Ty());
-      llvm::Value* bad = e->type->is_signed ? b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX))
-                                            : b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX));
-      FailIf(bad, Runtime("rt_panic"),
+      // Widened to 64 bits, a negative size compares above UINT32_MAX too.
+      FailIf(b_.CreateICmpUGT(v, b_.getInt64(UINT32_MAX)), Runtime("rt_panic"),
              {StringConst(std::string("launch: the ") + what + " size is negative or does not fit in 32 bits"), LocOf(e->range)});
       llvm::Value* p = field(i);
       b_.CreateStore(b_.CreateTrunc(v, i32), p);

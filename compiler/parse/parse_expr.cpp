@@ -114,7 +114,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       if (!chain.Grow(RangeOf(cur()))) return nullptr;
       auto* call = tree_.Make<ast::Call>({begin, 0});
       call->callee = e;
-      ParseCallArgs(call);
+      ParseCallArgs(call->args, call->named_args);
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
@@ -134,7 +134,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
         ErrorAtCur(diag::Kind::ExpectedToken, {"`(`", lex::Describe(cur().kind)});
         return nullptr;
       }
-      ParseCallArgs(call);
+      ParseCallArgs(call->args, call->named_args);
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::LBracket)) {
@@ -167,7 +167,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
 
 // args = "(" [ arg { "," arg } [ "," ] ] ")";  arg = [ ident ":" ] expr
 // Named arguments (`scope: block`) follow the positional ones.
-void Parser::ParseCallArgs(ast::Call* call) {
+void Parser::ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named_args) {
   Expect(TokenKind::LParen);
   Restore<int> nest(nest_, nest_ + 1);
   Restore<bool> no_struct(no_struct_, false);
@@ -182,14 +182,14 @@ void Parser::ParseCallArgs(ast::Call* call) {
       named.value = ParseExpr();
       named.range = RangeFrom(nbegin);
       if (!named.value) break;
-      call->named_args.push_back(named);
+      named_args.push_back(named);
       if (!Consume(TokenKind::Comma)) break;
       continue;
     }
     ast::Expr* arg = ParseExpr();
     if (!arg) break;
-    if (!call->named_args.empty()) Error(diag::Kind::PositionalAfterNamed, arg->range);
-    call->args.push_back(arg);
+    if (!named_args.empty()) Error(diag::Kind::PositionalAfterNamed, arg->range);
+    args.push_back(arg);
     if (!Consume(TokenKind::Comma)) break;
   }
   Expect(TokenKind::RParen);

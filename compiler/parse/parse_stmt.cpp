@@ -145,10 +145,9 @@ auto Parser::ParseLaunch() -> ast::Stmt* {
     ErrorAtCur(diag::Kind::ExpectedToken, {"`(` and the kernel's arguments", lex::Describe(cur().kind)});
     return Synchronize(), nullptr;
   }
-  ast::Call args(RangeFrom(begin));
-  ParseCallArgs(&args);
-  l->args = std::move(args.args);
-  for (const ast::NamedArg& a : args.named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a kernel launch"});
+  std::vector<ast::NamedArg> named;
+  ParseCallArgs(l->args, named);
+  for (const ast::NamedArg& a : named) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a kernel launch"});
   l->range = RangeFrom(begin);
   ExpectStmtEnd();
   return l;

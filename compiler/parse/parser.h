@@ -44,7 +44,7 @@ class Parser {
   auto ParseUnary() -> ast::Expr*;
   auto ParsePostfix() -> ast::Expr*;
   auto ParsePrimary() -> ast::Expr*;
-  auto ParseCallArgs(ast::Call* call) -> void;
+  void ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named);
   auto ParseTypeQuery(ast::QueryKind kind) -> ast::Expr*;
   auto ParseArrayLit() -> ast::Expr*;
   auto ParseStructLit(ast::TypeExpr* type) -> ast::Expr*;

@@ -25,9 +25,15 @@ auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
   return it == kBuiltins.end() ? B::None : it->second;
 }
 
-namespace {
-auto Plural(size_t n) -> std::string { return n == 1 ? "" : "s"; }
-}  // namespace
+auto Checker::BuiltinArgCount(ast::Call* e, const std::string& name, size_t lo, size_t hi) -> bool {
+  size_t given = e->args.size();
+  if (given >= lo && given <= hi) return true;
+  std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + (hi == lo + 1 ? " or " : " to ") + std::to_string(hi);
+  Error(diag::Kind::ArgCount, e->range, {name, n, hi == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
+  for (ast::Expr* a : e->args) CheckValue(a);
+  for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
+  return false;
+}
 
 auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name,
                                const Type* expected) -> const Type* {
@@ -40,14 +46,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     for (ast::Expr* a : e->args) CheckValue(a);
     return b == B::Alloc ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
   }
-  auto arg_count = [&](size_t lo, size_t hi) {
-    if (e->args.size() >= lo && e->args.size() <= hi) return true;
-    std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
-    Error(diag::Kind::ArgCount, e->range,
-          {name, n, Plural(hi), std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
-    for (ast::Expr* a : e->args) CheckValue(a);
-    return false;
-  };
+  auto arg_count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
   if (b != B::Alloc && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   switch (b) {

@@ -343,7 +343,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   // gpu.alloc<T>(n) and the rest of the host's GPU API, unless `gpu` names something.
   if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "gpu" &&
                                            !Lookup("gpu"))
-    return CheckGpuApiCall(e, f, expected);
+    return CheckGpuApiCall(e, f);
   if (name) {
     ast::Node* d = Lookup(name->name);
     ast::Builtin b = BuiltinOf(name->name);

@@ -95,14 +95,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     for (ast::Expr* a : e->args) CheckValue(a);
     for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
   };
-  auto count = [&](size_t lo, size_t hi) {
-    if (e->args.size() >= lo && e->args.size() <= hi) return true;
-    std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
-    Error(diag::Kind::ArgCount, e->range,
-          {name, n, hi == 1 ? "" : "s", std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
-    check_all();
-    return false;
-  };
+  auto count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
   auto arg_as = [&](size_t i, const Type* t) {
     const Type* at = CheckExpr(e->args[i], t);
     if (at->IsError()) return false;
@@ -242,7 +235,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
 
 // gpu.available(), gpu.device_name(), gpu.alloc<T>(n), gpu.free(p), gpu.copy_to_device(dst, src, n),
 // gpu.copy_to_host(dst, src, n), gpu.sync(): the host's side.
-auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expected) -> const Type* {
+auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
   using B = ast::Builtin;
   static const std::unordered_map<std::string, B> kApi = {
       {"available", B::GpuAvailable}, {"device_name", B::GpuDeviceName}, {"alloc", B::GpuAlloc},
@@ -271,13 +264,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expe
     check_all();
     return types_->error();
   }
-  auto count = [&](size_t want) {
-    if (e->args.size() == want) return true;
-    Error(diag::Kind::ArgCount, e->range,
-          {name, std::to_string(want), want == 1 ? "" : "s", std::to_string(e->args.size()), e->args.size() == 1 ? "was" : "were"});
-    check_all();
-    return false;
-  };
+  auto count = [&](size_t want) { return BuiltinArgCount(e, name, want, want); };
   auto int_arg = [&](ast::Expr* a) {
     const Type* t = CheckValue(a);  // any integer type: a count
     if (!t->IsError() && !t->IsInt()) Error(diag::Kind::BuiltinArg, a->range, {name, "an integer count", ToString(t)});
@@ -334,7 +321,6 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expe
     default:
       break;
   }
-  (void)expected;
   return types_->error();
 }
 

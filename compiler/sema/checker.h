@@ -91,6 +91,9 @@ class Checker {
   // ---- builtins (check_builtin.cpp) ----
   auto BuiltinOf(const std::string& name) const -> ast::Builtin;
   auto CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
+  // Whether builtin `name` got lo … hi positional arguments; otherwise reports it, checks every
+  // argument (positional and named) on its own and returns false.
+  auto BuiltinArgCount(ast::Call* e, const std::string& name, size_t lo, size_t hi) -> bool;
 
   // ---- GPU code (check_gpu.cpp) ----
   auto InDevice() const -> bool;  // checking a @kernel or @device function
@@ -100,7 +103,7 @@ class Checker {
   auto GpuValueOf(const std::string& name) const -> ast::GpuValue;
   auto CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type*;
   auto CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
-  auto CheckGpuApiCall(ast::Call* e, ast::Field* callee, const Type* expected) -> const Type*;
+  auto CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type*;
   void CheckGpuCall(ast::Call* e, ast::FnDecl* callee);
   void CheckLaunch(ast::Launch* l);
   void CheckSharedVar(ast::Let* let);
