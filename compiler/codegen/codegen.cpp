@@ -1,6 +1,8 @@
 // Code generation: LLVM's pass pipeline, the x86-64 target machine, object emission, linking.
 #include "codegen/codegen.h"
 
+#include "codegen/block_loop.h"
+
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -60,6 +62,7 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level) {
   tuning.LoopInterleaving = vectorize;
   tuning.LoopUnrolling = level != OptLevel::O0;
   llvm::PassBuilder pb(&tm, tuning);
+  if (vectorize) AddBlockLoopPasses(pb);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

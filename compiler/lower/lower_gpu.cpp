@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "base/check.h"
+#include "codegen/block_loop.h"
 #include "lower/lowerer.h"
 
 namespace fusion::lower {
@@ -97,7 +98,13 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
       }
       llvm::Value* next = b_.CreateAdd(i, b_.getInt32(1));
       i->addIncoming(next, b_.GetInsertBlock());
-      b_.CreateCondBr(b_.CreateICmpEQ(next, n[d]), done, loop);
+      llvm::BranchInst* latch = b_.CreateCondBr(b_.CreateICmpEQ(next, n[d]), done, loop);
+      if (d == 0) {  // the x loop, for guard versioning (codegen/block_loop.h)
+        llvm::MDNode* mark = llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, codegen::kBlockLoopX));
+        llvm::MDNode* id = llvm::MDNode::getDistinct(ctx_, {nullptr, mark});
+        id->replaceOperandWith(0, id);
+        latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+      }
       b_.SetInsertPoint(done);
     };
     nest(2);
