@@ -1,7 +1,8 @@
 // GPU code, for both targets. On the host (x86-64), a kernel becomes a thread function
 // `fusion.NAME(params…, rt_gpu_thread*)` plus the CPU executor's entry points: `NAME.cpu(t, args)`
 // (one thread) and, for kernels without barriers or warp operations, `NAME.block(t, args)` (every
-// thread of a block, in a loop LLVM can vectorise); the kernel builtins read the rt_gpu_thread or
+// thread of a block, in a loop LLVM can vectorise; kernels with barriers get one from
+// lower_split.cpp when it can split them); the kernel builtins read the rt_gpu_thread or
 // call the runtime. On the device (nvptx64), a kernel is a `ptx_kernel` entry named as in Fusion
 // that calls its body, and the builtins are NVVM intrinsics. `launch` and `gpu.*` are host code.
 #include <llvm/IR/IntrinsicsNVPTX.h>
@@ -58,9 +59,11 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   args.push_back(cpu->getArg(0));
   b_.CreateCall(body, args);
   b_.CreateRetVoid();
-  // NAME.block(t, args): every thread of the block, x fastest; the arguments are loaded once.
+  // NAME.block(t, args): every thread of the block, x fastest; the arguments are loaded once. A
+  // cooperative kernel gets one when its barriers can be split (lower_split.cpp).
   llvm::Function* block = nullptr;
-  if (!k->cooperative) {
+  std::vector<const ast::Node*> per_thread;
+  if (!k->cooperative || PlanSplit(k, per_thread)) {
     block = llvm::Function::Create(entry_ty, llvm::Function::InternalLinkage, k->name + ".block", *mod_);
     block->addFnAttr(llvm::Attribute::NoUnwind);
     llvm::Function* saved = fn_;
@@ -71,43 +74,12 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
     llvm::AllocaInst* t = EntryAlloca(tt, "thread");
     b_.CreateMemCpy(t, llvm::MaybeAlign(8), block->getArg(0), llvm::MaybeAlign(8),
                     mod_->getDataLayout().getTypeAllocSize(tt));
-    bargs.push_back(t);
-    auto dim = [&](int d) {
-      return b_.CreateLoad(b_.getInt32Ty(),
-                           b_.CreateInBoundsGEP(tt, block->getArg(0), {b_.getInt32(0), b_.getInt32(kBlockDim), b_.getInt32(d)}));
-    };
-    llvm::Value* n[3] = {dim(0), dim(1), dim(2)};
-    // for z, for y, for x: thread_idx = (x, y, z); linear = x + n.x * (y + n.y * z)
-    llvm::Value* linear_slot = b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kLinear)});
-    b_.CreateStore(b_.getInt32(0), linear_slot);
-    std::function<void(int)> nest = [&](int d) {
-      llvm::BasicBlock* pre = b_.GetInsertBlock();
-      auto* loop = llvm::BasicBlock::Create(ctx_, "loop." + std::to_string(d), block);
-      auto* done = llvm::BasicBlock::Create(ctx_, "done." + std::to_string(d), block);
-      b_.CreateCondBr(b_.CreateICmpEQ(n[d], b_.getInt32(0)), done, loop);
-      b_.SetInsertPoint(loop);
-      llvm::PHINode* i = b_.CreatePHI(b_.getInt32Ty(), 2);
-      i->addIncoming(b_.getInt32(0), pre);
-      b_.CreateStore(i, b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kThreadIdx), b_.getInt32(d)}));
-      if (d == 0) {
-        b_.CreateCall(body, bargs);
-        llvm::Value* lin = b_.CreateLoad(b_.getInt32Ty(), linear_slot);
-        b_.CreateStore(b_.CreateAdd(lin, b_.getInt32(1)), linear_slot);
-      } else {
-        nest(d - 1);
-      }
-      llvm::Value* next = b_.CreateAdd(i, b_.getInt32(1));
-      i->addIncoming(next, b_.GetInsertBlock());
-      llvm::BranchInst* latch = b_.CreateCondBr(b_.CreateICmpEQ(next, n[d]), done, loop);
-      if (d == 0) {  // the x loop, for guard versioning (codegen/block_loop.h)
-        llvm::MDNode* mark = llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, codegen::kBlockLoopX));
-        llvm::MDNode* id = llvm::MDNode::getDistinct(ctx_, {nullptr, mark});
-        id->replaceOperandWith(0, id);
-        latch->setMetadata(llvm::LLVMContext::MD_loop, id);
-      }
-      b_.SetInsertPoint(done);
-    };
-    nest(2);
+    if (k->cooperative) {
+      DefineSplitBlock(k, bargs, t, per_thread);
+    } else {
+      bargs.push_back(t);
+      EmitThreadLoop(t, [&](llvm::Value*) { b_.CreateCall(body, bargs); });
+    }
     b_.CreateRetVoid();
     fn_ = saved;
   }
@@ -119,6 +91,54 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
                 b_.getInt32(k->max_threads), b_.getInt8(k->cooperative ? 1 : 0),
                 block ? static_cast<llvm::Constant*>(block) : llvm::ConstantPointerNull::get(ptr)});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
+}
+
+// for z, for y, for x over the threads of the block `t` describes (an rt_gpu_thread in memory,
+// whose thread_idx and linear the loop sets): `body` with the linear index. The x loop carries
+// kBlockLoopX for guard versioning (codegen/block_loop.h); a `return` in split code goes on with
+// the next thread (split_next_).
+void Lowerer::EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body) {
+  llvm::StructType* tt = ThreadTy();
+  auto* i32 = b_.getInt32Ty();
+  auto field = [&](int f, int d) { return b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(f), b_.getInt32(d)}); };
+  llvm::Value* n[3] = {b_.CreateLoad(i32, field(kBlockDim, 0)), b_.CreateLoad(i32, field(kBlockDim, 1)),
+                       b_.CreateLoad(i32, field(kBlockDim, 2))};
+  // thread_idx = (x, y, z); linear = x + n.x * (y + n.y * z)
+  llvm::Value* linear_slot = b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kLinear)});
+  b_.CreateStore(b_.getInt32(0), linear_slot);
+  std::function<void(int)> nest = [&](int d) {
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    auto* loop = llvm::BasicBlock::Create(ctx_, "loop." + std::to_string(d), fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "done." + std::to_string(d), fn_);
+    b_.CreateCondBr(b_.CreateICmpEQ(n[d], b_.getInt32(0)), done, loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(i32, 2);
+    i->addIncoming(b_.getInt32(0), pre);
+    b_.CreateStore(i, field(kThreadIdx, d));
+    if (d == 0) {
+      auto* next_thread = llvm::BasicBlock::Create(ctx_, "thread.next", fn_);
+      llvm::BasicBlock* saved = split_next_;
+      split_next_ = next_thread;
+      body(b_.CreateLoad(i32, linear_slot));
+      split_next_ = saved;
+      if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(next_thread);
+      b_.SetInsertPoint(next_thread);
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i32, linear_slot), b_.getInt32(1)), linear_slot);
+    } else {
+      nest(d - 1);
+    }
+    llvm::Value* next = b_.CreateAdd(i, b_.getInt32(1));
+    i->addIncoming(next, b_.GetInsertBlock());
+    llvm::BranchInst* latch = b_.CreateCondBr(b_.CreateICmpEQ(next, n[d]), done, loop);
+    if (d == 0) {
+      llvm::MDNode* mark = llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, codegen::kBlockLoopX));
+      llvm::MDNode* id = llvm::MDNode::getDistinct(ctx_, {nullptr, mark});
+      id->replaceOperandWith(0, id);
+      latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+    }
+    b_.SetInsertPoint(done);
+  };
+  nest(2);
 }
 
 auto Lowerer::PtxConst() -> llvm::Constant* {
@@ -245,7 +265,12 @@ auto Lowerer::GpuValueAddr(const ast::Name* e) -> llvm::Value* {
 // A `shared var`: at its offset in the block's shared memory on the host; an addrspace(3) global
 // of the kernel on the device.
 auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
-  if (!device_) return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), shared_base_, let->shared_offset);
+  if (!device_) {
+    // Next to the load of the base, so that it dominates every use (a split kernel's later loops).
+    auto* base = llvm::cast<llvm::Instruction>(shared_base_);
+    llvm::IRBuilder<> at(base->getParent(), std::next(base->getIterator()));
+    return at.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), shared_base_, let->shared_offset);
+  }
   llvm::Type* ty = MemTy(let->type);
   auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(ty),
                                      fn_->getName() + "." + let->name, nullptr,

@@ -109,8 +109,14 @@ void Lowerer::LowerLet(const ast::Let* let) {
     locals_[let] = SharedVarAddr(let);
     return;
   }
-  llvm::AllocaInst* slot = EntryAlloca(MemTy(let->type), let->name);
-  slot->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 1)));
+  llvm::Value* slot;
+  if (split_arrays_.count(let)) {
+    slot = locals_.at(let);  // a split kernel's variable: this thread's element (BindPerThread)
+  } else {
+    llvm::AllocaInst* a = EntryAlloca(MemTy(let->type), let->name);
+    a->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 1)));
+    slot = a;
+  }
   if (let->init) {
     StoreInto(let->init, slot);
   } else if (IsAggregate(let->type)) {
@@ -216,6 +222,11 @@ void Lowerer::LowerFor(const ast::For* s) {
 }
 
 void Lowerer::LowerReturn(const ast::Return* r) {
+  if (split_next_) {  // a split kernel: this thread is done; on with the next (kernels return void)
+    if (r->value) LowerExpr(r->value);
+    b_.CreateBr(split_next_);
+    return StartDeadBlock();
+  }
   if (r->value && ret_type_ && IsAggregate(ret_type_)) {
     // Through a temporary: the result pointer may alias what the value reads.
     llvm::AllocaInst* tmp = EntryAlloca(MemTy(ret_type_), "ret");

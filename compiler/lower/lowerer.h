@@ -6,6 +6,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <functional>
 #include <map>
 #include <tuple>
 #include <string>
@@ -141,6 +142,15 @@ class Lowerer {
   auto PtxConst() -> llvm::Constant*;
   void LowerLaunch(const ast::Launch* l);
   void DefineKernelEntry(ast::FnDecl* k);
+  void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body);
+  // Barrier splitting (lower_split.cpp).
+  auto PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool;
+  void DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& args, llvm::Value* t,
+                        const std::vector<const ast::Node*>& per_thread);
+  void LowerRegions(const std::vector<ast::Stmt*>& stmts);
+  void LowerSplitStmt(const ast::Stmt* s);
+  void BindPerThread(llvm::Value* linear);
+  auto UniformCond(const std::function<llvm::Value*()>& cond, SourceRange where, const char* what) -> llvm::Value*;
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
@@ -199,6 +209,11 @@ class Lowerer {
   const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
   std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors
   llvm::GlobalVariable* ptx_ = nullptr;
+  // A split kernel's block function (lower_split.cpp).
+  llvm::BasicBlock* split_next_ = nullptr;  // inside a thread loop: where `return` goes
+  llvm::Value* split_threads_ = nullptr;    // the block's thread count
+  std::unordered_map<const ast::Node*, llvm::Value*> split_arrays_;  // Let, For, a for's end → array
+  std::unordered_map<const ast::Node*, llvm::Value*> split_ends_;    // a for's end → this thread's
 };
 
 }  // namespace fusion::lower

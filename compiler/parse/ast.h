@@ -296,6 +296,8 @@ struct FnDecl : Decl {
   uint32_t min_blocks = 0;      // @kernel(min_blocks: M)
   bool uses_thread = false;     // reads indices, shared memory or warp state, itself or in a callee
   bool cooperative = false;     // uses sync_threads or a warp operation, itself or in a callee
+  uint32_t barrier_calls = 0;   // its own sync_threads() calls (lower_split.cpp: all statements?)
+  bool warp_ops = false;        // its own shuffles and votes
   uint64_t static_shared = 0;   // a kernel's `shared var` bytes
   bool uses_dynamic_shared = false;
   std::vector<FnDecl*> device_callees;  // @device functions it calls

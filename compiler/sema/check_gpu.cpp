@@ -118,6 +118,8 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   }
   UsesThread(name + "()");
   if (b == B::SyncThreads || IsShuffle(b) || IsVote(b)) fn_->cooperative = true;
+  if (b == B::SyncThreads) fn_->barrier_calls++;
+  if (IsShuffle(b) || IsVote(b)) fn_->warp_ops = true;
   switch (b) {
     case B::LaneId:
       count(0, 0);

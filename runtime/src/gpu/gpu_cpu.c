@@ -196,8 +196,9 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
   if (shared) memset(w->shared, 0, shared);
   b->launch = l;
   b->nthreads = l->block.x * l->block.y * l->block.z;
-  if (!l->kernel->cooperative && l->kernel->cpu_block) {
-    // The compiler's block loop fills in thread_idx and linear itself: one record is enough.
+  if (l->kernel->cpu_block) {
+    // The compiler's block function (a loop over the threads, or a split cooperative kernel's
+    // loops) fills in thread_idx and linear itself: one record is enough.
     b->threads[0] = (rt_gpu_thread){.block_idx = idx, .block_dim = l->block, .grid_dim = l->grid,
                                     .shared = shared ? w->shared : NULL};
     l->kernel->cpu_block(&b->threads[0], l->args);
@@ -350,6 +351,17 @@ void rt_gpu_check_access(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_bool is_store, rt
   rtgpu_hazard(l, "block %s, thread %s %s %llu byte%s at offset %lld of a %llu-byte gpu.alloc block, out of its bounds (at %s:%d:%d)",
                bi, ti, is_store ? "stores" : "loads", (unsigned long long)bytes, bytes == 1 ? "" : "s", off,
                (unsigned long long)r.size, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
+}
+
+void rt_gpu_divergent(rt_ptr tp, rt_u32 agree, rt_ptr what, rt_loc loc) {
+  const rt_gpu_thread* t = tp;
+  uint32_t n = t->block_dim.x * t->block_dim.y * t->block_dim.z;
+  char bi[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  rtgpu_hazard(g_worker->block.launch,
+               "block %s: the condition of the `%s` at %s:%d:%d, which contains sync_threads(), is true for %u of the "
+               "block's %u threads: the others would never reach the barrier (or reach another one)",
+               bi, (const char*)what, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0, agree, n);
 }
 
 // --- The worker pool ----------------------------------------------------------------------------
