@@ -94,7 +94,8 @@ class SplitPlanner {
     for (size_t i = 0; i < stmts.size(); i++) {
       const ast::Stmt* s = stmts[i];
       if (Has(s, false) && !(top && i > last)) return false;  // a thread leaving before a barrier
-      if (auto* let = As<ast::Let>(s); let && !let->is_shared && !Add(let, let->type)) return false;
+      // A variable declared after the list's last barrier lives in the last region only.
+      if (auto* let = As<ast::Let>(s); let && !let->is_shared && i < last && !Add(let, let->type)) return false;
       if (!HasBarrier(s) || IsBarrier(s)) continue;
       if (!Stmt(s)) return false;
     }
