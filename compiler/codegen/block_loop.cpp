@@ -67,7 +67,8 @@ class GuardVersioning {
  public:
   GuardVersioning(Loop& loop, LoopInfo& li, DominatorTree& dt, PostDominatorTree& pdt, ScalarEvolution& se,
                   AssumptionCache& ac)
-      : loop_(loop), li_(li), dt_(dt), pdt_(pdt), se_(se), ac_(ac), pse_(se, loop) {}
+      : loop_(loop), li_(li), dt_(dt), pdt_(pdt), se_(se), ac_(ac), pse_(se, loop),
+        exp_(se, loop.getHeader()->getModule()->getDataLayout(), "guard") {}
 
   // Versions the loop when it has a guard; true when it changed the function.
   auto Run() -> bool {
@@ -150,8 +151,7 @@ class GuardVersioning {
   }
 
   auto Expandable(const SCEV* s) -> bool {
-    SCEVExpander probe(se_, DataLayoutOf(), "guard");
-    return probe.isSafeToExpandAt(s, loop_.getLoopPreheader()->getTerminator());
+    return exp_.isSafeToExpandAt(s, loop_.getLoopPreheader()->getTerminator());
   }
 
   void Version() {
@@ -200,7 +200,7 @@ class GuardVersioning {
   // Combined with selects, so that an end value computed under a failed predicate (poison,
   // perhaps) is never looked at.
   auto CheckValue(IRBuilder<>& b) -> Value* {
-    SCEVExpander exp(se_, DataLayoutOf(), "guard");
+    SCEVExpander& exp = exp_;
     Instruction* at = &*b.GetInsertPoint();
     SmallVector<const SCEVPredicate*, 8> preds{&pse_.getPredicate()};
     preds.append(wraps_.begin(), wraps_.end());
@@ -224,8 +224,6 @@ class GuardVersioning {
     return ok;
   }
 
-  auto DataLayoutOf() const -> const DataLayout& { return loop_.getHeader()->getModule()->getDataLayout(); }
-
   Loop& loop_;
   LoopInfo& li_;
   DominatorTree& dt_;
@@ -233,6 +231,7 @@ class GuardVersioning {
   ScalarEvolution& se_;
   AssumptionCache& ac_;
   PredicatedScalarEvolution pse_;
+  SCEVExpander exp_;  // probes what can be expanded before the loop, then expands the check
   const SCEV* btc_ = nullptr;
   SmallVector<Guard, 2> guards_;
   SmallVector<const SCEVPredicate*, 4> wraps_;

@@ -155,6 +155,21 @@ auto Lowerer::EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::Allo
   return eb.CreateAlloca(ty, nullptr, name);
 }
 
+// Parameters as locals: scalars in a slot of their own, aggregates where `args` points (the
+// caller's copy, or a kernel launch's: parameters are immutable).
+void Lowerer::BindParams(const ast::FnDecl* fn, const std::vector<llvm::Value*>& args) {
+  for (size_t i = 0; i < fn->params.size(); i++) {
+    const ast::Param* p = fn->params[i];
+    if (IsAggregate(p->type)) {
+      locals_[p] = args[i];
+      continue;
+    }
+    llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
+    Store(args[i], slot, p->type);
+    locals_[p] = slot;
+  }
+}
+
 void Lowerer::DefineFunction(ast::FnDecl* fn) {
   if (!fn->body) return;
   fn_ = fns_[fn];
@@ -166,17 +181,9 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   if (thread_) thread_->setName("thread");
   if (kernel_ && !device_) shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), thread_, 4), "shared");
   unsigned first = IsAggregate(fn->ret_type) ? 1 : 0;
-  for (size_t i = 0; i < fn->params.size(); i++) {
-    ast::Param* p = fn->params[i];
-    llvm::Argument* arg = fn_->getArg(first + i);
-    if (IsAggregate(p->type)) {
-      locals_[p] = arg;  // the caller's copy is this parameter's storage
-      continue;
-    }
-    llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
-    Store(arg, slot, p->type);
-    locals_[p] = slot;
-  }
+  std::vector<llvm::Value*> args;
+  for (size_t i = 0; i < fn->params.size(); i++) args.push_back(fn_->getArg(first + i));
+  BindParams(fn, args);
   LowerBlock(fn->body);
   if (!b_.GetInsertBlock()->getTerminator()) {
     if (fn->ret_type->kind == TypeKind::Void)

@@ -16,8 +16,6 @@
 namespace fusion::lower {
 
 namespace {
-// Field numbers of rt_gpu_thread (runtime/include/fusion/rt_gpu.h).
-enum ThreadField { kThreadIdx, kBlockIdx, kBlockDim, kGridDim, kShared, kLinear };
 
 auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
 }  // namespace

@@ -158,22 +158,13 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   kernel_ = k;
   ret_type_ = k->ret_type;
   thread_ = t;
-  shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), t, 4), "shared");
-  for (size_t i = 0; i < k->params.size(); i++) {
-    const ast::Param* p = k->params[i];
-    if (IsAggregate(p->type)) {
-      locals_[p] = args[i];  // the launch's copy (kernel parameters are immutable)
-      continue;
-    }
-    llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
-    Store(args[i], slot, p->type);
-    locals_[p] = slot;
-  }
+  shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), t, kShared), "shared");
+  BindParams(k, args);
   // The arrays: one element per thread of the block.
   auto* i32 = b_.getInt32Ty();
   llvm::Value* n = b_.getInt32(1);
   for (int d = 0; d < 3; d++)
-    n = b_.CreateMul(n, b_.CreateLoad(i32, b_.CreateInBoundsGEP(ThreadTy(), t, {b_.getInt32(0), b_.getInt32(2), b_.getInt32(d)})));
+    n = b_.CreateMul(n, b_.CreateLoad(i32, b_.CreateInBoundsGEP(ThreadTy(), t, {b_.getInt32(0), b_.getInt32(kBlockDim), b_.getInt32(d)})));
   split_threads_ = n;
   for (const ast::Node* node : per_thread) {
     const Type* ty = TypeOf(node);
@@ -238,11 +229,7 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       b_.CreateBr(end_bb);
       if (i->else_stmt) {
         b_.SetInsertPoint(else_bb);
-        if (HasBarrier(i->else_stmt)) {
-          LowerSplitStmt(i->else_stmt);
-        } else {
-          LowerRegions({const_cast<ast::Stmt*>(i->else_stmt)});
-        }
+        LowerRegions({i->else_stmt});  // a block or an else-if, with barriers or without
         b_.CreateBr(end_bb);
       }
       b_.SetInsertPoint(end_bb);

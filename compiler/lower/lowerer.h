@@ -39,6 +39,9 @@ struct CSignature {
   bool variadic = false;
 };
 
+// Field numbers of rt_gpu_thread (runtime/include/fusion/rt_gpu.h), for ThreadTy().
+enum ThreadField { kThreadIdx, kBlockIdx, kBlockDim, kGridDim, kShared, kLinear };
+
 class Lowerer {
  public:
   Lowerer(const sema::CheckedModule& m, const SourceManager& sources, llvm::LLVMContext& ctx,
@@ -55,6 +58,7 @@ class Lowerer {
   auto Runtime(const char* name) -> llvm::Function*;
   void DeclareFunction(ast::FnDecl* fn);
   void DefineFunction(ast::FnDecl* fn);
+  void BindParams(const ast::FnDecl* fn, const std::vector<llvm::Value*>& args);
   void DefineStatic(ast::ConstDecl* c);
   void DefineEntry();
   auto ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Constant*;
