@@ -23,6 +23,11 @@ int rt_format_float(char* buf, double value, bool is_f32);
 int rt_argc(void);
 const char* rt_argv(int i);
 
+// Crash reports (core/backtrace.c): prints the current thread's call stack to stderr, innermost
+// frame first. `ucontext` is a signal handler's third argument (the stack then starts at the
+// faulting instruction) or NULL (it starts at the caller of rt_backtrace_print).
+void rt_backtrace_print(void* ucontext);
+
 #ifdef __cplusplus
 }
 #endif
