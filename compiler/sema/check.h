@@ -16,11 +16,14 @@ namespace fusion::sema {
 struct ConstValue {
   enum class Kind : uint8_t { Int, Float, Bool, Null, String, Aggregate } kind = Kind::Int;
   uint64_t int_bits = 0;  // Int: two's complement, already wrapped to its type
+  bool big = false;       // Int, untyped: a value in [2^63, 2^64), which `int_bits` holds unsigned
   double float_value = 0;
   bool bool_value = false;
   std::string string_value;
   std::vector<ConstValue> elems;  // Aggregate: struct fields in order, or array elements
   auto AsSigned() const -> int64_t { return static_cast<int64_t>(int_bits); }
+  // An untyped integer's exact value.
+  auto Exact() const -> __int128 { return big ? static_cast<__int128>(int_bits) : static_cast<__int128>(AsSigned()); }
 };
 
 struct CheckedModule {

@@ -15,6 +15,7 @@ auto FitsIn(const ast::Expr* e, const ConstValue& v, const Type* t) -> bool {
                                  : (t->is_signed ? (uint64_t(1) << (t->bits - 1)) - 1 : (uint64_t(1) << t->bits) - 1);
     return lit->value <= max;
   }
+  if (v.big) return t->bits == 64 && !t->is_signed;
   int64_t s = v.AsSigned();
   if (t->bits == 64) return t->is_signed || s >= 0;
   if (t->is_signed) return s >= -(int64_t(1) << (t->bits - 1)) && s < (int64_t(1) << (t->bits - 1));
@@ -217,6 +218,17 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
 }
 
 namespace {
+// Whether `e` is made of untyped literals only (`2`, `-1.5`, `3 * 4`): such an operand of a
+// binary operator is checked without the context's type, so that it takes the other operand's
+// type whichever side it is on, and a constant expression is range-checked as a whole.
+auto IsLiteralTree(const ast::Expr* e) -> bool {
+  if (auto* lit = As<ast::IntLit>(e)) return !lit->is_char;
+  if (As<ast::FloatLit>(e)) return true;
+  if (auto* u = As<ast::Unary>(e)) return (u->op == TokenKind::Minus || u->op == TokenKind::Tilde) && IsLiteralTree(u->operand);
+  if (auto* b = As<ast::Binary>(e)) return IsLiteralTree(b->lhs) && IsLiteralTree(b->rhs);
+  return false;
+}
+
 auto IsComparison(TokenKind op) -> bool {
   return op == TokenKind::EqEq || op == TokenKind::NotEq || op == TokenKind::Less ||
          op == TokenKind::LessEq || op == TokenKind::Greater || op == TokenKind::GreaterEq;
@@ -244,7 +256,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   bool cmp = IsComparison(op);
   bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
   const Type* hint = (!cmp && expected && expected->IsNumeric()) ? expected : nullptr;
-  const Type* lt = CheckExpr(e->lhs, hint);
+  const Type* lt = CheckExpr(e->lhs, IsLiteralTree(e->lhs) ? nullptr : hint);
   if (shift) {
     // The shift amount may be any integer type; the result has the left side's type.
     const Type* rt = CheckValue(e->rhs, lt->IsInt() ? lt : nullptr);
@@ -265,7 +277,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
     Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
     return types_->error();
   }
-  const Type* rt = CheckExpr(e->rhs, lt->IsUntyped() ? hint : lt);
+  const Type* rt = CheckExpr(e->rhs, !lt->IsUntyped() ? lt : IsLiteralTree(e->rhs) ? nullptr : hint);
   if (lt->IsError() || rt->IsError()) return types_->error();
   // Unify untyped operands with typed ones.
   if (lt->IsUntyped() && rt->IsUntyped()) {
@@ -663,9 +675,14 @@ void Checker::CheckIntRange(ast::Expr* e, const Type* t) {
   if (!t->IsInt()) return;
   std::optional<ConstValue> v = Eval(e);
   if (!v || FitsIn(e, *v, t)) return;
-  auto* lit = As<ast::IntLit>(e);
-  std::string shown = lit ? std::to_string(lit->value) : std::to_string(v->AsSigned());
-  Error(diag::Kind::LiteralOutOfRange, e->range, {shown, ToString(t)});
+  if (auto* lit = As<ast::IntLit>(e)) {
+    Error(diag::Kind::LiteralOutOfRange, e->range, {std::to_string(lit->value), ToString(t)});
+    return;
+  }
+  std::string shown = v->big ? std::to_string(v->int_bits) : std::to_string(v->AsSigned());
+  auto* neg = As<ast::Unary>(e);
+  bool negated_literal = neg && neg->op == TokenKind::Minus && As<ast::IntLit>(neg->operand);
+  Error(negated_literal ? diag::Kind::LiteralOutOfRange : diag::Kind::ConstOutOfRange, e->range, {shown, ToString(t)});
 }
 
 void Checker::SetUntypedType(ast::Expr* e, const Type* t) {

@@ -114,6 +114,9 @@ class Checker {
   // ---- constants (consteval.cpp) ----
   // Evaluates a checked expression at compile time; nullopt when it is not constant.
   auto Eval(const ast::Expr* e) -> std::optional<ConstValue>;
+  auto EvalUntypedBinary(const ast::Binary* b, const ConstValue& l, const ConstValue& r) -> std::optional<ConstValue>;
+  // An untyped integer constant of this value, or an error at `where` when it is beyond 64 bits.
+  auto UntypedInt(__int128 value, const ast::Expr* where) -> std::optional<ConstValue>;
   auto EvalInt(ast::Expr* e, const Type* type, SourceRange where, int64_t& out) -> bool;
   auto ConstOf(ast::ConstDecl* c) -> const ConstValue*;
 
@@ -152,6 +155,7 @@ class Checker {
   int depth_ = 0;  // recursion depth, see Enter
   bool too_deep_ = false;
   std::unordered_set<const ast::Node*> div_zero_reported_;
+  std::unordered_set<const ast::Node*> overflow_reported_;  // untyped constants beyond 64 bits
   // GPU code: host calls of @device functions (checked once every body is), and why a function
   // needs a GPU thread.
   std::vector<std::pair<ast::Call*, ast::FnDecl*>> host_device_calls_;

@@ -47,6 +47,64 @@ auto ToDouble(const ConstValue& v, const Type* from) -> double {
 
 }  // namespace
 
+auto Checker::UntypedInt(__int128 value, const ast::Expr* where) -> std::optional<ConstValue> {
+  ConstValue v;
+  v.kind = ConstValue::Kind::Int;
+  if (value >= INT64_MIN && value <= INT64_MAX) {
+    v.int_bits = static_cast<uint64_t>(static_cast<int64_t>(value));
+    return v;
+  }
+  if (value > 0 && value <= static_cast<__int128>(UINT64_MAX)) {
+    v.int_bits = static_cast<uint64_t>(value);
+    v.big = true;
+    return v;
+  }
+  if (overflow_reported_.insert(where).second) {
+    auto* b = As<ast::Binary>(where);
+    Error(diag::Kind::ConstOverflow, b ? b->op_range : where->range);
+  }
+  return std::nullopt;
+}
+
+// An operator on two untyped integers, computed exactly (as Go does): the result must stay within
+// 64 bits (signed or unsigned) until it meets a type, where its range is checked.
+auto Checker::EvalUntypedBinary(const ast::Binary* b, const ConstValue& l, const ConstValue& r)
+    -> std::optional<ConstValue> {
+  __int128 x = l.Exact(), y = r.Exact();
+  if (r.kind == ConstValue::Kind::Int && b->rhs->type->IsInt() && !b->rhs->type->is_signed) y = r.int_bits;
+  switch (b->op) {
+    case TokenKind::Plus: return UntypedInt(x + y, b);
+    case TokenKind::Minus: return UntypedInt(x - y, b);
+    case TokenKind::Star: {
+      __int128 p;
+      if (__builtin_mul_overflow(x, y, &p)) return UntypedInt(static_cast<__int128>(1) << 100, b);
+      return UntypedInt(p, b);
+    }
+    case TokenKind::Slash:
+    case TokenKind::Percent:
+      if (y == 0) {
+        if (const_required_ > 0 && div_zero_reported_.insert(b).second) Error(diag::Kind::ConstDivZero, b->op_range);
+        return std::nullopt;
+      }
+      return UntypedInt(b->op == TokenKind::Slash ? x / y : x % y, b);
+    case TokenKind::Amp: return UntypedInt(x & y, b);
+    case TokenKind::Pipe: return UntypedInt(x | y, b);
+    case TokenKind::Caret: return UntypedInt(x ^ y, b);
+    case TokenKind::Shl:
+      if (y < 0 || y >= 64) return UntypedInt(x == 0 ? 0 : static_cast<__int128>(1) << 100, b);
+      return UntypedInt(x << static_cast<int>(y), b);
+    case TokenKind::Shr:
+      return UntypedInt(y < 0 || y >= 127 ? (x < 0 ? -1 : 0) : x >> static_cast<int>(y), b);
+    case TokenKind::EqEq: return MakeBool(x == y);
+    case TokenKind::NotEq: return MakeBool(x != y);
+    case TokenKind::Less: return MakeBool(x < y);
+    case TokenKind::LessEq: return MakeBool(x <= y);
+    case TokenKind::Greater: return MakeBool(x > y);
+    case TokenKind::GreaterEq: return MakeBool(x >= y);
+    default: return std::nullopt;
+  }
+}
+
 auto Checker::EvalInt(ast::Expr* e, const Type* type, SourceRange where, int64_t& out) -> bool {
   int errors = diags_.error_count();
   const_required_++;
@@ -69,7 +127,9 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
     case ast::NodeKind::IntLit: {
       uint64_t raw = As<ast::IntLit>(e)->value;
       if (IsFloatType(t)) return MakeFloat(static_cast<double>(raw), t);
-      return MakeInt(raw, t);
+      ConstValue v = MakeInt(raw, t);
+      v.big = t->kind == TypeKind::UntypedInt && raw > uint64_t(INT64_MAX);
+      return v;
     }
     case ast::NodeKind::FloatLit:
       return MakeFloat(As<ast::FloatLit>(e)->value, t);
@@ -95,6 +155,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
       if (!v) return std::nullopt;
       // An untyped const takes the type of its use.
       if (v->kind == ConstValue::Kind::Int && IsFloatType(t)) return MakeFloat(ToDouble(*v, c->type), t);
+      if (v->kind == ConstValue::Kind::Int && t->kind == TypeKind::UntypedInt) return *v;
       if (v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, t);
       if (v->kind == ConstValue::Kind::Float) return MakeFloat(v->float_value, t);
       return *v;
@@ -121,6 +182,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
       switch (u->op) {
         case TokenKind::Minus:
           if (v->kind == ConstValue::Kind::Float) return MakeFloat(-v->float_value, t);
+          if (t->kind == TypeKind::UntypedInt) return UntypedInt(-v->Exact(), e);
           return MakeInt(0 - v->int_bits, t);
         case TokenKind::Tilde:
           return MakeInt(~v->int_bits, t);
@@ -198,6 +260,9 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
         }
       }
       if (l->kind != ConstValue::Kind::Int || r->kind != ConstValue::Kind::Int) return std::nullopt;
+      bool shift = b->op == TokenKind::Shl || b->op == TokenKind::Shr;  // any integer type on the right
+      if (ot->kind == TypeKind::UntypedInt && (shift || b->rhs->type->kind == TypeKind::UntypedInt))
+        return EvalUntypedBinary(b, *l, *r);
       uint64_t x = l->int_bits, y = r->int_bits;
       bool sgn = IsSigned(ot);
       int bits = ot->IsInt() ? ot->bits : 64;
