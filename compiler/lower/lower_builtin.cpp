@@ -105,9 +105,33 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Free:
       b_.CreateCall(Runtime("rt_free"), {LowerExpr(e->args[0])});
       return nullptr;
+    case B::Popc:
+    case B::Clz:
+    case B::Ctz:
+    case B::Ffs:
+      return LowerBitCount(e);
     default:
       return LowerMath(e);
   }
+}
+
+// popc, clz, ctz (the width for 0) and ffs (1 + the lowest set bit's index, 0 for 0), as i32.
+auto Lowerer::LowerBitCount(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Value* x = LowerExpr(e->args[0]);
+  llvm::Type* ty = x->getType();
+  llvm::Value* r = nullptr;
+  switch (e->builtin) {
+    case B::Popc: r = b_.CreateIntrinsic(llvm::Intrinsic::ctpop, {ty}, {x}); break;
+    case B::Clz: r = b_.CreateIntrinsic(llvm::Intrinsic::ctlz, {ty}, {x, b_.getFalse()}); break;
+    case B::Ctz: r = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {ty}, {x, b_.getFalse()}); break;
+    default: {
+      llvm::Value* tz = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {ty}, {x, b_.getFalse()});
+      llvm::Value* zero = b_.CreateICmpEQ(x, llvm::ConstantInt::get(ty, 0));
+      r = b_.CreateSelect(zero, llvm::ConstantInt::get(ty, 0), b_.CreateAdd(tz, llvm::ConstantInt::get(ty, 1)));
+    }
+  }
+  return b_.CreateZExtOrTrunc(r, b_.getInt32Ty());
 }
 
 auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {

@@ -173,6 +173,7 @@ class Lowerer {
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
   void LowerPrint(const ast::Call* e, int stream);
   auto LowerMath(const ast::Call* e) -> llvm::Value*;
+  auto LowerBitCount(const ast::Call* e) -> llvm::Value*;
   // Calls a noreturn runtime function and continues in a dead block.
   void CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
   // Emits `if (fail) { call f(args) }` with the call in a cold block.

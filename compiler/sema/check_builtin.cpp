@@ -11,7 +11,7 @@ auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
       {"exp", B::Exp},     {"log", B::Log},       {"sin", B::Sin},       {"cos", B::Cos},
       {"tan", B::Tan},     {"tanh", B::Tanh},     {"pow", B::Pow},       {"fabs", B::Fabs},
       {"floor", B::Floor}, {"ceil", B::Ceil},     {"fmin", B::Fmin},     {"fmax", B::Fmax},
-      {"lib_available", B::LibAvailable},
+      {"lib_available", B::LibAvailable}, {"popc", B::Popc}, {"clz", B::Clz}, {"ctz", B::Ctz}, {"ffs", B::Ffs},
       // Kernel code.
       {"dim3", B::Dim3}, {"lane_id", B::LaneId}, {"sync_threads", B::SyncThreads},
       {"dynamic_shared", B::DynamicShared}, {"thread_fence", B::ThreadFence},
@@ -117,6 +117,17 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
         Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer", ToString(t)});
       RequireUnsafe(e->range, "calling `free`");
       return types_->void_type();
+    }
+    case B::Popc:
+    case B::Clz:
+    case B::Ctz:
+    case B::Ffs: {
+      // Bit counts, as CUDA's __popc/__clz/__ffs: any integer (an untyped literal is an i64), an i32 result.
+      if (!arg_count(1, 1)) return types_->i32();
+      const Type* t = CheckValue(e->args[0]);
+      if (!t->IsError() && !t->IsInt())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer", ToString(t)});
+      return types_->i32();
     }
     default:
       break;
