@@ -175,6 +175,7 @@ class Lowerer {
   auto LowerMath(const ast::Call* e) -> llvm::Value*;
   // Calls a noreturn runtime function and continues in a dead block.
   void CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
+  void NotePanicThread(llvm::Function* f);
   // Emits `if (fail) { call f(args) }` with the call in a cold block.
   void FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
   auto SourceText(SourceRange r) const -> std::string;
