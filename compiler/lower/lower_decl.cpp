@@ -294,6 +294,11 @@ void Lowerer::DefineEntry() {
   }
   b_.CreateCall(Runtime("rt_exit"), {code});
   b_.CreateUnreachable();
+  if (ffi_trace_) {  // FUSION_FFI_TRACE, read once, before the program runs
+    b_.SetInsertPoint(&main->getEntryBlock(), std::next(llvm::BasicBlock::iterator(
+                                                  llvm::cast<llvm::Instruction>(main->getEntryBlock().begin()))));
+    b_.CreateStore(b_.CreateZExt(b_.CreateCall(Runtime("rt_ffi_trace_enabled"), {}), b_.getInt8Ty()), ffi_trace_);
+  }
 }
 
 }  // namespace fusion::lower
