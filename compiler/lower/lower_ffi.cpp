@@ -106,7 +106,7 @@ auto Lowerer::CSignatureOf(const Type* ret, const std::vector<const Type*>& para
 
 auto Lowerer::AddressOf(const ast::Expr* e) -> llvm::Value* {
   if (sema::IsPlace(e)) return LowerAddr(e);
-  llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "carg");
+  llvm::AllocaInst* tmp = EntryAllocaOf(e->type, "carg");
   tmp->setAlignment(llvm::Align(std::max<uint64_t>(8, e->type->align)));
   StoreInto(e, tmp);
   return tmp;
@@ -381,7 +381,7 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
   llvm::Value* fusion_result = nullptr;
   if (IsAggregate(fn->ret_type)) {
     // Fusion returns aggregates through a pointer: the C caller's own slot when it passed one.
-    fusion_result = c_sret ? c_sret : EntryAlloca(MemTy(fn->ret_type), "result");
+    fusion_result = c_sret ? c_sret : EntryAllocaOf(fn->ret_type, "result");
     args.push_back(fusion_result);
   }
   for (size_t i = 0; i < types.size(); i++) {

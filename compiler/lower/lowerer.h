@@ -82,6 +82,7 @@ class Lowerer {
   // After a terminator: continue in a fresh (unreachable) block.
   void StartDeadBlock();
   auto EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::AllocaInst*;
+  auto EntryAllocaOf(const Type* t, const std::string& name) -> llvm::AllocaInst*;
 
   // ---- expressions (lower_expr.cpp) ----
   auto LowerExpr(const ast::Expr* e) -> llvm::Value*;
