@@ -98,17 +98,29 @@ static bool is_stack_overflow(uintptr_t addr, uintptr_t sp) {
   return addr + NEAR_SP >= sp && addr <= sp + NEAR_SP;
 }
 
+// A fault the hardware reported (not a signal sent by kill or raise, not a general protection
+// fault, whose address the kernel does not give).
+static bool has_address(const siginfo_t* info) { return info->si_code > 0 && info->si_code != SI_KERNEL; }
+
 static rt_die_cause cause_of(int sig, const siginfo_t* info, const ucontext_t* uc) {
   uintptr_t addr = (uintptr_t)info->si_addr, sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-  if (sig == SIGSEGV && addr >= NULL_PAGE && is_stack_overflow(addr, sp)) return RT_DIE_STACK_OVERFLOW;
+  if (sig == SIGSEGV && has_address(info) && addr >= NULL_PAGE && is_stack_overflow(addr, sp))
+    return RT_DIE_STACK_OVERFLOW;
   return RT_DIE_FAULT;
 }
 
 static void describe(int sig, const siginfo_t* info, rt_die_cause cause) {
   uintptr_t addr = (uintptr_t)info->si_addr;
+  if (info->si_code <= 0) {  // SI_USER, SI_TKILL, SI_QUEUE…: nothing faulted
+    const char* name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" : "SIGFPE";
+    fprintf(stderr, "fatal: %s sent by kill or raise\n", name);
+    return;
+  }
   switch (sig) {
     case SIGSEGV: {
-      if (addr < NULL_PAGE)
+      if (info->si_code == SI_KERNEL)
+        fprintf(stderr, "fatal: segmentation fault: general protection fault (a non-canonical address?)\n");
+      else if (addr < NULL_PAGE)
         fprintf(stderr, "fatal: segmentation fault: null pointer dereference (address 0x%lx)\n", (unsigned long)addr);
       else if (cause == RT_DIE_STACK_OVERFLOW)
         fprintf(stderr, "fatal: stack overflow\n");
