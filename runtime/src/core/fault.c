@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -28,6 +29,20 @@ static _Noreturn void park(void) {
   for (;;) pause();
 }
 
+// Flushes stdout unless another thread holds its lock for a whole second: a thread parked (above)
+// in the middle of printing keeps it for ever, and the report must still come out.
+static void flush_stdout(void) {
+  for (int i = 0; i < 1000; i++) {
+    if (ftrylockfile(stdout) == 0) {  // also when this thread holds it already
+      fflush_unlocked(stdout);
+      funlockfile(stdout);
+      return;
+    }
+    struct timespec ms = {0, 1000 * 1000};
+    nanosleep(&ms, NULL);
+  }
+}
+
 void rt_die_begin(void) {
   if (g_interrupt) g_interrupt(RT_DIE_REPORT);
   if (g_this_thread_dies) {
@@ -40,11 +55,11 @@ void rt_die_begin(void) {
   int expected = 0;
   if (!atomic_compare_exchange_strong(&g_dying, &expected, 1)) park();
   g_this_thread_dies = true;
-  fflush(stdout);
+  flush_stdout();
 }
 
 _Noreturn void rt_die_exit(void) {
-  fflush(stdout);
+  flush_stdout();
   fflush(stderr);
   _exit(101);
 }
