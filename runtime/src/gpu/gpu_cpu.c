@@ -130,7 +130,7 @@ static void find_faulting_thread(rt_gpu_block* b) {
 // "  in kernel `k` (launched at f.fu:12:5), block (1, 0, 0), thread (3, 0, 0)", the words of the
 // hazard reports; rt_die_print_context prints it under a panic or a fault in kernel code.
 static void print_running(rt_die_cause cause) {
-  rt_gpu_block* b = (rt_gpu_block*)g_running;
+  rt_gpu_block* b = g_running;
   if (!b) return;
   const rt_gpu_launch* l = b->launch;
   if (cause == RT_DIE_FAULT && g_running_thread < 0 && l->kernel->cpu_block && !l->kernel->cooperative)
