@@ -5,6 +5,7 @@
 // lower_split.cpp when it can split them); the kernel builtins read the rt_gpu_thread or
 // call the runtime. On the device (nvptx64), a kernel is a `ptx_kernel` entry named as in Fusion
 // that calls its body, and the builtins are NVVM intrinsics. `launch` and `gpu.*` are host code.
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/IntrinsicsNVPTX.h>
 
 #include <functional>
@@ -16,6 +17,8 @@
 namespace fusion::lower {
 
 namespace {
+
+constexpr unsigned kSharedAddrSpace = 3;  // NVPTX's block-shared memory
 
 auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
 }  // namespace
@@ -272,7 +275,7 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
   llvm::Type* ty = MemTy(let->type);
   auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(ty),
                                      fn_->getName() + "." + let->name, nullptr,
-                                     llvm::GlobalValue::NotThreadLocal, 3);
+                                     llvm::GlobalValue::NotThreadLocal, kSharedAddrSpace);
   g->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 4)));
   return b_.CreateAddrSpaceCast(g, b_.getPtrTy());
 }
@@ -388,9 +391,14 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   CheckAccess(p, t, true, e->range);
   auto ord = llvm::AtomicOrdering::Monotonic;
   llvm::Align align(t->size);
+  // An atomic on a `shared var` is seen by its block only, so its scope changes nothing; a plain
+  // atomicrmw becomes `atom.shared` (InferAddressSpaces), where the scoped NVVM intrinsics, which
+  // take generic addresses only, would be `cvta.shared` and a generic `atom.cta`.
+  bool scoped = device_ && e->scope != ast::AtomicScope::Device &&
+                llvm::getUnderlyingObject(p)->getType()->getPointerAddressSpace() != kSharedAddrSpace;
   if (e->builtin == B::AtomicCas) {
     llvm::Value* nv = LowerExpr(e->args[2]);
-    if (device_ && e->scope != ast::AtomicScope::Device) {
+    if (scoped) {
       auto id = e->scope == ast::AtomicScope::Block ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta
                                                     : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
       return b_.CreateIntrinsic(id, {ValTy(t), b_.getPtrTy()}, {p, v, nv});
@@ -407,7 +415,7 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
     case B::AtomicMax: op = is_signed ? llvm::AtomicRMWInst::Max : llvm::AtomicRMWInst::UMax; break;
     default: op = llvm::AtomicRMWInst::Xchg; break;
   }
-  if (device_ && e->scope != ast::AtomicScope::Device) {
+  if (scoped) {
     bool cta = e->scope == ast::AtomicScope::Block;
     llvm::Intrinsic::ID id = llvm::Intrinsic::not_intrinsic;
     llvm::Value* operand = v;
