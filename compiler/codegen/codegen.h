@@ -32,8 +32,12 @@ auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, cons
 auto CompileDevice(llvm::Module& module, const std::string& arch, OptLevel level, std::string& ptx,
                    std::string& error) -> bool;
 
-// Whether `arch` is a GPU architecture the NVPTX back end knows (sm_50 … sm_90a).
+// Whether `arch` is a GPU architecture Fusion compiles kernels for (sm_75 … sm_90a: what CUDA 13's
+// ptxas and driver support).
 auto IsGpuArch(const std::string& arch) -> bool;
+// Whether `arch` is an older architecture (sm_50 … sm_72) that CUDA 13 no longer supports, and
+// whose warp operations would need the pre-Volta, non-`.sync` forms.
+auto IsRetiredGpuArch(const std::string& arch) -> bool;
 
 // Links `object` with the static runtime (`runtime_lib`, libfusion_rt.a) into `output` using `cc`.
 // `exported`: symbols the program looks up in itself at run time (`extern { … }`), which the

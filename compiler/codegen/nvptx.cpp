@@ -71,8 +71,14 @@ auto LinkLibdevice(llvm::Module& module, std::string& error) -> bool {
 }  // namespace
 
 auto IsGpuArch(const std::string& arch) -> bool {
-  static const char* kArchs[] = {"sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72",
-                                 "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
+  static const char* kArchs[] = {"sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
+  for (const char* a : kArchs)
+    if (arch == a) return true;
+  return false;
+}
+
+auto IsRetiredGpuArch(const std::string& arch) -> bool {
+  static const char* kArchs[] = {"sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72"};
   for (const char* a : kArchs)
     if (arch == a) return true;
   return false;

@@ -118,8 +118,11 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
       std::string value = argv[++i];
       if (a == "--gpu-arch") {
+        if (codegen::IsRetiredGpuArch(value))
+          return UsageError("GPU architecture `" + value + "` is not supported: kernels need sm_75 or later, " +
+                            "as CUDA 13 does (its ptxas and driver dropped Maxwell, Pascal and Volta)");
         if (!codegen::IsGpuArch(value))
-          return UsageError("unknown GPU architecture `" + value + "` (sm_50 to sm_90a, e.g. sm_80)");
+          return UsageError("unknown GPU architecture `" + value + "` (sm_75 to sm_90a, e.g. sm_80)");
         opts.gpu_arch = value;
       } else {
         if (value != "cpu" && value != "cuda" && value != "auto")
