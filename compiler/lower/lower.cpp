@@ -43,6 +43,7 @@ auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::strin
 }
 
 auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
+  BeginDebugInfo();
   DeclareRuntime();
   for (ast::ConstDecl* c : m_.statics) DefineStatic(c);
   for (ast::FnDecl* fn : m_.fns)
@@ -54,6 +55,11 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   for (ast::FnDecl* fn : m_.fns)
     if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
+  // Unwind tables on every function, as clang gives them on x86-64: backtraces (the runtime's,
+  // gdb's, perf's) walk the stack through Fusion frames with them.
+  for (llvm::Function& f : *mod_)
+    if (!f.isDeclaration()) f.setUWTableKind(llvm::UWTableKind::Async);
+  FinishDebugInfo();
   return Verify();
 }
 
