@@ -4,8 +4,8 @@
 Then prints that stdout and stderr (to its own stdout and stderr) and exits with that code, so
 FileCheck and `not` can check it.
 
-usage: run_both.py FUSION FILE.fu [--expect-exit N] [-L DIR]... [-I DIR]... [-- ARGS...]
-(-L and -I directories go to both `fusion run` and `fusion build`.)
+usage: run_both.py FUSION FILE.fu [--expect-exit N] [-L DIR]... [-I DIR]... [-O0..-O3] [-g] [-- ARGS...]
+(-L and -I directories, -O and -g go to both `fusion run` and `fusion build`.)
 """
 import os
 import subprocess
@@ -18,11 +18,15 @@ def main():
     rest = sys.argv[3:]
     expect = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["-L"], ["-I"]):
+    while rest[:1] in (["--expect-exit"], ["-L"], ["-I"], ["-O0"], ["-O1"], ["-O2"], ["-O3"], ["-g"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
-        else:
+        elif rest[0] in ("-L", "-I"):
             flags += rest[:2]
+        else:
+            flags += rest[:1]
+            rest = rest[1:]
+            continue
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]

@@ -7,6 +7,7 @@
 
 static _Noreturn void die(rt_loc loc) {
   if (loc) fprintf(stderr, "  at %s:%d:%d\n", loc->file, loc->line, loc->col);
+  rt_backtrace_print(NULL);
   fflush(stderr);
   exit(101);
 }
