@@ -40,6 +40,11 @@ class DebugListener : public llvm::JITEventListener {
     for (const llvm::object::SectionRef& s : debug->sections())
       if (s.isText() && s.getSize() > 0) loaded->text.push_back({s.getAddress(), s.getAddress() + s.getSize(), s.getIndex()});
     loaded->dwarf = llvm::DWARFContext::create(*debug);
+    // Parsed now rather than inside a crash: the units, their DIEs and line tables.
+    for (const auto& cu : loaded->dwarf->compile_units()) {
+      cu->getNonSkeletonUnitDIE(false);
+      loaded->dwarf->getLineTableForUnit(cu.get());
+    }
     if (const char* v = std::getenv("FUSION_PERF_MAP"); v && std::strcmp(v, "1") == 0) WritePerfMap(*debug);
     objects_.push_back(std::move(loaded));
   }

@@ -3,6 +3,8 @@
 // and mutated or truncated images never crash it (it runs inside crashes).
 #include <elf.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,33 @@ __attribute__((always_inline)) static inline void inner(void) {
 __attribute__((noinline)) static void outer(void) {
   outer_line = __LINE__ + 1;
   inner();
+}
+
+static uint8_t* self_image;
+static size_t self_size;
+static uintptr_t bias;
+
+// A symbolizer over this test's own C compile units, as the JIT installs one for its code.
+static int symbolize_self(uintptr_t pc, rt_frame* frames, int max) {
+  return rt_backtrace_symbolize_elf(self_image, self_size, (uint64_t)(pc - bias), NULL, frames, max);
+}
+
+// The path a signal handler takes: the stack from the faulting instruction (ucontext).
+static char fault_place[256];
+static int fault_found;
+static int fault_line;
+static sigjmp_buf after_fault;
+
+static void on_fault(int sig, siginfo_t* info, void* ucontext) {
+  (void)sig, (void)info;
+  fault_found = rt_backtrace_location(ucontext, fault_place, sizeof fault_place);
+  rt_backtrace_print(ucontext);
+  siglongjmp(after_fault, 1);
+}
+
+__attribute__((noinline)) static void fault(volatile int* p) {
+  fault_line = __LINE__ + 1;
+  *p = 1;
 }
 
 static uintptr_t load_bias(void) {
@@ -105,6 +134,26 @@ int main(void) {
     rt_backtrace_symbolize_elf(elf, cut, addr, NULL, frames, 8);
     for (int k = kFlips - 1; k >= 0; k--) elf[where[k]] = old[k];
   }
+  // rt_backtrace_location and rt_backtrace_print from a SIGSEGV handler, with a symbolizer.
+  self_image = elf;
+  self_size = size;
+  bias = load_bias();
+  rt_backtrace_set_symbolizer(symbolize_self);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGSEGV, &sa, NULL);
+  if (sigsetjmp(after_fault, 1) == 0) fault(NULL);
+  char want[64];
+  snprintf(want, sizeof want, "backtrace_test.c:%d:", fault_line);
+  CHECK(fault_found == 1, "no Fusion (here: C) frame found from the ucontext");
+  CHECK(strstr(fault_place, want) != NULL, "fault at %s, want %s", fault_place, want);
+  // Small buffers are cut, NUL-terminated.
+  char small[4] = "xyz";
+  rt_backtrace_location(NULL, small, sizeof small);
+  CHECK(strlen(small) < sizeof small, "not terminated");
+  rt_backtrace_set_symbolizer(NULL);
   free(elf);
   return finish("backtrace_test");
 }
