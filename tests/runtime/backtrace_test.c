@@ -139,6 +139,7 @@ int main(void) {
   self_size = size;
   bias = load_bias();
   rt_backtrace_set_symbolizer(symbolize_self);
+  rt_backtrace_prepare();
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_fault;

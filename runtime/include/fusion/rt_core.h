@@ -53,6 +53,11 @@ void rt_backtrace_set_symbolizer(rt_symbolizer fn);
 // when FUSION_BACKTRACE=0. Not reentrant: one thread at a time (the crash lock serializes).
 void rt_backtrace_print(void* ucontext);
 
+// Does ahead of a crash what the first backtrace would otherwise do inside it: loads the
+// unwinder (glibc's backtrace() dlopens libgcc_s, which allocates) and maps the executable for
+// its DWARF. For signal handlers' set-up; calling it is optional, and more than once is fine.
+void rt_backtrace_prepare(void);
+
 // The place of the innermost Fusion frame, "FILE:LINE:COL", into `buf` (NUL-terminated, cut to
 // `n`): for a signal, where the fault happened. Returns 1, or 0 (buf empty) when no frame of the
 // stack is Fusion code. `ucontext` as for rt_backtrace_print.

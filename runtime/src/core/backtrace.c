@@ -62,6 +62,12 @@ static int symbolize(uintptr_t pc, rt_frame* frames, int max) {
   return rt_backtrace_symbolize_elf(exe_image, exe_size, (uint64_t)(pc - exe_bias), "fusion", frames, max);
 }
 
+void rt_backtrace_prepare(void) {
+  void* frame[1];
+  backtrace(frame, 1);
+  if (exe_state == 0 && !atomic_load(&symbolizer)) map_exe();
+}
+
 // ---- the stack ----
 
 // The code addresses to symbolize, innermost first: the faulting instruction itself, then
