@@ -69,9 +69,14 @@ class DebugListener : public llvm::JITEventListener {
       for (uint32_t i = 0; i < inlined.getNumberOfFrames() && n < max; i++) {
         const llvm::DILineInfo& f = inlined.getFrame(i);
         if (f.FunctionName == llvm::DILineInfo::BadString) continue;
+        frames[n].flags = 0;
         // Generated code: artificial, or at line 0 (line-tables-only DWARF has no DW_AT_artificial).
-        if (f.StartLine == 0) continue;
-        if (i < chain.size() && chain[i].findRecursively(llvm::dwarf::DW_AT_artificial)) continue;
+        if (f.StartLine == 0) frames[n].flags |= RT_FRAME_ARTIFICIAL;
+        if (i < chain.size()) {
+          if (chain[i].findRecursively(llvm::dwarf::DW_AT_artificial)) frames[n].flags |= RT_FRAME_ARTIFICIAL;
+          const char* linkage = chain[i].getLinkageName();
+          if (linkage && rt_backtrace_is_kernel_entry(linkage)) frames[n].flags |= RT_FRAME_KERNEL_ENTRY;
+        }
         Copy(frames[n].function, sizeof frames[n].function, f.FunctionName);
         Copy(frames[n].file, sizeof frames[n].file, f.FileName == llvm::DILineInfo::BadString ? "?" : f.FileName);
         frames[n].line = static_cast<int>(f.Line);

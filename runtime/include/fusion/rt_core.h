@@ -32,7 +32,15 @@ typedef struct rt_frame {
   char function[128];
   char file[512];  // the path as the compiler was given it, as panics print it
   int line, col;   // 0: unknown
+  int flags;       // RT_FRAME_*
 } rt_frame;
+enum {
+  RT_FRAME_ARTIFICIAL = 1,    // generated code (C `main`, C entry points): not printed
+  RT_FRAME_KERNEL_ENTRY = 2,  // where the GPU executor enters a kernel (`K.cpu`, `K.block`): older
+                              // frames are whichever executor thread ran the block, not printed
+};
+// Whether a function of this linkage name is a kernel's entry for the CPU executor.
+int rt_backtrace_is_kernel_entry(const char* linkage_name);
 
 // Symbolizes a code address `pc` (a faulting instruction, or a return address less one): writes
 // up to `max` Fusion frames at that address, innermost (inlined) first, and returns how many; 0

@@ -6,6 +6,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,13 @@ enum { kMaxAddresses = 256, kMaxInlined = 32 };
 static _Atomic(rt_symbolizer) symbolizer;
 
 void rt_backtrace_set_symbolizer(rt_symbolizer fn) { atomic_store(&symbolizer, fn); }
+
+int rt_backtrace_is_kernel_entry(const char* linkage_name) {
+  // lower_gpu.cpp names them KERNEL.cpu and KERNEL.block; Fusion functions are fusion.NAME.
+  size_t n = strlen(linkage_name);
+  if (strncmp(linkage_name, "fusion.", 7) == 0) return 0;
+  return (n > 4 && strcmp(linkage_name + n - 4, ".cpu") == 0) || (n > 6 && strcmp(linkage_name + n - 6, ".block") == 0);
+}
 
 // ---- the executable's own DWARF ----
 
@@ -122,9 +130,12 @@ void rt_backtrace_print(void* ucontext) {
   int n = stack_addresses(ucontext, addresses);
   fprintf(stderr, "backtrace:\n");
   int index = 0, repeats = 0;
-  for (int i = 0; i < n; i++) {
+  bool entered = false;  // passed a kernel's entry: the rest is the executor's thread
+  for (int i = 0; i < n && !entered; i++) {
     int k = symbolize(addresses[i], frames, kMaxInlined);
     for (int j = 0; j < k; j++) {
+      if (frames[j].flags & RT_FRAME_KERNEL_ENTRY) entered = true;
+      if (frames[j].flags & RT_FRAME_ARTIFICIAL) continue;
       // Unbounded recursion: one line for a run of identical frames.
       if (index > 0 && same(&frames[j], &last)) {
         repeats++;
@@ -147,8 +158,10 @@ int rt_backtrace_location(void* ucontext, char* buf, size_t n) {
   if (n > 0) buf[0] = 0;
   int count = stack_addresses(ucontext, addresses);
   for (int i = 0; i < count; i++) {
-    if (symbolize(addresses[i], frames, kMaxInlined) > 0) {
-      if (n > 0) snprintf(buf, n, "%s:%d:%d", frames[0].file, frames[0].line, frames[0].col);
+    int k = symbolize(addresses[i], frames, kMaxInlined);
+    for (int j = 0; j < k; j++) {
+      if (frames[j].flags & RT_FRAME_ARTIFICIAL) continue;
+      if (n > 0) snprintf(buf, n, "%s:%d:%d", frames[j].file, frames[j].line, frames[j].col);
       return 1;
     }
   }

@@ -14,7 +14,8 @@ enum {
   DW_TAG_subprogram = 0x2e,
   DW_AT_name = 0x03, DW_AT_stmt_list = 0x10, DW_AT_low_pc = 0x11, DW_AT_high_pc = 0x12, DW_AT_producer = 0x25,
   DW_AT_abstract_origin = 0x31, DW_AT_artificial = 0x34, DW_AT_decl_line = 0x3b, DW_AT_specification = 0x47, DW_AT_ranges = 0x55,
-  DW_AT_call_column = 0x57, DW_AT_call_file = 0x58, DW_AT_call_line = 0x59,
+  DW_AT_call_column = 0x57, DW_AT_call_file = 0x58, DW_AT_call_line = 0x59, DW_AT_linkage_name = 0x6e,
+  DW_AT_MIPS_linkage_name = 0x2007,
   DW_FORM_addr = 0x01, DW_FORM_block2 = 0x03, DW_FORM_block4 = 0x04, DW_FORM_data2 = 0x05, DW_FORM_data4 = 0x06,
   DW_FORM_data8 = 0x07, DW_FORM_string = 0x08, DW_FORM_block = 0x09, DW_FORM_block1 = 0x0a, DW_FORM_data1 = 0x0b,
   DW_FORM_flag = 0x0c, DW_FORM_sdata = 0x0d, DW_FORM_strp = 0x0e, DW_FORM_udata = 0x0f, DW_FORM_ref_addr = 0x10,
@@ -188,7 +189,7 @@ typedef struct {
 typedef struct {
   uint16_t tag;
   bool children, artificial, high_is_offset;
-  value name, low_pc, high_pc, ranges, origin, call_file, call_line, call_column, producer, stmt_list, decl_line;
+  value name, low_pc, high_pc, ranges, origin, call_file, call_line, call_column, producer, stmt_list, decl_line, linkage;
 } die;
 
 typedef struct {
@@ -273,6 +274,7 @@ static bool read_die(const unit* u, cursor* c, die* d) {
       case DW_AT_producer: d->producer = v; break;
       case DW_AT_stmt_list: d->stmt_list = v; break;
       case DW_AT_decl_line: d->decl_line = v; break;
+      case DW_AT_linkage_name: case DW_AT_MIPS_linkage_name: d->linkage = v; break;
       default: break;
     }
   }
@@ -302,14 +304,15 @@ static bool covers(const unit* u, const die* d, uint64_t addr) {
 // The name of a subprogram or inlined call: its own, or its abstract origin's (a few hops).
 // Generated code (C entries, `main`) is artificial, or has no line (line-tables-only DWARF
 // drops DW_AT_artificial; the compiler puts generated functions at line 0).
-static const char* die_name(const unit* u, const die* d, bool* artificial) {
+static const char* die_name(const unit* u, const die* d, int* flags) {
   die cur = *d;
   bool has_line = false;
   for (int hop = 0; hop < 4; hop++) {
-    if (cur.artificial) *artificial = true;
+    if (cur.artificial) *flags |= RT_FRAME_ARTIFICIAL;
+    if (cur.linkage.s && rt_backtrace_is_kernel_entry(cur.linkage.s)) *flags |= RT_FRAME_KERNEL_ENTRY;
     has_line |= cur.decl_line.present && cur.decl_line.u != 0;
     if (cur.name.s) {
-      if (!has_line && !cur.origin.present) *artificial = true;
+      if (!has_line && !cur.origin.present) *flags |= RT_FRAME_ARTIFICIAL;
       return cur.name.s;
     }
     if (!cur.origin.present || cur.origin.u >= (uint64_t)(u->unit_end - u->unit)) return NULL;
@@ -502,16 +505,13 @@ static int symbolize_unit(unit* u, cursor* c, rt_frame* frames, int max) {
   }
   int out = 0;
   for (int i = n - 1; i >= 0 && out < max; i--) {
-    bool artificial = false;
-    const char* name = die_name(u, &chain[i].d, &artificial);
-    if (!artificial) {
-      rt_frame* f = &frames[out++];
-      copy(f->function, sizeof f->function, name);
-      copy(f->file, sizeof f->file, NULL);
-      if (file) file_name(&h, file, f->file, sizeof f->file);
-      f->line = (int)line;
-      f->col = (int)col;
-    }
+    rt_frame* f = &frames[out++];
+    f->flags = 0;
+    copy(f->function, sizeof f->function, die_name(u, &chain[i].d, &f->flags));
+    copy(f->file, sizeof f->file, NULL);
+    if (file) file_name(&h, file, f->file, sizeof f->file);
+    f->line = (int)line;
+    f->col = (int)col;
     // The next frame out is at this one's call site.
     file = chain[i].d.call_file.u;
     line = chain[i].d.call_line.u;
