@@ -61,6 +61,10 @@ options:
 
 exit codes: 1 for compile errors, 2 for usage errors, 101 when the program panics,
 otherwise the program's own.
+
+environment:
+  FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
+  FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
 )";
 
 enum class Command { Run, Build, Check, Emit };
