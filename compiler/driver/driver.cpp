@@ -45,6 +45,8 @@ commands:
 
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
+  -g                        full debug info: locals and their types for gdb's `print`
+                            (line tables, for backtraces and breakpoints, are always on)
   -I DIR                    add DIR to the import search path
   -L DIR                    search DIR for the libraries of `extern` blocks (before the
                             system's); a built executable keeps searching it
@@ -59,6 +61,10 @@ options:
 
 exit codes: 1 for compile errors, 2 for usage errors, 101 when the program panics,
 otherwise the program's own.
+
+environment:
+  FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
+  FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
 )";
 
 enum class Command { Run, Build, Check, Emit };
@@ -76,6 +82,7 @@ struct Options {
   std::string gpu_arch = "sm_80";
   std::string device;  // --device: "" leaves FUSION_DEVICE as it is
   bool check_kernels = false;
+  bool debug_full = false;  // -g
 };
 
 auto UsageError(const std::string& message) -> int {
@@ -112,6 +119,8 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
     }
     if (a.size() == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
       opts.opt = static_cast<codegen::OptLevel>(a[2] - '0');
+    } else if (a == "-g") {
+      opts.debug_full = true;
     } else if (a == "--check-kernels") {
       opts.check_kernels = true;
     } else if (a == "--gpu-arch" || a == "--device") {
@@ -246,6 +255,9 @@ auto Main(int argc, char** argv) -> int {
   std::string error;
   lower::LowerOptions lower_opts;
   lower_opts.check_kernels = opts.check_kernels;
+  // Line tables always: a crash prints a backtrace of Fusion functions with file:line.
+  lower_opts.debug = opts.debug_full ? lower::DebugInfo::Full : lower::DebugInfo::LineTables;
+  lower_opts.optimized = opts.opt != codegen::OptLevel::O0;
   if (checked.has_kernels) {
     llvm::LLVMContext device_ctx;
     std::unique_ptr<llvm::Module> device = lower::LowerDevice(checked, sources, device_ctx);

@@ -43,6 +43,7 @@ auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::strin
 }
 
 auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
+  BeginDebugInfo();
   DeclareRuntime();
   for (ast::ConstDecl* c : m_.statics) DefineStatic(c);
   for (ast::FnDecl* fn : m_.fns)
@@ -59,6 +60,11 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   // unreachable and the program goes on with a made-up value at -O1 and above.
   for (llvm::Function& f : *mod_)
     if (!f.isDeclaration()) f.addFnAttr(llvm::Attribute::NullPointerIsValid);
+  // Unwind tables on every function, as clang gives them on x86-64: backtraces (the runtime's,
+  // gdb's, perf's) walk the stack through Fusion frames with them.
+  for (llvm::Function& f : *mod_)
+    if (!f.isDeclaration()) f.setUWTableKind(llvm::UWTableKind::Async);
+  FinishDebugInfo();
   return Verify();
 }
 

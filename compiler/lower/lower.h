@@ -15,7 +15,16 @@ class Module;
 
 namespace fusion::lower {
 
+// What DWARF the host module carries (lower/lower_debug.cpp). The device module never has any.
+enum class DebugInfo {
+  None,
+  LineTables,  // functions, inlining and file:line:col: backtraces, gdb `break FILE:LINE`
+  Full,        // `-g`: also locals and parameters with their types (gdb `print`)
+};
+
 struct LowerOptions {
+  DebugInfo debug = DebugInfo::None;
+  bool optimized = false;  // marks the debug info as describing optimized code
   // Directories searched for extern libraries before the system's (`-L`): the program's `main`
   // registers them, so a built executable finds the same libraries as `fusion run`.
   std::vector<std::string> library_dirs;

@@ -22,8 +22,11 @@ void Lowerer::NotePanicThread(llvm::Function* f) {
 }
 
 void Lowerer::CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args) {
+  llvm::DebugLoc saved = b_.getCurrentDebugLocation();
+  if (!args.empty()) SetDebugLocOfRtLoc(args.back());  // where the failure says it is
   NotePanicThread(f);
   b_.CreateCall(f, args);
+  b_.SetCurrentDebugLocation(saved);
   b_.CreateUnreachable();
   StartDeadBlock();
 }
@@ -33,9 +36,12 @@ void Lowerer::FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::
   auto* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
   b_.CreateCondBr(fail, fail_bb, ok_bb);
   b_.SetInsertPoint(fail_bb);
+  llvm::DebugLoc saved = b_.getCurrentDebugLocation();
+  SetDebugLocOfRtLoc(args.back());  // where the failure says it is
   NotePanicThread(f);
   b_.CreateCall(f, args);
   b_.CreateUnreachable();
+  b_.SetCurrentDebugLocation(saved);
   b_.SetInsertPoint(ok_bb);
 }
 

@@ -170,11 +170,13 @@ void Lowerer::BindParams(const ast::FnDecl* fn, const std::vector<llvm::Value*>&
     const ast::Param* p = fn->params[i];
     if (IsAggregate(p->type)) {
       locals_[p] = args[i];
+      DeclareLocal(args[i], p->name, p->type, p->name_range, i + 1);
       continue;
     }
     llvm::AllocaInst* slot = EntryAlloca(MemTy(p->type), p->name);
     Store(args[i], slot, p->type);
     locals_[p] = slot;
+    DeclareLocal(slot, p->name, p->type, p->name_range, i + 1);
   }
 }
 
@@ -185,6 +187,7 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   caller_loc_ = fn->track_caller ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
   thread_ = TakesThread(fn) ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
   kernel_ = fn->is_kernel ? fn : nullptr;
+  BeginDebugFunction(fn_, fn->name, fn->name_range, false, fn);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
   if (thread_) thread_->setName("thread");
   if (kernel_ && !device_) shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), thread_, 4), "shared");
@@ -199,6 +202,7 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
     else
       b_.CreateUnreachable();  // the checker proved every path returns
   }
+  ClearDebugLoc();
   fn_ = nullptr;
   caller_loc_ = nullptr;
   thread_ = nullptr;
@@ -270,6 +274,7 @@ auto Lowerer::LocOf(SourceRange r) -> llvm::Constant* {
   auto* init = llvm::ConstantStruct::get(loc_ty_, {file, b_.getInt32(lc.line), b_.getInt32(lc.col)});
   auto* g = new llvm::GlobalVariable(*mod_, loc_ty_, true, llvm::GlobalValue::PrivateLinkage, init, ".loc");
   g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  loc_places_[g] = r.begin;
   return locs_[key] = g;
 }
 
@@ -286,14 +291,20 @@ void Lowerer::DefineEntry() {
     program->addFnAttr(llvm::Attribute::NoUnwind);
     fn_ = program;
     ret_type_ = nullptr;
+    // In backtraces and gdb the top-level statements are the program's `main`.
+    SourceRange start = m_.script_stmts.empty() ? SourceRange{} : m_.script_stmts.front()->range;
+    BeginDebugFunction(program, "main", start, false);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", program));
     for (const ast::Stmt* s : m_.script_stmts) LowerStmt(s);
     if (!b_.GetInsertBlock()->getTerminator()) b_.CreateRetVoid();
+    ClearDebugLoc();
     fn_ = nullptr;
   } else if (m_.main) {
     program = fns_[m_.main];
   }
   auto* main = llvm::Function::Create(main_ty, llvm::Function::ExternalLinkage, "main", *mod_);
+  uint32_t main_file = m_.trees.empty() ? 0 : m_.trees.front()->file;
+  BeginDebugFunction(main, "main", SourceRange{{main_file, 0}, 0}, true);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", main));
   b_.CreateCall(Runtime("rt_init"), {main->getArg(0), main->getArg(1)});
   for (const std::string& dir : options_.library_dirs) b_.CreateCall(Runtime("rt_add_library_dir"), {StringConst(dir)});
@@ -309,6 +320,7 @@ void Lowerer::DefineEntry() {
                                                   llvm::cast<llvm::Instruction>(main->getEntryBlock().begin()))));
     b_.CreateStore(b_.CreateZExt(b_.CreateCall(Runtime("rt_ffi_trace_enabled"), {}), b_.getInt8Ty()), ffi_trace_);
   }
+  ClearDebugLoc();
 }
 
 }  // namespace fusion::lower

@@ -26,6 +26,7 @@ auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm:
 }
 
 auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
+  DebugLocScope loc(*this, e->range);
   switch (e->kind) {
     case ast::NodeKind::Name: {
       if (As<ast::Name>(e)->gpu != ast::GpuValue::None) return GpuValueAddr(As<ast::Name>(e));
@@ -59,6 +60,7 @@ auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
 }
 
 auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
+  DebugLocScope loc(*this, e->range);
   const Type* t = e->type;
   FUSION_CHECK(t && !t->IsUntyped() && !t->IsError()) << ast::NodeKindName(e->kind) << " has type " << sema::ToString(t);
   switch (e->kind) {

@@ -372,6 +372,7 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
   fn_ = f;
   caller_loc_ = nullptr;
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  BeginDebugFunction(f, fn->name, fn->name_range, /*artificial=*/true);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
   llvm::Function* target = fns_.at(fn);
   std::vector<llvm::Value*> args;

@@ -55,6 +55,7 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   // NAME.cpu(t, args): one thread.
   auto* cpu = llvm::Function::Create(entry_ty, llvm::Function::InternalLinkage, k->name + ".cpu", *mod_);
   cpu->addFnAttr(llvm::Attribute::NoUnwind);
+  BeginDebugFunction(cpu, k->name + ".cpu", k->name_range, /*artificial=*/true);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", cpu));
   std::vector<llvm::Value*> args = load_args(cpu);
   args.push_back(cpu->getArg(0));
@@ -67,6 +68,11 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   if (!k->cooperative || PlanSplit(k, per_thread)) {
     block = llvm::Function::Create(entry_ty, llvm::Function::InternalLinkage, k->name + ".block", *mod_);
     block->addFnAttr(llvm::Attribute::NoUnwind);
+    // A split kernel's statements are lowered into the block function itself: it is the kernel.
+    if (k->cooperative)
+      BeginDebugFunction(block, k->name, k->name_range, /*artificial=*/false);
+    else
+      BeginDebugFunction(block, k->name + ".block", k->name_range, /*artificial=*/true);
     llvm::Function* saved = fn_;
     fn_ = block;
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", block));

@@ -15,6 +15,7 @@ void Lowerer::LowerBlock(const ast::Block* b) {
 }
 
 void Lowerer::LowerStmt(const ast::Stmt* s) {
+  if (s->kind != ast::NodeKind::Block) SetDebugLoc(s->range);
   switch (s->kind) {
     case ast::NodeKind::Let:
       return LowerLet(As<ast::Let>(s));
@@ -50,6 +51,7 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
 }
 
 void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
+  DebugLocScope loc(*this, e->range);
   const Type* t = e->type;
   if (auto* call = As<ast::Call>(e); call && call->builtin == ast::Builtin::None && IsAggregate(t)) {
     EmitCall(call, dest);  // the callee writes its result straight into `dest`
@@ -125,6 +127,7 @@ void Lowerer::LowerLet(const ast::Let* let) {
     b_.CreateStore(llvm::Constant::getNullValue(MemTy(let->type)), slot);
   }
   locals_[let] = slot;  // after the initializer, which may name an outer binding of the same name
+  if (!split_arrays_.count(let)) DeclareLocal(slot, let->name, let->type, let->name_range);
 }
 
 void Lowerer::LowerAssign(const ast::Assign* a) {
@@ -198,6 +201,7 @@ void Lowerer::LowerFor(const ast::For* s) {
   llvm::AllocaInst* var = EntryAlloca(ty, s->name);
   b_.CreateStore(start, var);
   locals_[s] = var;
+  if (!split_arrays_.count(s)) DeclareLocal(var, s->name, s->type, s->name_range);
   auto* cond_bb = llvm::BasicBlock::Create(ctx_, "for.cond", fn_);
   auto* body_bb = llvm::BasicBlock::Create(ctx_, "for.body", fn_);
   auto* step_bb = llvm::BasicBlock::Create(ctx_, "for.step", fn_);

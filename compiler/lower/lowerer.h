@@ -1,6 +1,7 @@
 // The lowerer's shared state, used by lower_*.cpp.
 #pragma once
 
+#include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/LLVMContext.h>
@@ -175,6 +176,32 @@ class Lowerer {
   // vprintf(format, {args…}) on the device.
   void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 
+  // ---- debug info (lower_debug.cpp); every function is a no-op without debug info ----
+  void BeginDebugInfo();
+  void FinishDebugInfo();
+  auto DebugFile(uint32_t file) -> llvm::DIFile*;
+  // Gives `f` a subprogram named `name` (a Fusion name) at `where`; an artificial one (generated
+  // code: C entries, `main`, kernel entries) is hidden from backtraces. Sets the builder's
+  // location to the function's start, so that every instruction of `f` has one.
+  void BeginDebugFunction(llvm::Function* f, const std::string& name, SourceRange where, bool artificial,
+                          const ast::FnDecl* fn = nullptr);
+  // The builder's location becomes `r` in the current function (fn_), when it has a subprogram.
+  void SetDebugLoc(SourceRange r);
+  // The location a runtime failure call reports: the one its `rt_src_loc` argument names.
+  void SetDebugLocOfRtLoc(llvm::Value* loc);
+  void ClearDebugLoc() { b_.SetCurrentDebugLocation(llvm::DebugLoc()); }
+  auto DebugType(const Type* t) -> llvm::DIType*;
+  // `-g`: describes a local (arg_no 0) or parameter (1-based) stored at `storage`.
+  void DeclareLocal(llvm::Value* storage, const std::string& name, const Type* t, SourceRange where,
+                    unsigned arg_no = 0);
+  // Sets the builder's location for one expression, and restores the enclosing one after it.
+  struct DebugLocScope {
+    DebugLocScope(Lowerer& l, SourceRange r) : l_(l), saved_(l.b_.getCurrentDebugLocation()) { l.SetDebugLoc(r); }
+    ~DebugLocScope() { l_.b_.SetCurrentDebugLocation(saved_); }
+    Lowerer& l_;
+    llvm::DebugLoc saved_;
+  };
+
   // ---- builtins (lower_builtin.cpp) ----
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
   void LowerPrint(const ast::Call* e, int stream);
@@ -212,6 +239,12 @@ class Lowerer {
   };
   std::vector<Loop> loops_;
   llvm::Function* fn_ = nullptr;  // the function being built
+  // Debug info (host module only; null without it).
+  std::unique_ptr<llvm::DIBuilder> di_;
+  llvm::DICompileUnit* di_cu_ = nullptr;
+  std::unordered_map<uint32_t, llvm::DIFile*> di_files_;
+  std::unordered_map<const Type*, llvm::DIType*> di_types_;
+  std::unordered_map<const llvm::Value*, SourceLoc> loc_places_;  // LocOf's constants → their place
   const Type* ret_type_ = nullptr;
   // GPU code.
   bool device_ = false;                    // building the nvptx64 module

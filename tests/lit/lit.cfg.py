@@ -30,6 +30,12 @@ ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptx
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
 config.substitutions.append(("%ptxas", ptxas))
+# gdb, for the debugging tests (tests/lit/debug, REQUIRES: gdb).
+import shutil
+if shutil.which("gdb"):
+    config.available_features.add("gdb")
+# %gdb: gdb in batch mode, without the user's settings.
+config.substitutions.append(("%gdb", "gdb -batch -nx -ex 'set debuginfod enabled off'"))
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])

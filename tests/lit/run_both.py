@@ -5,11 +5,11 @@ Then prints that stdout and stderr (to its own stdout and stderr) and exits with
 FileCheck and `not` can check it.
 
 usage: run_both.py FUSION FILE.fu [--expect-exit N] [--stderr-until PREFIX] [-L DIR]... [-I DIR]...
-                   [-O0|-O1|-O2|-O3] [-- ARGS...]
-(-L and -I directories and -O levels go to both `fusion run` and `fusion build`.)
+                   [-O0..-O3] [-g] [-- ARGS...]
+(-L and -I directories, -O levels and -g go to both `fusion run` and `fusion build`.)
 --stderr-until PREFIX compares and prints stderr only up to the first line that starts with
-PREFIX (that line included): crash reports end with a backtrace whose frames differ between the
-JIT and the executable.
+PREFIX (that line included), for crash reports whose later lines may differ between the JIT and
+the executable.
 """
 import os
 import subprocess
@@ -32,18 +32,18 @@ def main():
     expect = None
     until = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"]) or rest[:1] in (
-            ["-O0"], ["-O1"], ["-O2"], ["-O3"]):
-        if rest[0].startswith("-O"):
-            flags.append(rest[0])
-            rest = rest[1:]
-            continue
+    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["-O0"], ["-O1"], ["-O2"],
+                       ["-O3"], ["-g"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
         elif rest[0] == "--stderr-until":
             until = rest[1].encode()
-        else:
+        elif rest[0] in ("-L", "-I"):
             flags += rest[:2]
+        else:
+            flags += rest[:1]
+            rest = rest[1:]
+            continue
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]

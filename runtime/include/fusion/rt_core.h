@@ -2,6 +2,8 @@
 #ifndef FUSION_RT_CORE_H
 #define FUSION_RT_CORE_H
 
+#include <stddef.h>
+
 #include "fusion/rt_types.h"
 
 #ifdef __cplusplus
@@ -23,9 +25,40 @@ int rt_format_float(char* buf, double value, bool is_f32);
 int rt_argc(void);
 const char* rt_argv(int i);
 
-// Crash reports (core/backtrace.c): prints the current thread's call stack to stderr, innermost
-// frame first. `ucontext` is a signal handler's third argument (the stack then starts at the
-// faulting instruction) or NULL (it starts at the caller of rt_backtrace_print).
+// ---- Crash reports (core/backtrace.c, core/dwarf.c) ----
+
+// One Fusion frame: a function (inlined ones are frames too) and its place.
+typedef struct rt_frame {
+  char function[128];
+  char file[512];  // the path as the compiler was given it, as panics print it
+  int line, col;   // 0: unknown
+  int flags;       // RT_FRAME_*
+} rt_frame;
+enum {
+  RT_FRAME_ARTIFICIAL = 1,    // generated code (C `main`, C entry points): not printed
+  RT_FRAME_KERNEL_ENTRY = 2,  // where the GPU executor enters a kernel (`K.cpu`, `K.block`): older
+                              // frames are whichever executor thread ran the block, not printed
+};
+// Whether a function of this linkage name is a kernel's entry for the CPU executor.
+int rt_backtrace_is_kernel_entry(const char* linkage_name);
+
+// Symbolizes a code address `pc` (a faulting instruction, or a return address less one): writes
+// up to `max` Fusion frames at that address, innermost (inlined) first, and returns how many; 0
+// when `pc` is not Fusion code. Runs inside a crash: no locks that the crashing thread may hold.
+typedef int (*rt_symbolizer)(uintptr_t pc, rt_frame* frames, int max);
+
+// Installs the symbolizer of code that is not in the executable's file: `fusion run` installs
+// one for the JIT's code (compiler/jit/jit.cpp). Without one, the executable's own DWARF is read
+// (/proc/self/exe).
+void rt_backtrace_set_symbolizer(rt_symbolizer fn);
+
+// Prints the current thread's Fusion call stack to stderr, innermost frame first:
+//   backtrace:
+//     0: c at deep.fu:4:5
+//     1: main at deep.fu:14:1
+// Runtime and C frames are left out. `ucontext` is a signal handler's third argument (the stack
+// then starts at the faulting instruction) or NULL (it starts at the caller). Nothing is printed
+// when FUSION_BACKTRACE=0. Not reentrant: one thread at a time (the crash lock serializes).
 void rt_backtrace_print(void* ucontext);
 
 // The dying process (core/fault.c): every report that ends the program (a panic, a kernel hazard,
@@ -58,6 +91,22 @@ extern _Thread_local bool rt_print_muted;
 // its own (so that a stack overflow can be reported) and its stack's bounds.
 void rt_fault_install(void);
 void rt_fault_thread_init(void);
+
+// Does ahead of a crash what the first backtrace would otherwise do inside it: loads the
+// unwinder (glibc's backtrace() dlopens libgcc_s, which allocates) and maps the executable for
+// its DWARF. For signal handlers' set-up; calling it is optional, and more than once is fine.
+void rt_backtrace_prepare(void);
+
+// The place of the innermost Fusion frame, "FILE:LINE:COL", into `buf` (NUL-terminated, cut to
+// `n`): for a signal, where the fault happened. Returns 1, or 0 (buf empty) when no frame of the
+// stack is Fusion code. `ucontext` as for rt_backtrace_print.
+int rt_backtrace_location(void* ucontext, char* buf, size_t n);
+
+// The reader behind it, for tests: symbolizes `addr` (an address in the file's own numbering)
+// with the DWARF 4 of the ELF image `elf` (`size` bytes), looking only at compile units whose
+// producer starts with `producer` (NULL: any). Bounds-checked: any bytes give 0 or frames.
+int rt_backtrace_symbolize_elf(const void* elf, size_t size, uint64_t addr, const char* producer, rt_frame* frames,
+                               int max);
 
 #ifdef __cplusplus
 }

@@ -160,6 +160,8 @@ static void on_fault(int sig, siginfo_t* info, void* ucontext) {
   rt_die_begin();
   rt_die_cause cause = cause_of(sig, info, ucontext);
   describe(sig, info, cause);
+  char where[512];
+  if (rt_backtrace_location(ucontext, where, sizeof where)) fprintf(stderr, "  at %s\n", where);
   rt_die_print_context(cause);
   rt_backtrace_print(ucontext);
   rt_die_exit();
@@ -180,6 +182,7 @@ static void install(void) {
 }
 
 void rt_fault_install(void) {
+  rt_backtrace_prepare();  // what the first backtrace would do inside a crash (dlopen, mmap)
   pthread_once(&g_install_once, install);
   rt_fault_thread_init();
 }

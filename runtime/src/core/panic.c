@@ -9,6 +9,7 @@
 static _Noreturn void die(rt_loc loc) {
   if (loc) fprintf(stderr, "  at %s:%d:%d\n", loc->file, loc->line, loc->col);
   rt_die_print_context(RT_DIE_REPORT);
+  rt_backtrace_print(NULL);
   rt_die_exit();
 }
 
