@@ -722,6 +722,21 @@ void Collector::TypedefItem(CXCursor c) {
   item->text = "type " + Ident(name) + " = " + t.text;
 }
 
+// A function's result type as the declaration writes it. For a library builtin (`size_t
+// strlen(const char*)`) clang gives the canonical `unsigned long`; the typedef's name is still
+// in the declaration's own type source, a `TypeRef` child of the function's cursor.
+auto WrittenResultType(CXCursor fn) -> CXType {
+  CXType r = clang_getCursorResultType(fn);
+  if (r.kind < CXType_FirstBuiltin || r.kind > CXType_LastBuiltin) return r;
+  CXType written = r;
+  VisitChildren(fn, [&](CXCursor k) {
+    if (clang_getCursorKind(k) != CXCursor_TypeRef) return;
+    CXType t = clang_getCursorType(k);
+    if (t.kind == CXType_Typedef && clang_equalTypes(clang_getCanonicalType(t), r)) written = t;
+  });
+  return written;
+}
+
 auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
     -> std::string {
   // `f()` in a header means `f(void)` (as C23 reads it; NCCL's ncclGroupStart is one).
@@ -738,13 +753,16 @@ auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::stri
     if (pname.empty()) pname = "arg" + std::to_string(i);
     while (names.count(Ident(pname))) pname += "_";
     names.insert(Ident(pname));
-    TypeText t = Type(clang_getArgType(type, static_cast<unsigned>(i)), deps, Place::Param);
+    // The parameter as written: clang gives a library builtin's function type (`strlen`,
+    // `memcpy`) with canonical types, `unsigned long` where the header says `size_t`.
+    TypeText t = Type(clang_getCursorType(clang_Cursor_getArgument(fn, static_cast<unsigned>(i))), deps, Place::Param);
     if (!t) return "parameter `" + pname + "`: " + t.error;
     params += (i ? ", " : "") + Ident(pname) + ": " + t.text;
   }
-  if (clang_isFunctionTypeVariadic(type)) params += n ? ", ..." : "...";
+  // libclang calls an unprototyped `f()` variadic; it has no `...`.
+  if (type.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(type)) params += n ? ", ..." : "...";
   ret.clear();
-  CXType r = clang_getResultType(type);
+  CXType r = WrittenResultType(fn);
   if (clang_getCanonicalType(r).kind != CXType_Void) {
     TypeText t = Type(r, deps);
     if (!t) return "return type: " + t.error;
@@ -766,11 +784,14 @@ void Collector::FunctionItem(CXCursor c) {
   if (!item->skipped.empty()) return;
   std::string symbol = Str(clang_Cursor_getMangling(c));
   if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);
-  bool safe = AnyMatch(safe_, name);
-  CXType type = clang_getCursorType(c);
-  for (int i = 0; type.kind == CXType_FunctionProto && i < clang_getNumArgTypes(type); i++)
-    if (clang_getCanonicalType(clang_getArgType(type, static_cast<unsigned>(i))).kind == CXType_Pointer) safe = false;
-  if (type.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(type)) safe = false;
+  // --safe: only functions that no argument can make misbehave: no pointer (or array)
+  // parameters, whatever typedef names them, and no `...`.
+  bool safe = AnyMatch(safe_, name) && params.find("...") == std::string::npos;
+  for (int i = 0; safe && i < clang_Cursor_getNumArguments(c); i++) {
+    CXTypeKind k = clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(c, static_cast<unsigned>(i)))).kind;
+    safe = k != CXType_Pointer && k != CXType_BlockPointer && k != CXType_ConstantArray &&
+           k != CXType_IncompleteArray && k != CXType_VariableArray;
+  }
   std::string attrs;
   if (Ident(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
   item->text = attrs + (safe ? "safe fn " : "fn ") + Ident(name) + "(" + params + ")" + ret;

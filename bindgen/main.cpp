@@ -28,7 +28,8 @@ options:
   --also-from REGEX  translate the declarations of headers whose path matches too, as if the
                     named headers had them (`bits/mathcalls\.h$` for math.h; repeatable)
   --safe REGEX      declare matching functions `safe fn` (callable outside `unsafe`); only those
-                    without pointer parameters, which no argument can make misbehave (repeatable)
+                    without pointer parameters and not variadic, which no argument can make
+                    misbehave (repeatable)
   --on-load FN      put @on_load(FN) on the extern block
   --layout-probe P  also write P.c and P.fu, which print every record's size, alignment and field
                     offsets as clang and as Fusion compute them (their outputs must be equal)
