@@ -1057,6 +1057,39 @@ auto IsFusionKeyword(const std::string& name) -> bool {
   return kReserved.count(name) != 0;
 }
 
+namespace {
+// A diagnostic of the headers as `file:line:col: error: …`, or "" for a note of the include stack
+// (bindgen's main file includes the headers). A diagnostic at the main file's end (`expected '}'`
+// after an unclosed brace: clang places it after the last `#include`) is placed after the last
+// header's last token, where a C compiler reports it for that header.
+auto FormatDiagnostic(CXTranslationUnit tu, CXDiagnostic diag, size_t main_size) -> std::string {
+  std::string text = Str(clang_formatDiagnostic(diag, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
+  if (text.rfind("fusion_bindgen_main.h:", 0) != 0) return text;
+  std::string message = text.substr(text.find(' ') + 1);
+  if (clang_getDiagnosticSeverity(diag) == CXDiagnostic_Note) return "";
+  CXFile file;
+  unsigned line = 0, col = 0, offset = 0;
+  clang_getExpansionLocation(clang_getDiagnosticLocation(diag), &file, &line, &col, &offset);
+  CXFile last = nullptr;  // the last header the main file includes
+  VisitChildren(clang_getTranslationUnitCursor(tu), [&](CXCursor c) {
+    CXFile from = nullptr;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &from, nullptr, nullptr, nullptr);
+    if (clang_getCursorKind(c) == CXCursor_InclusionDirective && clang_getIncludedFile(c) && from && clang_File_isEqual(from, file))
+      last = clang_getIncludedFile(c);
+  });
+  if (offset + 1 < main_size || !last) return "fusion bindgen: " + message;  // about a header as named
+  size_t size = 0;
+  const char* contents = clang_getFileContents(tu, last, &size);
+  while (contents && size > 0 && std::isspace(static_cast<unsigned char>(contents[size - 1]))) size--;
+  unsigned end_line = 1, end_col = 1;
+  for (size_t i = 0; contents && i < size; i++) {
+    if (contents[i] == '\n') end_line++, end_col = 1;
+    else end_col++;
+  }
+  return Str(clang_getFileName(last)) + ":" + std::to_string(end_line) + ":" + std::to_string(end_col) + ": " + message;
+}
+}  // namespace
+
 auto Collect(const Options& options, Collection& out) -> bool {
   std::vector<std::string> args = {"-x", "c", "-std=gnu11", "-ferror-limit=0", "-w",
                                    "-resource-dir", FUSION_CLANG_RESOURCE_DIR};
@@ -1083,9 +1116,15 @@ auto Collect(const Options& options, Collection& out) -> bool {
   for (unsigned d = 0; d < n; d++) {
     CXDiagnostic diag = clang_getDiagnostic(tu, d);
     if (clang_getDiagnosticSeverity(diag) >= CXDiagnostic_Error) {
-      std::string text = Str(clang_formatDiagnostic(diag, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
-      if (text.rfind("fusion_bindgen_main.h:", 0) == 0) text = text.substr(text.find(' ') + 1);
-      std::fprintf(stderr, "%s\n", text.c_str());
+      std::fprintf(stderr, "%s\n", FormatDiagnostic(tu, diag, main_text.size()).c_str());
+      // Its notes (`to match this '{'`), which say where the trouble started.
+      CXDiagnosticSet children = clang_getChildDiagnostics(diag);
+      for (unsigned k = 0; k < clang_getNumDiagnosticsInSet(children); k++) {
+        CXDiagnostic note = clang_getDiagnosticInSet(children, k);
+        std::string note_text = FormatDiagnostic(tu, note, main_text.size());
+        if (!note_text.empty()) std::fprintf(stderr, "%s\n", note_text.c_str());
+        clang_disposeDiagnostic(note);
+      }
       ok = false;
     }
     clang_disposeDiagnostic(diag);
