@@ -68,6 +68,12 @@ auto Ident(const std::string& name) -> std::string {
   return IsFusionKeyword(name) ? name + "_" : name;
 }
 
+// A C function's name as a Fusion function's: also renamed when it is a builtin's (`free`, `exit`,
+// `cos`), which a declaration of that name would replace in every file that imports the binding.
+auto FnIdent(const std::string& name) -> std::string {
+  return IsFusionKeyword(name) || IsFusionBuiltin(name) ? name + "_" : name;
+}
+
 // Well-known C typedefs that read better as Fusion's own types.
 const std::map<std::string, std::string> kPrimitiveTypedefs = {
     {"size_t", "usize"},   {"ssize_t", "isize"},   {"ptrdiff_t", "isize"}, {"intptr_t", "isize"},
@@ -793,8 +799,8 @@ void Collector::FunctionItem(CXCursor c) {
            k != CXType_IncompleteArray && k != CXType_VariableArray;
   }
   std::string attrs;
-  if (Ident(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
-  item->text = attrs + (safe ? "safe fn " : "fn ") + Ident(name) + "(" + params + ")" + ret;
+  if (FnIdent(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
+  item->text = attrs + (safe ? "safe fn " : "fn ") + FnIdent(name) + "(" + params + ")" + ret;
   functions_[name] = out_.items.size() - 1;
   signatures_[name] = {params, ret};
 }
@@ -970,7 +976,7 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       const std::string& t = out_.items[fn->second].text;
       if (t.rfind("@symbol(\"", 0) == 0) symbol = t.substr(9, t.find('"', 9) - 9);
       bool safe = t.find(") safe fn ") != std::string::npos || t.rfind("safe fn ", 0) == 0;
-      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + Ident(m.name) + "(" + params + ")" + ret;
+      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + FnIdent(m.name) + "(" + params + ")" + ret;
       continue;
     }
     item.kind = Item::Kind::Untranslatable;
@@ -1089,6 +1095,14 @@ auto FormatDiagnostic(CXTranslationUnit tu, CXDiagnostic diag, size_t main_size)
   return Str(clang_getFileName(last)) + ":" + std::to_string(end_line) + ":" + std::to_string(end_col) + ": " + message;
 }
 }  // namespace
+
+auto IsFusionBuiltin(const std::string& name) -> bool {
+  static const std::set<std::string> kBuiltins = {
+#define BUILTIN(name, kind) name,
+#include "sema/builtins.def"
+  };
+  return kBuiltins.count(name) != 0;
+}
 
 auto Collect(const Options& options, Collection& out) -> bool {
   std::vector<std::string> args = {"-x", "c", "-std=gnu11", "-ferror-limit=0", "-w",
