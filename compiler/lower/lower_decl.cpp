@@ -224,6 +224,8 @@ auto Lowerer::ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Con
     case TypeKind::CString:
     case TypeKind::FnPtr:
       if (v.kind == K::String) return StringConst(v.string_value);
+      if (v.kind == K::Int && v.int_bits != 0)
+        return llvm::ConstantExpr::getIntToPtr(b_.getInt64(v.int_bits), b_.getPtrTy());
       return llvm::ConstantPointerNull::get(b_.getPtrTy());
     case TypeKind::Array: {
       std::vector<llvm::Constant*> elems;

@@ -211,6 +211,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
         }
         if (v->kind == ConstValue::Kind::Bool) return MakeInt(v->bool_value ? 1 : 0, to);
         if (v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, to);
+        if (v->kind == ConstValue::Kind::Null) return MakeInt(0, to);
         return std::nullopt;
       }
       if (t->IsFloat()) {
@@ -219,6 +220,9 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
       }
       if (t->kind == TypeKind::Bool) return v;
       if (t->IsPointerLike() && (v->kind == ConstValue::Kind::Null || v->kind == ConstValue::Kind::String)) return v;
+      // An integer cast to a pointer or function pointer is a constant address (C's
+      // `(sqlite3_destructor_type)-1`): a 64-bit pattern, lowered as `inttoptr`.
+      if (t->IsPointerLike() && v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, nullptr);
       return std::nullopt;
     }
     case ast::NodeKind::Binary: {
