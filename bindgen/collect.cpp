@@ -171,6 +171,8 @@ class Collector {
   auto FnType(CXType fn, std::vector<std::string>& deps) -> TypeText;
   auto Constant(const std::string& name, CXType t, CXEvalResult ev, std::vector<std::string>& deps,
                 std::string& error) -> std::string;
+  auto MacroConstant(const std::string& name, CXCursor probe, CXEvalResult ev, std::vector<std::string>& deps,
+                     std::string& error) -> std::string;
   auto Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
       -> std::string;
 
@@ -849,6 +851,87 @@ auto Collector::Constant(const std::string& name, CXType t, CXEvalResult ev, std
   return head + tt.text + " = " + FormatInt(is_unsigned, s, u);
 }
 
+namespace {
+// The first C cast in an expression (a macro probe's initializer), or a null cursor.
+auto FindCast(CXCursor e) -> CXCursor {
+  CXCursor found = clang_getNullCursor();
+  std::function<void(CXCursor)> visit = [&](CXCursor k) {
+    if (!clang_Cursor_isNull(found)) return;
+    if (clang_getCursorKind(k) == CXCursor_CStyleCastExpr) found = k;
+    else VisitChildren(k, visit);
+  };
+  VisitChildren(e, visit);
+  return found;
+}
+
+// The integer a pointer constant (`((T)-1)`, `(void*)0x10`) is made from: clang does not
+// evaluate pointers, so this evaluates the integer operand of the cast instead.
+auto PointerValue(CXCursor probe, long long& value) -> bool {
+  CXCursor cast = FindCast(probe);
+  if (clang_Cursor_isNull(cast)) return false;
+  CXCursor operand = clang_getNullCursor();
+  VisitChildren(cast, [&](CXCursor k) {
+    if (clang_isExpression(clang_getCursorKind(k))) operand = k;
+  });
+  if (clang_Cursor_isNull(operand)) return false;
+  CXTypeKind k = clang_getCanonicalType(clang_getCursorType(operand)).kind;
+  if (k == CXType_Pointer) return PointerValue(cast, value);  // (T)(void*)0
+  CXEvalResult ev = clang_Cursor_Evaluate(operand);
+  bool ok = ev && clang_EvalResult_getKind(ev) == CXEval_Int;
+  if (ok) value = clang_EvalResult_getAsLongLong(ev);
+  if (ev) clang_EvalResult_dispose(ev);
+  return ok;
+}
+}  // namespace
+
+// A macro's constant, from its probe `static const __auto_type v = (MACRO);` (docs/bindgen.md):
+// a number without a cast is untyped (`const N = 10`: it takes the type of each use, as C's
+// macro does); with a cast, or a `float` (an `f` suffix rounds the value), C's type; a pointer
+// (`((T)-1)`) is `-1 as T`.
+auto Collector::MacroConstant(const std::string& name, CXCursor probe, CXEvalResult ev, std::vector<std::string>& deps,
+                              std::string& error) -> std::string {
+  CXType t = clang_getCursorType(probe);
+  CXType canon = clang_getCanonicalType(t);
+  CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
+  if (canon.kind == CXType_Pointer && kind != CXEval_StrLiteral) {
+    long long value = 0;
+    if (!PointerValue(probe, value)) {
+      error = "a pointer that is not an integer cast to a pointer type";
+      return "";
+    }
+    // The type as the cast writes it (`sqlite3_destructor_type`), not `__auto_type`'s canonical one.
+    CXType cast_type = clang_getCursorType(FindCast(probe));
+    TypeText tt = Type(clang_getCanonicalType(cast_type).kind == CXType_Pointer ? cast_type : t, deps);
+    if (!tt) {
+      error = tt.error;
+      return "";
+    }
+    if (tt.text == "cstring") {
+      error = "a `const char*` made from an integer: Fusion's `cstring` is a string";
+      return "";
+    }
+    std::string v = FormatInt(false, value, 0);
+    if (v.find(' ') != std::string::npos) v = "(" + v + ")";
+    return "const " + Ident(name) + ": " + tt.text + " = " + v + " as " + tt.text;
+  }
+  // Typed: a cast, a `float`, an enum or `_Bool` value, and an unsigned value beyond i64's range
+  // (an untyped constant whose use gives it no type is an i64), and `long double` (not translated).
+  bool typed = !clang_Cursor_isNull(FindCast(probe)) || canon.kind == CXType_Float || canon.kind == CXType_Enum ||
+               canon.kind == CXType_Bool || canon.kind == CXType_LongDouble ||
+               (kind == CXEval_Int && clang_EvalResult_isUnsignedInt(ev) && clang_EvalResult_getAsUnsigned(ev) > INT64_MAX);
+  if (typed || (kind != CXEval_Int && kind != CXEval_Float)) return Constant(name, t, ev, deps, error);
+  if (kind == CXEval_Float) {
+    double v = clang_EvalResult_getAsDouble(ev);
+    if (!std::isfinite(v)) {
+      error = "an infinity or NaN: Fusion has no literal for it";
+      return "";
+    }
+    return "const " + Ident(name) + " = " + FormatFloat(v, false);
+  }
+  return "const " + Ident(name) + " = " +
+         FormatInt(clang_EvalResult_isUnsignedInt(ev), clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
+}
+
 void Collector::VarItem(CXCursor c) {
   std::string name = Spelling(c);
   Item* item = NewItem(c, Item::Kind::Const, Usr(c), name);
@@ -990,7 +1073,7 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
     }
     CXEvalResult ev = clang_Cursor_Evaluate(probe->second);
     std::string error;
-    std::string text = Constant(m.name, clang_getCursorType(probe->second), ev, item.deps, error);
+    std::string text = MacroConstant(m.name, probe->second, ev, item.deps, error);
     if (text.empty()) {
       item.skipped = error;
     } else {
