@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -154,6 +155,8 @@ class Collector {
   void EvaluateMacros(CXIndex index, const std::string& main_text, const std::vector<std::string>& args);
 
  private:
+  void FindNamedFiles();
+
   // Pass 1: names.
   void NameTopLevel(CXCursor c);
   void NameMembers(CXCursor record, const std::string& name);
@@ -1085,18 +1088,90 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
   if (tu) clang_disposeTranslationUnit(tu);
 }
 
-void Collector::Run() {
-  for (const std::string& h : options_.headers) out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
-  CXCursor root = clang_getTranslationUnitCursor(tu_);
-  // The named headers are the files the main file includes (found as the -I search finds them).
-  VisitChildren(root, [&](CXCursor c) {
+namespace {
+auto RealPath(CXFile f) -> std::string {
+  std::string path = Str(clang_File_tryGetRealPathName(f));
+  if (path.empty()) path = Str(clang_getFileName(f));
+  std::error_code ec;
+  std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+  return ec ? path : canon;
+}
+
+auto Directory(const std::string& path) -> std::string { return path.substr(0, path.find_last_of('/')); }
+
+auto IsUnder(const std::string& path, const std::string& dir) -> bool {
+  return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+}  // namespace
+
+// The named headers: the files the command line names (found as the -I search finds them), and
+// the headers they #include from their own directory or below (curl.h's easy.h), transitively,
+// unless that directory is an include directory (-I, /usr/include), which holds other
+// libraries' headers too. A quoted #include of a named header that is not followed is listed.
+void Collector::FindNamedFiles() {
+  struct Inclusion {
+    CXFile from, included;
+    std::string from_path, path, spelled;
+    bool quoted;
+  };
+  std::vector<Inclusion> inclusions;
+  VisitChildren(clang_getTranslationUnitCursor(tu_), [&](CXCursor c) {
     if (clang_getCursorKind(c) != CXCursor_InclusionDirective) return;
     CXFile from;
     clang_getExpansionLocation(clang_getCursorLocation(c), &from, nullptr, nullptr, nullptr);
     CXFile included = clang_getIncludedFile(c);
-    if (from && included && Str(clang_getFileName(from)).find("fusion_bindgen_main.h") != std::string::npos)
-      named_files_.push_back(included);
+    if (!from || !included) return;
+    CXToken* tokens = nullptr;
+    unsigned n = 0;
+    clang_tokenize(tu_, clang_getCursorExtent(c), &tokens, &n);
+    bool quoted = n > 0 && Str(clang_getTokenSpelling(tu_, tokens[n - 1])).front() == '"';
+    clang_disposeTokens(tu_, tokens, n);
+    inclusions.push_back({from, included, Str(clang_getFileName(from)), RealPath(included), Spelling(c), quoted});
   });
+  std::set<std::string> roots = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
+                                 std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  for (const std::string& d : options_.include_dirs) {
+    std::error_code ec;
+    std::string canon = std::filesystem::weakly_canonical(std::filesystem::absolute(d, ec), ec).string();
+    roots.insert(ec ? d : canon);
+  }
+  auto is_named = [&](CXFile f) {
+    for (CXFile n : named_files_)
+      if (clang_File_isEqual(n, f)) return true;
+    return false;
+  };
+  // Each header on the command line, then what it includes from its own directory.
+  std::vector<std::pair<CXFile, std::string>> work;  // a named file, the directory it may follow into
+  for (const Inclusion& inc : inclusions)
+    if (inc.from_path.find("fusion_bindgen_main.h") != std::string::npos && !is_named(inc.included)) {
+      named_files_.push_back(inc.included);
+      std::string dir = Directory(inc.path);
+      work.emplace_back(inc.included, options_.follow && !roots.count(dir) ? dir : "");
+    }
+  while (!work.empty()) {
+    auto [file, dir] = work.back();
+    work.pop_back();
+    for (const Inclusion& inc : inclusions) {
+      if (!clang_File_isEqual(inc.from, file) || is_named(inc.included)) continue;
+      if (!dir.empty() && IsUnder(inc.path, dir)) {
+        named_files_.push_back(inc.included);
+        out_.followed.push_back(inc.path.substr(dir.size() + 1) + " (included by " + Str(clang_getFileName(file)).substr(
+                                    Str(clang_getFileName(file)).find_last_of('/') + 1) + ")");
+        work.emplace_back(inc.included, dir);
+      } else if (options_.follow && inc.quoted && IsUnder(inc.path, Directory(RealPath(file))) && !AnyMatch(also_from_, inc.path)) {
+        std::string by = Str(clang_getFileName(file));
+        std::string note = inc.spelled + " (included by " + by.substr(by.find_last_of('/') + 1) + ")";
+        if (std::find(out_.not_followed.begin(), out_.not_followed.end(), note) == out_.not_followed.end())
+          out_.not_followed.push_back(note);
+      }
+    }
+  }
+}
+
+void Collector::Run() {
+  for (const std::string& h : options_.headers) out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
+  CXCursor root = clang_getTranslationUnitCursor(tu_);
+  FindNamedFiles();
   VisitChildren(root, [&](CXCursor c) { NameTopLevel(c); });
   // Tags: their own name, unless an ordinary identifier (a function, a typedef of something
   // else) has it; then `struct_NAME`.
