@@ -54,6 +54,11 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   for (ast::FnDecl* fn : m_.fns)
     if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
+  // A load or store through a null pointer must reach the hardware, which faults, and the crash
+  // handler reports it (core/fault.c): without this attribute LLVM treats the access as
+  // unreachable and the program goes on with a made-up value at -O1 and above.
+  for (llvm::Function& f : *mod_)
+    if (!f.isDeclaration()) f.addFnAttr(llvm::Attribute::NullPointerIsValid);
   return Verify();
 }
 

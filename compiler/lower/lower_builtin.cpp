@@ -12,7 +12,17 @@ auto Lowerer::SourceText(SourceRange r) const -> std::string {
   return std::string(text.substr(r.begin.offset, r.end - r.begin.offset));
 }
 
+// A panic in kernel code on the host first tells the runtime which thread of the block panics
+// (rt_gpu_panic_thread with the linear index), so that the report names it: in a block loop the
+// thread is only in registers. On the cold path only, so the loop is not touched.
+void Lowerer::NotePanicThread(llvm::Function* f) {
+  if (device_ || !thread_ || !f->getName().starts_with("rt_panic")) return;
+  llvm::Value* linear = b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(ThreadTy(), thread_, kLinear));
+  b_.CreateCall(Runtime("rt_gpu_panic_thread"), {linear});
+}
+
 void Lowerer::CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args) {
+  NotePanicThread(f);
   b_.CreateCall(f, args);
   b_.CreateUnreachable();
   StartDeadBlock();
@@ -23,6 +33,7 @@ void Lowerer::FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::
   auto* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
   b_.CreateCondBr(fail, fail_bb, ok_bb);
   b_.SetInsertPoint(fail_bb);
+  NotePanicThread(f);
   b_.CreateCall(f, args);
   b_.CreateUnreachable();
   b_.SetInsertPoint(ok_bb);
@@ -83,6 +94,7 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       auto* ok_bb = llvm::BasicBlock::Create(ctx_, "assert.ok", fn_);
       b_.CreateCondBr(cond, ok_bb, fail_bb);
       b_.SetInsertPoint(fail_bb);
+      NotePanicThread(Runtime("rt_panic"));
       if (e->args.size() == 2)
         b_.CreateCall(Runtime("rt_panic"), {LowerExpr(e->args[1]), PanicLoc(e->range)});
       else
@@ -105,9 +117,33 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Free:
       b_.CreateCall(Runtime("rt_free"), {LowerExpr(e->args[0])});
       return nullptr;
+    case B::Popc:
+    case B::Clz:
+    case B::Ctz:
+    case B::Ffs:
+      return LowerBitCount(e);
     default:
       return LowerMath(e);
   }
+}
+
+// popc, clz, ctz (the width for 0) and ffs (1 + the lowest set bit's index, 0 for 0), as i32.
+auto Lowerer::LowerBitCount(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Value* x = LowerExpr(e->args[0]);
+  llvm::Type* ty = x->getType();
+  llvm::Value* r = nullptr;
+  switch (e->builtin) {
+    case B::Popc: r = b_.CreateIntrinsic(llvm::Intrinsic::ctpop, {ty}, {x}); break;
+    case B::Clz: r = b_.CreateIntrinsic(llvm::Intrinsic::ctlz, {ty}, {x, b_.getFalse()}); break;
+    case B::Ctz: r = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {ty}, {x, b_.getFalse()}); break;
+    default: {
+      llvm::Value* tz = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {ty}, {x, b_.getFalse()});
+      llvm::Value* zero = b_.CreateICmpEQ(x, llvm::ConstantInt::get(ty, 0));
+      r = b_.CreateSelect(zero, llvm::ConstantInt::get(ty, 0), b_.CreateAdd(tz, llvm::ConstantInt::get(ty, 1)));
+    }
+  }
+  return b_.CreateZExtOrTrunc(r, b_.getInt32Ty());
 }
 
 auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {

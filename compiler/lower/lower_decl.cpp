@@ -155,6 +155,14 @@ auto Lowerer::EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::Allo
   return eb.CreateAlloca(ty, nullptr, name);
 }
 
+// A slot for a value of Fusion type `t`, aligned as C aligns it (`@align(N)` records are more
+// aligned than their LLVM struct type, and Load/Store/PartAddress rely on t->align).
+auto Lowerer::EntryAllocaOf(const Type* t, const std::string& name) -> llvm::AllocaInst* {
+  llvm::AllocaInst* a = EntryAlloca(MemTy(t), name);
+  if (t->align > a->getAlign().value()) a->setAlignment(llvm::Align(t->align));
+  return a;
+}
+
 // Parameters as locals: scalars in a slot of their own, aggregates where `args` points (the
 // caller's copy, or a kernel launch's: parameters are immutable).
 void Lowerer::BindParams(const ast::FnDecl* fn, const std::vector<llvm::Value*>& args) {
@@ -296,6 +304,11 @@ void Lowerer::DefineEntry() {
   }
   b_.CreateCall(Runtime("rt_exit"), {code});
   b_.CreateUnreachable();
+  if (ffi_trace_) {  // FUSION_FFI_TRACE, read once, before the program runs
+    b_.SetInsertPoint(&main->getEntryBlock(), std::next(llvm::BasicBlock::iterator(
+                                                  llvm::cast<llvm::Instruction>(main->getEntryBlock().begin()))));
+    b_.CreateStore(b_.CreateZExt(b_.CreateCall(Runtime("rt_ffi_trace_enabled"), {}), b_.getInt8Ty()), ffi_trace_);
+  }
 }
 
 }  // namespace fusion::lower

@@ -51,7 +51,7 @@ auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
       return LowerFieldAddr(As<ast::Field>(e));
     default: {
       // A temporary: evaluate into a fresh slot.
-      llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "tmp");
+      llvm::AllocaInst* tmp = EntryAllocaOf(e->type, "tmp");
       StoreInto(e, tmp);
       return tmp;
     }
@@ -117,7 +117,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
 }
 
 auto Lowerer::LowerAggregate(const ast::Expr* e) -> llvm::Value* {
-  llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "agg");
+  llvm::AllocaInst* tmp = EntryAllocaOf(e->type, "agg");
   StoreInto(e, tmp);
   return Load(tmp, e->type);
 }

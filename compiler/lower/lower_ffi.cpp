@@ -106,14 +106,73 @@ auto Lowerer::CSignatureOf(const Type* ret, const std::vector<const Type*>& para
 
 auto Lowerer::AddressOf(const ast::Expr* e) -> llvm::Value* {
   if (sema::IsPlace(e)) return LowerAddr(e);
-  llvm::AllocaInst* tmp = EntryAlloca(MemTy(e->type), "carg");
+  llvm::AllocaInst* tmp = EntryAllocaOf(e->type, "carg");
   tmp->setAlignment(llvm::Align(std::max<uint64_t>(8, e->type->align)));
   StoreInto(e, tmp);
   return tmp;
 }
 
-auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result)
-    -> llvm::Value* {
+// ---- FUSION_FFI_TRACE ----
+// Off, an extern call costs one more load of the module's flag and a branch predicted not taken
+// on each side of the call; on, the call's arguments go to rt_ffi_trace_call as 64-bit values
+// with a constant descriptor of their kinds (runtime dl/dl_trace.c), and its result to
+// rt_ffi_trace_return.
+
+auto Lowerer::FfiTraceFlag() -> llvm::GlobalVariable* {
+  if (!ffi_trace_) {
+    ffi_trace_ = new llvm::GlobalVariable(*mod_, b_.getInt8Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                          b_.getInt8(0), "fusion.ffi_trace");
+  }
+  return ffi_trace_;
+}
+
+// A value as the 64 bits the tracer reads, and its kind letter (dl_trace.c).
+auto Lowerer::FfiTraceBits(llvm::Value* v, const Type* t, char& kind) -> llvm::Value* {
+  auto* i64 = b_.getInt64Ty();
+  if (t->kind == TypeKind::Enum) t = t->backing;
+  switch (t->kind) {
+    case TypeKind::Bool: kind = 'b'; return b_.CreateZExt(v, i64);
+    case TypeKind::Int: kind = t->is_signed ? 'i' : 'u'; return IntCast(v, t, i64);
+    case TypeKind::Float:
+      kind = t->bits == 32 ? 'f' : 'd';
+      if (t->bits == 32) v = b_.CreateFPExt(v, b_.getDoubleTy());
+      return b_.CreateBitCast(v, i64);
+    case TypeKind::CString: kind = 's'; return b_.CreatePtrToInt(v, i64);
+    default:
+      if (v->getType()->isPointerTy()) {
+        kind = IsAggregate(t) ? 'r' : 'p';
+        return b_.CreatePtrToInt(v, i64);
+      }
+      kind = 'u';
+      return b_.CreateZExtOrTrunc(v, i64);
+  }
+}
+
+// if (on) fn(site, values…): the values in an array on the stack for rt_ffi_trace_call, the one
+// value itself for rt_ffi_trace_return.
+void Lowerer::EmitFfiTrace(llvm::Value* on, const char* fn, llvm::Value* site, llvm::ArrayRef<llvm::Value*> values) {
+  auto* trace = llvm::BasicBlock::Create(ctx_, "ffi.trace", fn_);
+  auto* cont = llvm::BasicBlock::Create(ctx_, "ffi.traced", fn_);
+  llvm::MDBuilder md(ctx_);
+  b_.CreateCondBr(on, trace, cont, md.createBranchWeights(1, 1 << 20));
+  b_.SetInsertPoint(trace);
+  if (std::string(fn) == "rt_ffi_trace_call") {
+    auto* arr_ty = llvm::ArrayType::get(b_.getInt64Ty(), std::max<size_t>(1, values.size()));
+    llvm::AllocaInst* arr = EntryAlloca(arr_ty, "ffi.args");
+    for (size_t i = 0; i < values.size(); i++)
+      b_.CreateStore(values[i], b_.CreateConstInBoundsGEP2_64(arr_ty, arr, 0, i));
+    b_.CreateCall(Runtime(fn), {site, arr});
+  } else {
+    b_.CreateCall(Runtime(fn), {site, values.empty() ? b_.getInt64(0) : values[0]});
+  }
+  b_.CreateBr(cont);
+  b_.SetInsertPoint(cont);
+}
+
+auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result,
+                        const ast::FnDecl* traced) -> llvm::Value* {
+  std::vector<llvm::Value*> trace_values;
+  std::string kinds;
   std::vector<llvm::Value*> args;
   std::vector<llvm::AttributeSet> param_attrs;
   if (sig.sret) {
@@ -131,11 +190,20 @@ auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::C
       if (t != a->type) {  // a promoted variadic extra
         v = t->IsFloat() ? b_.CreateFPExt(v, ValTy(t)) : IntCast(v, a->type, ValTy(t));
       }
+      if (traced) {
+        char kind;
+        trace_values.push_back(FfiTraceBits(v, t, kind));
+        kinds += kind;
+      }
       args.push_back(v);
       param_attrs.push_back(fixed_attrs);
       continue;
     }
     llvm::Value* addr = AddressOf(a);
+    if (traced) {
+      trace_values.push_back(b_.CreatePtrToInt(addr, b_.getInt64Ty()));
+      kinds += 'r';
+    }
     if (p.kind == sema::CPassing::Kind::Memory) {
       args.push_back(addr);
       param_attrs.push_back(fixed_attrs);
@@ -146,14 +214,50 @@ auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::C
       }
     }
   }
+  llvm::Value* on = nullptr;
+  llvm::Constant* site = nullptr;
+  if (traced) {
+    const Type* rt = sig.ret_type;
+    char rkind = 'v';
+    if (rt && rt->kind != TypeKind::Void) {
+      if (IsAggregate(rt)) rkind = 'r';
+      else if (rt->kind == TypeKind::Bool) rkind = 'b';
+      else if (rt->kind == TypeKind::CString) rkind = 's';
+      else if (rt->kind == TypeKind::Float) rkind = rt->bits == 32 ? 'f' : 'd';
+      else if (rt->kind == TypeKind::Int || rt->kind == TypeKind::Enum)
+        rkind = (rt->kind == TypeKind::Enum ? rt->backing : rt)->is_signed ? 'i' : 'u';
+      else rkind = 'p';
+    }
+    auto* ptr = b_.getPtrTy();
+    auto* site_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, ptr});
+    llvm::Constant* lib = traced->has_library ? StringConst(traced->library) : llvm::ConstantPointerNull::get(ptr);
+    site = new llvm::GlobalVariable(
+        *mod_, site_ty, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantStruct::get(site_ty, {lib, StringConst(traced->symbol), StringConst(kinds + ">" + rkind),
+                                            LocOf(e->range)}),
+        "ffi.site." + traced->symbol);
+    on = b_.CreateICmpNE(b_.CreateLoad(b_.getInt8Ty(), FfiTraceFlag()), b_.getInt8(0), "ffi.trace.on");
+    EmitFfiTrace(on, "rt_ffi_trace_call", site, trace_values);
+  }
   llvm::CallInst* call = b_.CreateCall(sig.type, callee, args);
   call->setAttributes(llvm::AttributeList::get(ctx_, llvm::AttributeSet(), sig.attrs.getRetAttrs(), param_attrs));
-  if (sig.sret || sig.ret.kind == sema::CPassing::Kind::Ignore) return nullptr;
-  if (!IsAggregate(sig.ret_type)) return call;
-  // A small aggregate came back in registers: store its eightbytes into the result slot.
-  FUSION_CHECK(result) << "a C call returning an aggregate needs a result slot";
-  StoreParts(call, sig.ret, sig.ret_type, result);
-  return nullptr;
+  llvm::Value* value = nullptr;  // the scalar result
+  if (sig.sret || sig.ret.kind == sema::CPassing::Kind::Ignore) {
+  } else if (!IsAggregate(sig.ret_type)) {
+    value = call;
+  } else {
+    // A small aggregate came back in registers: store its eightbytes into the result slot.
+    FUSION_CHECK(result) << "a C call returning an aggregate needs a result slot";
+    StoreParts(call, sig.ret, sig.ret_type, result);
+  }
+  if (traced) {
+    std::vector<llvm::Value*> bits;
+    char kind;
+    if (value) bits.push_back(FfiTraceBits(value, sig.ret_type, kind));
+    else if (result) bits.push_back(b_.CreatePtrToInt(result, b_.getInt64Ty()));
+    EmitFfiTrace(on, "rt_ffi_trace_return", site, bits);
+  }
+  return value;
 }
 
 // Eightbyte k of an aggregate at `base`, and the alignment that address is known to have.
@@ -237,7 +341,7 @@ auto Lowerer::EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) 
     for (size_t i = types.size(); i < e->args.size(); i++) types.push_back(e->args[i]->type);  // variadic
     CSignature sig = CSignatureOf(fn->ret_type, types, fn->params.size(), fn->is_variadic);
     llvm::Value* callee = ExternAddress(fn, e->range);
-    return EmitCCall(callee, sig, e, result);
+    return EmitCCall(callee, sig, e, result, fn);
   }
   const Type* ft = e->callee->type;
   FUSION_CHECK(ft->kind == TypeKind::FnPtr) << "call of " << sema::ToString(ft);
@@ -277,7 +381,7 @@ void Lowerer::DefineCEntry(ast::FnDecl* fn) {
   llvm::Value* fusion_result = nullptr;
   if (IsAggregate(fn->ret_type)) {
     // Fusion returns aggregates through a pointer: the C caller's own slot when it passed one.
-    fusion_result = c_sret ? c_sret : EntryAlloca(MemTy(fn->ret_type), "result");
+    fusion_result = c_sret ? c_sret : EntryAllocaOf(fn->ret_type, "result");
     args.push_back(fusion_result);
   }
   for (size_t i = 0; i < types.size(); i++) {

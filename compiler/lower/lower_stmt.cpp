@@ -132,7 +132,7 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
   if (a->op == TokenKind::Eq) {
     if (IsAggregate(t)) {
       // Evaluate the value into a temporary first: `a = [a[1], a[0]]` must read the old `a`.
-      llvm::AllocaInst* tmp = EntryAlloca(MemTy(t), "tmp");
+      llvm::AllocaInst* tmp = EntryAllocaOf(t, "tmp");
       StoreInto(a->value, tmp);
       llvm::Value* dest = LowerAddr(a->target);
       b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), tmp, llvm::MaybeAlign(t->align), t->size);
@@ -229,7 +229,7 @@ void Lowerer::LowerReturn(const ast::Return* r) {
   }
   if (r->value && ret_type_ && IsAggregate(ret_type_)) {
     // Through a temporary: the result pointer may alias what the value reads.
-    llvm::AllocaInst* tmp = EntryAlloca(MemTy(ret_type_), "ret");
+    llvm::AllocaInst* tmp = EntryAllocaOf(ret_type_, "ret");
     StoreInto(r->value, tmp);
     b_.CreateMemCpy(fn_->getArg(0), llvm::MaybeAlign(ret_type_->align), tmp, llvm::MaybeAlign(ret_type_->align),
                     ret_type_->size);

@@ -82,6 +82,7 @@ class Lowerer {
   // After a terminator: continue in a fresh (unreachable) block.
   void StartDeadBlock();
   auto EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::AllocaInst*;
+  auto EntryAllocaOf(const Type* t, const std::string& name) -> llvm::AllocaInst*;
 
   // ---- expressions (lower_expr.cpp) ----
   auto LowerExpr(const ast::Expr* e) -> llvm::Value*;
@@ -125,8 +126,13 @@ class Lowerer {
       -> CSignature;
   // The address of an argument's value: the place itself, or a temporary holding it.
   auto AddressOf(const ast::Expr* e) -> llvm::Value*;
-  auto EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result)
-      -> llvm::Value*;
+  // `traced`: an extern's call, logged under FUSION_FFI_TRACE (null for calls through pointers).
+  auto EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::Call* e, llvm::Value* result,
+                 const ast::FnDecl* traced = nullptr) -> llvm::Value*;
+  // FUSION_FFI_TRACE: the module's flag (set by `main`), and the call's 64-bit trace values.
+  auto FfiTraceFlag() -> llvm::GlobalVariable*;
+  void EmitFfiTrace(llvm::Value* on, const char* fn, llvm::Value* site, llvm::ArrayRef<llvm::Value*> values);
+  auto FfiTraceBits(llvm::Value* v, const Type* t, char& kind) -> llvm::Value*;
   auto EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
   // The eightbytes of an aggregate passed Direct, to and from its memory.
   auto PartAddress(llvm::Value* base, int k, const Type* t, llvm::Align& align) -> llvm::Value*;
@@ -173,8 +179,10 @@ class Lowerer {
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
   void LowerPrint(const ast::Call* e, int stream);
   auto LowerMath(const ast::Call* e) -> llvm::Value*;
+  auto LowerBitCount(const ast::Call* e) -> llvm::Value*;
   // Calls a noreturn runtime function and continues in a dead block.
   void CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
+  void NotePanicThread(llvm::Function* f);
   // Emits `if (fail) { call f(args) }` with the call in a cold block.
   void FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);
   auto SourceText(SourceRange r) const -> std::string;
@@ -207,6 +215,7 @@ class Lowerer {
   const Type* ret_type_ = nullptr;
   // GPU code.
   bool device_ = false;                    // building the nvptx64 module
+  llvm::GlobalVariable* ffi_trace_ = nullptr;  // FfiTraceFlag
   llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
   llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*
   llvm::Value* shared_base_ = nullptr;     // host: the block's shared memory, in a kernel

@@ -121,6 +121,7 @@ struct Binary : Expr {
 enum class Builtin : uint8_t {
   None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
+  Popc, Clz, Ctz, Ffs,  // bit counts of an integer
   // Kernel code (see docs/gpu.md).
   Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock,
   AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicCas,

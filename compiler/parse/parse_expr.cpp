@@ -51,6 +51,13 @@ auto Parser::ParseBinary(int min_prec) -> ast::Expr* {
     int prec = Precedence(cur().kind);
     if (in_launch_config_ && at(TokenKind::Shr)) break;  // `>>>` ends a launch configuration
     if (prec == 0 || prec < min_prec || AtNewlineBreak()) break;
+    // `k<<<grid, block>>>(…)` without `launch` lexes as `k << <`.
+    if (at(TokenKind::Shl) && peek().kind == TokenKind::Less && peek().offset == cur().offset + 2) {
+      if (auto* name = As<ast::Name>(lhs)) {
+        Error(diag::Kind::LaunchWithoutKeyword, {RangeOf(cur()).begin, RangeOf(peek()).end}, {name->name});
+        return nullptr;
+      }
+    }
     if (!chain.Grow(RangeOf(cur()))) return nullptr;
     auto* b = tree_.Make<ast::Binary>({begin, 0});
     b->op_range = RangeOf(cur());

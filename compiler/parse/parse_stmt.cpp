@@ -33,7 +33,18 @@ auto Parser::ParseBlock(bool is_unsafe) -> ast::Block* {
     if (AtDeclStart()) {
       SourceRange r = RangeOf(cur());
       std::string what = lex::Spelling(cur().kind);
-      if (ParseDecl()) diags_.Report(diag::Kind::DeclInsideFn, r, {what});
+      ast::Decl* d = ParseDecl();
+      if (d) diags_.Report(diag::Kind::DeclInsideFn, r, {what});
+      // A misplaced `const` or `static` still declares its name, so that its uses give no more errors.
+      if (auto* c = As<ast::ConstDecl>(d)) {
+        auto* l = tree_.Make<ast::Let>(c->range);
+        l->is_var = c->is_static;
+        l->name = c->name;
+        l->name_range = c->name_range;
+        l->declared_type = c->declared_type;
+        l->init = c->init;
+        block->stmts.push_back(l);
+      }
     } else if (ast::Stmt* s = ParseStmt()) {
       block->stmts.push_back(s);
     }
@@ -179,7 +190,10 @@ auto Parser::ParseIf() -> ast::Stmt* {
     return nullptr;
   }
   s->then_block = ParseBlock();
-  if (at(TokenKind::KwElse) && !cur().newline_before) {
+  // `}` then `else` on the next line would end the `if` statement (Go's rule); say so, and go on
+  // as if it were on the same line.
+  if (at(TokenKind::KwElse) && cur().newline_before) diags_.Report(diag::Kind::ElseOnNewLine, RangeOf(cur()));
+  if (at(TokenKind::KwElse)) {
     Advance();
     if (at(TokenKind::KwIf)) {
       DepthGuard guard(*this);  // `else if` chains nest
@@ -212,11 +226,27 @@ auto Parser::ParseFor() -> ast::Stmt* {
   SourceLoc begin = Loc();
   Advance();
   auto* s = tree_.Make<ast::For>({begin, 0});
-  if (!ExpectIdent("a loop variable name", s->name, s->name_range) || !Expect(TokenKind::KwIn))
-    return Synchronize(), nullptr;
-  s->start = ParseExprNoStruct();
-  if (!Expect(TokenKind::DotDot, "`..` in the range")) return Synchronize(), nullptr;
-  s->end = ParseExprNoStruct();
+  if (at(TokenKind::LParen)) {
+    if (!ParseCStyleFor(s)) return Synchronize(), nullptr;
+  } else {
+    if (!ExpectIdent("a loop variable name", s->name, s->name_range) || !Expect(TokenKind::KwIn))
+      return Synchronize(), nullptr;
+    size_t start_first = pos_;
+    s->start = ParseExprNoStruct();
+    size_t start_last = pos_;
+    if (!Expect(TokenKind::DotDot, "`..` in the range")) return Synchronize(), nullptr;
+    SourceRange dots = RangeOf(tokens_.tokens[pos_ - 1]);
+    bool inclusive = at(TokenKind::Eq) && cur().offset == dots.end;
+    if (inclusive) Advance();
+    size_t end_first = pos_;
+    s->end = ParseExprNoStruct();
+    if (inclusive && s->end) {
+      auto* lit = As<ast::IntLit>(s->end);
+      std::string past = lit ? std::to_string(lit->value + 1) : PlusOne(end_first, pos_);
+      diags_.Report(diag::Kind::InclusiveRange, {dots.begin, RangeOf(tokens_.tokens[end_first - 1]).end},
+            {TextOf(start_first, start_last), past});
+    }
+  }
   s->range = RangeFrom(begin);
   if (!at(TokenKind::LBrace)) {
     ErrorAtCur(diag::Kind::ExpectedToken, {"`{` after the range", lex::Describe(cur().kind)});
@@ -225,6 +255,59 @@ auto Parser::ParseFor() -> ast::Stmt* {
   }
   s->body = ParseBlock();
   return s;
+}
+
+// The head of a C-style loop, `for (var i = 0; i < n; i++)`: one error that shows the Fusion
+// loop; when the head has that shape, `s` gets its variable and bounds so the body checks cleanly.
+// c_for_head = "(" [ ("var" | "let") ident "=" expr ] ";" [ ident ("<" | "<=") expr ] ";" … ")"
+auto Parser::ParseCStyleFor(ast::For* s) -> bool {
+  SourceLoc open = Loc();
+  size_t close = pos_;  // the matching `)`
+  for (int depth = 0; close < tokens_.tokens.size(); close++) {
+    TokenKind k = tokens_.tokens[close].kind;
+    if (k == TokenKind::LParen) depth++;
+    if (k == TokenKind::RParen && --depth == 0) break;
+    if (k == TokenKind::Eof || k == TokenKind::LBrace) break;
+  }
+  if (close >= tokens_.tokens.size() || tokens_.tokens[close].kind != TokenKind::RParen) {
+    Error(diag::Kind::CStyleFor, RangeOf(cur()), {"i", "0", "n"});
+    return false;
+  }
+  if (close + 1 >= tokens_.tokens.size() || tokens_.tokens[close + 1].kind != TokenKind::LBrace) {
+    Error(diag::Kind::CStyleFor, {open, RangeOf(tokens_.tokens[close]).end}, {"i", "0", "n"});
+    return false;
+  }
+  SourceRange head{open, RangeOf(tokens_.tokens[close]).end};
+  std::string start = "0", end = "n";
+  s->name = "i";
+  Advance();
+  Restore<int> nest(nest_, nest_ + 1);
+  if (at(TokenKind::KwVar) || at(TokenKind::KwLet)) Advance();
+  if (at(TokenKind::Ident) && peek().kind == TokenKind::Eq) {
+    s->name = Text(cur());
+    s->name_range = RangeOf(cur());
+    Advance();
+    Advance();
+    size_t first = pos_;
+    s->start = ParseExpr();
+    if (s->start) start = TextOf(first, pos_);
+  }
+  if (at(TokenKind::Semi) && peek().kind == TokenKind::Ident && Text(peek()) == s->name &&
+      (peek(2).kind == TokenKind::Less || peek(2).kind == TokenKind::LessEq)) {
+    bool le = peek(2).kind == TokenKind::LessEq;
+    pos_ += 3;
+    size_t first = pos_;
+    s->end = ParseExpr();
+    if (s->end) end = le ? PlusOne(first, pos_) : TextOf(first, pos_);
+    if (auto* lit = As<ast::IntLit>(s->end); lit && le) end = std::to_string(lit->value + 1);
+  }
+  pos_ = close + 1;
+  if (!s->start || !s->end) {
+    Error(diag::Kind::CStyleFor, head, {s->name, start, end});
+    return false;
+  }
+  diags_.Report(diag::Kind::CStyleFor, head, {s->name, start, end});  // the loop itself parses on
+  return true;
 }
 
 // simple_stmt = expr [ assign_op expr ] ";"

@@ -32,6 +32,7 @@ class Parser {
   auto ParseIf() -> ast::Stmt*;
   auto ParseWhile() -> ast::Stmt*;
   auto ParseFor() -> ast::Stmt*;
+  auto ParseCStyleFor(ast::For* s) -> bool;
   auto ParseSimpleStmt() -> ast::Stmt*;
   auto ParseLaunch() -> ast::Stmt*;
   void ExpectStmtEnd();
@@ -68,6 +69,17 @@ class Parser {
   // From `begin` to the end of the last consumed token.
   auto RangeFrom(SourceLoc begin) const -> SourceRange { return {begin, last_end_}; }
   auto Text(const lex::Token& t) const -> std::string { return std::string(tokens_.TokenText(t)); }
+  // `E + 1` for the expression of tokens [first, last), parenthesized unless it is one token.
+  auto PlusOne(size_t first, size_t last) const -> std::string {
+    return (last - first == 1 ? TextOf(first, last) : "(" + TextOf(first, last) + ")") + " + 1";
+  }
+  // The source text of tokens [first, last), as written.
+  auto TextOf(size_t first, size_t last) const -> std::string {
+    if (last <= first) return "";
+    const lex::Token& a = tokens_.tokens[first];
+    const lex::Token& b = tokens_.tokens[last - 1];
+    return std::string(tokens_.text.substr(a.offset, b.offset + b.length - a.offset));
+  }
   // A newline before the current token ends the expression (outside parentheses and brackets).
   auto AtNewlineBreak() const -> bool { return nest_ == 0 && cur().newline_before; }
 

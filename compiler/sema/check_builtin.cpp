@@ -106,6 +106,17 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       RequireUnsafe(e->range, "calling `free`");
       return types_->void_type();
     }
+    case B::Popc:
+    case B::Clz:
+    case B::Ctz:
+    case B::Ffs: {
+      // Bit counts, as CUDA's __popc/__clz/__ffs: any integer (an untyped literal is an i64), an i32 result.
+      if (!arg_count(1, 1)) return types_->i32();
+      const Type* t = CheckValue(e->args[0]);
+      if (!t->IsError() && !t->IsInt())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer", ToString(t)});
+      return types_->i32();
+    }
     default:
       break;
   }

@@ -8,6 +8,17 @@
 namespace fusion::sema {
 
 namespace {
+// The Fusion spelling of a CUDA C name (cuda_names.def), or null.
+auto FusionNameOfCuda(std::string_view name) -> const char* {
+  static const std::pair<std::string_view, const char*> kNames[] = {
+#define CUDA_NAME(cuda, fusion) {cuda, fusion},
+#include "sema/cuda_names.def"
+  };
+  for (const auto& [cuda, fusion] : kNames)
+    if (cuda == name) return fusion;
+  return nullptr;
+}
+
 // Whether the integer constant `v` (of expression `e`) is a value of the integer type `t`.
 auto FitsIn(const ast::Expr* e, const ConstValue& v, const Type* t) -> bool {
   if (auto* lit = As<ast::IntLit>(e)) {
@@ -118,6 +129,8 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
       Error(diag::Kind::NotAValue, e->range, {e->name});  // `i32`
     else
       Error(diag::Kind::UndeclaredName, e->range, {e->name});
+    if (const char* fusion_name = FusionNameOfCuda(e->name))
+      Note(diag::Kind::NoteCudaName, e->range, {e->name, fusion_name});
     return types_->error();
   }
   e->decl = d;

@@ -146,6 +146,21 @@ void Checker::CheckLet(ast::Let* let) {
   Declare(let->name, let);  // after the initializer: `let x = x + 1` sees the outer x
 }
 
+// After a mismatch assigning a `wanted` value to `target`: when the target is a variable whose
+// type came from an untyped literal (`var s = 0` is an `i64`), a note says so and how to choose.
+void Checker::NoteInferredType(const ast::Expr* target, const Type* wanted) {
+  auto* name = As<ast::Name>(target);
+  auto* let = name ? As<ast::Let>(name->decl) : nullptr;
+  if (!let || let->declared_type || !let->init || !let->type || !wanted || wanted->IsError()) return;
+  auto* lit = As<ast::IntLit>(let->init);
+  bool untyped = As<ast::FloatLit>(let->init) || (lit && !lit->is_char) || As<ast::Unary>(let->init) ||
+                 As<ast::Binary>(let->init);
+  if (!untyped || !(let->type == types_->i64() || let->type == types_->f64())) return;
+  if (let->type->IsInt() ? !wanted->IsInt() : !wanted->IsFloat()) return;  // another kind of value
+  Note(diag::Kind::NoteTypeFromInit, let->name_range,
+       {let->name, ToString(let->type), ToString(wanted), let->is_var ? "var" : "let"});
+}
+
 void Checker::CheckAssign(ast::Assign* a) {
   const Type* tt = CheckExpr(a->target);
   if (!a->value) return;  // a syntax error, reported by the parser
@@ -169,7 +184,7 @@ void Checker::CheckAssign(ast::Assign* a) {
   }
   if (a->op == TokenKind::Eq) {
     CheckExpr(a->value, tt);
-    Coerce(a->value, tt);
+    if (!Coerce(a->value, tt)) NoteInferredType(a->target, a->value->type);
     return;
   }
   // x op= v has the rules of x = x op v.
@@ -187,7 +202,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     vt = CheckValue(a->value, tt);
   } else {
     CheckExpr(a->value, tt);
-    if (!Coerce(a->value, tt)) return;  // reported
+    if (!Coerce(a->value, tt)) return NoteInferredType(a->target, a->value->type);  // reported
     vt = a->value->type;
   }
   if (vt->IsError()) return;

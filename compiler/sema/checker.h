@@ -114,6 +114,7 @@ class Checker {
   // ---- constants (consteval.cpp) ----
   // Evaluates a checked expression at compile time; nullopt when it is not constant.
   auto Eval(const ast::Expr* e) -> std::optional<ConstValue>;
+  void NoteInferredType(const ast::Expr* target, const Type* wanted);
   auto EvalUntypedBinary(const ast::Binary* b, const ConstValue& l, const ConstValue& r) -> std::optional<ConstValue>;
   // An untyped integer constant of this value, or an error at `where` when it is beyond 64 bits.
   auto UntypedInt(__int128 value, const ast::Expr* where) -> std::optional<ConstValue>;

@@ -7,21 +7,43 @@
 
 #include "fusion/rt_core.h"
 
+// Set while the CPU executor re-runs a block to find the thread that faulted (gpu_cpu.c).
+_Thread_local bool rt_print_muted;
+
 static FILE* stream_of(rt_i32 stream) { return stream == 2 ? stderr : stdout; }
 
-void rt_print_i64(rt_i32 stream, rt_i64 v) { fprintf(stream_of(stream), "%" PRId64, v); }
+void rt_print_i64(rt_i32 stream, rt_i64 v) {
+  if (rt_print_muted) return;
+  fprintf(stream_of(stream), "%" PRId64, v);
+}
 
-void rt_print_u64(rt_i32 stream, rt_u64 v) { fprintf(stream_of(stream), "%" PRIu64, v); }
+void rt_print_u64(rt_i32 stream, rt_u64 v) {
+  if (rt_print_muted) return;
+  fprintf(stream_of(stream), "%" PRIu64, v);
+}
 
-void rt_print_bool(rt_i32 stream, rt_bool v) { fputs(v ? "true" : "false", stream_of(stream)); }
+void rt_print_bool(rt_i32 stream, rt_bool v) {
+  if (rt_print_muted) return;
+  fputs(v ? "true" : "false", stream_of(stream));
+}
 
-void rt_print_str(rt_i32 stream, rt_ptr s) { fputs(s ? (const char*)s : "(null)", stream_of(stream)); }
+void rt_print_str(rt_i32 stream, rt_ptr s) {
+  if (rt_print_muted) return;
+  fputs(s ? (const char*)s : "(null)", stream_of(stream));
+}
 
-void rt_print_ptr(rt_i32 stream, rt_ptr p) { fprintf(stream_of(stream), "0x%" PRIxPTR, (uintptr_t)p); }
+void rt_print_ptr(rt_i32 stream, rt_ptr p) {
+  if (rt_print_muted) return;
+  fprintf(stream_of(stream), "0x%" PRIxPTR, (uintptr_t)p);
+}
 
-void rt_print_sep(rt_i32 stream) { fputc(' ', stream_of(stream)); }
+void rt_print_sep(rt_i32 stream) {
+  if (rt_print_muted) return;
+  fputc(' ', stream_of(stream));
+}
 
 void rt_print_end(rt_i32 stream) {
+  if (rt_print_muted) return;
   fputc('\n', stream_of(stream));
   if (stream == 2) fflush(stderr);
 }
@@ -83,12 +105,14 @@ int rt_format_float(char* buf, double value, bool is_f32) {
 }
 
 void rt_print_f64(rt_i32 stream, rt_f64 v) {
+  if (rt_print_muted) return;
   char buf[40];
   rt_format_float(buf, v, false);
   fputs(buf, stream_of(stream));
 }
 
 void rt_print_f32(rt_i32 stream, rt_f32 v) {
+  if (rt_print_muted) return;
   char buf[40];
   rt_format_float(buf, (double)v, true);
   fputs(buf, stream_of(stream));

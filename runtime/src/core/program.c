@@ -1,4 +1,4 @@
-// Program start and exit: keeps argv, flushes stdio on every way out.
+// Program start and exit: keeps argv, installs the crash handlers, flushes stdio on every way out.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +10,7 @@ static char** g_argv;
 void rt_init(rt_i32 argc, rt_ptr argv) {
   g_argc = argc;
   g_argv = (char**)argv;
+  rt_fault_install();
 }
 
 int rt_argc(void) { return g_argc; }

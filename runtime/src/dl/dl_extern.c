@@ -24,8 +24,9 @@ static void run_on_load(void (*on_load)(void)) {
   }
   void** grown = realloc(g_on_load_started, (g_on_load_count + 1) * sizeof *grown);
   if (!grown) {
+    rt_die_begin();
     fputs("fusion: out of memory running an @on_load function\n", stderr);
-    exit(101);
+    rt_die_exit();
   }
   g_on_load_started = grown;
   g_on_load_started[g_on_load_count++] = (void*)on_load;
@@ -54,7 +55,8 @@ rt_bool rt_lib_available(rt_ptr name) { return rt_dl_available((const char*)name
 
 void rt_add_library_dir(rt_ptr dir) {
   if (!rt_dl_add_search_dir((const char*)dir)) {
+    rt_die_begin();
     fprintf(stderr, "fusion: %s\n", rt_dl_last_error());
-    exit(101);
+    rt_die_exit();
   }
 }

@@ -21,4 +21,10 @@ __attribute__((format(printf, 1, 2))) void rtdl_error_set(const char* fmt, ...);
 void rtdl_error_take(char* msg);
 const char* rtdl_error_get(void);
 
+// FUSION_FFI_TRACE (dl_trace.c): whether it is on (read once), and the line for a library that
+// has just been loaded under `name` from `path`.
+#include <stdbool.h>
+bool rtdl_trace_on(void);
+void rtdl_trace_load(const char* name, const char* path);
+
 #endif

@@ -171,7 +171,9 @@ static rt_dl_lib* open_library(const char* name, const char* for_symbol) {
     return NULL;
   }
   free(log_text);
-  return register_handle(name, handle);
+  lib = register_handle(name, handle);
+  if (lib) rtdl_trace_load(name, lib->path);
+  return lib;
 }
 
 rt_dl_lib* rt_dl_open(const char* name) { return open_library(name, NULL); }

@@ -12,11 +12,10 @@
 
 // "gpu error: gpu.alloc failed: <what the device said>" and where, then exit 101 (as a panic).
 static _Noreturn void gpu_die(const char* what, rt_loc loc, const char* message) {
-  fflush(stdout);
+  rt_die_begin();
   fprintf(stderr, "gpu error: %s failed: %s\n", what, message);
   if (loc) fprintf(stderr, "  at %s:%d:%d\n", loc->file, loc->line, loc->col);
-  fflush(stderr);
-  exit(101);
+  rt_die_exit();
 }
 
 // --- The current device -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // kernel without barriers or warp operations runs its threads as a plain loop; a cooperative one
 // runs each thread as a fiber, switching at barriers and warp operations (see rt_gpu.h).
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,11 +29,8 @@ int rtgpu_fail(const char* fmt, ...) {
 
 const char* rt_gpu_last_error(void) { return g_error[0] ? g_error : "no error"; }
 
-static pthread_mutex_t g_hazard_lock = PTHREAD_MUTEX_INITIALIZER;
-
 void rtgpu_hazard(const rt_gpu_launch* launch, const char* fmt, ...) {
-  pthread_mutex_lock(&g_hazard_lock);  // one report, even when several blocks find one
-  fflush(stdout);
+  rt_die_begin();  // one report, even when several blocks find one (or panic, or fault)
   fprintf(stderr, "kernel hazard: `%s`", launch->kernel->name);
   if (launch->loc) fprintf(stderr, " (launched at %s:%d:%d)", launch->loc->file, launch->loc->line, launch->loc->col);
   fputs(": ", stderr);
@@ -41,8 +39,7 @@ void rtgpu_hazard(const rt_gpu_launch* launch, const char* fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-  fflush(stderr);
-  _exit(101);
+  rt_die_exit();
 }
 
 // --- A running block ----------------------------------------------------------------------------
@@ -78,6 +75,78 @@ typedef struct worker {
 } worker;
 
 static _Thread_local worker* g_worker;
+
+// --- What this thread runs, for panic and fault reports ------------------------------------------
+
+// The block this thread runs (NULL between blocks), and the linear index of the thread in it when
+// the executor or rt_gpu_panic_thread knows it (-1 in a block loop, whose threads have no record).
+static _Thread_local rt_gpu_block* g_running;
+static _Thread_local int64_t g_running_thread = -1;
+
+void rt_gpu_panic_thread(rt_u32 linear) {
+  if (g_running) g_running_thread = linear;
+}
+
+// A fault in a block loop (no record of the thread that faulted): the crash handler, on its own
+// stack and holding the dying lock, re-runs the block one thread at a time through the kernel's
+// one-thread entry with print muted, until the fault comes again, and so learns the thread. A
+// panic or hazard in the re-run, or a second fault, comes back here through `interrupt` (called
+// first by the crash handler and by rt_die_begin) and ends the re-run. Memory the first run
+// changed is not restored: a re-run that finds no fault leaves the thread unknown. Cooperative
+// kernels (split at barriers) and stack overflows are not re-run.
+static _Thread_local sigjmp_buf g_replay_jmp;
+static _Thread_local volatile int g_replay;  // 0: none; 1: running; 2: ended by a fault; 3: by a report
+static _Thread_local volatile int64_t g_replay_thread;
+
+static void interrupt_replay(rt_die_cause cause) {
+  if (g_replay != 1) return;
+  g_replay = cause == RT_DIE_REPORT ? 3 : 2;
+  siglongjmp(g_replay_jmp, 1);
+}
+
+static void init_threads(rt_gpu_block* b, const rt_gpu_launch* l, rt_dim3 block_idx, void* shared);
+
+static void find_faulting_thread(rt_gpu_block* b) {
+  const rt_gpu_launch* l = b->launch;
+  size_t shared = (size_t)l->kernel->static_shared + l->dynamic_shared;
+  worker* w = g_worker;
+  if (shared) memset(w->shared, 0, shared);
+  init_threads(b, l, b->threads[0].block_idx, shared ? w->shared : NULL);
+  rt_print_muted = true;
+  g_replay_thread = -1;
+  g_replay = 1;
+  if (sigsetjmp(g_replay_jmp, 1) == 0) {
+    for (uint32_t i = 0; i < b->nthreads; i++) {
+      b->threads[i].block = NULL;
+      g_replay_thread = i;
+      l->kernel->cpu(&b->threads[i], l->args);
+    }
+  }
+  g_running_thread = g_replay == 2 ? g_replay_thread : -1;
+  g_replay = 0;
+  rt_print_muted = false;
+}
+
+// "  in kernel `k` (launched at f.fu:12:5), block (1, 0, 0), thread (3, 0, 0)", the words of the
+// hazard reports; rt_die_print_context prints it under a panic or a fault in kernel code.
+static void print_running(rt_die_cause cause) {
+  rt_gpu_block* b = g_running;
+  if (!b) return;
+  const rt_gpu_launch* l = b->launch;
+  if (cause == RT_DIE_FAULT && g_running_thread < 0 && l->kernel->cpu_block && !l->kernel->cooperative)
+    find_faulting_thread(b);
+  fprintf(stderr, "  in kernel `%s`", l->kernel->name);
+  if (l->loc) fprintf(stderr, " (launched at %s:%d:%d)", l->loc->file, l->loc->line, l->loc->col);
+  rt_dim3 bi = b->threads[0].block_idx, bd = l->block;
+  fprintf(stderr, ", block (%u, %u, %u), ", bi.x, bi.y, bi.z);
+  int64_t t = g_running_thread;
+  if (t < 0 && !l->kernel->cpu_block && l->kernel->cooperative) t = b->current;
+  if (t >= 0 && t < (int64_t)b->nthreads)
+    fprintf(stderr, "thread (%u, %u, %u)\n", (uint32_t)(t % bd.x), (uint32_t)(t / bd.x % bd.y),
+            (uint32_t)(t / bd.x / bd.y));
+  else
+    fprintf(stderr, "one of its %u threads (they ran as one loop)\n", b->nthreads);
+}
 
 static bool worker_reserve(worker* w, uint32_t nthreads, size_t shared) {
   rt_gpu_block* b = &w->block;
@@ -196,33 +265,40 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
   if (shared) memset(w->shared, 0, shared);
   b->launch = l;
   b->nthreads = l->block.x * l->block.y * l->block.z;
+  g_running_thread = -1;
   if (l->kernel->cpu_block) {
     // The compiler's block function (a loop over the threads, or a split cooperative kernel's
     // loops) fills in thread_idx and linear itself: one record is enough.
     b->threads[0] = (rt_gpu_thread){.block_idx = idx, .block_dim = l->block, .grid_dim = l->grid,
                                     .shared = shared ? w->shared : NULL};
+    g_running = b;
     l->kernel->cpu_block(&b->threads[0], l->args);
+    g_running = NULL;
     return;
   }
   init_threads(b, l, idx, shared ? w->shared : NULL);
+  g_running = b;
   if (l->kernel->cooperative) {
-    run_cooperative(b);
+    run_cooperative(b);  // the running thread is b->current
+    g_running = NULL;
     return;
   }
   // No barrier and no warp operation, and no block loop: the threads one after another.
   for (uint32_t i = 0; i < b->nthreads; i++) {
     b->threads[i].block = NULL;  // a barrier here is a compiler bug, reported by rt_gpu_sync_threads
+    g_running_thread = i;
     l->kernel->cpu(&b->threads[i], l->args);
   }
+  g_running = NULL;
 }
 
 // --- Barriers and warp operations ---------------------------------------------------------------
 
 static rt_gpu_block* cooperative_block(rt_gpu_thread* t, const char* what) {
   if (t->block) return t->block;
-  fflush(stdout);
+  rt_die_begin();
   fprintf(stderr, "fusion: internal error: %s in a kernel that was not compiled to run its threads as fibers\n", what);
-  _exit(101);
+  rt_die_exit();
 }
 
 void rt_gpu_sync_threads(rt_ptr tp) {
@@ -395,8 +471,9 @@ static worker* this_worker(void) {
   if (!g_worker) {
     g_worker = calloc(1, sizeof *g_worker);
     if (!g_worker) {
+      rt_die_begin();
       fputs("fusion: out of memory starting a CPU device worker\n", stderr);
-      _exit(101);
+      rt_die_exit();
     }
   }
   return g_worker;
@@ -423,6 +500,7 @@ static void work_on(job* j) {
 
 static void* worker_main(void* arg) {
   (void)arg;
+  rt_fault_thread_init();  // its own signal stack, for reporting a fault in a kernel
   uint64_t seen = 0;
   pthread_mutex_lock(&g_pool.lock);
   for (;;) {
@@ -442,6 +520,7 @@ static void* worker_main(void* arg) {
 
 // Starts the workers once: one per core, less the launching thread.
 static void start_pool(void) {
+  rt_die_set_hooks(print_running, interrupt_replay);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   const char* env = getenv("FUSION_CPU_THREADS");
   if (env && atoi(env) > 0) cores = atoi(env);
