@@ -22,6 +22,8 @@ struct Options {
                                           // declarations count as the named headers' own
   std::vector<std::string> safe;          // functions to declare `safe fn` (those without pointer
                                           // parameters only)
+  bool follow = true;                     // translate what the named headers #include from their
+                                          // own directory too (--no-follow: only the named ones)
   std::string on_load;                    // `@on_load(NAME)` on the extern block, when given
   std::string output;                     // -o
   std::string layout_probe;               // --layout-probe PREFIX: write PREFIX.c and PREFIX.fu
@@ -52,6 +54,9 @@ struct Item {
 struct Collection {
   std::vector<Item> items;  // in translation-unit order
   std::vector<std::string> header_names;  // base names of the named headers
+  // Headers the named ones #include from their own directory: translated ("easy.h (included by
+  // curl.h)"), and those quoted #includes that are not (their directory is an include directory).
+  std::vector<std::string> followed, not_followed;
 };
 
 // Parses the headers and turns every declaration into an Item. Errors in the headers are printed
@@ -82,5 +87,8 @@ inline auto AnyMatch(const std::vector<std::regex>& res, const std::string& text
 
 // Fusion's keywords and built-in type names; C names that are one get a trailing `_`.
 auto IsFusionKeyword(const std::string& name) -> bool;
+
+// Fusion's builtin functions (sema/builtins.def); C functions that are one get a trailing `_`.
+auto IsFusionBuiltin(const std::string& name) -> bool;
 
 }  // namespace fusion::bindgen

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -66,6 +67,12 @@ auto Spelling(CXCursor c) -> std::string { return Str(clang_getCursorSpelling(c)
 // A C name as a Fusion identifier.
 auto Ident(const std::string& name) -> std::string {
   return IsFusionKeyword(name) ? name + "_" : name;
+}
+
+// A C function's name as a Fusion function's: also renamed when it is a builtin's (`free`, `exit`,
+// `cos`), which a declaration of that name would replace in every file that imports the binding.
+auto FnIdent(const std::string& name) -> std::string {
+  return IsFusionKeyword(name) || IsFusionBuiltin(name) ? name + "_" : name;
 }
 
 // Well-known C typedefs that read better as Fusion's own types.
@@ -148,6 +155,8 @@ class Collector {
   void EvaluateMacros(CXIndex index, const std::string& main_text, const std::vector<std::string>& args);
 
  private:
+  void FindNamedFiles();
+
   // Pass 1: names.
   void NameTopLevel(CXCursor c);
   void NameMembers(CXCursor record, const std::string& name);
@@ -165,6 +174,8 @@ class Collector {
   auto FnType(CXType fn, std::vector<std::string>& deps) -> TypeText;
   auto Constant(const std::string& name, CXType t, CXEvalResult ev, std::vector<std::string>& deps,
                 std::string& error) -> std::string;
+  auto MacroConstant(const std::string& name, CXCursor probe, CXEvalResult ev, std::vector<std::string>& deps,
+                     std::string& error) -> std::string;
   auto Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
       -> std::string;
 
@@ -722,6 +733,21 @@ void Collector::TypedefItem(CXCursor c) {
   item->text = "type " + Ident(name) + " = " + t.text;
 }
 
+// A function's result type as the declaration writes it. For a library builtin (`size_t
+// strlen(const char*)`) clang gives the canonical `unsigned long`; the typedef's name is still
+// in the declaration's own type source, a `TypeRef` child of the function's cursor.
+auto WrittenResultType(CXCursor fn) -> CXType {
+  CXType r = clang_getCursorResultType(fn);
+  if (r.kind < CXType_FirstBuiltin || r.kind > CXType_LastBuiltin) return r;
+  CXType written = r;
+  VisitChildren(fn, [&](CXCursor k) {
+    if (clang_getCursorKind(k) != CXCursor_TypeRef) return;
+    CXType t = clang_getCursorType(k);
+    if (t.kind == CXType_Typedef && clang_equalTypes(clang_getCanonicalType(t), r)) written = t;
+  });
+  return written;
+}
+
 auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::string& params, std::string& ret)
     -> std::string {
   // `f()` in a header means `f(void)` (as C23 reads it; NCCL's ncclGroupStart is one).
@@ -738,13 +764,16 @@ auto Collector::Signature(CXCursor fn, std::vector<std::string>& deps, std::stri
     if (pname.empty()) pname = "arg" + std::to_string(i);
     while (names.count(Ident(pname))) pname += "_";
     names.insert(Ident(pname));
-    TypeText t = Type(clang_getArgType(type, static_cast<unsigned>(i)), deps, Place::Param);
+    // The parameter as written: clang gives a library builtin's function type (`strlen`,
+    // `memcpy`) with canonical types, `unsigned long` where the header says `size_t`.
+    TypeText t = Type(clang_getCursorType(clang_Cursor_getArgument(fn, static_cast<unsigned>(i))), deps, Place::Param);
     if (!t) return "parameter `" + pname + "`: " + t.error;
     params += (i ? ", " : "") + Ident(pname) + ": " + t.text;
   }
-  if (clang_isFunctionTypeVariadic(type)) params += n ? ", ..." : "...";
+  // libclang calls an unprototyped `f()` variadic; it has no `...`.
+  if (type.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(type)) params += n ? ", ..." : "...";
   ret.clear();
-  CXType r = clang_getResultType(type);
+  CXType r = WrittenResultType(fn);
   if (clang_getCanonicalType(r).kind != CXType_Void) {
     TypeText t = Type(r, deps);
     if (!t) return "return type: " + t.error;
@@ -766,14 +795,17 @@ void Collector::FunctionItem(CXCursor c) {
   if (!item->skipped.empty()) return;
   std::string symbol = Str(clang_Cursor_getMangling(c));
   if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);
-  bool safe = AnyMatch(safe_, name);
-  CXType type = clang_getCursorType(c);
-  for (int i = 0; type.kind == CXType_FunctionProto && i < clang_getNumArgTypes(type); i++)
-    if (clang_getCanonicalType(clang_getArgType(type, static_cast<unsigned>(i))).kind == CXType_Pointer) safe = false;
-  if (type.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(type)) safe = false;
+  // --safe: only functions that no argument can make misbehave: no pointer (or array)
+  // parameters, whatever typedef names them, and no `...`.
+  bool safe = AnyMatch(safe_, name) && params.find("...") == std::string::npos;
+  for (int i = 0; safe && i < clang_Cursor_getNumArguments(c); i++) {
+    CXTypeKind k = clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(c, static_cast<unsigned>(i)))).kind;
+    safe = k != CXType_Pointer && k != CXType_BlockPointer && k != CXType_ConstantArray &&
+           k != CXType_IncompleteArray && k != CXType_VariableArray;
+  }
   std::string attrs;
-  if (Ident(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
-  item->text = attrs + (safe ? "safe fn " : "fn ") + Ident(name) + "(" + params + ")" + ret;
+  if (FnIdent(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
+  item->text = attrs + (safe ? "safe fn " : "fn ") + FnIdent(name) + "(" + params + ")" + ret;
   functions_[name] = out_.items.size() - 1;
   signatures_[name] = {params, ret};
 }
@@ -820,6 +852,87 @@ auto Collector::Constant(const std::string& name, CXType t, CXEvalResult ev, std
     is_unsigned = true;
   }
   return head + tt.text + " = " + FormatInt(is_unsigned, s, u);
+}
+
+namespace {
+// The first C cast in an expression (a macro probe's initializer), or a null cursor.
+auto FindCast(CXCursor e) -> CXCursor {
+  CXCursor found = clang_getNullCursor();
+  std::function<void(CXCursor)> visit = [&](CXCursor k) {
+    if (!clang_Cursor_isNull(found)) return;
+    if (clang_getCursorKind(k) == CXCursor_CStyleCastExpr) found = k;
+    else VisitChildren(k, visit);
+  };
+  VisitChildren(e, visit);
+  return found;
+}
+
+// The integer a pointer constant (`((T)-1)`, `(void*)0x10`) is made from: clang does not
+// evaluate pointers, so this evaluates the integer operand of the cast instead.
+auto PointerValue(CXCursor probe, long long& value) -> bool {
+  CXCursor cast = FindCast(probe);
+  if (clang_Cursor_isNull(cast)) return false;
+  CXCursor operand = clang_getNullCursor();
+  VisitChildren(cast, [&](CXCursor k) {
+    if (clang_isExpression(clang_getCursorKind(k))) operand = k;
+  });
+  if (clang_Cursor_isNull(operand)) return false;
+  CXTypeKind k = clang_getCanonicalType(clang_getCursorType(operand)).kind;
+  if (k == CXType_Pointer) return PointerValue(cast, value);  // (T)(void*)0
+  CXEvalResult ev = clang_Cursor_Evaluate(operand);
+  bool ok = ev && clang_EvalResult_getKind(ev) == CXEval_Int;
+  if (ok) value = clang_EvalResult_getAsLongLong(ev);
+  if (ev) clang_EvalResult_dispose(ev);
+  return ok;
+}
+}  // namespace
+
+// A macro's constant, from its probe `static const __auto_type v = (MACRO);` (docs/bindgen.md):
+// a number without a cast is untyped (`const N = 10`: it takes the type of each use, as C's
+// macro does); with a cast, or a `float` (an `f` suffix rounds the value), C's type; a pointer
+// (`((T)-1)`) is `-1 as T`.
+auto Collector::MacroConstant(const std::string& name, CXCursor probe, CXEvalResult ev, std::vector<std::string>& deps,
+                              std::string& error) -> std::string {
+  CXType t = clang_getCursorType(probe);
+  CXType canon = clang_getCanonicalType(t);
+  CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
+  if (canon.kind == CXType_Pointer && kind != CXEval_StrLiteral) {
+    long long value = 0;
+    if (!PointerValue(probe, value)) {
+      error = "a pointer that is not an integer cast to a pointer type";
+      return "";
+    }
+    // The type as the cast writes it (`sqlite3_destructor_type`), not `__auto_type`'s canonical one.
+    CXType cast_type = clang_getCursorType(FindCast(probe));
+    TypeText tt = Type(clang_getCanonicalType(cast_type).kind == CXType_Pointer ? cast_type : t, deps);
+    if (!tt) {
+      error = tt.error;
+      return "";
+    }
+    if (tt.text == "cstring") {
+      error = "a `const char*` made from an integer: Fusion's `cstring` is a string";
+      return "";
+    }
+    std::string v = FormatInt(false, value, 0);
+    if (v.find(' ') != std::string::npos) v = "(" + v + ")";
+    return "const " + Ident(name) + ": " + tt.text + " = " + v + " as " + tt.text;
+  }
+  // Typed: a cast, a `float`, an enum or `_Bool` value, and an unsigned value beyond i64's range
+  // (an untyped constant whose use gives it no type is an i64), and `long double` (not translated).
+  bool typed = !clang_Cursor_isNull(FindCast(probe)) || canon.kind == CXType_Float || canon.kind == CXType_Enum ||
+               canon.kind == CXType_Bool || canon.kind == CXType_LongDouble ||
+               (kind == CXEval_Int && clang_EvalResult_isUnsignedInt(ev) && clang_EvalResult_getAsUnsigned(ev) > INT64_MAX);
+  if (typed || (kind != CXEval_Int && kind != CXEval_Float)) return Constant(name, t, ev, deps, error);
+  if (kind == CXEval_Float) {
+    double v = clang_EvalResult_getAsDouble(ev);
+    if (!std::isfinite(v)) {
+      error = "an infinity or NaN: Fusion has no literal for it";
+      return "";
+    }
+    return "const " + Ident(name) + " = " + FormatFloat(v, false);
+  }
+  return "const " + Ident(name) + " = " +
+         FormatInt(clang_EvalResult_isUnsignedInt(ev), clang_EvalResult_getAsLongLong(ev), clang_EvalResult_getAsUnsigned(ev));
 }
 
 void Collector::VarItem(CXCursor c) {
@@ -949,7 +1062,7 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       const std::string& t = out_.items[fn->second].text;
       if (t.rfind("@symbol(\"", 0) == 0) symbol = t.substr(9, t.find('"', 9) - 9);
       bool safe = t.find(") safe fn ") != std::string::npos || t.rfind("safe fn ", 0) == 0;
-      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + Ident(m.name) + "(" + params + ")" + ret;
+      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + FnIdent(m.name) + "(" + params + ")" + ret;
       continue;
     }
     item.kind = Item::Kind::Untranslatable;
@@ -963,7 +1076,7 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
     }
     CXEvalResult ev = clang_Cursor_Evaluate(probe->second);
     std::string error;
-    std::string text = Constant(m.name, clang_getCursorType(probe->second), ev, item.deps, error);
+    std::string text = MacroConstant(m.name, probe->second, ev, item.deps, error);
     if (text.empty()) {
       item.skipped = error;
     } else {
@@ -975,18 +1088,90 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
   if (tu) clang_disposeTranslationUnit(tu);
 }
 
-void Collector::Run() {
-  for (const std::string& h : options_.headers) out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
-  CXCursor root = clang_getTranslationUnitCursor(tu_);
-  // The named headers are the files the main file includes (found as the -I search finds them).
-  VisitChildren(root, [&](CXCursor c) {
+namespace {
+auto RealPath(CXFile f) -> std::string {
+  std::string path = Str(clang_File_tryGetRealPathName(f));
+  if (path.empty()) path = Str(clang_getFileName(f));
+  std::error_code ec;
+  std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+  return ec ? path : canon;
+}
+
+auto Directory(const std::string& path) -> std::string { return path.substr(0, path.find_last_of('/')); }
+
+auto IsUnder(const std::string& path, const std::string& dir) -> bool {
+  return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+}  // namespace
+
+// The named headers: the files the command line names (found as the -I search finds them), and
+// the headers they #include from their own directory or below (curl.h's easy.h), transitively,
+// unless that directory is an include directory (-I, /usr/include), which holds other
+// libraries' headers too. A quoted #include of a named header that is not followed is listed.
+void Collector::FindNamedFiles() {
+  struct Inclusion {
+    CXFile from, included;
+    std::string from_path, path, spelled;
+    bool quoted;
+  };
+  std::vector<Inclusion> inclusions;
+  VisitChildren(clang_getTranslationUnitCursor(tu_), [&](CXCursor c) {
     if (clang_getCursorKind(c) != CXCursor_InclusionDirective) return;
     CXFile from;
     clang_getExpansionLocation(clang_getCursorLocation(c), &from, nullptr, nullptr, nullptr);
     CXFile included = clang_getIncludedFile(c);
-    if (from && included && Str(clang_getFileName(from)).find("fusion_bindgen_main.h") != std::string::npos)
-      named_files_.push_back(included);
+    if (!from || !included) return;
+    CXToken* tokens = nullptr;
+    unsigned n = 0;
+    clang_tokenize(tu_, clang_getCursorExtent(c), &tokens, &n);
+    bool quoted = n > 0 && Str(clang_getTokenSpelling(tu_, tokens[n - 1])).front() == '"';
+    clang_disposeTokens(tu_, tokens, n);
+    inclusions.push_back({from, included, Str(clang_getFileName(from)), RealPath(included), Spelling(c), quoted});
   });
+  std::set<std::string> roots = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
+                                 std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  for (const std::string& d : options_.include_dirs) {
+    std::error_code ec;
+    std::string canon = std::filesystem::weakly_canonical(std::filesystem::absolute(d, ec), ec).string();
+    roots.insert(ec ? d : canon);
+  }
+  auto is_named = [&](CXFile f) {
+    for (CXFile n : named_files_)
+      if (clang_File_isEqual(n, f)) return true;
+    return false;
+  };
+  // Each header on the command line, then what it includes from its own directory.
+  std::vector<std::pair<CXFile, std::string>> work;  // a named file, the directory it may follow into
+  for (const Inclusion& inc : inclusions)
+    if (inc.from_path.find("fusion_bindgen_main.h") != std::string::npos && !is_named(inc.included)) {
+      named_files_.push_back(inc.included);
+      std::string dir = Directory(inc.path);
+      work.emplace_back(inc.included, options_.follow && !roots.count(dir) ? dir : "");
+    }
+  while (!work.empty()) {
+    auto [file, dir] = work.back();
+    work.pop_back();
+    for (const Inclusion& inc : inclusions) {
+      if (!clang_File_isEqual(inc.from, file) || is_named(inc.included)) continue;
+      if (!dir.empty() && IsUnder(inc.path, dir)) {
+        named_files_.push_back(inc.included);
+        out_.followed.push_back(inc.path.substr(dir.size() + 1) + " (included by " + Str(clang_getFileName(file)).substr(
+                                    Str(clang_getFileName(file)).find_last_of('/') + 1) + ")");
+        work.emplace_back(inc.included, dir);
+      } else if (options_.follow && inc.quoted && IsUnder(inc.path, Directory(RealPath(file))) && !AnyMatch(also_from_, inc.path)) {
+        std::string by = Str(clang_getFileName(file));
+        std::string note = inc.spelled + " (included by " + by.substr(by.find_last_of('/') + 1) + ")";
+        if (std::find(out_.not_followed.begin(), out_.not_followed.end(), note) == out_.not_followed.end())
+          out_.not_followed.push_back(note);
+      }
+    }
+  }
+}
+
+void Collector::Run() {
+  for (const std::string& h : options_.headers) out_.header_names.push_back(h.substr(h.find_last_of('/') + 1));
+  CXCursor root = clang_getTranslationUnitCursor(tu_);
+  FindNamedFiles();
   VisitChildren(root, [&](CXCursor c) { NameTopLevel(c); });
   // Tags: their own name, unless an ordinary identifier (a function, a typedef of something
   // else) has it; then `struct_NAME`.
@@ -1036,6 +1221,47 @@ auto IsFusionKeyword(const std::string& name) -> bool {
   return kReserved.count(name) != 0;
 }
 
+namespace {
+// A diagnostic of the headers as `file:line:col: error: …`, or "" for a note of the include stack
+// (bindgen's main file includes the headers). A diagnostic at the main file's end (`expected '}'`
+// after an unclosed brace: clang places it after the last `#include`) is placed after the last
+// header's last token, where a C compiler reports it for that header.
+auto FormatDiagnostic(CXTranslationUnit tu, CXDiagnostic diag, size_t main_size) -> std::string {
+  std::string text = Str(clang_formatDiagnostic(diag, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
+  if (text.rfind("fusion_bindgen_main.h:", 0) != 0) return text;
+  std::string message = text.substr(text.find(' ') + 1);
+  if (clang_getDiagnosticSeverity(diag) == CXDiagnostic_Note) return "";
+  CXFile file;
+  unsigned line = 0, col = 0, offset = 0;
+  clang_getExpansionLocation(clang_getDiagnosticLocation(diag), &file, &line, &col, &offset);
+  CXFile last = nullptr;  // the last header the main file includes
+  VisitChildren(clang_getTranslationUnitCursor(tu), [&](CXCursor c) {
+    CXFile from = nullptr;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &from, nullptr, nullptr, nullptr);
+    if (clang_getCursorKind(c) == CXCursor_InclusionDirective && clang_getIncludedFile(c) && from && clang_File_isEqual(from, file))
+      last = clang_getIncludedFile(c);
+  });
+  if (offset + 1 < main_size || !last) return "fusion bindgen: " + message;  // about a header as named
+  size_t size = 0;
+  const char* contents = clang_getFileContents(tu, last, &size);
+  while (contents && size > 0 && std::isspace(static_cast<unsigned char>(contents[size - 1]))) size--;
+  unsigned end_line = 1, end_col = 1;
+  for (size_t i = 0; contents && i < size; i++) {
+    if (contents[i] == '\n') end_line++, end_col = 1;
+    else end_col++;
+  }
+  return Str(clang_getFileName(last)) + ":" + std::to_string(end_line) + ":" + std::to_string(end_col) + ": " + message;
+}
+}  // namespace
+
+auto IsFusionBuiltin(const std::string& name) -> bool {
+  static const std::set<std::string> kBuiltins = {
+#define BUILTIN(name, kind) name,
+#include "sema/builtins.def"
+  };
+  return kBuiltins.count(name) != 0;
+}
+
 auto Collect(const Options& options, Collection& out) -> bool {
   std::vector<std::string> args = {"-x", "c", "-std=gnu11", "-ferror-limit=0", "-w",
                                    "-resource-dir", FUSION_CLANG_RESOURCE_DIR};
@@ -1062,9 +1288,15 @@ auto Collect(const Options& options, Collection& out) -> bool {
   for (unsigned d = 0; d < n; d++) {
     CXDiagnostic diag = clang_getDiagnostic(tu, d);
     if (clang_getDiagnosticSeverity(diag) >= CXDiagnostic_Error) {
-      std::string text = Str(clang_formatDiagnostic(diag, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
-      if (text.rfind("fusion_bindgen_main.h:", 0) == 0) text = text.substr(text.find(' ') + 1);
-      std::fprintf(stderr, "%s\n", text.c_str());
+      std::fprintf(stderr, "%s\n", FormatDiagnostic(tu, diag, main_text.size()).c_str());
+      // Its notes (`to match this '{'`), which say where the trouble started.
+      CXDiagnosticSet children = clang_getChildDiagnostics(diag);
+      for (unsigned k = 0; k < clang_getNumDiagnosticsInSet(children); k++) {
+        CXDiagnostic note = clang_getDiagnosticInSet(children, k);
+        std::string note_text = FormatDiagnostic(tu, note, main_text.size());
+        if (!note_text.empty()) std::fprintf(stderr, "%s\n", note_text.c_str());
+        clang_disposeDiagnostic(note);
+      }
       ok = false;
     }
     clang_disposeDiagnostic(diag);

@@ -81,6 +81,15 @@ auto Emit(const Collection& collection, const Options& options) -> std::string {
   out += "; do not edit.\n//   fusion bindgen";
   for (const std::string& a : options.command) out += " " + a;
   out += "\n";
+  if (!collection.followed.empty()) {
+    out += "//\n// Also translated, #included by the named headers from their own directory (--no-follow: not):\n";
+    for (const std::string& f : collection.followed) out += "//   " + f + "\n";
+  }
+  if (!collection.not_followed.empty()) {
+    out += "//\n// #included from the named headers' directory but not translated, since it is an include\n"
+           "// directory (name them, or --also-from REGEX):\n";
+    for (const std::string& f : collection.not_followed) out += "//   " + f + "\n";
+  }
 
   std::string untranslated, partial;
   size_t n_untranslated = 0, n_partial = 0;

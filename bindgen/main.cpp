@@ -27,8 +27,11 @@ options:
   --block REGEX     leave out declarations whose C name matches (repeatable)
   --also-from REGEX  translate the declarations of headers whose path matches too, as if the
                     named headers had them (`bits/mathcalls\.h$` for math.h; repeatable)
+  --no-follow       translate only the named headers, not also the headers they #include from
+                    their own directory (curl.h's easy.h) (see docs/bindgen.md)
   --safe REGEX      declare matching functions `safe fn` (callable outside `unsafe`); only those
-                    without pointer parameters, which no argument can make misbehave (repeatable)
+                    without pointer parameters and not variadic, which no argument can make
+                    misbehave (repeatable)
   --on-load FN      put @on_load(FN) on the extern block
   --layout-probe P  also write P.c and P.fu, which print every record's size, alignment and field
                     offsets as clang and as Fusion compute them (their outputs must be equal)
@@ -62,6 +65,11 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (a == "--no-follow") {
+      o.follow = false;
+      o.command.push_back(a);
+      continue;
     }
     std::string v;
     if (a == "-o" || a == "-I" || a == "-D" || a == "--lib" || a == "--allow" || a == "--block" || a == "--on-load" || a == "--also-from" || a == "--safe" ||
@@ -110,6 +118,8 @@ int main(int argc, char** argv) {
   }
   fusion::bindgen::Collection collection;
   if (!fusion::bindgen::Collect(o, collection)) return 1;
+  for (const std::string& h : collection.not_followed)
+    std::fprintf(stderr, "fusion bindgen: note: not translated: %s, whose directory is an include directory; name it, or --also-from REGEX\n", h.c_str());
   std::string text = fusion::bindgen::Emit(collection, o);
   if (o.output == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

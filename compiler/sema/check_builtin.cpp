@@ -6,20 +6,8 @@ namespace fusion::sema {
 auto Checker::BuiltinOf(const std::string& name) const -> ast::Builtin {
   using B = ast::Builtin;
   static const std::unordered_map<std::string, B> kBuiltins = {
-      {"print", B::Print}, {"eprint", B::Eprint}, {"assert", B::Assert}, {"panic", B::Panic},
-      {"alloc", B::Alloc}, {"free", B::Free},     {"exit", B::Exit},     {"sqrt", B::Sqrt},
-      {"exp", B::Exp},     {"log", B::Log},       {"sin", B::Sin},       {"cos", B::Cos},
-      {"tan", B::Tan},     {"tanh", B::Tanh},     {"pow", B::Pow},       {"fabs", B::Fabs},
-      {"floor", B::Floor}, {"ceil", B::Ceil},     {"fmin", B::Fmin},     {"fmax", B::Fmax},
-      {"lib_available", B::LibAvailable}, {"popc", B::Popc}, {"clz", B::Clz}, {"ctz", B::Ctz}, {"ffs", B::Ffs},
-      // Kernel code.
-      {"dim3", B::Dim3}, {"lane_id", B::LaneId}, {"sync_threads", B::SyncThreads},
-      {"dynamic_shared", B::DynamicShared}, {"thread_fence", B::ThreadFence},
-      {"thread_fence_block", B::ThreadFenceBlock}, {"atomic_add", B::AtomicAdd}, {"atomic_sub", B::AtomicSub},
-      {"atomic_min", B::AtomicMin}, {"atomic_max", B::AtomicMax}, {"atomic_exch", B::AtomicExch},
-      {"atomic_cas", B::AtomicCas}, {"shfl_sync", B::ShflSync}, {"shfl_up_sync", B::ShflUpSync},
-      {"shfl_down_sync", B::ShflDownSync}, {"shfl_xor_sync", B::ShflXorSync}, {"ballot_sync", B::BallotSync},
-      {"any_sync", B::AnySync}, {"all_sync", B::AllSync},
+#define BUILTIN(name, kind) {name, B::kind},
+#include "sema/builtins.def"
   };
   auto it = kBuiltins.find(name);
   return it == kBuiltins.end() ? B::None : it->second;
