@@ -117,11 +117,12 @@ int main(void) {
 
   status = run_child(null_load, out, sizeof out);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 101, "null: status 0x%x", status);
-  CHECK(strncmp(out, "before\nfatal: segmentation fault: null pointer dereference (address 0x0)\nbacktrace:\n", 84) == 0,
+  // C code has no Fusion frames: no location, no backtrace.
+  CHECK(strcmp(out, "before\nfatal: segmentation fault: null pointer dereference (address 0x0)\n") == 0,
         "null: got\n%s", out);
 
   status = run_child(overflow, out, sizeof out);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 101, "overflow: status 0x%x", status);
-  CHECK(strncmp(out, "fatal: stack overflow\nbacktrace:\n", 33) == 0, "overflow: got\n%.300s", out);
+  CHECK(strcmp(out, "fatal: stack overflow\n") == 0, "overflow: got\n%.300s", out);
   return finish("die_test");
 }

@@ -128,7 +128,6 @@ void rt_backtrace_print(void* ucontext) {
   static rt_frame last;
   if (!enabled()) return;
   int n = stack_addresses(ucontext, addresses);
-  fprintf(stderr, "backtrace:\n");
   int index = 0, repeats = 0;
   bool entered = false;  // passed a kernel's entry: the rest is the executor's thread
   for (int i = 0; i < n && !entered; i++) {
@@ -143,12 +142,13 @@ void rt_backtrace_print(void* ucontext) {
       }
       if (repeats) fprintf(stderr, "  ... repeated %d more time%s\n", repeats, repeats == 1 ? "" : "s");
       repeats = 0;
+      if (index == 0) fprintf(stderr, "backtrace:\n");  // none at all without a Fusion frame (C code)
       print_frame(index++, &frames[j]);
       last = frames[j];
     }
   }
   if (repeats) fprintf(stderr, "  ... repeated %d more time%s\n", repeats, repeats == 1 ? "" : "s");
-  if (n == kMaxAddresses) fprintf(stderr, "  ... (older frames not shown)\n");
+  if (n == kMaxAddresses && index > 0) fprintf(stderr, "  ... (older frames not shown)\n");
   fflush(stderr);
 }
 
