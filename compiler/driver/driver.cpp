@@ -163,6 +163,36 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
   return -1;
 }
 
+// The file the command writes: `-o`, else for `build` the input's name without `.fu` in the
+// current directory (NAME.out when the input has no `.fu`, so that it is never the input itself),
+// for `emit --obj` NAME.o; empty for standard output.
+auto OutputPath(const Options& opts) -> std::string {
+  if (!opts.output.empty()) return opts.output == "-" ? "" : opts.output;
+  std::filesystem::path in(opts.input);
+  if (opts.command == Command::Build) return in.stem().string() + (in.extension() == ".fu" ? "" : ".out");
+  if (opts.command == Command::Emit && opts.emit == EmitKind::Obj) return in.stem().string() + ".o";
+  return "";
+}
+
+// Refuses an output that is one of the program's sources (never write over an input) or a
+// directory (`build sub.fu` beside a folder `sub`).
+auto CheckOutput(const std::string& out, const SourceManager& sources) -> bool {
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec)) {
+    std::fprintf(stderr, "fusion: error: the output `%s` is a directory; name the output file with `-o`\n",
+                 out.c_str());
+    return false;
+  }
+  for (size_t i = 1; i < sources.size(); i++) {
+    if (std::filesystem::equivalent(out, sources.file(static_cast<uint32_t>(i)).path(), ec)) {
+      std::fprintf(stderr, "fusion: error: the output `%s` is the source file `%s`; name another with `-o`\n",
+                   out.c_str(), sources.file(static_cast<uint32_t>(i)).path().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 auto WriteText(const std::string& path, const std::string& text) -> bool {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -227,6 +257,8 @@ auto Main(int argc, char** argv) -> int {
   load.include_dirs = opts.include_dirs;
   load.library_dirs = DefaultLibraryDirs(exe);
   std::vector<std::unique_ptr<ast::Tree>> trees = Load(opts.input, load, sources, diags);
+  std::string output = OutputPath(opts);
+  if (!output.empty() && !CheckOutput(output, sources)) return 1;
   if (opts.command == Command::Emit && opts.emit == EmitKind::Ast) {
     std::string text;
     for (auto& t : trees) text += ast::Dump(*t);
@@ -311,10 +343,7 @@ auto Main(int argc, char** argv) -> int {
         module->print(os, nullptr);
         return WriteText(opts.output, os.str()) ? 0 : 1;
       }
-      std::string out = opts.output;
-      if (opts.emit == EmitKind::Obj && out.empty())
-        out = std::filesystem::path(opts.input).stem().string() + ".o";
-      if (out.empty()) out = "-";
+      std::string out = output.empty() ? "-" : output;
       auto kind = opts.emit == EmitKind::Obj ? codegen::FileKind::Object : codegen::FileKind::Assembly;
       if (!codegen::EmitFile(*module, *tm, kind, out, error)) {
         std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
@@ -323,7 +352,7 @@ auto Main(int argc, char** argv) -> int {
       return 0;
     }
     case Command::Build: {
-      std::string out = opts.output.empty() ? std::filesystem::path(opts.input).stem().string() : opts.output;
+      const std::string& out = output;
       llvm::SmallString<128> obj;
       if (std::error_code ec = llvm::sys::fs::createTemporaryFile("fusion", "o", obj)) {
         std::fprintf(stderr, "fusion: error: cannot create a temporary file: %s\n", ec.message().c_str());
