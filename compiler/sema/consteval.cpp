@@ -37,6 +37,20 @@ auto MakeBool(bool b) -> ConstValue {
   return v;
 }
 
+// A comparison of two values of one ordered type; nullopt when `op` is not a comparison.
+template <typename T>
+auto Compare(TokenKind op, T x, T y) -> std::optional<ConstValue> {
+  switch (op) {
+    case TokenKind::EqEq: return MakeBool(x == y);
+    case TokenKind::NotEq: return MakeBool(x != y);
+    case TokenKind::Less: return MakeBool(x < y);
+    case TokenKind::LessEq: return MakeBool(x <= y);
+    case TokenKind::Greater: return MakeBool(x > y);
+    case TokenKind::GreaterEq: return MakeBool(x >= y);
+    default: return std::nullopt;
+  }
+}
+
 auto IsFloatType(const Type* t) -> bool { return t->IsFloat() || t->kind == TypeKind::UntypedFloat; }
 auto IsSigned(const Type* t) -> bool { return !t->IsInt() || t->is_signed; }
 
@@ -95,13 +109,7 @@ auto Checker::EvalUntypedBinary(const ast::Binary* b, const ConstValue& l, const
       return UntypedInt(x << static_cast<int>(y), b);
     case TokenKind::Shr:
       return UntypedInt(y < 0 || y >= 127 ? (x < 0 ? -1 : 0) : x >> static_cast<int>(y), b);
-    case TokenKind::EqEq: return MakeBool(x == y);
-    case TokenKind::NotEq: return MakeBool(x != y);
-    case TokenKind::Less: return MakeBool(x < y);
-    case TokenKind::LessEq: return MakeBool(x <= y);
-    case TokenKind::Greater: return MakeBool(x > y);
-    case TokenKind::GreaterEq: return MakeBool(x >= y);
-    default: return std::nullopt;
+    default: return Compare(b->op, x, y);
   }
 }
 
@@ -254,13 +262,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
           case TokenKind::Star: return MakeFloat(x * y, t);
           case TokenKind::Slash: return MakeFloat(x / y, t);
           case TokenKind::Percent: return MakeFloat(std::fmod(x, y), t);
-          case TokenKind::EqEq: return MakeBool(x == y);
-          case TokenKind::NotEq: return MakeBool(x != y);
-          case TokenKind::Less: return MakeBool(x < y);
-          case TokenKind::LessEq: return MakeBool(x <= y);
-          case TokenKind::Greater: return MakeBool(x > y);
-          case TokenKind::GreaterEq: return MakeBool(x >= y);
-          default: return std::nullopt;
+          default: return Compare(b->op, x, y);
         }
       }
       if (l->kind != ConstValue::Kind::Int || r->kind != ConstValue::Kind::Int) return std::nullopt;
@@ -299,13 +301,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
           uint64_t mask = bits == 64 ? UINT64_MAX : (uint64_t(1) << bits) - 1;
           return MakeInt((x & mask) >> amount, t);
         }
-        case TokenKind::EqEq: return MakeBool(x == y);
-        case TokenKind::NotEq: return MakeBool(x != y);
-        case TokenKind::Less: return MakeBool(sgn ? int64_t(x) < int64_t(y) : x < y);
-        case TokenKind::LessEq: return MakeBool(sgn ? int64_t(x) <= int64_t(y) : x <= y);
-        case TokenKind::Greater: return MakeBool(sgn ? int64_t(x) > int64_t(y) : x > y);
-        case TokenKind::GreaterEq: return MakeBool(sgn ? int64_t(x) >= int64_t(y) : x >= y);
-        default: return std::nullopt;
+        default: return sgn ? Compare(b->op, int64_t(x), int64_t(y)) : Compare(b->op, x, y);
       }
     }
     case ast::NodeKind::ArrayLit: {
