@@ -415,11 +415,13 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
   if (t->IsError() || c->init->type->IsError()) return;
   int errors = diags_.error_count();
   const_required_++;
+  eval_met_broken_const_ = false;
   std::optional<ConstValue> v = Eval(c->init);
+  bool broken_const = eval_met_broken_const_;
   const_required_--;
   if (!v) {
-    // Eval reports a division by zero itself.
-    if (diags_.error_count() == errors) Error(diag::Kind::NotConstant, c->init->range, {c->name});
+    // Eval reports a division by zero itself; a const that failed has reported its own error.
+    if (diags_.error_count() == errors && !broken_const) Error(diag::Kind::NotConstant, c->init->range, {c->name});
     c->type = types_->error();
     return;
   }

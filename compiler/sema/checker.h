@@ -157,6 +157,7 @@ class Checker {
   bool too_deep_ = false;
   std::unordered_set<const ast::Node*> div_zero_reported_;
   std::unordered_set<const ast::Node*> overflow_reported_;  // untyped constants beyond 64 bits
+  bool eval_met_broken_const_ = false;  // Eval met a const without a value (its error is reported)
   // GPU code: host calls of @device functions (checked once every body is), and why a function
   // needs a GPU thread.
   std::vector<std::pair<ast::Call*, ast::FnDecl*>> host_device_calls_;

@@ -160,7 +160,10 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
       auto* c = As<ast::ConstDecl>(As<ast::Name>(e)->decl);
       if (!c || c->is_static) return std::nullopt;
       const ConstValue* v = ConstOf(c);
-      if (!v) return std::nullopt;
+      if (!v) {
+        eval_met_broken_const_ = true;  // its own error was reported
+        return std::nullopt;
+      }
       // An untyped const takes the type of its use.
       if (v->kind == ConstValue::Kind::Int && IsFloatType(t)) return MakeFloat(ToDouble(*v, c->type), t);
       if (v->kind == ConstValue::Kind::Int && t->kind == TypeKind::UntypedInt) return *v;
