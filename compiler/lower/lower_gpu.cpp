@@ -300,8 +300,22 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Dim3: {
       auto* dim_ty = llvm::ArrayType::get(i32, 3);
       llvm::AllocaInst* tmp = EntryAlloca(dim_ty, "dim3");
-      for (size_t d = 0; d < 3; d++)
-        b_.CreateStore(d < e->args.size() ? arg(d) : b_.getInt32(1), b_.CreateConstInBoundsGEP2_32(dim_ty, tmp, 0, d));
+      static const char* kAxes[] = {"x", "y", "z"};
+      for (size_t d = 0; d < 3; d++) {
+        llvm::Value* v = b_.getInt32(1);
+        if (d < e->args.size()) {
+          const ast::Expr* a = e->args[d];
+          v = arg(d);
+          if (a->type->bits != 32 || a->type->is_signed) {  // checked, as a launch size is
+            llvm::Value* wide = IntCast(v, a->type, b_.getInt64Ty());
+            FailIf(b_.CreateICmpUGT(wide, b_.getInt64(UINT32_MAX)), Runtime("rt_panic"),
+                   {StringConst(std::string("dim3: the ") + kAxes[d] + " size is negative or does not fit in 32 bits"),
+                    LocOf(a->range)});
+            v = b_.CreateTrunc(wide, i32);
+          }
+        }
+        b_.CreateStore(v, b_.CreateConstInBoundsGEP2_32(dim_ty, tmp, 0, d));
+      }
       return Load(tmp, e->type);
     }
     case B::LaneId:

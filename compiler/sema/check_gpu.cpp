@@ -106,9 +106,15 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   if (!IsAtomic(b))
     for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
   if (b == B::Dim3) {
-    // dim3(x), dim3(x, y), dim3(x, y, z): missing sizes are 1, as in CUDA.
+    // dim3(x), dim3(x, y), dim3(x, y, z): missing sizes are 1, as in CUDA. Any integer type (an
+    // untyped literal is a u32); a value that is negative or beyond u32 panics, as launch sizes do.
     if (!count(1, 3)) return types_->error();
-    for (size_t i = 0; i < e->args.size(); i++) arg_as(i, types_->u32());
+    for (ast::Expr* a : e->args) {
+      const Type* t = CheckExpr(a, types_->u32());
+      if (t->IsUntyped()) Coerce(a, types_->u32());
+      else if (!t->IsError() && !t->IsInt())
+        Error(diag::Kind::BuiltinArg, a->range, {name, "an integer size", ToString(t)});
+    }
     return types_->dim3();
   }
   if (!InDevice()) {
