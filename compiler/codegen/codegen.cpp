@@ -88,12 +88,22 @@ auto EmitFile(llvm::Module& module, llvm::TargetMachine& tm, FileKind kind, cons
   module.setDataLayout(tm.createDataLayout());
   llvm::legacy::PassManager pm;
   auto ft = kind == FileKind::Object ? llvm::CodeGenFileType::ObjectFile : llvm::CodeGenFileType::AssemblyFile;
-  if (tm.addPassesToEmitFile(pm, out, nullptr, ft)) {
+  // An object file is written with seeks, which a pipe (`-o -`) cannot take: build it in memory.
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream memory(buffer);
+  bool seekable = out.supportsSeeking();
+  if (tm.addPassesToEmitFile(pm, seekable ? static_cast<llvm::raw_pwrite_stream&>(out) : memory, nullptr, ft)) {
     error = "the target cannot emit this file type";
     return false;
   }
   pm.run(module);
+  if (!seekable) out.write(buffer.data(), buffer.size());
   out.flush();
+  if (out.has_error()) {
+    error = "cannot write `" + path + "`: " + out.error().message();
+    out.clear_error();
+    return false;
+  }
   return true;
 }
 

@@ -33,6 +33,7 @@ constexpr const char* kUsage = R"(usage: fusion <command> [options] FILE.fu [ARG
 
 commands:
   run FILE.fu [ARGS...]     compile with the JIT and run; exit with the program's code
+                            (options go before FILE.fu: what follows it is the program's)
   build FILE.fu [-o OUT]    build a native executable (the runtime is linked in statically)
   check FILE.fu             report diagnostics only
   emit --llvm|--asm|--obj|--ast|--checked|--ptx FILE.fu [-o OUT]
@@ -92,7 +93,10 @@ auto UsageError(const std::string& message) -> int {
 
 // Parses argv into `opts`; returns -1 to go on, or an exit code.
 auto ParseArgs(int argc, char** argv, Options& opts) -> int {
-  if (argc < 2) return UsageError("no command given");
+  if (argc < 2) {
+    std::fprintf(stderr, "fusion: error: no command given\n%s", kUsage);
+    return 2;
+  }
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
@@ -107,6 +111,7 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
   else if (cmd == "check") opts.command = Command::Check;
   else if (cmd == "emit") opts.command = Command::Emit;
   else return UsageError("unknown command `" + cmd + "`");
+  std::string emit_flag;  // the emit kind given, to refuse a second one
   for (int i = 2; i < argc; i++) {
     std::string a = argv[i];
     if (!opts.input.empty() && opts.command == Command::Run) {
@@ -147,6 +152,9 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       (a[1] == 'I' ? opts.include_dirs : opts.library_dirs).push_back(a.substr(2));
     } else if (a == "--llvm" || a == "--asm" || a == "--obj" || a == "--ast" || a == "--checked" || a == "--ptx") {
       if (opts.command != Command::Emit) return UsageError("`" + a + "` is an option of `fusion emit`");
+      if (opts.emit != EmitKind::None && !emit_flag.empty() && emit_flag != a)
+        return UsageError("`fusion emit` writes one kind at a time (`" + emit_flag + "` and `" + a + "`)");
+      emit_flag = a;
       opts.emit = a == "--llvm" ? EmitKind::Llvm : a == "--asm" ? EmitKind::Asm : a == "--obj" ? EmitKind::Obj
                 : a == "--ast" ? EmitKind::Ast : a == "--ptx" ? EmitKind::Ptx : EmitKind::Checked;
     } else if (a.size() > 1 && a[0] == '-') {
