@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build run test unit-san fuzz bench bindings clean
+.PHONY: all setup build run test unit-san fuzz bench bindings install clean
 
 all: build
 
@@ -56,6 +56,11 @@ abi-fuzz: build
 # headers with `fusion bindgen`; tests/lit/bindgen/shipped.test checks that they are up to date.
 bindings: build
 	bash scripts/bindings.sh $(BUILD)/bin/fusion lib
+
+# Installs fusion, fusion-bindgen, the runtime and the Fusion library under PREFIX (bin/, lib/).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
