@@ -91,6 +91,18 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       return nullptr;
     case B::LibAvailable:
       return b_.CreateCall(Runtime("rt_lib_available"), {LowerExpr(e->args[0])});
+    case B::ArgCount:
+      return b_.CreateCall(Runtime("rt_arg_count"), {});
+    case B::Arg: {
+      llvm::Value* i = IntCast(LowerExpr(e->args[0]), e->args[0]->type, b_.getInt64Ty());
+      return b_.CreateCall(Runtime("rt_arg"), {i, LocOf(e->range)});
+    }
+    case B::Env:
+      return b_.CreateCall(Runtime("rt_env"), {LowerExpr(e->args[0])});
+    case B::MonotonicNs:
+      return b_.CreateCall(Runtime("rt_monotonic_ns"), {});
+    case B::UnixTime:
+      return b_.CreateCall(Runtime("rt_unix_time"), {});
     case B::Eprint:
       LowerPrint(e, 2);
       return nullptr;

@@ -120,6 +120,7 @@ struct Binary : Expr {
 // What a call's callee turned out to be (set by the checker).
 enum class Builtin : uint8_t {
   None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
+  ArgCount, Arg, Env, MonotonicNs, UnixTime,  // the process: arguments, environment, clocks
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
   Popc, Clz, Ctz, Ffs,  // bit counts of an integer
   // Kernel code (see docs/gpu.md).

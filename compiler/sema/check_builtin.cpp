@@ -28,11 +28,13 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   using B = ast::Builtin;
   e->builtin = b;
   e->callee->type = types_->void_type();
-  // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr.
-  if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint)) {
+  // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr, no
+  // arguments, environment or clocks.
+  bool process = b == B::ArgCount || b == B::Arg || b == B::Env || b == B::MonotonicNs || b == B::UnixTime;
+  if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint || process)) {
     Error(diag::Kind::HostOnlyInDevice, e->callee->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     for (ast::Expr* a : e->args) CheckValue(a);
-    return b == B::Alloc ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
+    return b == B::Alloc || process ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
   }
   auto arg_count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
   if (b != B::Alloc && !e->type_args.empty())
@@ -105,6 +107,31 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
         Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer", ToString(t)});
       RequireUnsafe(e->range, "calling `free`");
       return types_->void_type();
+    }
+    case B::ArgCount:
+      arg_count(0, 0);
+      return types_->i64();
+    case B::MonotonicNs:
+      arg_count(0, 0);
+      return types_->i64();
+    case B::UnixTime:
+      arg_count(0, 0);
+      return types_->f64();
+    case B::Arg: {
+      // arg(i): the program's i-th argument (0: the program), bounds-checked.
+      if (!arg_count(1, 1)) return types_->cstring();
+      const Type* t = CheckValue(e->args[0], types_->i64());
+      if (!t->IsError() && !t->IsInt())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer index", ToString(t)});
+      return types_->cstring();
+    }
+    case B::Env: {
+      // env(name): the variable's value, or null when it is not set.
+      if (!arg_count(1, 1)) return types_->cstring();
+      const Type* t = CheckValue(e->args[0], types_->cstring());
+      if (!t->IsError() && t != types_->cstring())
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` name", ToString(t)});
+      return types_->cstring();
     }
     case B::Popc:
     case B::Clz:

@@ -1,6 +1,8 @@
 // Program start and exit: keeps argv, installs the crash handlers, flushes stdio on every way out.
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "fusion/rt_core.h"
 
@@ -16,6 +18,32 @@ void rt_init(rt_i32 argc, rt_ptr argv) {
 int rt_argc(void) { return g_argc; }
 
 const char* rt_argv(int i) { return (i >= 0 && i < g_argc) ? g_argv[i] : NULL; }
+
+rt_i64 rt_arg_count(void) { return g_argc; }
+
+rt_ptr rt_arg(rt_i64 i, rt_loc loc) {
+  if (i < 0 || i >= g_argc) {
+    static char msg[96];
+    snprintf(msg, sizeof msg, "arg(%" PRId64 "): the program has %d argument%s (0 is the program)", i, g_argc,
+             g_argc == 1 ? "" : "s");
+    rt_panic(msg, loc);
+  }
+  return g_argv[i];
+}
+
+rt_ptr rt_env(rt_ptr name) { return getenv((const char*)name); }
+
+rt_i64 rt_monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (rt_i64)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+rt_f64 rt_unix_time(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 _Noreturn void rt_exit(rt_i32 code) {
   fflush(stdout);
