@@ -37,6 +37,13 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     return b == B::Alloc || process ? types_->error() : b == B::LibAvailable ? types_->bool_type() : types_->void_type();
   }
   auto arg_count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
+  // Argument `i`, checked with `hint` as its expected type; `what` says what `ok` accepts.
+  auto check_arg = [&](size_t i, const Type* hint, auto ok, const char* what) {
+    const Type* t = CheckValue(e->args[i], hint);
+    if (!t->IsError() && !ok(t)) Error(diag::Kind::BuiltinArg, e->args[i]->range, {name, what, ToString(t)});
+  };
+  auto is_cstring = [&](const Type* t) { return t == types_->cstring(); };
+  auto is_int = [](const Type* t) { return t->IsInt(); };
   if (b != B::Alloc && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   switch (b) {
@@ -53,18 +60,12 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       const Type* t = CheckExpr(e->args[0], types_->bool_type());
       if (!t->IsError() && t->kind != TypeKind::Bool)
         Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `bool` condition", ToString(Finalize(e->args[0]))});
-      if (e->args.size() == 2) {
-        const Type* m = CheckValue(e->args[1], types_->cstring());
-        if (!m->IsError() && m != types_->cstring())
-          Error(diag::Kind::BuiltinArg, e->args[1]->range, {name, "a `cstring` message", ToString(m)});
-      }
+      if (e->args.size() == 2) check_arg(1, types_->cstring(), is_cstring, "a `cstring` message");
       return types_->void_type();
     }
     case B::Panic: {
       if (!arg_count(1, 1)) return types_->void_type();
-      const Type* m = CheckValue(e->args[0], types_->cstring());
-      if (!m->IsError() && m != types_->cstring())
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` message", ToString(m)});
+      check_arg(0, types_->cstring(), is_cstring, "a `cstring` message");
       return types_->void_type();
     }
     case B::Exit: {
@@ -95,9 +96,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     case B::LibAvailable: {
       // lib_available("cudart"): whether an `extern "cudart"` block's library can be loaded.
       if (!arg_count(1, 1)) return types_->bool_type();
-      const Type* t = CheckValue(e->args[0], types_->cstring());
-      if (!t->IsError() && t != types_->cstring())
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` library name", ToString(t)});
+      check_arg(0, types_->cstring(), is_cstring, "a `cstring` library name");
       return types_->bool_type();
     }
     case B::Free: {
@@ -119,18 +118,12 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       return types_->f64();
     case B::Arg: {
       // arg(i): the program's i-th argument (0: the program), bounds-checked.
-      if (!arg_count(1, 1)) return types_->cstring();
-      const Type* t = CheckValue(e->args[0], types_->i64());
-      if (!t->IsError() && !t->IsInt())
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer index", ToString(t)});
+      if (arg_count(1, 1)) check_arg(0, types_->i64(), is_int, "an integer index");
       return types_->cstring();
     }
     case B::Env: {
       // env(name): the variable's value, or null when it is not set.
-      if (!arg_count(1, 1)) return types_->cstring();
-      const Type* t = CheckValue(e->args[0], types_->cstring());
-      if (!t->IsError() && t != types_->cstring())
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `cstring` name", ToString(t)});
+      if (arg_count(1, 1)) check_arg(0, types_->cstring(), is_cstring, "a `cstring` name");
       return types_->cstring();
     }
     case B::Popc:
@@ -138,10 +131,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     case B::Ctz:
     case B::Ffs: {
       // Bit counts, as CUDA's __popc/__clz/__ffs: any integer (an untyped literal is an i64), an i32 result.
-      if (!arg_count(1, 1)) return types_->i32();
-      const Type* t = CheckValue(e->args[0]);
-      if (!t->IsError() && !t->IsInt())
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer", ToString(t)});
+      if (arg_count(1, 1)) check_arg(0, nullptr, is_int, "an integer");
       return types_->i32();
     }
     default:
