@@ -343,6 +343,9 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
       break;
     case TokenKind::EqEq:
     case TokenKind::NotEq:
+      // Two strings (not a comparison with `null`): almost always meant as text.
+      if (t->kind == TypeKind::CString && !As<ast::NullLit>(e->lhs) && !As<ast::NullLit>(e->rhs))
+        diags_.Report(diag::Kind::CStringCompare, e->op_range, {spelled});
       if (t->IsScalar()) return types_->bool_type();
       Error(diag::Kind::CompareUnsupported, e->op_range, {ToString(t)});
       return types_->error();
