@@ -354,6 +354,29 @@ class UniformPlanner {
   bool changed_ = false;
 };
 
+// `thread_idx.x`, or a `let` of it.
+auto IsThreadX(const ast::Expr* e) -> bool {
+  if (auto* n = As<ast::Name>(e)) {
+    auto* let = As<ast::Let>(n->decl);
+    return let && !let->is_var && let->init && IsThreadX(let->init);
+  }
+  auto* f = As<ast::Field>(e);
+  auto* base = f ? As<ast::Name>(f->base) : nullptr;
+  return base && base->gpu == ast::GpuValue::ThreadIdx && f->field_index == 0;
+}
+
+// For a region that is `if thread_idx.x < bound { … }` (no else; thread_idx.x directly or through
+// a `let`, a u32 comparison): `bound`, past which the threads do nothing. The step of a reduction
+// tree, `if tid < s { … }`: the thread loop runs over x < s only.
+auto XBound(const ast::Stmt* s) -> const ast::Expr* {
+  auto* i = As<ast::If>(s);
+  auto* cond = i && !i->else_stmt ? As<ast::Binary>(i->cond) : nullptr;
+  if (!cond || cond->op != TokenKind::Less || !IsThreadX(cond->lhs)) return nullptr;
+  const Type* t = cond->lhs->type;
+  if (!t->IsInt() || t->bits != 32 || t->is_signed || cond->rhs->type != t) return nullptr;
+  return cond->rhs;
+}
+
 }  // namespace
 
 auto Lowerer::PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool {
@@ -429,9 +452,11 @@ void Lowerer::LowerRegions(const std::vector<ast::Stmt*>& stmts) {
     if (uniform) {
       for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
     } else {
+      const ast::Expr* bound = j == i + 1 ? XBound(stmts[i]) : nullptr;
+      llvm::Value* x_end = bound && IsUniformExpr(bound) ? LowerExpr(bound) : nullptr;
       SplitThreadLoop([&] {
         for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
-      });
+      }, x_end);
     }
     i = j;
   }
@@ -441,7 +466,7 @@ void Lowerer::LowerRegions(const std::vector<ast::Stmt*>& stmts) {
 // (BindPerThread). Each thread works on its own copy of each block-uniform variable, taken from the
 // block's at the top; the threads that reach the end leave theirs in `out` (they all computed the
 // same value), which is the block's after the loop.
-void Lowerer::SplitThreadLoop(const std::function<void()>& body) {
+void Lowerer::SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end) {
   auto move = [&](const ast::Node* node, llvm::Value* from, llvm::Value* to) {
     llvm::Type* ty = MemTy(TypeOf(node));
     b_.CreateStore(b_.CreateLoad(ty, from), to);
@@ -453,7 +478,7 @@ void Lowerer::SplitThreadLoop(const std::function<void()>& body) {
     if (b_.GetInsertBlock()->getTerminator()) return;
     for (const ast::Node* node : split_uniform_order_)
       move(node, split_uniform_[node].own, split_uniform_[node].out);
-  });
+  }, x_end);
   for (const ast::Node* node : split_uniform_order_) {
     move(node, split_uniform_[node].out, split_uniform_[node].cur);
     locals_[node] = split_uniform_[node].cur;

@@ -154,7 +154,8 @@ class Lowerer {
   auto PtxConst() -> llvm::Constant*;
   void LowerLaunch(const ast::Launch* l);
   void DefineKernelEntry(ast::FnDecl* k);
-  void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body);
+  void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body,
+                      llvm::Value* x_end = nullptr);
   // Barrier splitting (lower_split.cpp).
   auto PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool;
   void DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& args, llvm::Value* t,
@@ -162,7 +163,7 @@ class Lowerer {
   void LowerRegions(const std::vector<ast::Stmt*>& stmts);
   void LowerSplitStmt(const ast::Stmt* s);
   void BindPerThread(llvm::Value* linear);
-  void SplitThreadLoop(const std::function<void()>& body);
+  void SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end = nullptr);
   auto IsUniformExpr(const ast::Expr* e) const -> bool;
   auto UniformCond(const std::function<llvm::Value*()>& cond, SourceRange where, const char* what) -> llvm::Value*;
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
