@@ -11,7 +11,9 @@
 // element per thread. Kernels outside what this handles run as fibers, as before: warp
 // operations, barriers in called functions or inside expressions, an if with barriers in both
 // branches, break or continue out of a loop that contains a barrier, a return before the last
-// barrier, more than kMaxPerThreadBytes of such variables per thread.
+// barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
+// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, and a
+// condition of them is evaluated once.
 #include <unordered_set>
 
 #include "base/check.h"
@@ -144,8 +146,7 @@ auto TypeOf(const ast::Node* n) -> const Type* {
   return static_cast<const ast::Expr*>(n)->type;  // a for's end
 }
 
-
-// Whether `e` has the same value in every thread of the block, given the variables in `uniform`:
+// Whether `e` has the same value in every thread of the block, given which variables are (`var`):
 // literals, constants, parameters, block_idx, block_dim, grid_dim and warp_size, and operators,
 // casts and by-value fields of those. Anything else (thread_idx, memory, calls) is not.
 template <class IsUniformVar>
@@ -189,7 +190,7 @@ auto UniformExpr(const ast::Expr* e, const IsUniformVar& var) -> bool {
   }
 }
 
-// Calls `f` on every expression in `s`, subexpressions included.
+// Calls `f` on `e` and its subexpressions.
 void VisitExprs(const ast::Expr* e, const std::function<void(const ast::Expr*)>& f) {
   if (!e) return;
   f(e);
@@ -228,6 +229,7 @@ void VisitExprs(const ast::Expr* e, const std::function<void(const ast::Expr*)>&
   }
 }
 
+// Calls `f` on every expression in `s`, subexpressions included.
 void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>& f) {
   switch (s->kind) {
     case ast::NodeKind::Let:
