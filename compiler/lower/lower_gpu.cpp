@@ -103,13 +103,17 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
 // for z, for y, for x over the threads of the block `t` describes (an rt_gpu_thread in memory,
 // whose thread_idx and linear the loop sets): `body` with the linear index. The x loop carries
 // kBlockLoopX for guard versioning (codegen/block_loop.h); a `return` in split code goes on with
-// the next thread (split_next_).
-void Lowerer::EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body) {
+// the next thread (split_next_). With `x_end`, x runs to min(block_dim.x, x_end) only (split code
+// whose threads from x_end on would do nothing).
+void Lowerer::EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body,
+                             llvm::Value* x_end) {
   llvm::StructType* tt = ThreadTy();
   auto* i32 = b_.getInt32Ty();
   auto field = [&](int f, int d) { return b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(f), b_.getInt32(d)}); };
   llvm::Value* n[3] = {b_.CreateLoad(i32, field(kBlockDim, 0)), b_.CreateLoad(i32, field(kBlockDim, 1)),
                        b_.CreateLoad(i32, field(kBlockDim, 2))};
+  llvm::Value* nx = n[0];
+  if (x_end) n[0] = b_.CreateSelect(b_.CreateICmpULT(x_end, n[0]), x_end, n[0], "x.end");
   // thread_idx = (x, y, z); linear = x + n.x * (y + n.y * z)
   llvm::Value* linear_slot = b_.CreateInBoundsGEP(tt, t, {b_.getInt32(0), b_.getInt32(kLinear)});
   b_.CreateStore(b_.getInt32(0), linear_slot);
@@ -123,6 +127,11 @@ void Lowerer::EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Valu
     i->addIncoming(b_.getInt32(0), pre);
     b_.CreateStore(i, field(kThreadIdx, d));
     if (d == 0) {
+      if (x_end) {  // threads are skipped: linear from the indices
+        llvm::Value* y = b_.CreateLoad(i32, field(kThreadIdx, 1));
+        llvm::Value* z = b_.CreateLoad(i32, field(kThreadIdx, 2));
+        b_.CreateStore(b_.CreateAdd(i, b_.CreateMul(nx, b_.CreateAdd(y, b_.CreateMul(n[1], z)))), linear_slot);
+      }
       auto* next_thread = llvm::BasicBlock::Create(ctx_, "thread.next", fn_);
       llvm::BasicBlock* saved = split_next_;
       split_next_ = next_thread;

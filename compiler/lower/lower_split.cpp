@@ -11,7 +11,11 @@
 // element per thread. Kernels outside what this handles run as fibers, as before: warp
 // operations, barriers in called functions or inside expressions, an if with barriers in both
 // branches, break or continue out of a loop that contains a barrier, a return before the last
-// barrier, more than kMaxPerThreadBytes of such variables per thread.
+// barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
+// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, and a
+// condition of them is evaluated once.
+#include <unordered_set>
+
 #include "base/check.h"
 #include "lower/lowerer.h"
 
@@ -142,6 +146,239 @@ auto TypeOf(const ast::Node* n) -> const Type* {
   return static_cast<const ast::Expr*>(n)->type;  // a for's end
 }
 
+// Whether `e` has the same value in every thread of the block, given which variables are (`var`):
+// literals, constants, parameters, block_idx, block_dim, grid_dim and warp_size, and operators,
+// casts and by-value fields of those. Anything else (thread_idx, memory, calls) is not.
+template <class IsUniformVar>
+auto UniformExpr(const ast::Expr* e, const IsUniformVar& var) -> bool {
+  switch (e->kind) {
+    case ast::NodeKind::IntLit:
+    case ast::NodeKind::FloatLit:
+    case ast::NodeKind::BoolLit:
+    case ast::NodeKind::NullLit:
+    case ast::NodeKind::TypeQuery:
+      return true;
+    case ast::NodeKind::Name: {
+      auto* n = As<ast::Name>(e);
+      switch (n->gpu) {
+        case ast::GpuValue::ThreadIdx:
+          return false;
+        case ast::GpuValue::None:
+          break;
+        default:
+          return true;
+      }
+      if (auto* c = As<ast::ConstDecl>(n->decl)) return !c->is_static;
+      return var(n->decl);
+    }
+    case ast::NodeKind::Unary: {
+      auto* u = As<ast::Unary>(e);
+      return (u->op == TokenKind::Minus || u->op == TokenKind::Bang || u->op == TokenKind::Tilde) &&
+             UniformExpr(u->operand, var);
+    }
+    case ast::NodeKind::Binary:
+      return UniformExpr(As<ast::Binary>(e)->lhs, var) && UniformExpr(As<ast::Binary>(e)->rhs, var);
+    case ast::NodeKind::Cast:
+      return UniformExpr(As<ast::Cast>(e)->expr, var);
+    case ast::NodeKind::Field: {
+      auto* f = As<ast::Field>(e);
+      if (f->enum_decl) return true;
+      return !f->through_pointer && UniformExpr(f->base, var);
+    }
+    default:
+      return false;
+  }
+}
+
+// Calls `f` on `e` and its subexpressions.
+void VisitExprs(const ast::Expr* e, const std::function<void(const ast::Expr*)>& f) {
+  if (!e) return;
+  f(e);
+  switch (e->kind) {
+    case ast::NodeKind::ArrayLit:
+      for (const ast::Expr* c : As<ast::ArrayLit>(e)->elems) VisitExprs(c, f);
+      return;
+    case ast::NodeKind::ArrayRepeat:
+      VisitExprs(As<ast::ArrayRepeat>(e)->value, f);
+      VisitExprs(As<ast::ArrayRepeat>(e)->count, f);
+      return;
+    case ast::NodeKind::Unary:
+      return VisitExprs(As<ast::Unary>(e)->operand, f);
+    case ast::NodeKind::Binary:
+      VisitExprs(As<ast::Binary>(e)->lhs, f);
+      return VisitExprs(As<ast::Binary>(e)->rhs, f);
+    case ast::NodeKind::Call: {
+      auto* c = As<ast::Call>(e);
+      VisitExprs(c->callee, f);
+      for (const ast::Expr* a : c->args) VisitExprs(a, f);
+      for (const ast::NamedArg& a : c->named_args) VisitExprs(a.value, f);
+      return;
+    }
+    case ast::NodeKind::Index:
+      VisitExprs(As<ast::Index>(e)->base, f);
+      return VisitExprs(As<ast::Index>(e)->index, f);
+    case ast::NodeKind::Field:
+      return VisitExprs(As<ast::Field>(e)->base, f);
+    case ast::NodeKind::Cast:
+      return VisitExprs(As<ast::Cast>(e)->expr, f);
+    case ast::NodeKind::StructLit:
+      for (const ast::FieldInit& fi : As<ast::StructLit>(e)->fields) VisitExprs(fi.value, f);
+      return;
+    default:
+      return;
+  }
+}
+
+// Calls `f` on every expression in `s`, subexpressions included.
+void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>& f) {
+  switch (s->kind) {
+    case ast::NodeKind::Let:
+      return VisitExprs(As<ast::Let>(s)->init, f);
+    case ast::NodeKind::ExprStmt:
+      return VisitExprs(As<ast::ExprStmt>(s)->expr, f);
+    case ast::NodeKind::Assign:
+      VisitExprs(As<ast::Assign>(s)->target, f);
+      return VisitExprs(As<ast::Assign>(s)->value, f);
+    case ast::NodeKind::Return:
+      return VisitExprs(As<ast::Return>(s)->value, f);
+    case ast::NodeKind::Block:
+      for (const ast::Stmt* c : As<ast::Block>(s)->stmts) VisitExprs(c, f);
+      return;
+    case ast::NodeKind::If: {
+      auto* i = As<ast::If>(s);
+      VisitExprs(i->cond, f);
+      VisitExprs(i->then_block, f);
+      if (i->else_stmt) VisitExprs(i->else_stmt, f);
+      return;
+    }
+    case ast::NodeKind::While:
+      VisitExprs(As<ast::While>(s)->cond, f);
+      return VisitExprs(As<ast::While>(s)->body, f);
+    case ast::NodeKind::For: {
+      auto* fo = As<ast::For>(s);
+      VisitExprs(fo->start, f);
+      VisitExprs(fo->end, f);
+      return VisitExprs(fo->body, f);
+    }
+    default:
+      return;
+  }
+}
+
+// The block-uniform variables of a split kernel: of its per-thread variables, the scalars whose
+// every value comes from uniform operands (UniformExpr) and that are never assigned under a
+// condition the threads may disagree on, nor inside a loop they may leave at different times
+// (break, continue), nor have their address taken. Such a variable holds the same value in every
+// thread at every barrier, so one copy serves the block. Starts from all candidates and drops
+// those that break a rule until none does (a variable that reads only uniform ones stays).
+class UniformPlanner {
+ public:
+  UniformPlanner(const ast::FnDecl* k, const std::vector<const ast::Node*>& per_thread) : k_(k) {
+    for (const ast::Node* n : per_thread)
+      if (auto* let = As<ast::Let>(n); let && let->type->IsScalar()) uniform_.insert(let);
+    for (const ast::Param* p : k->params) uniform_.insert(p);
+  }
+
+  // The uniform Lets and Params.
+  auto Run() -> std::unordered_set<const ast::Node*> {
+    VisitExprs(k_->body, [&](const ast::Expr* e) {  // &v, &v.f, &v[i]: v may change through it
+      auto* u = As<ast::Unary>(e);
+      if (!u || u->op != TokenKind::Amp) return;
+      const ast::Expr* root = u->operand;
+      while (true) {
+        if (auto* f = As<ast::Field>(root)) {
+          root = f->base;
+        } else if (auto* i = As<ast::Index>(root)) {
+          root = i->base;
+        } else {
+          break;
+        }
+      }
+      if (auto* n = As<ast::Name>(root)) uniform_.erase(n->decl);
+    });
+    do {
+      changed_ = false;
+      Stmt(k_->body, false);
+    } while (changed_);
+    return uniform_;
+  }
+
+ private:
+  auto Uniform(const ast::Expr* e) const -> bool {
+    return UniformExpr(e, [&](const ast::Node* d) { return uniform_.count(d) > 0; });
+  }
+
+  void Drop(const ast::Node* n) { changed_ |= uniform_.erase(n) > 0; }
+
+  // `divergent`: the threads may not all run `s`.
+  void Stmt(const ast::Stmt* s, bool divergent) {
+    switch (s->kind) {
+      case ast::NodeKind::Let: {
+        auto* let = As<ast::Let>(s);
+        if (divergent || (let->init && !Uniform(let->init))) Drop(let);
+        return;
+      }
+      case ast::NodeKind::Assign: {
+        auto* a = As<ast::Assign>(s);
+        auto* n = As<ast::Name>(a->target);
+        if (n && (divergent || !Uniform(a->value))) Drop(n->decl);
+        return;
+      }
+      case ast::NodeKind::Block:
+        for (const ast::Stmt* c : As<ast::Block>(s)->stmts) Stmt(c, divergent);
+        return;
+      case ast::NodeKind::If: {
+        // With a barrier inside, the split code checks that the threads agree.
+        auto* i = As<ast::If>(s);
+        bool d = divergent || (!HasBarrier(s) && !Uniform(i->cond));
+        Stmt(i->then_block, d);
+        if (i->else_stmt) Stmt(i->else_stmt, d);
+        return;
+      }
+      case ast::NodeKind::While: {
+        auto* w = As<ast::While>(s);
+        Stmt(w->body, divergent || (!HasBarrier(s) && (!Uniform(w->cond) || Has(w->body, true))));
+        return;
+      }
+      case ast::NodeKind::For: {
+        auto* f = As<ast::For>(s);
+        bool d = divergent || (!HasBarrier(s) && (!Uniform(f->start) || !Uniform(f->end) || Has(f->body, true)));
+        Stmt(f->body, d);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  const ast::FnDecl* k_;
+  std::unordered_set<const ast::Node*> uniform_;  // candidates: Lets and Params
+  bool changed_ = false;
+};
+
+// `thread_idx.x`, or a `let` of it.
+auto IsThreadX(const ast::Expr* e) -> bool {
+  if (auto* n = As<ast::Name>(e)) {
+    auto* let = As<ast::Let>(n->decl);
+    return let && !let->is_var && let->init && IsThreadX(let->init);
+  }
+  auto* f = As<ast::Field>(e);
+  auto* base = f ? As<ast::Name>(f->base) : nullptr;
+  return base && base->gpu == ast::GpuValue::ThreadIdx && f->field_index == 0;
+}
+
+// For a region that is `if thread_idx.x < bound { … }` (no else; thread_idx.x directly or through
+// a `let`, a u32 comparison): `bound`, past which the threads do nothing. The step of a reduction
+// tree, `if tid < s { … }`: the thread loop runs over x < s only.
+auto XBound(const ast::Stmt* s) -> const ast::Expr* {
+  auto* i = As<ast::If>(s);
+  auto* cond = i && !i->else_stmt ? As<ast::Binary>(i->cond) : nullptr;
+  if (!cond || cond->op != TokenKind::Less || !IsThreadX(cond->lhs)) return nullptr;
+  const Type* t = cond->lhs->type;
+  if (!t->IsInt() || t->bits != 32 || t->is_signed || cond->rhs->type != t) return nullptr;
+  return cond->rhs;
+}
+
 }  // namespace
 
 auto Lowerer::PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool {
@@ -166,13 +403,31 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   for (int d = 0; d < 3; d++)
     n = b_.CreateMul(n, b_.CreateLoad(i32, b_.CreateInBoundsGEP(ThreadTy(), t, {b_.getInt32(0), b_.getInt32(kBlockDim), b_.getInt32(d)})));
   split_threads_ = n;
+  // The block-uniform variables are scalars (UniformPlanner).
+  std::unordered_set<const ast::Node*> uniform = UniformPlanner(k, per_thread).Run();
+  for (const ast::Param* p : k->params)
+    if (uniform.count(p)) split_uniform_params_.insert(p);
   for (const ast::Node* node : per_thread) {
+    if (uniform.count(node)) continue;
     const Type* ty = TypeOf(node);
     llvm::AllocaInst* a = b_.CreateAlloca(MemTy(ty), n, "per_thread");
     a->setAlignment(llvm::Align(std::max<uint64_t>(ty->align, 1)));
     split_arrays_[node] = a;
   }
+  for (const ast::Node* node : per_thread) {  // in order, so that the IR is the same every time
+    if (!uniform.count(node)) continue;
+    split_uniform_order_.push_back(node);
+    llvm::Type* ty = MemTy(TypeOf(node));
+    SplitUniform& u = split_uniform_[node];
+    u.cur = EntryAlloca(ty, "uniform");
+    u.own = EntryAlloca(ty, "uniform.own");
+    u.out = EntryAlloca(ty, "uniform.out");
+    locals_[node] = u.cur;
+  }
   LowerRegions(k->body->stmts);
+  split_uniform_.clear();
+  split_uniform_order_.clear();
+  split_uniform_params_.clear();
   split_arrays_.clear();
   split_threads_ = nullptr;
   thread_ = shared_base_ = nullptr;
@@ -189,17 +444,61 @@ void Lowerer::LowerRegions(const std::vector<ast::Stmt*>& stmts) {
       continue;
     }
     size_t j = i;
-    while (j < stmts.size() && !HasBarrier(stmts[j])) j++;
-    EmitThreadLoop(thread_, [&](llvm::Value* linear) {
-      BindPerThread(linear);
+    bool uniform = true;  // only block-uniform variables declared or assigned: once for the block
+    for (; j < stmts.size() && !HasBarrier(stmts[j]); j++) {
+      auto* let = As<ast::Let>(stmts[j]);
+      auto* assign = As<ast::Assign>(stmts[j]);
+      auto* target = assign ? As<ast::Name>(assign->target) : nullptr;
+      uniform = uniform && ((let && split_uniform_.count(let)) || (target && split_uniform_.count(target->decl)));
+    }
+    if (uniform) {
       for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
-    });
+    } else {
+      const ast::Expr* bound = j == i + 1 ? XBound(stmts[i]) : nullptr;
+      llvm::Value* x_end = bound && IsUniformExpr(bound) ? LowerExpr(bound) : nullptr;
+      SplitThreadLoop([&] {
+        for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
+      }, x_end);
+    }
     i = j;
   }
 }
 
-// The per-thread variables as this thread's elements.
+// A thread loop in block mode: `body` for every thread, with the per-thread variables bound
+// (BindPerThread). Each thread works on its own copy of each block-uniform variable, taken from the
+// block's at the top; the threads that reach the end leave theirs in `out` (they all computed the
+// same value), which is the block's after the loop.
+void Lowerer::SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end) {
+  auto move = [&](const ast::Node* node, llvm::Value* from, llvm::Value* to) {
+    llvm::Type* ty = MemTy(TypeOf(node));
+    b_.CreateStore(b_.CreateLoad(ty, from), to);
+  };
+  for (const ast::Node* node : split_uniform_order_) move(node, split_uniform_[node].cur, split_uniform_[node].out);
+  EmitThreadLoop(thread_, [&](llvm::Value* linear) {
+    BindPerThread(linear);
+    body();
+    if (b_.GetInsertBlock()->getTerminator()) return;
+    for (const ast::Node* node : split_uniform_order_)
+      move(node, split_uniform_[node].own, split_uniform_[node].out);
+  }, x_end);
+  for (const ast::Node* node : split_uniform_order_) {
+    move(node, split_uniform_[node].out, split_uniform_[node].cur);
+    locals_[node] = split_uniform_[node].cur;
+  }
+}
+
+// Whether every thread of the block computes the same value for `e` (UniformPlanner's rules).
+auto Lowerer::IsUniformExpr(const ast::Expr* e) const -> bool {
+  return UniformExpr(e, [&](const ast::Node* d) { return split_uniform_params_.count(d) || split_uniform_.count(d); });
+}
+
+// The per-thread variables as this thread's elements; the block-uniform ones as this thread's copy.
 void Lowerer::BindPerThread(llvm::Value* linear) {
+  for (const ast::Node* node : split_uniform_order_) {
+    const SplitUniform& u = split_uniform_.at(node);
+    b_.CreateStore(b_.CreateLoad(MemTy(TypeOf(node)), u.cur), u.own);
+    locals_[node] = u.own;
+  }
   for (auto& [node, array] : split_arrays_) {
     llvm::Value* elem = b_.CreateInBoundsGEP(MemTy(TypeOf(node)), array, linear);
     if (As<ast::Let>(node) || As<ast::For>(node)) {
@@ -219,7 +518,9 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       return LowerRegions(As<ast::Block>(s)->stmts);
     case ast::NodeKind::If: {
       auto* i = As<ast::If>(s);
-      llvm::Value* taken = UniformCond([&] { return LowerExpr(i->cond); }, i->cond->range, "if");
+      llvm::Value* taken = IsUniformExpr(i->cond)
+                               ? LowerExpr(i->cond)
+                               : UniformCond([&] { return LowerExpr(i->cond); }, i->cond->range, "if");
       auto* then_bb = llvm::BasicBlock::Create(ctx_, "split.then", fn_);
       auto* end_bb = llvm::BasicBlock::Create(ctx_, "split.end", fn_);
       auto* else_bb = i->else_stmt ? llvm::BasicBlock::Create(ctx_, "split.else", fn_) : end_bb;
@@ -242,7 +543,11 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       auto* end_bb = llvm::BasicBlock::Create(ctx_, "split.end", fn_);
       b_.CreateBr(cond_bb);
       b_.SetInsertPoint(cond_bb);
-      b_.CreateCondBr(UniformCond([&] { return LowerExpr(w->cond); }, w->cond->range, "while"), body_bb, end_bb);
+      // A condition of block-uniform values once for the block, else counted over the threads.
+      llvm::Value* more = IsUniformExpr(w->cond)
+                              ? LowerExpr(w->cond)
+                              : UniformCond([&] { return LowerExpr(w->cond); }, w->cond->range, "while");
+      b_.CreateCondBr(more, body_bb, end_bb);
       b_.SetInsertPoint(body_bb);
       LowerRegions(w->body->stmts);
       b_.CreateBr(cond_bb);
@@ -254,8 +559,7 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       // start and end once; the loop goes on while the threads agree that i < end.
       auto* f = As<ast::For>(s);
       llvm::Type* ty = MemTy(f->type);
-      EmitThreadLoop(thread_, [&](llvm::Value* linear) {
-        BindPerThread(linear);
+      SplitThreadLoop([&] {
         llvm::Value* start = LowerExpr(f->start);
         llvm::Value* end = LowerExpr(f->end);
         b_.CreateStore(start, locals_.at(f));
@@ -276,8 +580,7 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       b_.CreateCondBr(more, body_bb, end_bb);
       b_.SetInsertPoint(body_bb);
       LowerRegions(f->body->stmts);
-      EmitThreadLoop(thread_, [&](llvm::Value* linear) {
-        BindPerThread(linear);
+      SplitThreadLoop([&] {
         llvm::Value* slot = locals_.at(f);
         llvm::Value* i = b_.CreateLoad(ty, slot);  // i < end held, so i + 1 cannot overflow
         b_.CreateStore(f->type->is_signed ? b_.CreateNSWAdd(i, llvm::ConstantInt::get(ty, 1))
@@ -299,8 +602,7 @@ auto Lowerer::UniformCond(const std::function<llvm::Value*()>& cond, SourceRange
   auto* i32 = b_.getInt32Ty();
   llvm::AllocaInst* count = EntryAlloca(i32, "agree");
   b_.CreateStore(b_.getInt32(0), count);
-  EmitThreadLoop(thread_, [&](llvm::Value* linear) {
-    BindPerThread(linear);
+  SplitThreadLoop([&] {
     llvm::Value* c = cond();
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i32, count), b_.CreateZExt(c, i32)), count);
   });

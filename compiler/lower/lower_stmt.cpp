@@ -112,8 +112,10 @@ void Lowerer::LowerLet(const ast::Let* let) {
     return;
   }
   llvm::Value* slot;
-  if (split_arrays_.count(let)) {
-    slot = locals_.at(let);  // a split kernel's variable: this thread's element (BindPerThread)
+  if (split_arrays_.count(let) || split_uniform_.count(let)) {
+    // A split kernel's variable: this thread's element (BindPerThread), or a block-uniform one's
+    // slot.
+    slot = locals_.at(let);
   } else {
     llvm::AllocaInst* a = EntryAlloca(MemTy(let->type), let->name);
     a->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 1)));
@@ -127,7 +129,8 @@ void Lowerer::LowerLet(const ast::Let* let) {
     b_.CreateStore(llvm::Constant::getNullValue(MemTy(let->type)), slot);
   }
   locals_[let] = slot;  // after the initializer, which may name an outer binding of the same name
-  if (!split_arrays_.count(let)) DeclareLocal(slot, let->name, let->type, let->name_range);
+  if (!split_arrays_.count(let) && !split_uniform_.count(let))
+    DeclareLocal(slot, let->name, let->type, let->name_range);
 }
 
 void Lowerer::LowerAssign(const ast::Assign* a) {

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "lower/lower.h"
@@ -153,7 +154,8 @@ class Lowerer {
   auto PtxConst() -> llvm::Constant*;
   void LowerLaunch(const ast::Launch* l);
   void DefineKernelEntry(ast::FnDecl* k);
-  void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body);
+  void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body,
+                      llvm::Value* x_end = nullptr);
   // Barrier splitting (lower_split.cpp).
   auto PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool;
   void DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& args, llvm::Value* t,
@@ -161,6 +163,8 @@ class Lowerer {
   void LowerRegions(const std::vector<ast::Stmt*>& stmts);
   void LowerSplitStmt(const ast::Stmt* s);
   void BindPerThread(llvm::Value* linear);
+  void SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end = nullptr);
+  auto IsUniformExpr(const ast::Expr* e) const -> bool;
   auto UniformCond(const std::function<llvm::Value*()>& cond, SourceRange where, const char* what) -> llvm::Value*;
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
@@ -260,6 +264,16 @@ class Lowerer {
   llvm::Value* split_threads_ = nullptr;    // the block's thread count
   std::unordered_map<const ast::Node*, llvm::Value*> split_arrays_;  // Let, For, a for's end → array
   std::unordered_map<const ast::Node*, llvm::Value*> split_ends_;    // a for's end → this thread's
+  // A block-uniform variable (a Let): its value between thread loops (`cur`), the copy a thread
+  // works on in a thread loop (`own`), and what the threads that ran to the end left (`out`).
+  struct SplitUniform {
+    llvm::Value* cur = nullptr;
+    llvm::Value* own = nullptr;
+    llvm::Value* out = nullptr;
+  };
+  std::unordered_map<const ast::Node*, SplitUniform> split_uniform_;
+  std::vector<const ast::Node*> split_uniform_order_;            // its keys, in the kernel's order
+  std::unordered_set<const ast::Node*> split_uniform_params_;  // parameters whose address is not taken
 };
 
 }  // namespace fusion::lower
