@@ -262,6 +262,7 @@ auto Parser::ParseFor() -> ast::Stmt* {
 // c_for_head = "(" [ ("var" | "let") ident "=" expr ] ";" [ ident ("<" | "<=") expr ] ";" … ")"
 auto Parser::ParseCStyleFor(ast::For* s) -> bool {
   SourceLoc open = Loc();
+  size_t open_index = pos_;
   size_t close = pos_;  // the matching `)`
   for (int depth = 0; close < tokens_.tokens.size(); close++) {
     TokenKind k = tokens_.tokens[close].kind;
@@ -301,9 +302,12 @@ auto Parser::ParseCStyleFor(ast::For* s) -> bool {
     if (s->end) end = le ? PlusOne(first, pos_) : TextOf(first, pos_);
     if (auto* lit = As<ast::IntLit>(s->end); lit && le) end = std::to_string(lit->value + 1);
   }
+  bool forever = close == open_index + 3 && tokens_.tokens[open_index + 1].kind == TokenKind::Semi &&
+                 tokens_.tokens[open_index + 2].kind == TokenKind::Semi;  // `for (;;)`
   pos_ = close + 1;
   if (!s->start || !s->end) {
-    Error(diag::Kind::CStyleFor, head, {s->name, start, end});
+    if (forever) Error(diag::Kind::CStyleForEver, head);
+    else Error(diag::Kind::CStyleFor, head, {s->name, start, end});
     return false;
   }
   diags_.Report(diag::Kind::CStyleFor, head, {s->name, start, end});  // the loop itself parses on
