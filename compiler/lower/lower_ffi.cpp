@@ -126,25 +126,33 @@ auto Lowerer::FfiTraceFlag() -> llvm::GlobalVariable* {
   return ffi_trace_;
 }
 
-// A value as the 64 bits the tracer reads, and its kind letter (dl_trace.c).
+// The tracer's kind letter of a value of type `t` (dl_trace.c): b, i/u, f/d, s, r (an aggregate,
+// by address), p.
+auto Lowerer::FfiTraceKind(const Type* t) const -> char {
+  if (t->kind == TypeKind::Enum) t = t->backing;
+  if (IsAggregate(t)) return 'r';
+  switch (t->kind) {
+    case TypeKind::Bool: return 'b';
+    case TypeKind::Int: return t->is_signed ? 'i' : 'u';
+    case TypeKind::Float: return t->bits == 32 ? 'f' : 'd';
+    case TypeKind::CString: return 's';
+    default: return 'p';
+  }
+}
+
+// A value of type `t` as the 64 bits the tracer reads, and its kind letter.
 auto Lowerer::FfiTraceBits(llvm::Value* v, const Type* t, char& kind) -> llvm::Value* {
   auto* i64 = b_.getInt64Ty();
+  kind = FfiTraceKind(t);
   if (t->kind == TypeKind::Enum) t = t->backing;
   switch (t->kind) {
-    case TypeKind::Bool: kind = 'b'; return b_.CreateZExt(v, i64);
-    case TypeKind::Int: kind = t->is_signed ? 'i' : 'u'; return IntCast(v, t, i64);
+    case TypeKind::Bool: return b_.CreateZExt(v, i64);
+    case TypeKind::Int: return IntCast(v, t, i64);
     case TypeKind::Float:
-      kind = t->bits == 32 ? 'f' : 'd';
       if (t->bits == 32) v = b_.CreateFPExt(v, b_.getDoubleTy());
       return b_.CreateBitCast(v, i64);
-    case TypeKind::CString: kind = 's'; return b_.CreatePtrToInt(v, i64);
     default:
-      if (v->getType()->isPointerTy()) {
-        kind = IsAggregate(t) ? 'r' : 'p';
-        return b_.CreatePtrToInt(v, i64);
-      }
-      kind = 'u';
-      return b_.CreateZExtOrTrunc(v, i64);
+      return v->getType()->isPointerTy() ? b_.CreatePtrToInt(v, i64) : b_.CreateZExtOrTrunc(v, i64);
   }
 }
 
@@ -218,16 +226,7 @@ auto Lowerer::EmitCCall(llvm::Value* callee, const CSignature& sig, const ast::C
   llvm::Constant* site = nullptr;
   if (traced) {
     const Type* rt = sig.ret_type;
-    char rkind = 'v';
-    if (rt && rt->kind != TypeKind::Void) {
-      if (IsAggregate(rt)) rkind = 'r';
-      else if (rt->kind == TypeKind::Bool) rkind = 'b';
-      else if (rt->kind == TypeKind::CString) rkind = 's';
-      else if (rt->kind == TypeKind::Float) rkind = rt->bits == 32 ? 'f' : 'd';
-      else if (rt->kind == TypeKind::Int || rt->kind == TypeKind::Enum)
-        rkind = (rt->kind == TypeKind::Enum ? rt->backing : rt)->is_signed ? 'i' : 'u';
-      else rkind = 'p';
-    }
+    char rkind = rt && rt->kind != TypeKind::Void ? FfiTraceKind(rt) : 'v';
     auto* ptr = b_.getPtrTy();
     auto* site_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, ptr});
     llvm::Constant* lib = traced->has_library ? StringConst(traced->library) : llvm::ConstantPointerNull::get(ptr);

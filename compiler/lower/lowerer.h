@@ -135,6 +135,7 @@ class Lowerer {
   auto FfiTraceFlag() -> llvm::GlobalVariable*;
   void EmitFfiTrace(llvm::Value* on, const char* fn, llvm::Value* site, llvm::ArrayRef<llvm::Value*> values);
   auto FfiTraceBits(llvm::Value* v, const Type* t, char& kind) -> llvm::Value*;
+  auto FfiTraceKind(const Type* t) const -> char;
   auto EmitExternOrIndirectCall(const ast::Call* e, llvm::Value* result) -> llvm::Value*;
   // The eightbytes of an aggregate passed Direct, to and from its memory.
   auto PartAddress(llvm::Value* base, int k, const Type* t, llvm::Align& align) -> llvm::Value*;
