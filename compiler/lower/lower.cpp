@@ -55,15 +55,16 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
   for (ast::FnDecl* fn : m_.fns)
     if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
-  // A load or store through a null pointer must reach the hardware, which faults, and the crash
-  // handler reports it (core/fault.c): without this attribute LLVM treats the access as
-  // unreachable and the program goes on with a made-up value at -O1 and above.
-  for (llvm::Function& f : *mod_)
-    if (!f.isDeclaration()) f.addFnAttr(llvm::Attribute::NullPointerIsValid);
-  // Unwind tables on every function, as clang gives them on x86-64: backtraces (the runtime's,
-  // gdb's, perf's) walk the stack through Fusion frames with them.
-  for (llvm::Function& f : *mod_)
-    if (!f.isDeclaration()) f.setUWTableKind(llvm::UWTableKind::Async);
+  // Every defined function: a load or store through a null pointer must reach the hardware, which
+  // faults, and the crash handler reports it (core/fault.c): without null_pointer_is_valid LLVM
+  // treats the access as unreachable and the program goes on with a made-up value at -O1 and
+  // above. Unwind tables, as clang gives them on x86-64: backtraces (the runtime's, gdb's, perf's)
+  // walk the stack through Fusion frames with them.
+  for (llvm::Function& f : *mod_) {
+    if (f.isDeclaration()) continue;
+    f.addFnAttr(llvm::Attribute::NullPointerIsValid);
+    f.setUWTableKind(llvm::UWTableKind::Async);
+  }
   FinishDebugInfo();
   return Verify();
 }
