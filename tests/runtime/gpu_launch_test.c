@@ -44,7 +44,7 @@ static void check_saxpy(void) {
   float* hy = malloc(n * sizeof *hy);
   for (int64_t i = 0; i < n; i++) hx[i] = (float)i, hy[i] = 1.0f;
   void *dx = NULL, *dy = NULL;
-  CHECK(d->alloc(d, n * sizeof(float), &dx) == 0 && d->alloc(d, n * sizeof(float), &dy) == 0, "%s", rt_gpu_last_error());
+  CHECK(d->alloc(d, n * sizeof(float), NULL, &dx) == 0 && d->alloc(d, n * sizeof(float), NULL, &dy) == 0, "%s", rt_gpu_last_error());
   CHECK(((uintptr_t)dx & 255) == 0, "device memory is 256-byte aligned");
   d->copy(d, dx, hx, n * sizeof(float), RT_GPU_HOST_TO_DEVICE, NULL);
   d->copy(d, dy, hy, n * sizeof(float), RT_GPU_HOST_TO_DEVICE, NULL);
@@ -55,11 +55,14 @@ static void check_saxpy(void) {
   int64_t bad = 0;
   for (int64_t i = 0; i < n; i++) bad += hy[i] != 2.0f * (float)i + 1.0f;
   CHECK(bad == 0, "saxpy: %lld wrong", (long long)bad);
-  d->memset(d, dy, 0, n * sizeof(float), NULL);
+  float fill = -1.5f;
+  uint32_t bits;
+  memcpy(&bits, &fill, 4);
+  d->fill(d, dy, bits, 4, (size_t)n, NULL);
   d->copy(d, hy, dy, n * sizeof(float), RT_GPU_DEVICE_TO_HOST, NULL);
-  CHECK(hy[0] == 0.0f && hy[n - 1] == 0.0f, "memset");
-  d->free(d, dx);
-  d->free(d, dy);
+  CHECK(hy[0] == -1.5f && hy[n / 2] == -1.5f && hy[n - 1] == -1.5f, "fill");
+  d->free(d, dx, NULL);
+  d->free(d, dy, NULL);
   free(hx);
   free(hy);
 }

@@ -69,19 +69,38 @@ typedef enum rt_gpu_copy_kind {
 } rt_gpu_copy_kind;
 
 // A device. Every operation returns 0 on success, or nonzero with rt_gpu_last_error() saying
-// what failed (for a CUDA device: the API, CUDA's error name and text).
+// what failed (for a CUDA device: the API, CUDA's error name and text). Streams and events are
+// the device's own handles (a CUstream, a CUevent); a NULL stream is the device's default stream,
+// which waits for, and is waited for by, every other stream (CUDA's legacy default stream).
+// Operations on a stream are ordered on it and may return before they finish; the API layer
+// (gpu_api.c) synchronises where a call is synchronous, checks handles and ranges, and reports.
 typedef struct rt_gpu_device rt_gpu_device;
 struct rt_gpu_device {
   const char* name;
-  int (*alloc)(rt_gpu_device* d, size_t bytes, void** out);
-  int (*free)(rt_gpu_device* d, void* p);
+  // Device memory, stream-ordered (a CUDA device allocates from its memory pool).
+  int (*alloc)(rt_gpu_device* d, size_t bytes, void* stream, void** out);
+  int (*free)(rt_gpu_device* d, void* p, void* stream);
+  // Page-locked host memory.
+  int (*alloc_host)(rt_gpu_device* d, size_t bytes, void** out);
+  int (*free_host)(rt_gpu_device* d, void* p);
   int (*copy)(rt_gpu_device* d, void* dst, const void* src, size_t bytes, rt_gpu_copy_kind kind, void* stream);
-  int (*memset)(rt_gpu_device* d, void* p, int value, size_t bytes, void* stream);
+  // `count` values of `elem_size` bytes (1, 2, 4 or 8), each the low elem_size bytes of `pattern`.
+  int (*fill)(rt_gpu_device* d, void* p, uint64_t pattern, uint32_t elem_size, size_t count, void* stream);
   int (*launch)(rt_gpu_device* d, const rt_gpu_launch* launch);
-  int (*sync)(rt_gpu_device* d);
+  int (*sync)(rt_gpu_device* d);  // everything on every stream
   int (*stream_create)(rt_gpu_device* d, void** out);
   int (*stream_destroy)(rt_gpu_device* d, void* stream);
   int (*stream_sync)(rt_gpu_device* d, void* stream);
+  int (*stream_wait_event)(rt_gpu_device* d, void* stream, void* event);
+  int (*event_create)(rt_gpu_device* d, void** out);  // with timing
+  int (*event_destroy)(rt_gpu_device* d, void* event);
+  int (*event_record)(rt_gpu_device* d, void* event, void* stream);
+  int (*event_sync)(rt_gpu_device* d, void* event);
+  int (*event_elapsed_ms)(rt_gpu_device* d, void* start, void* end, float* out);
+  // Properties (0 on the CPU device).
+  int32_t sm_count;
+  int32_t compute_capability;  // major * 10 + minor
+  uint64_t total_memory;
 };
 
 // The CPU device (one per process).
@@ -117,9 +136,16 @@ typedef enum rt_gpu_vote_kind {
 } rt_gpu_vote_kind;
 
 // The device `launch` and gpu.* use: chosen once, by FUSION_DEVICE (cpu, cuda or auto; auto, the
-// default, is a CUDA GPU when there is one, else the CPU). NULL with rt_gpu_last_error() set when
-// the chosen device cannot be used.
+// default, is a CUDA GPU when there is one, else the CPU), then by gpu.set_device. NULL with
+// rt_gpu_last_error() set when the chosen device cannot be used.
 RT_API rt_gpu_device* rt_gpu_current(void);
+
+// The CUDA devices (gpu_cuda.c), through the driver API: libcuda.so.1 (or FUSION_CUDA_DRIVER)
+// opened with dlopen on first use. The count is -1, with rt_gpu_last_error() saying what was
+// tried and what the driver said, when there is no usable driver; 0 when it reports no device.
+RT_API int rt_gpu_cuda_device_count(void);
+// Device `ordinal` (its primary context), or NULL with rt_gpu_last_error() set.
+RT_API rt_gpu_device* rt_gpu_cuda_device(int ordinal);
 
 #ifdef __cplusplus
 }

@@ -169,7 +169,7 @@ rt_ptr rt_gpu_api_alloc(rt_u64 bytes, rt_loc loc) {
     snprintf(msg, sizeof msg, "%llu bytes is more than any device has", (unsigned long long)bytes);
     gpu_die("gpu.alloc", loc, msg);
   }
-  if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, &raw)) gpu_die("gpu.alloc", loc, rt_gpu_last_error());
+  if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, NULL, &raw)) gpu_die("gpu.alloc", loc, rt_gpu_last_error());
   char* base = (char*)raw + RTGPU_RED_ZONE;
   if (!registry_add(base, bytes, raw)) gpu_die("gpu.alloc", loc, "out of memory recording the allocation");
   return base;
@@ -184,7 +184,7 @@ void rt_gpu_api_free(rt_ptr p, rt_loc loc) {
     gpu_die("gpu.free", loc, msg);
   }
   rt_gpu_device* d = device_for("gpu.free", loc);
-  if (d->free(d, raw)) gpu_die("gpu.free", loc, rt_gpu_last_error());
+  if (d->free(d, raw, NULL)) gpu_die("gpu.free", loc, rt_gpu_last_error());
 }
 
 // kind: 0 host to device, 1 device to host (rt_gpu_copy_kind). The device side must lie inside

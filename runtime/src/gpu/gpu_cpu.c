@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gpu_internal.h"
@@ -590,22 +591,26 @@ int rtgpu_cpu_launch(const rt_gpu_launch* l) {
 
 // --- The device ---------------------------------------------------------------------------------
 
-static int cpu_alloc(rt_gpu_device* d, size_t bytes, void** out) {
-  (void)d;
+static int cpu_alloc(rt_gpu_device* d, size_t bytes, void* stream, void** out) {
+  (void)d, (void)stream;
   // 256-byte alignment, as cudaMalloc gives; zeroed, so that results never depend on garbage.
   size_t size = (bytes + 255) / 256 * 256;
   void* p = aligned_alloc(256, size ? size : 256);
-  if (!p) return rtgpu_fail("gpu.alloc: out of memory allocating %zu bytes on the CPU device", bytes);
+  if (!p) return rtgpu_fail("out of memory allocating %zu bytes on the CPU device", bytes);
   memset(p, 0, size ? size : 256);
   *out = p;
   return 0;
 }
 
-static int cpu_free(rt_gpu_device* d, void* p) {
-  (void)d;
+static int cpu_free(rt_gpu_device* d, void* p, void* stream) {
+  (void)d, (void)stream;
   free(p);
   return 0;
 }
+
+// Host memory is all the CPU device has: "page-locked" memory is ordinary, zeroed memory.
+static int cpu_alloc_host(rt_gpu_device* d, size_t bytes, void** out) { return cpu_alloc(d, bytes, NULL, out); }
+static int cpu_free_host(rt_gpu_device* d, void* p) { return cpu_free(d, p, NULL); }
 
 static int cpu_copy(rt_gpu_device* d, void* dst, const void* src, size_t bytes, rt_gpu_copy_kind kind, void* stream) {
   (void)d, (void)kind, (void)stream;
@@ -614,14 +619,22 @@ static int cpu_copy(rt_gpu_device* d, void* dst, const void* src, size_t bytes, 
   return 0;
 }
 
-static int cpu_memset(rt_gpu_device* d, void* p, int value, size_t bytes, void* stream) {
+static int cpu_fill(rt_gpu_device* d, void* p, uint64_t pattern, uint32_t elem_size, size_t count, void* stream) {
   (void)d, (void)stream;
-  if (bytes && !p) return rtgpu_fail("gpu memset of %zu bytes at a null pointer", bytes);
-  memset(p, value, bytes);
+  if (count && !p) return rtgpu_fail("gpu fill of %zu values at a null pointer", count);
+  char* c = p;
+  switch (elem_size) {
+    case 1: memset(p, (int)(pattern & 0xff), count); break;
+    case 2: for (size_t i = 0; i < count; i++) memcpy(c + 2 * i, &(uint16_t){(uint16_t)pattern}, 2); break;
+    case 4: for (size_t i = 0; i < count; i++) memcpy(c + 4 * i, &(uint32_t){(uint32_t)pattern}, 4); break;
+    case 8: for (size_t i = 0; i < count; i++) memcpy(c + 8 * i, &pattern, 8); break;
+    default: return rtgpu_fail("gpu fill of %u-byte values: only 1, 2, 4 and 8 bytes", elem_size);
+  }
   return 0;
 }
 
-// Launches on the CPU device finish before they return, so every stream is always idle.
+// Launches on the CPU device finish before they return (a synchronous schedule is a legal one),
+// so every stream is always idle and waiting is a no-op.
 static int cpu_launch(rt_gpu_device* d, const rt_gpu_launch* l) {
   (void)d;
   return rtgpu_cpu_launch(l);
@@ -644,18 +657,62 @@ static int cpu_stream_sync(rt_gpu_device* d, void* stream) {
   (void)d, (void)stream;
   return 0;
 }
+static int cpu_stream_wait_event(rt_gpu_device* d, void* stream, void* event) {
+  (void)d, (void)stream, (void)event;
+  return 0;
+}
+
+// An event is the time it was recorded: work before it on its stream has finished by then.
+typedef struct cpu_event {
+  uint64_t ns;
+} cpu_event;
+
+static int cpu_event_create(rt_gpu_device* d, void** out) {
+  (void)d;
+  *out = calloc(1, sizeof(cpu_event));
+  return *out ? 0 : rtgpu_fail("out of memory creating an event");
+}
+static int cpu_event_destroy(rt_gpu_device* d, void* event) {
+  (void)d;
+  free(event);
+  return 0;
+}
+static int cpu_event_record(rt_gpu_device* d, void* event, void* stream) {
+  (void)d, (void)stream;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ((cpu_event*)event)->ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return 0;
+}
+static int cpu_event_sync(rt_gpu_device* d, void* event) {
+  (void)d, (void)event;
+  return 0;
+}
+static int cpu_event_elapsed_ms(rt_gpu_device* d, void* start, void* end, float* out) {
+  (void)d;
+  *out = (float)((double)((int64_t)(((cpu_event*)end)->ns - ((cpu_event*)start)->ns)) / 1e6);
+  return 0;
+}
 
 static rt_gpu_device g_cpu_device = {
     .name = "cpu",
     .alloc = cpu_alloc,
     .free = cpu_free,
+    .alloc_host = cpu_alloc_host,
+    .free_host = cpu_free_host,
     .copy = cpu_copy,
-    .memset = cpu_memset,
+    .fill = cpu_fill,
     .launch = cpu_launch,
     .sync = cpu_sync,
     .stream_create = cpu_stream_create,
     .stream_destroy = cpu_stream_destroy,
     .stream_sync = cpu_stream_sync,
+    .stream_wait_event = cpu_stream_wait_event,
+    .event_create = cpu_event_create,
+    .event_destroy = cpu_event_destroy,
+    .event_record = cpu_event_record,
+    .event_sync = cpu_event_sync,
+    .event_elapsed_ms = cpu_event_elapsed_ms,
 };
 
 rt_gpu_device* rt_gpu_cpu_device(void) { return &g_cpu_device; }
