@@ -162,8 +162,11 @@ static int make_current(cuda_device* d) {
   return 0;
 }
 
-// Errors 700 to 719 are a kernel's: they surface at whatever call comes next.
-static bool is_kernel_fault(CUresult r) { return r >= CUDA_ERROR_ILLEGAL_ADDRESS && r <= CUDA_ERROR_LAUNCH_FAILED; }
+// Errors 700 to 719 are a kernel's (but 701, which a launch returns at once): they surface at
+// whatever call comes next.
+static bool is_kernel_fault(CUresult r) {
+  return r >= CUDA_ERROR_ILLEGAL_ADDRESS && r <= CUDA_ERROR_LAUNCH_FAILED && r != CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+}
 
 // cu_fail, and for a kernel's fault the last kernel launched (on `stream` when stream_known, else
 // on the device).
