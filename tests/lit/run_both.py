@@ -5,8 +5,8 @@ Then prints that stdout and stderr (to its own stdout and stderr) and exits with
 FileCheck and `not` can check it.
 
 usage: run_both.py FUSION [--double LIB] FILE.fu [--expect-exit N] [--stderr-until PREFIX] [-L DIR]... [-I DIR]...
-                   [-O0..-O3] [-g] [-- ARGS...]
-(-L and -I directories, -O levels and -g go to both `fusion run` and `fusion build`.)
+                   [-O0..-O3] [-g] [--gpu-arch SM] [-- ARGS...]
+(-L and -I directories, -O levels, -g and --gpu-arch go to both `fusion run` and `fusion build`.)
 --stderr-until PREFIX compares and prints stderr only up to the first line that starts with
 PREFIX (that line included), for crash reports whose later lines may differ between the JIT and
 the executable.
@@ -40,13 +40,13 @@ def main():
     expect = None
     until = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["-O0"], ["-O1"], ["-O2"],
-                       ["-O3"], ["-g"]):
+    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["--gpu-arch"], ["-O0"], ["-O1"],
+                       ["-O2"], ["-O3"], ["-g"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
         elif rest[0] == "--stderr-until":
             until = rest[1].encode()
-        elif rest[0] in ("-L", "-I"):
+        elif rest[0] in ("-L", "-I", "--gpu-arch"):
             flags += rest[:2]
         else:
             flags += rest[:1]
