@@ -25,20 +25,57 @@ static _Noreturn void gpu_die(const char* what, rt_loc loc, const char* message)
 // --- The current device -------------------------------------------------------------------------
 
 static rt_gpu_device* g_device;
-static char g_device_error[256];
+static char g_device_error[768];
 static pthread_once_t g_device_once = PTHREAD_ONCE_INIT;
 
+// FUSION_DEVICE: auto (or unset) is CUDA device FUSION_CUDA_DEVICE (default 0) when the driver
+// loads and reports a device, else the CPU; cuda is that device or an error saying what was tried
+// and what the driver said; cpu is the CPU.
 static void choose_device(void) {
   const char* want = getenv("FUSION_DEVICE");
-  if (!want || !*want || strcmp(want, "auto") == 0 || strcmp(want, "cpu") == 0) {
-    // auto: the CPU until the CUDA device exists (it is the next step of the GPU work).
+  bool is_auto = !want || !*want || strcmp(want, "auto") == 0;
+  if (!is_auto && strcmp(want, "cpu") == 0) {
     g_device = rt_gpu_cpu_device();
-  } else if (strcmp(want, "cuda") == 0) {
-    snprintf(g_device_error, sizeof g_device_error,
-             "FUSION_DEVICE=cuda, but this Fusion has no CUDA device yet; use FUSION_DEVICE=cpu or auto");
-  } else {
-    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda or auto", want);
+    return;
   }
+  if (!is_auto && strcmp(want, "cuda") != 0) {
+    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda or auto", want);
+    return;
+  }
+  const char* chosen = is_auto ? "FUSION_DEVICE=auto" : "FUSION_DEVICE=cuda";
+  int ordinal = 0;
+  const char* env = getenv("FUSION_CUDA_DEVICE");
+  if (env && *env) {
+    char* end;
+    long n = strtol(env, &end, 10);
+    if (*end || n < 0 || n > 1023) {
+      snprintf(g_device_error, sizeof g_device_error, "FUSION_CUDA_DEVICE=%s is not a device number (0, 1, ...)", env);
+      return;
+    }
+    ordinal = (int)n;
+  }
+  int count = rt_gpu_cuda_device_count();
+  if (count > 0) {
+    g_device = rt_gpu_cuda_device(ordinal);
+    if (!g_device)
+      snprintf(g_device_error, sizeof g_device_error, "%s, but CUDA device %d cannot be used: %s", chosen, ordinal,
+               rt_gpu_last_error());
+    return;
+  }
+  if (is_auto) {  // no driver, or no device: the CPU
+    g_device = rt_gpu_cpu_device();
+    return;
+  }
+  const char* driver = getenv("FUSION_CUDA_DRIVER");
+  if (!driver || !*driver) driver = "libcuda.so.1";
+  if (count < 0)
+    snprintf(g_device_error, sizeof g_device_error,
+             "FUSION_DEVICE=cuda, but the CUDA driver cannot be used: %s (FUSION_CUDA_DRIVER names the driver; "
+             "FUSION_DEVICE=cpu or auto runs kernels on the CPU)",
+             rt_gpu_last_error());
+  else
+    snprintf(g_device_error, sizeof g_device_error,
+             "FUSION_DEVICE=cuda, but the CUDA driver (%s) reports no device", driver);
 }
 
 rt_gpu_device* rt_gpu_current(void) {
