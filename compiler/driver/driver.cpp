@@ -19,6 +19,7 @@
 
 #include "base/diag.h"
 #include "codegen/codegen.h"
+#include "cuda/nvrtc.h"
 #include "driver/load.h"
 #include "jit/jit.h"
 #include "lower/lower.h"
@@ -283,6 +284,14 @@ auto Main(int argc, char** argv) -> int {
   for (auto& t : trees) raw.push_back(t.get());
   sema::CheckedModule checked;
   if (all_loaded) checked = sema::Check(raw, diags);
+  // CUDA C kernels: compiled by NVRTC now, so that their errors are the program's.
+  std::vector<std::string> cuda_ptx;
+  if (diags.error_count() == 0 && !checked.cuda_kernels.empty()) {
+    cuda::CudaOptions cuda_opts;
+    cuda_opts.gpu_arch = opts.gpu_arch;
+    cuda_opts.include_dirs = opts.include_dirs;
+    cuda_ptx = cuda::CompileCudaKernels(checked, sources, diags, cuda_opts);
+  }
   if (diags.error_count() > 0) return ErrorsGenerated(diags);
   if (opts.command == Command::Check) return 0;
   if (opts.command == Command::Emit && opts.emit == EmitKind::Checked) {
@@ -295,6 +304,7 @@ auto Main(int argc, char** argv) -> int {
   std::string error;
   lower::LowerOptions lower_opts;
   lower_opts.check_kernels = opts.check_kernels;
+  lower_opts.cuda_ptx = std::move(cuda_ptx);
   // Line tables always: a crash prints a backtrace of Fusion functions with file:line.
   lower_opts.debug = opts.debug_full ? lower::DebugInfo::Full : lower::DebugInfo::LineTables;
   lower_opts.optimized = opts.opt != codegen::OptLevel::O0;

@@ -38,7 +38,7 @@ auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources
 auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::string> {
   std::vector<std::string> symbols;
   for (const ast::FnDecl* fn : module.fns)
-    if (fn->is_extern && !fn->has_library) symbols.push_back(fn->symbol);
+    if (fn->is_extern && !fn->has_library && !fn->is_cuda) symbols.push_back(fn->symbol);
   return symbols;
 }
 
@@ -50,8 +50,10 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
     if (!fn->is_extern) DeclareFunction(fn);
   for (ast::FnDecl* fn : m_.fns)
     if (fn->used_as_value) DefineCEntry(fn);
-  for (ast::FnDecl* fn : m_.fns)
-    if (fn->is_kernel) DefineKernelEntries(fn);
+  for (ast::FnDecl* fn : m_.fns) {
+    if (fn->is_cuda) DefineCudaKernel(fn);
+    else if (fn->is_kernel) DefineKernelEntries(fn);
+  }
   for (ast::FnDecl* fn : m_.fns)
     if (!fn->is_extern) DefineFunction(fn);
   DefineEntry();
@@ -72,12 +74,13 @@ auto Lowerer::Run() -> std::unique_ptr<llvm::Module> {
 // Device code: the kernels and @device functions, and what they need of the runtime.
 auto Lowerer::RunDevice() -> std::unique_ptr<llvm::Module> {
   DefineDeviceRuntime();
+  // CUDA C kernels (is_cuda) have their own PTX, from NVRTC.
   for (ast::FnDecl* fn : m_.fns)
-    if (fn->is_kernel || fn->is_device) DeclareFunction(fn);
+    if ((fn->is_kernel || fn->is_device) && !fn->is_cuda) DeclareFunction(fn);
   for (ast::FnDecl* fn : m_.fns)
-    if (fn->is_kernel || fn->is_device) DefineFunction(fn);
+    if ((fn->is_kernel || fn->is_device) && !fn->is_cuda) DefineFunction(fn);
   for (ast::FnDecl* fn : m_.fns)
-    if (fn->is_kernel) DefineKernelEntry(fn);
+    if (fn->is_kernel && !fn->is_cuda) DefineKernelEntry(fn);
   return Verify();
 }
 

@@ -30,6 +30,8 @@ struct LowerOptions {
   std::vector<std::string> library_dirs;
   // The program's device code as PTX (empty: none), embedded for a CUDA device to load.
   std::string ptx;
+  // NVRTC's PTX for each CUDA C source (index: ast::FnDecl::cuda_module).
+  std::vector<std::string> cuda_ptx;
   // `--check-kernels`: loads and stores through pointers in kernel code are checked against
   // gpu.alloc's blocks on the CPU device.
   bool check_kernels = false;

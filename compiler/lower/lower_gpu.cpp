@@ -91,14 +91,36 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
     b_.CreateRetVoid();
     fn_ = saved;
   }
-  // The descriptor: rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block }.
-  auto* desc_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr});
   llvm::Constant* ptx = options_.ptx.empty() ? llvm::ConstantPointerNull::get(ptr) : PtxConst();
+  DefineKernelDescriptor(k, cpu, ptx, block, nullptr);
+}
+
+// rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry }.
+void Lowerer::DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx,
+                                     llvm::Constant* block, llvm::Constant* entry) {
+  auto* ptr = b_.getPtrTy();
+  auto* null = llvm::ConstantPointerNull::get(ptr);
+  auto* desc_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr});
   auto* init = llvm::ConstantStruct::get(
-      desc_ty, {StringConst(k->name), cpu, ptx, b_.getInt32(static_cast<uint32_t>(k->static_shared)),
-                b_.getInt32(k->max_threads), b_.getInt8(k->cooperative ? 1 : 0),
-                block ? static_cast<llvm::Constant*>(block) : llvm::ConstantPointerNull::get(ptr)});
+      desc_ty, {StringConst(k->name), cpu ? cpu : null, ptx ? ptx : null,
+                b_.getInt32(static_cast<uint32_t>(k->static_shared)), b_.getInt32(k->max_threads),
+                b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
+}
+
+// A CUDA C kernel: no CPU body (a launch on the CPU device is refused), NVRTC's PTX for its
+// source, and the entry NVRTC named it (its lowered name).
+void Lowerer::DefineCudaKernel(ast::FnDecl* k) {
+  FUSION_CHECK(k->cuda_module >= 0 && static_cast<size_t>(k->cuda_module) < options_.cuda_ptx.size())
+      << "CUDA kernel `" << k->name << "` was not compiled";
+  if (cuda_ptx_.size() < options_.cuda_ptx.size()) cuda_ptx_.resize(options_.cuda_ptx.size());
+  llvm::GlobalVariable*& g = cuda_ptx_[k->cuda_module];
+  if (!g) {
+    auto* data = llvm::ConstantDataArray::getString(ctx_, options_.cuda_ptx[k->cuda_module], true);
+    g = new llvm::GlobalVariable(*mod_, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data,
+                                 "fusion.cuda.ptx." + std::to_string(k->cuda_module));
+  }
+  DefineKernelDescriptor(k, nullptr, g, nullptr, StringConst(k->cuda_entry));
 }
 
 // for z, for y, for x over the threads of the block `t` describes (an rt_gpu_thread in memory,

@@ -176,6 +176,9 @@ class Lowerer {
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;
+  void DefineCudaKernel(ast::FnDecl* k);
+  void DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx, llvm::Constant* block,
+                              llvm::Constant* entry);
   void DefineDeviceRuntime();
   void LowerDevicePrint(const ast::Call* e);
   // vprintf(format, {args…}) on the device.
@@ -260,6 +263,7 @@ class Lowerer {
   const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
   std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors
   llvm::GlobalVariable* ptx_ = nullptr;
+  std::vector<llvm::GlobalVariable*> cuda_ptx_;  // per CUDA C source
   // A split kernel's block function (lower_split.cpp).
   llvm::BasicBlock* split_next_ = nullptr;  // inside a thread loop: where `return` goes
   llvm::Value* split_threads_ = nullptr;    // the block's thread count

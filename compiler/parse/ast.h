@@ -286,6 +286,16 @@ struct FnDecl : Decl {
   std::string library;
   SourceRange library_range;
   bool is_safe = false;      // `safe fn`: callable outside `unsafe`
+  // A CUDA C kernel, `extern cuda "file.cu" { fn k(…); }` or `extern cuda (SOURCE) { … }`: also
+  // is_extern, and is_kernel once checked. Compiled by NVRTC (compiler/cuda/) after checking.
+  bool is_cuda = false;
+  std::string cuda_path;        // the file, as written: relative to the declaring file's directory
+  Expr* cuda_source = nullptr;  // or a constant `cstring` expression with the source text
+  SourceRange cuda_range;       // the path or the expression
+  std::string cuda_name;        // checker: the name expression (@cuda_name("scale<float>")), or the name
+  std::string cuda_text;        // checker: the source text of an expression source
+  int cuda_module = -1;         // NVRTC: which compiled source (CheckedModule::cuda_modules)
+  std::string cuda_entry;       // NVRTC: the PTX entry (the lowered name)
   bool is_variadic = false;  // `fn printf(fmt: cstring, ...)`
   const sema::Type* ret_type = nullptr;  // checker
   const sema::Type* fn_type = nullptr;   // checker: its type as a function pointer

@@ -172,7 +172,7 @@ auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::
   return fn;
 }
 
-// extern_block = "extern" [ string ] "{" { extern_fn } "}"
+// extern_block = "extern" [ string | "cuda" ( string | "(" expr ")" ) ] "{" { extern_fn } "}"
 // extern_fn = { attribute } [ "safe" ] fn_signature ";"
 // `safe` is a keyword only here, before `fn`. Each function becomes a declaration of the file.
 void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
@@ -197,7 +197,31 @@ void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
   bool has_library = false;
   std::string library;
   SourceRange library_range;
-  if (at(TokenKind::StringLit)) {
+  // extern cuda "file.cu" { … } | extern cuda (SOURCE) { … }: CUDA C kernels.
+  bool is_cuda = false;
+  std::string cuda_path;
+  ast::Expr* cuda_source = nullptr;
+  SourceRange cuda_range;
+  if (at(TokenKind::Ident) && Text(cur()) == "cuda" &&
+      (peek().kind == TokenKind::StringLit || peek().kind == TokenKind::LParen)) {
+    is_cuda = true;
+    Advance();
+    if (at(TokenKind::StringLit)) {
+      cuda_range = RangeOf(cur());
+      cuda_path = tokens_.strings[Advance().string_index];
+    } else {
+      Advance();  // (
+      Restore<int> nest(nest_, nest_ + 1);
+      cuda_source = ParseExpr();
+      if (!cuda_source || !Expect(TokenKind::RParen, "`)` after the CUDA source")) return Synchronize();
+      cuda_range = cuda_source->range;
+    }
+    if (!at(TokenKind::LBrace)) {
+      ErrorAtCur(diag::Kind::ExpectedToken, {"`{` to begin the CUDA kernel declarations", lex::Describe(cur().kind)});
+      return Synchronize();
+    }
+  }
+  if (!is_cuda && at(TokenKind::StringLit)) {
     has_library = true;
     library_range = RangeOf(cur());
     library = tokens_.strings[Advance().string_index];
@@ -229,6 +253,10 @@ void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
     fn->library_range = library_range;
     fn->on_load = on_load;
     fn->on_load_range = on_load_range;
+    fn->is_cuda = is_cuda;
+    fn->cuda_path = cuda_path;
+    fn->cuda_source = cuda_source;
+    fn->cuda_range = cuda_range;
     fn->reports_on_load = first;
     first = false;
     if (!ParseFnSignature(fn, begin)) continue;

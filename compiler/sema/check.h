@@ -35,6 +35,7 @@ struct CheckedModule {
   ast::FnDecl* main = nullptr;  // `fn main`, when the main file has no top-level statements
   bool script = false;          // the main file has top-level statements
   bool has_kernels = false;     // some function is a @kernel: the program has device code
+  std::vector<ast::FnDecl*> cuda_kernels;  // the kernels of `extern cuda` blocks (compiler/cuda/)
   std::vector<ast::Stmt*> script_stmts;
 };
 

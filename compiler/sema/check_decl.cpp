@@ -347,9 +347,18 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   if (fn->is_extern && fn->ret && !CheckCValue(fn->ret_type, fn->ret->range)) fn->ret_type = types_->error();
   fn->fn_type = types_->FnPtr(fn->ret_type, std::move(param_types));
   fn->symbol = fn->name;
+  if (fn->is_cuda) CheckCudaKernel(fn);
   for (auto& a : fn->attrs) {
     if (a.name == "kernel" || a.name == "device") {
       CheckGpuAttribute(fn, a);
+      continue;
+    }
+    if (a.name == "cuda_name") {
+      // @cuda_name("scale<float>"): the C++ name expression NVRTC looks the kernel up by.
+      auto* lit = a.args.size() == 1 && a.args[0].first.empty() ? As<ast::StringLit>(a.args[0].second) : nullptr;
+      if (!fn->is_cuda) Error(diag::Kind::AttributeNotHere, a.range, {a.name, "kernels of an `extern cuda` block"});
+      else if (!lit || lit->value.empty()) Error(diag::Kind::AttributeArgs, a.range, {a.name, "one name expression string: `@cuda_name(\"ns::scale<float>\")`"});
+      else fn->cuda_name = lit->value;
       continue;
     }
     if (a.name == "track_caller") {

@@ -53,6 +53,29 @@ void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
   if (fn->is_kernel && fn->is_device) Error(diag::Kind::KernelAttrConflict, a.range);
 }
 
+// A CUDA C kernel of an `extern cuda` block: a kernel whose body NVRTC compiles from its source
+// (compiler/cuda/), which is a file (read there) or a constant `cstring` (evaluated here).
+void Checker::CheckCudaKernel(ast::FnDecl* fn) {
+  fn->is_kernel = true;
+  if (fn->cuda_name.empty()) fn->cuda_name = fn->name;
+  if (fn->is_variadic) Error(diag::Kind::KernelParam, fn->name_range, {"...", "a C variadic list"});
+  out_.cuda_kernels.push_back(fn);
+  if (!fn->cuda_source) return;
+  bool first = !fn->cuda_source->type;  // the block's functions share the expression
+  const Type* t = first ? CheckValue(fn->cuda_source, types_->cstring()) : fn->cuda_source->type;
+  if (t->IsError()) return;
+  if (t != types_->cstring()) {
+    if (first) Error(diag::Kind::CudaSourceNotString, fn->cuda_source->range, {ToString(t)});
+    return;
+  }
+  std::optional<ConstValue> v = Eval(fn->cuda_source);
+  if (!v || v->kind != ConstValue::Kind::String) {
+    if (first && !eval_met_broken_const_) Error(diag::Kind::CudaSourceNotConst, fn->cuda_source->range);
+    return;
+  }
+  fn->cuda_text = v->string_value;
+}
+
 // A kernel returns nothing and takes what a launch can copy: scalars, pointers, structs.
 void Checker::CheckKernelSignature(ast::FnDecl* fn) {
   if (fn->ret_type && fn->ret_type->kind != TypeKind::Void && !fn->ret_type->IsError())
@@ -521,7 +544,7 @@ void Checker::FinishGpu() {
   for (ast::FnDecl* fn : out_.fns) {
     if (fn->is_kernel && fn->static_shared > RtLimits::kMaxShared)
       Error(diag::Kind::SharedTooLarge, fn->name_range, {fn->name, std::to_string(fn->static_shared)});
-    if (fn->is_kernel) out_.has_kernels = true;
+    if (fn->is_kernel && !fn->is_cuda) out_.has_kernels = true;
   }
 }
 

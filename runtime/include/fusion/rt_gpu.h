@@ -45,12 +45,13 @@ typedef void (*rt_gpu_block_fn)(rt_gpu_thread* t, void* const* args);
 
 typedef struct rt_gpu_kernel {
   const char* name;
-  rt_gpu_kernel_fn cpu;     // the CPU body
+  rt_gpu_kernel_fn cpu;     // the CPU body; NULL for a CUDA C kernel, which runs only on a CUDA device
   const char* ptx;          // the PTX (for a CUDA device), or NULL
   uint32_t static_shared;   // bytes of `shared var` storage
   uint32_t max_threads;     // @kernel(max_threads: N), 0 for none
   bool cooperative;         // uses sync_threads or warp operations: threads run as fibers
   rt_gpu_block_fn cpu_block;  // NULL: the executor loops over `cpu` itself
+  const char* entry;        // the PTX entry when it is not `name` (a CUDA C kernel's lowered name)
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {

@@ -540,6 +540,9 @@ static pthread_once_t g_pool_once = PTHREAD_ONCE_INIT;
 // --- Launch -------------------------------------------------------------------------------------
 
 static int check_launch(const rt_gpu_launch* l) {
+  if (!l->kernel->cpu)
+    return rtgpu_fail("`%s` is a CUDA C kernel: it runs only on a CUDA device, and this program runs on the CPU device "
+                      "(check gpu.available() before launching it)", l->kernel->name);
   const rt_gpu_kernel* k = l->kernel;
   rt_dim3 g = l->grid, b = l->block;
   if (!k || !k->cpu) return rtgpu_fail("launch: no kernel (or one without a CPU body)");

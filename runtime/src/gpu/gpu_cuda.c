@@ -350,12 +350,14 @@ static int function_for(cuda_device* d, const rt_gpu_kernel* k, cuda_function** 
   CUmodule m;
   if (module_for(d, k, &m)) return 1;
   CUfunction handle;
-  CUresult r = g_cu.cuModuleGetFunction(&handle, m, k->name);
+  const char* entry = k->entry ? k->entry : k->name;
+  CUresult r = g_cu.cuModuleGetFunction(&handle, m, entry);
   if (r != CUDA_SUCCESS) {
     cu_fail("cuModuleGetFunction", r);
     char message[512];
     snprintf(message, sizeof message, "%s", rt_gpu_last_error());
-    return rtgpu_fail("%s (kernel `%s` in the program's PTX)", message, k->name);
+    return rtgpu_fail("%s (kernel `%s`, entry `%s`, in %s)", message, k->name, entry,
+                      k->cpu ? "the program's PTX" : "NVRTC's PTX for its CUDA C source");
   }
   cuda_function* f = calloc(1, sizeof *f);
   if (!f) return rtgpu_fail("out of memory recording a function");
@@ -574,8 +576,13 @@ static void release_devices(void) {
 static int run_on_cpu(const char* name, const unsigned grid[3], const unsigned block[3], unsigned dynamic_shared,
                       void** params, char* error, size_t error_size) {
   const rt_gpu_launch* made = tl_launch;
-  if (!made || strcmp(made->kernel->name, name) != 0) {
+  const rt_gpu_kernel* k = made ? made->kernel : NULL;
+  if (!k || strcmp(k->entry ? k->entry : k->name, name) != 0) {
     snprintf(error, error_size, "kernel `%s` is not the launch this thread is making", name);
+    return 1;
+  }
+  if (!k->cpu) {
+    snprintf(error, error_size, "kernel `%s` is CUDA C: it has no CPU body for the test double to run", k->name);
     return 1;
   }
   rt_gpu_launch l = *made;

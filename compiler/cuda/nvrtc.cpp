@@ -1,0 +1,428 @@
+// CUDA C kernels through NVRTC: loading the library, compiling each `extern cuda` source, turning
+// NVRTC's log into Fusion diagnostics, and checking each declaration against its PTX entry.
+#include "cuda/nvrtc.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "parse/ast.h"
+#include "sema/types.h"
+
+namespace fusion::cuda {
+
+// --- The library --------------------------------------------------------------------------------
+
+using nvrtcProgram = void*;
+using nvrtcResult = int;  // NVRTC_SUCCESS is 0
+
+struct Nvrtc::Api {
+  nvrtcResult (*Version)(int*, int*);
+  const char* (*GetErrorString)(nvrtcResult);
+  nvrtcResult (*CreateProgram)(nvrtcProgram*, const char*, const char*, int, const char* const*, const char* const*);
+  nvrtcResult (*DestroyProgram)(nvrtcProgram*);
+  nvrtcResult (*AddNameExpression)(nvrtcProgram, const char*);
+  nvrtcResult (*CompileProgram)(nvrtcProgram, int, const char* const*);
+  nvrtcResult (*GetProgramLogSize)(nvrtcProgram, size_t*);
+  nvrtcResult (*GetProgramLog)(nvrtcProgram, char*);
+  nvrtcResult (*GetPTXSize)(nvrtcProgram, size_t*);
+  nvrtcResult (*GetPTX)(nvrtcProgram, char*);
+  nvrtcResult (*GetLoweredName)(nvrtcProgram, const char*, const char**);
+  int major = 0, minor = 0;
+};
+
+namespace {
+
+// Where libnvrtc is looked for, in order.
+auto Candidates() -> std::vector<std::string> {
+  if (const char* env = std::getenv("FUSION_NVRTC"); env && *env) return {env};
+  std::vector<std::string> out;
+  if (const char* home = std::getenv("CUDA_HOME"); home && *home) out.push_back(std::string(home) + "/lib64/libnvrtc.so.13");
+  out.push_back("/usr/local/cuda/lib64/libnvrtc.so.13");
+  out.push_back("libnvrtc.so.13");
+  out.push_back("libnvrtc.so");
+  return out;
+}
+
+auto LoadApi(std::string& error) -> Nvrtc::Api* {
+  void* lib = nullptr;
+  std::string tried;
+  for (const std::string& path : Candidates()) {
+    lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (lib) break;
+    tried += "\n  " + std::string(dlerror());
+  }
+  if (!lib) {
+    error = "cannot load NVRTC (set FUSION_NVRTC to libnvrtc.so's path, or CUDA_HOME); tried:" + tried;
+    return nullptr;
+  }
+  auto* api = new Nvrtc::Api();
+  bool ok = true;
+  auto sym = [&](auto& fn, const char* name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+    if (!fn) ok = false, error = std::string("NVRTC has no `") + name + "`";
+  };
+  sym(api->Version, "nvrtcVersion");
+  sym(api->GetErrorString, "nvrtcGetErrorString");
+  sym(api->CreateProgram, "nvrtcCreateProgram");
+  sym(api->DestroyProgram, "nvrtcDestroyProgram");
+  sym(api->AddNameExpression, "nvrtcAddNameExpression");
+  sym(api->CompileProgram, "nvrtcCompileProgram");
+  sym(api->GetProgramLogSize, "nvrtcGetProgramLogSize");
+  sym(api->GetProgramLog, "nvrtcGetProgramLog");
+  sym(api->GetPTXSize, "nvrtcGetPTXSize");
+  sym(api->GetPTX, "nvrtcGetPTX");
+  sym(api->GetLoweredName, "nvrtcGetLoweredName");
+  if (!ok) return delete api, nullptr;
+  api->Version(&api->major, &api->minor);
+  return api;
+}
+
+}  // namespace
+
+auto Nvrtc::Get(std::string& error) -> Nvrtc* {
+  static std::string load_error;
+  static Nvrtc* instance = [] {
+    Api* api = LoadApi(load_error);
+    return api ? new Nvrtc(api) : nullptr;
+  }();
+  if (!instance) error = load_error;
+  return instance;
+}
+
+auto Nvrtc::version() const -> std::string { return std::to_string(api_->major) + "." + std::to_string(api_->minor); }
+
+auto Nvrtc::Compile(const std::string& source, const std::string& name, const std::vector<std::string>& options,
+                    const std::vector<std::string>& name_exprs, NvrtcOutput& out, std::string& error) -> bool {
+  auto failed = [&](const char* call, nvrtcResult r) {
+    error = std::string(call) + ": " + api_->GetErrorString(r);
+    return false;
+  };
+  nvrtcProgram prog = nullptr;
+  if (nvrtcResult r = api_->CreateProgram(&prog, source.c_str(), name.c_str(), 0, nullptr, nullptr))
+    return failed("nvrtcCreateProgram", r);
+  struct Destroy {
+    Api* api;
+    nvrtcProgram* p;
+    ~Destroy() { api->DestroyProgram(p); }
+  } destroy{api_, &prog};
+  for (const std::string& e : name_exprs)
+    if (nvrtcResult r = api_->AddNameExpression(prog, e.c_str())) return failed("nvrtcAddNameExpression", r);
+  std::vector<const char*> opts;
+  for (const std::string& o : options) opts.push_back(o.c_str());
+  nvrtcResult compiled = api_->CompileProgram(prog, static_cast<int>(opts.size()), opts.data());
+  size_t size = 0;
+  if (api_->GetProgramLogSize(prog, &size) == 0 && size > 1) {
+    out.log.resize(size);
+    api_->GetProgramLog(prog, out.log.data());
+    out.log.resize(std::strlen(out.log.c_str()));
+  }
+  constexpr nvrtcResult kCompilationError = 6;  // NVRTC_ERROR_COMPILATION
+  if (compiled == kCompilationError) return out.ok = false, true;
+  if (compiled) return failed("nvrtcCompileProgram", compiled);
+  if (nvrtcResult r = api_->GetPTXSize(prog, &size)) return failed("nvrtcGetPTXSize", r);
+  out.ptx.resize(size);
+  if (nvrtcResult r = api_->GetPTX(prog, out.ptx.data())) return failed("nvrtcGetPTX", r);
+  out.ptx.resize(std::strlen(out.ptx.c_str()));
+  for (const std::string& e : name_exprs) {
+    const char* lowered = nullptr;
+    out.lowered.push_back(api_->GetLoweredName(prog, e.c_str(), &lowered) == 0 && lowered ? lowered : "");
+  }
+  out.ok = true;
+  return true;
+}
+
+// --- The PTX's parameters -----------------------------------------------------------------------
+
+namespace {
+
+// A parameter as the PTX declares it, or as a Fusion type passes it.
+struct ParamShape {
+  enum Kind { Int, Float, Bytes } kind = Int;
+  uint64_t size = 0;
+  bool pointer = false;  // `.ptr` in the PTX (NVRTC writes it only sometimes); a Fusion pointer
+};
+
+auto Describe(const ParamShape& p) -> std::string {
+  std::string what = p.kind == ParamShape::Float ? "a float" : p.kind == ParamShape::Bytes ? "a struct" : "an integer";
+  if (p.pointer) what = "a pointer";
+  return what + " of " + std::to_string(p.size) + " byte" + (p.size == 1 ? "" : "s");
+}
+
+// The parameters of `.entry NAME(...)` in `ptx`; false when there is no such entry.
+auto EntryParams(const std::string& ptx, const std::string& entry, std::vector<ParamShape>& out) -> bool {
+  std::string head = ".entry " + entry + "(";
+  size_t at = ptx.find(head);
+  if (at == std::string::npos) {
+    head = ".entry " + entry + "\n";  // no parameters: `.entry k()` is written as `.entry k(\n)` too
+    at = ptx.find(head);
+    if (at == std::string::npos) return false;
+  }
+  size_t close = ptx.find(')', at);
+  std::string list = ptx.substr(at + head.size(), close == std::string::npos ? std::string::npos : close - at - head.size());
+  std::stringstream lines(list);
+  std::string line;
+  while (std::getline(lines, line, ',')) {
+    size_t p = line.find(".param");
+    if (p == std::string::npos) continue;
+    std::stringstream words(line.substr(p + 6));
+    std::string w;
+    ParamShape shape;
+    while (words >> w) {
+      if (w == ".ptr") {
+        shape.pointer = true;
+      } else if (w.size() >= 3 && w[0] == '.' && (w[1] == 'u' || w[1] == 's' || w[1] == 'b' || w[1] == 'f') &&
+                 std::isdigit(static_cast<unsigned char>(w[2]))) {
+        shape.kind = w[1] == 'f' ? ParamShape::Float : ParamShape::Int;
+        shape.size = std::strtoull(w.c_str() + 2, nullptr, 10) / 8;
+      } else if (size_t bracket = w.find('['); bracket != std::string::npos) {
+        shape.kind = ParamShape::Bytes;  // .b8 name[N]: an aggregate of N bytes
+        shape.size = std::strtoull(w.c_str() + bracket + 1, nullptr, 10);
+      }
+    }
+    out.push_back(shape);
+  }
+  return true;
+}
+
+auto ShapeOf(const sema::Type* t) -> ParamShape {
+  using sema::TypeKind;
+  ParamShape s;
+  s.size = t->size;
+  if (t->IsFloat()) s.kind = ParamShape::Float;
+  else if (t->kind == TypeKind::Struct || t->kind == TypeKind::Array) s.kind = ParamShape::Bytes;
+  s.pointer = t->kind == TypeKind::Pointer || t->kind == TypeKind::FnPtr || t->kind == TypeKind::CString;
+  return s;
+}
+
+// Whether a Fusion parameter can receive what the PTX entry's parameter takes.
+auto Matches(const ParamShape& fusion, const ParamShape& ptx) -> bool {
+  if (fusion.size != ptx.size) return false;
+  if (ptx.pointer && !fusion.pointer) return false;
+  if (fusion.kind == ParamShape::Bytes || ptx.kind == ParamShape::Bytes)
+    return fusion.kind == ptx.kind || (ptx.kind == ParamShape::Bytes && !fusion.pointer);
+  return fusion.kind == ptx.kind;
+}
+
+// --- Diagnostics from NVRTC's log ---------------------------------------------------------------
+
+// Where a CUDA source's text is: a file added to the SourceManager, or a string literal in Fusion
+// source (whose raw text is mapped back through its escapes), or nowhere better than the block.
+struct SourcePlace {
+  uint32_t file = 0;            // the .cu file's id, or the Fusion file holding the literal
+  uint32_t literal_begin = 0;   // offset of the literal's opening quote (literal sources)
+  bool literal = false;
+  SourceRange fallback;
+};
+
+// The byte offset in `text` (a file's) of 1-based line and column.
+auto OffsetOf(std::string_view text, int line, int col) -> uint32_t {
+  size_t at = 0;
+  for (int l = 1; l < line && at < text.size(); l++) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  return static_cast<uint32_t>(std::min(text.size(), at + static_cast<size_t>(col > 0 ? col - 1 : 0)));
+}
+
+// The raw offset, in the Fusion file, of decoded offset `target` of the literal starting at `begin`.
+auto LiteralOffset(std::string_view file_text, uint32_t begin, size_t target) -> uint32_t {
+  size_t raw = begin + 1, decoded = 0;  // past the quote
+  while (raw < file_text.size() && decoded < target && file_text[raw] != '"') {
+    if (file_text[raw] == '\\' && raw + 1 < file_text.size()) {
+      char c = file_text[raw + 1];
+      raw += c == 'x' ? 4 : 2;
+    } else {
+      raw++;
+    }
+    decoded++;
+  }
+  return static_cast<uint32_t>(raw);
+}
+
+void ReportLog(const std::string& log, const std::string& source, const SourcePlace& place,
+               const std::vector<ast::FnDecl*>& kernels, SourceManager& sources, diag::Consumer& diags) {
+  std::stringstream in(log);
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  struct Message {
+    int line, col;
+    bool warning;
+    std::string text;
+  };
+  std::vector<Message> messages;
+  for (size_t i = 0; i < lines.size(); i++) {
+    // NAME(LINE): error: MESSAGE, then the line (indented by two) and a caret under the spot.
+    const std::string& l = lines[i];
+    size_t open = l.find("): ");
+    size_t paren = open == std::string::npos ? std::string::npos : l.rfind('(', open);
+    if (paren == std::string::npos) continue;
+    int lineno = std::atoi(l.c_str() + paren + 1);
+    std::string rest = l.substr(open + 3);
+    bool warning = rest.rfind("warning", 0) == 0;
+    bool error = rest.rfind("error", 0) == 0 || rest.rfind("catastrophic error", 0) == 0;
+    if (lineno <= 0 || (!warning && !error)) continue;
+    std::string message = rest.substr(rest.find(':') + 1);
+    while (!message.empty() && message[0] == ' ') message.erase(0, 1);
+    int col = 1;
+    if (i + 2 < lines.size()) {
+      size_t caret = lines[i + 2].find('^');
+      if (caret != std::string::npos && lines[i + 2].find_first_not_of(" ^") == std::string::npos)
+        col = static_cast<int>(caret >= 2 ? caret - 1 : 1);
+    }
+    messages.push_back({lineno, col, warning, message});
+  }
+  // A name expression NVRTC cannot resolve (`fill` for a template) fails the whole compilation
+  // with messages about code NVRTC added: report it at the declaration instead, and drop them.
+  std::vector<int> name_lines;
+  for (const Message& m : messages) {
+    size_t at = m.text.find("Input name expression was:");
+    if (at == std::string::npos) continue;
+    std::string expr = m.text.substr(at + 26);
+    expr.erase(0, expr.find_first_not_of(" \""));
+    expr.erase(expr.find_last_not_of(" \"") + 1);
+    for (ast::FnDecl* k : kernels)
+      if (k->cuda_name == expr)
+        diags.Report(diag::Kind::CudaNoKernel, k->name_range,
+                     {expr, k->cuda_name == k->name ? "; a C++ kernel is named with @cuda_name(\"ns::name<T>\")" : ""});
+    name_lines.push_back(m.line);
+  }
+  bool any = !name_lines.empty();
+  for (const Message& m : messages) {
+    if (std::find(name_lines.begin(), name_lines.end(), m.line) != name_lines.end()) continue;
+    SourceRange range = place.fallback;
+    if (place.file && !place.literal) {
+      uint32_t off = OffsetOf(sources.file(place.file).text(), m.line, m.col);
+      range = {{place.file, off}, off + 1};
+    } else if (place.literal) {
+      uint32_t off = LiteralOffset(sources.file(place.file).text(), place.literal_begin, OffsetOf(source, m.line, m.col));
+      range = {{place.file, off}, off + 1};
+    }
+    diags.Report(m.warning ? diag::Kind::CudaWarning : diag::Kind::CudaError, range, {m.text});
+    any = true;
+  }
+  if (!any && !log.empty()) diags.Report(diag::Kind::CudaError, place.fallback, {"NVRTC failed: " + log});
+}
+
+auto DirOf(const std::string& path) -> std::string {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace
+
+auto CompileCudaKernels(sema::CheckedModule& module, SourceManager& sources, diag::Consumer& diags,
+                        const CudaOptions& options) -> std::vector<std::string> {
+  std::vector<std::string> ptx;
+  if (module.cuda_kernels.empty()) return ptx;
+  std::string error;
+  Nvrtc* nvrtc = Nvrtc::Get(error);
+  if (!nvrtc) {
+    diags.Report(diag::Kind::NvrtcUnavailable, module.cuda_kernels[0]->cuda_range, {error});
+    return ptx;
+  }
+  // One compilation per source: a file (by its resolved path) or a source expression.
+  std::map<std::string, std::vector<ast::FnDecl*>> by_file;
+  std::map<const ast::Expr*, std::vector<ast::FnDecl*>> by_expr;
+  std::vector<std::pair<std::string, const ast::Expr*>> order;
+  for (ast::FnDecl* k : module.cuda_kernels) {
+    if (k->cuda_source) {
+      if (by_expr[k->cuda_source].empty()) order.push_back({"", k->cuda_source});
+      by_expr[k->cuda_source].push_back(k);
+      continue;
+    }
+    std::string path = k->cuda_path;
+    if (path.empty() || path[0] != '/') {
+      std::string dir = DirOf(sources.file(k->cuda_range.begin.file).path());
+      if (dir != ".") path = dir + "/" + path;
+    }
+    if (by_file[path].empty()) order.push_back({path, nullptr});
+    by_file[path].push_back(k);
+  }
+  std::vector<std::string> opts = {"-arch=compute_" + options.gpu_arch.substr(options.gpu_arch.find('_') + 1),
+                                   "-std=c++17"};
+  for (const std::string& dir : options.include_dirs) opts.push_back("-I" + dir);
+  const char* home = std::getenv("CUDA_HOME");
+  opts.push_back(std::string("-I") + (home && *home ? home : "/usr/local/cuda") + "/include");
+
+  for (auto& [path, expr] : order) {
+    std::vector<ast::FnDecl*>& kernels = expr ? by_expr[expr] : by_file[path];
+    ast::FnDecl* first = kernels[0];
+    SourcePlace place;
+    place.fallback = first->cuda_range;
+    std::string text, name;
+    if (expr) {
+      if (first->cuda_text.empty() && !expr->type) continue;  // the checker reported it
+      text = first->cuda_text;
+      name = "cuda source of `" + first->name + "`";
+      // A literal, or a const whose initializer is one: messages point into it.
+      const ast::Expr* lit = expr;
+      if (auto* n = ast::As<ast::Name>(expr))
+        if (auto* c = ast::As<ast::ConstDecl>(n->decl)) lit = c->init;
+      if (ast::As<ast::StringLit>(lit)) {
+        place.literal = true;
+        place.file = lit->range.begin.file;
+        place.literal_begin = lit->range.begin.offset;
+        name = sources.file(place.file).path();
+      }
+    } else {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        diags.Report(diag::Kind::CudaFileUnreadable, first->cuda_range, {path, std::strerror(errno)});
+        continue;
+      }
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      text = buffer.str();
+      name = path;
+      place.file = sources.Add(path, text);
+    }
+    std::vector<std::string> names;
+    for (ast::FnDecl* k : kernels) names.push_back(k->cuda_name);
+    std::vector<std::string> source_opts = opts;
+    if (!expr) source_opts.push_back("-I" + DirOf(path));
+    NvrtcOutput out;
+    if (!nvrtc->Compile(text, name, source_opts, names, out, error)) {
+      diags.Report(diag::Kind::NvrtcUnavailable, first->cuda_range, {"NVRTC " + nvrtc->version() + ": " + error});
+      continue;
+    }
+    if (!out.log.empty() || !out.ok) ReportLog(out.log, text, place, kernels, sources, diags);
+    if (!out.ok) continue;
+    int index = static_cast<int>(ptx.size());
+    ptx.push_back(out.ptx);
+    for (size_t i = 0; i < kernels.size(); i++) {
+      ast::FnDecl* k = kernels[i];
+      std::vector<ParamShape> params;
+      if (out.lowered[i].empty() || !EntryParams(out.ptx, out.lowered[i], params)) {
+        diags.Report(diag::Kind::CudaNoKernel, k->name_range,
+                     {k->cuda_name, k->cuda_name == k->name ? "; a C++ kernel is named with @cuda_name(\"ns::name<T>\")" : ""});
+        continue;
+      }
+      k->cuda_module = index;
+      k->cuda_entry = out.lowered[i];
+      if (params.size() != k->params.size()) {
+        diags.Report(diag::Kind::CudaParamCount, k->name_range,
+                     {k->name, std::to_string(params.size()), std::to_string(k->params.size())});
+        continue;
+      }
+      for (size_t p = 0; p < params.size(); p++) {
+        const sema::Type* t = k->params[p]->type;
+        if (!t || t->IsError()) continue;
+        ParamShape mine = ShapeOf(t);
+        if (!Matches(mine, params[p]))
+          diags.Report(diag::Kind::CudaParamType, k->params[p]->range,
+                       {k->params[p]->name, sema::ToString(t), Describe(mine), std::to_string(p + 1), Describe(params[p])});
+      }
+    }
+  }
+  return ptx;
+}
+
+}  // namespace fusion::cuda
