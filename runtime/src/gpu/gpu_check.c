@@ -198,7 +198,7 @@ static void print_header(launch_report* r) {
   fflush(stdout);
   fprintf(stderr, "check: kernel `%s`", l->kernel->name);
   if (l->loc) fprintf(stderr, " (launched at %s:%d:%d)", l->loc->file, l->loc->line, l->loc->col);
-  fprintf(stderr, " gives different results on the %s and the %s:\n", r->first_name, r->second_name);
+  fprintf(stderr, " differs between the %s and the %s:\n", r->first_name, r->second_name);
 }
 
 // Compares one block's two results element by element, reporting the first differences.
@@ -208,6 +208,7 @@ static void compare_block(launch_report* r, const check_block* b, bool report) {
   size_t size = letter_size(b->letter);
   size_t start = b->phase % size;
   size_t elements = b->letter == 'm' || b->rec.size < start ? 0 : (b->rec.size - start) / size;
+  bool block_named = false;
   // Bytes outside whole elements (before the first, after the last) compare exactly.
   for (size_t o = 0; o < b->rec.size; o++) {
     bool in_element = o >= start && (o - start) / size < elements;
@@ -221,12 +222,17 @@ static void compare_block(launch_report* r, const check_block* b, bool report) {
         char va[64], vb[64];
         format_value(letter, x + o, va, sizeof va);
         format_value(letter, y + o, vb, sizeof vb);
-        fprintf(stderr, "  %s block of %zu bytes", b->rec.host ? "gpu.alloc_host" : "gpu.alloc", b->rec.size);
-        if (b->rec.loc) fprintf(stderr, " (allocated at %s:%d:%d)", b->rec.loc->file, b->rec.loc->line, b->rec.loc->col);
-        if (in_element) fprintf(stderr, ", element %zu (%s)", (o - start) / size, letter_name(letter));
-        else fprintf(stderr, ", byte %zu", o);
-        fprintf(stderr, ": %s on the %s, %s on the %s", va, r->first_name, vb, r->second_name);
-        if ((letter == 'f' || letter == 'd') && apart) fprintf(stderr, " (%llu ulps apart)", (unsigned long long)apart);
+        if (!block_named) {
+          block_named = true;
+          fprintf(stderr, "  the %s block of %zu bytes", b->rec.host ? "gpu.alloc_host" : "gpu.alloc", b->rec.size);
+          if (b->rec.loc)
+            fprintf(stderr, " allocated at %s:%d:%d", b->rec.loc->file, b->rec.loc->line, b->rec.loc->col);
+          fputs(":\n", stderr);
+        }
+        if (in_element) fprintf(stderr, "    element %zu (%s): %s vs %s", (o - start) / size, letter_name(letter), va, vb);
+        else fprintf(stderr, "    byte %zu: %s vs %s", o, va, vb);
+        if ((letter == 'f' || letter == 'd') && apart)
+          fprintf(stderr, " (%llu ulp%s apart)", (unsigned long long)apart, apart == 1 ? "" : "s");
         fputc('\n', stderr);
       }
       r->differences++;
@@ -409,7 +415,7 @@ static int check_on_cpu(const rt_gpu_launch* l) {
     memcpy(blocks[i].rec.base, blocks[i].first, blocks[i].rec.size);
   }
   if (!failed)
-    finish(l, blocks, n, "block loop", l->kernel->cooperative ? "fibers" : "thread loop (one call per thread)");
+    finish(l, blocks, n, "block loop", l->kernel->cooperative ? "fibers" : "thread loop");
   free_blocks(blocks, n);
   return failed;
 }
