@@ -29,7 +29,7 @@ static struct {
   const char* inject;    // FUSION_CHECK_INJECT: the kernel whose second run is perturbed (tests)
   const char* inject_what;
   uint64_t compared, differed, not_compared, reported;
-  char first_skip[320];  // why the first launch that was not compared was not
+  char first_skip[768];  // why the first launch that was not compared was not
 } g_check = {.lock = PTHREAD_MUTEX_INITIALIZER, .ulps = 4};
 
 static char g_inject_name[128];
@@ -467,14 +467,22 @@ static int check_on_device(rt_gpu_device* d, const rt_gpu_launch* l) {
   rt_gpu_launch second = *l;
   second.stream = NULL;
   second.args = (void* const*)args;
-  if (!failed) failed = rtgpu_cpu_launch_muted(&second);
+  // The executor refuses only what its limits forbid (a GPU may allow more shared memory): then
+  // the device's run stands alone.
+  bool cpu_refused = !failed && rtgpu_cpu_launch_muted(&second);
   for (size_t i = 0; !failed && i < n; i++) {
     check_block* b = &blocks[i];
     if (!b->rec.host) continue;
     memcpy(b->second, b->rec.base, b->rec.size);
     memcpy(b->rec.base, b->first, b->rec.size);
   }
-  if (!failed) finish(l, blocks, n, "CUDA device", "CPU executor");
+  if (cpu_refused) {
+    char why[600];
+    snprintf(why, sizeof why, "the CPU executor cannot run it: %s", rt_gpu_last_error());
+    not_compared(l, why);
+  } else if (!failed) {
+    finish(l, blocks, n, "CUDA device", "CPU executor");
+  }
   free(args);
   free(values);
   free_blocks(blocks, n);
