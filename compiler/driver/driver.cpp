@@ -54,8 +54,11 @@ options:
                             system's); a built executable keeps searching it
   -o OUT                    output file
   --gpu-arch sm_XX          the GPU architecture kernels are compiled for (default sm_80)
-  --device cpu|cuda|auto    where `fusion run` runs kernels (default auto: a CUDA GPU
-                            when there is one, else the CPU); sets FUSION_DEVICE
+  --device cpu|cuda|auto|check
+                            where `fusion run` runs kernels (default auto: a CUDA GPU
+                            when there is one, else the CPU); check runs every launch
+                            twice (GPU and CPU, or the CPU's two ways) and compares the
+                            results; sets FUSION_DEVICE
   --check-kernels           check every load and store through a pointer in kernels
                             against gpu.alloc's blocks (CPU device)
   --help                    show this help
@@ -140,8 +143,8 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
           return UsageError("unknown GPU architecture `" + value + "` (sm_75 to sm_90a, e.g. sm_80)");
         opts.gpu_arch = value;
       } else {
-        if (value != "cpu" && value != "cuda" && value != "auto")
-          return UsageError("unknown device `" + value + "` (cpu, cuda or auto)");
+        if (value != "cpu" && value != "cuda" && value != "auto" && value != "check")
+          return UsageError("unknown device `" + value + "` (cpu, cuda, auto or check)");
         opts.device = value;
       }
     } else if (a == "-o" || a == "-I" || a == "-L") {

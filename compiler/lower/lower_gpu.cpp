@@ -22,6 +22,57 @@ namespace {
 constexpr unsigned kSharedAddrSpace = 3;  // NVPTX's block-shared memory
 
 auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
+
+// Whether a value of `t` holds an address (a pointer-like scalar, or a field or element that is).
+auto HoldsPointer(const Type* t) -> bool {
+  if (t->IsPointerLike() || t->kind == sema::TypeKind::Handle) return true;
+  if (t->kind == sema::TypeKind::Array) return HoldsPointer(t->elem);
+  for (const sema::StructField& f : t->fields)
+    if (HoldsPointer(f.type)) return true;
+  return false;
+}
+
+// The letter of the scalars `t` is made of, for rt_gpu_kernel.params: f, d (f32, f64), b, w, i,
+// l (signed integers of 1, 2, 4, 8 bytes; bool and enums count as integers), B, W, I, L
+// (unsigned), or 'm' when they are not all one kind (or there are none).
+auto ScalarLetter(const Type* t) -> char {
+  if (t->kind == sema::TypeKind::Enum && t->backing) return ScalarLetter(t->backing);
+  if (t->IsFloat()) return t->bits == 32 ? 'f' : 'd';
+  if (t->kind == sema::TypeKind::Bool) return 'B';
+  if (t->IsInt()) {
+    const char* sizes = t->is_signed ? "bwil" : "BWIL";
+    switch (t->size) {
+      case 1: return sizes[0];
+      case 2: return sizes[1];
+      case 4: return sizes[2];
+      case 8: return sizes[3];
+      default: return 'm';
+    }
+  }
+  if (t->kind == sema::TypeKind::Array) return ScalarLetter(t->elem);
+  if (t->kind != sema::TypeKind::Struct || t->is_union || t->fields.empty()) return 'm';
+  // A struct of one kind of scalar and no padding (`struct V3 { x: f32, y: f32, z: f32 }`).
+  char letter = ScalarLetter(t->fields.front().type);
+  uint64_t covered = 0;
+  for (const sema::StructField& f : t->fields) {
+    if (ScalarLetter(f.type) != letter) return 'm';
+    covered += f.type->size;
+  }
+  return covered == t->size ? letter : 'm';
+}
+
+// rt_gpu_kernel.params: one letter per parameter, for `--device check` (runtime/src/gpu/gpu_check.c).
+// A pointer parameter is its pointee's scalar letter (ScalarLetter), or 'p' when the pointee holds
+// pointers; a value parameter is '-', or '*' when it holds pointers.
+auto ParamLetters(const ast::FnDecl* k) -> std::string {
+  std::string letters;
+  for (const auto& p : k->params) {
+    const Type* t = p->type;
+    if (t->kind == sema::TypeKind::Pointer) letters += HoldsPointer(t->elem) ? 'p' : ScalarLetter(t->elem);
+    else letters += HoldsPointer(t) ? '*' : '-';
+  }
+  return letters;
+}
 }  // namespace
 
 auto Lowerer::ThreadTy() -> llvm::StructType* {
@@ -95,16 +146,18 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   DefineKernelDescriptor(k, cpu, ptx, block, nullptr);
 }
 
-// rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry }.
+// rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry, params }.
 void Lowerer::DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx,
                                      llvm::Constant* block, llvm::Constant* entry) {
   auto* ptr = b_.getPtrTy();
   auto* null = llvm::ConstantPointerNull::get(ptr);
-  auto* desc_ty = llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr});
+  auto* desc_ty =
+      llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr});
   auto* init = llvm::ConstantStruct::get(
       desc_ty, {StringConst(k->name), cpu ? cpu : null, ptx ? ptx : null,
                 b_.getInt32(static_cast<uint32_t>(k->static_shared)), b_.getInt32(k->max_threads),
-                b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null});
+                b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null,
+                StringConst(ParamLetters(k))});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
 }
 

@@ -79,8 +79,13 @@ typedef enum rt_die_cause { RT_DIE_REPORT, RT_DIE_FAULT, RT_DIE_STACK_OVERFLOW }
 typedef void (*rt_die_hook_fn)(rt_die_cause cause);
 void rt_die_set_hooks(rt_die_hook_fn context, rt_die_hook_fn interrupt);
 void rt_die_print_context(rt_die_cause cause);
+// What rt_exit (the program's end: returning from main, or `exit`) calls first, with the code it
+// was given; it returns the code to exit with. One hook (gpu_check.c's summary); set it once.
+typedef int (*rt_exit_hook_fn)(int code);
+void rt_exit_set_hook(rt_exit_hook_fn hook);
 #ifndef __cplusplus
-// Whether print and eprint are muted on this thread (while the executor re-runs a block).
+// Whether print and eprint are muted on this thread (while the executor re-runs a block, and in
+// the second run of a launch under `--device check`).
 extern _Thread_local bool rt_print_muted;
 #endif
 

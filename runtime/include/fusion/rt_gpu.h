@@ -52,6 +52,11 @@ typedef struct rt_gpu_kernel {
   bool cooperative;         // uses sync_threads or warp operations: threads run as fibers
   rt_gpu_block_fn cpu_block;  // NULL: the executor loops over `cpu` itself
   const char* entry;        // the PTX entry when it is not `name` (a CUDA C kernel's lowered name)
+  // One letter per parameter, for `--device check` (NULL: not known). A pointer parameter is its
+  // pointee's scalars: f, d (f32, f64), b, w, i, l (signed integers of 1, 2, 4, 8 bytes), B, W, I,
+  // L (unsigned, and bool), m (mixed or other: compared byte by byte), p (holds pointers); a value
+  // parameter is '-', or '*' when it holds pointers.
+  const char* params;
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {

@@ -45,7 +45,12 @@ rt_f64 rt_unix_time(void) {
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static rt_exit_hook_fn g_exit_hook;
+
+void rt_exit_set_hook(rt_exit_hook_fn hook) { g_exit_hook = hook; }
+
 _Noreturn void rt_exit(rt_i32 code) {
+  if (g_exit_hook) code = g_exit_hook(code);
   fflush(stdout);
   fflush(stderr);
   exit(code);

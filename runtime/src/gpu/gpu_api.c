@@ -1,8 +1,9 @@
 // What `launch` and the host's gpu.* compile to (one rt_gpu_api_NAME per entry of the compiler's
 // base/gpu_api.def): the current device, chosen by FUSION_DEVICE and gpu.set_device; the blocks
 // gpu.alloc and gpu.alloc_host handed out (so that a free can refuse a pointer it never gave, a
-// copy a range outside its block, and `--check-kernels` an access out of a block's bounds); and the
-// stream and event objects the program holds. Every misuse ends the program (exit 101) naming the
+// copy a range outside its block, `--check-kernels` an access out of a block's bounds, and
+// `--device check` copy and compare every live block); and the stream and event objects the
+// program holds. Every misuse ends the program (exit 101) naming the
 // call and its Fusion source location, on every device.
 #include <pthread.h>
 #include <stdio.h>
@@ -25,24 +26,31 @@ static _Noreturn void gpu_die(const char* what, rt_loc loc, const char* message)
 // --- The current device -------------------------------------------------------------------------
 
 static rt_gpu_device* g_device;
+static bool g_check;  // FUSION_DEVICE=check: launches go through rtgpu_check_launch
 static char g_device_error[768];
 static pthread_once_t g_device_once = PTHREAD_ONCE_INIT;
 
 // FUSION_DEVICE: auto (or unset) is CUDA device FUSION_CUDA_DEVICE (default 0) when the driver
 // loads and reports a device, else the CPU; cuda is that device or an error saying what was tried
-// and what the driver said; cpu is the CPU.
+// and what the driver said; cpu is the CPU; check is the device auto picks, with every launch run
+// twice and compared (gpu_check.c).
 static void choose_device(void) {
   const char* want = getenv("FUSION_DEVICE");
+  if (want && strcmp(want, "check") == 0) {
+    g_check = true;
+    rtgpu_check_start();
+    want = "auto";
+  }
   bool is_auto = !want || !*want || strcmp(want, "auto") == 0;
   if (!is_auto && strcmp(want, "cpu") == 0) {
     g_device = rt_gpu_cpu_device();
     return;
   }
   if (!is_auto && strcmp(want, "cuda") != 0) {
-    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda or auto", want);
+    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda, auto or check", want);
     return;
   }
-  const char* chosen = is_auto ? "FUSION_DEVICE=auto" : "FUSION_DEVICE=cuda";
+  const char* chosen = g_check ? "FUSION_DEVICE=check" : is_auto ? "FUSION_DEVICE=auto" : "FUSION_DEVICE=cuda";
   int ordinal = 0;
   const char* env = getenv("FUSION_CUDA_DEVICE");
   if (env && *env) {
@@ -96,6 +104,7 @@ typedef struct region {
   char* base;  // what the program got
   size_t size;
   void* raw;   // what the device gave: base - RTGPU_RED_ZONE for device memory
+  rt_loc loc;  // the gpu.alloc (or alloc_async, alloc_host) that made it
 } region;
 
 typedef struct registry {
@@ -118,7 +127,7 @@ static size_t upper_bound(const registry* r, const char* p) {
   return lo;
 }
 
-static bool registry_add(registry* r, char* base, size_t size, void* raw) {
+static bool registry_add(registry* r, char* base, size_t size, void* raw, rt_loc loc) {
   pthread_rwlock_wrlock(&r->lock);
   bool ok = true;
   if (r->count == r->capacity) {
@@ -130,7 +139,7 @@ static bool registry_add(registry* r, char* base, size_t size, void* raw) {
   if (ok) {
     size_t i = upper_bound(r, base);
     memmove(&r->items[i + 1], &r->items[i], (r->count - i) * sizeof(region));
-    r->items[i] = (region){base, size, raw};
+    r->items[i] = (region){base, size, raw, loc};
     r->count++;
   }
   pthread_rwlock_unlock(&r->lock);
@@ -185,6 +194,28 @@ bool rtgpu_registry_check(const void* p, size_t bytes, rtgpu_region* out) {
   }
   pthread_rwlock_unlock(&r->lock);
   return bad;
+}
+
+// Appends every block of `r` to `out` (room for `r->count` more); the number appended.
+static size_t registry_append(registry* r, bool host, rtgpu_block_record* out) {
+  for (size_t i = 0; i < r->count; i++)
+    out[i] = (rtgpu_block_record){r->items[i].base, r->items[i].size, r->items[i].loc, host};
+  return r->count;
+}
+
+rtgpu_block_record* rtgpu_registry_list(size_t* count) {
+  pthread_rwlock_rdlock(&g_device_blocks.lock);
+  pthread_rwlock_rdlock(&g_host_blocks.lock);
+  size_t n = g_device_blocks.count + g_host_blocks.count;
+  rtgpu_block_record* list = malloc((n ? n : 1) * sizeof *list);
+  if (list) {
+    size_t k = registry_append(&g_device_blocks, false, list);
+    registry_append(&g_host_blocks, true, list + k);
+  }
+  pthread_rwlock_unlock(&g_host_blocks.lock);
+  pthread_rwlock_unlock(&g_device_blocks.lock);
+  *count = list ? n : 0;
+  return list;
 }
 
 // --- Checking what a call was given -------------------------------------------------------------
@@ -278,7 +309,7 @@ void rt_gpu_launch_kernel(rt_ptr launch) {
   rt_gpu_device* d = device_for(what, l->loc);
   rt_gpu_launch on_device = *l;
   on_device.stream = stream_handle(what, d, l->stream, l->loc);
-  if (d->launch(d, &on_device)) gpu_die(what, l->loc, rt_gpu_last_error());
+  if (g_check ? rtgpu_check_launch(d, &on_device) : d->launch(d, &on_device)) gpu_die(what, l->loc, rt_gpu_last_error());
 }
 
 rt_bool rt_gpu_api_available(rt_loc loc) {
@@ -332,7 +363,7 @@ static rt_ptr alloc_device(const char* what, rt_u64 bytes, rt_ptr stream, rt_loc
   void* raw = NULL;
   if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, s, &raw)) gpu_die(what, loc, rt_gpu_last_error());
   char* base = (char*)raw + RTGPU_RED_ZONE;
-  if (!registry_add(&g_device_blocks, base, bytes, raw)) gpu_die(what, loc, "out of memory recording the allocation");
+  if (!registry_add(&g_device_blocks, base, bytes, raw, loc)) gpu_die(what, loc, "out of memory recording the allocation");
   return base;
 }
 
@@ -363,7 +394,7 @@ rt_ptr rt_gpu_api_alloc_host(rt_u64 bytes, rt_loc loc) {
   check_device_bytes("gpu.alloc_host", loc, bytes);
   void* p = NULL;
   if (d->alloc_host(d, bytes ? bytes : 1, &p)) gpu_die("gpu.alloc_host", loc, rt_gpu_last_error());
-  if (!registry_add(&g_host_blocks, p, bytes, p)) gpu_die("gpu.alloc_host", loc, "out of memory recording the allocation");
+  if (!registry_add(&g_host_blocks, p, bytes, p, loc)) gpu_die("gpu.alloc_host", loc, "out of memory recording the allocation");
   return p;
 }
 

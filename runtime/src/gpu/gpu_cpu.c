@@ -450,6 +450,7 @@ enum { RUNS_PER_WORKER = 16 };
 
 typedef struct job {
   const rt_gpu_launch* launch;
+  bool muted;                                       // print in the kernel says nothing
   uint64_t blocks;
   uint64_t run;                                     // blocks per take
   _Alignas(64) atomic_uint_fast64_t next;           // the next block to take
@@ -482,6 +483,7 @@ static worker* this_worker(void) {
 
 static void work_on(job* j) {
   worker* w = this_worker();
+  rt_print_muted = j->muted;
   const rt_gpu_launch* l = j->launch;
   if (!worker_reserve(w, l->block.x * l->block.y * l->block.z,
                       (size_t)l->kernel->static_shared + l->dynamic_shared))
@@ -497,6 +499,7 @@ static void work_on(job* j) {
       pthread_mutex_unlock(&g_pool.lock);
     }
   }
+  rt_print_muted = false;
 }
 
 static void* worker_main(void* arg) {
@@ -567,12 +570,12 @@ static int check_launch(const rt_gpu_launch* l) {
   return 0;
 }
 
-int rtgpu_cpu_launch(const rt_gpu_launch* l) {
+static int launch_job(const rt_gpu_launch* l, bool muted) {
   if (check_launch(l)) return 1;
   pthread_once(&g_pool_once, start_pool);
   uint64_t blocks = (uint64_t)l->grid.x * l->grid.y * l->grid.z;
   uint64_t takes = (uint64_t)(g_pool.workers + 1) * RUNS_PER_WORKER;
-  job j = {.launch = l, .blocks = blocks, .run = blocks / takes ? blocks / takes : 1};
+  job j = {.launch = l, .muted = muted, .blocks = blocks, .run = blocks / takes ? blocks / takes : 1};
   atomic_init(&j.next, 0);
   atomic_init(&j.finished, 0);
   pthread_mutex_lock(&g_launch_lock);
@@ -591,6 +594,9 @@ int rtgpu_cpu_launch(const rt_gpu_launch* l) {
   pthread_mutex_unlock(&g_launch_lock);
   return 0;
 }
+
+int rtgpu_cpu_launch(const rt_gpu_launch* l) { return launch_job(l, false); }
+int rtgpu_cpu_launch_muted(const rt_gpu_launch* l) { return launch_job(l, true); }
 
 // --- The device ---------------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void rtgpu_hazard(const rt_gpu_l
 
 // Runs a launch on the CPU: checks it, then runs every block (on the worker pool).
 int rtgpu_cpu_launch(const rt_gpu_launch* launch);
+// The same, with `print` in the kernel muted on every worker (check mode's second run).
+int rtgpu_cpu_launch_muted(const rt_gpu_launch* launch);
 
 // The blocks gpu.alloc handed out (gpu_api.c), for checked mode. Each is followed and preceded by
 // a red zone of RTGPU_RED_ZONE bytes that belongs to no block.
@@ -46,5 +48,24 @@ typedef struct rtgpu_region {
 // Whether [p, p + bytes) touches a gpu.alloc block or its red zones without lying inside the
 // block; `out` is that block. Pointers elsewhere (host memory, shared memory) are not checked.
 bool rtgpu_registry_check(const void* p, size_t bytes, rtgpu_region* out);
+
+// A live block, for `--device check`: its base and size as the program sees them, and where it was
+// allocated; `host` for gpu.alloc_host's page-locked memory, which a CUDA kernel may also reach.
+typedef struct rtgpu_block_record {
+  char* base;
+  size_t size;
+  rt_loc loc;
+  bool host;
+} rtgpu_block_record;
+// Every live block, device blocks (sorted by base) first, in a malloc'd array the caller frees;
+// NULL with `count` 0 when out of memory.
+rtgpu_block_record* rtgpu_registry_list(size_t* count);
+
+// Check mode (gpu_check.c). rtgpu_check_start reads FUSION_CHECK_ULPS and FUSION_CHECK_INJECT and
+// has rt_exit print the summary (and exit 101 when a launch differed); rtgpu_check_launch runs a
+// launch on `device` and again on the CPU executor (or, when `device` is the CPU, by its two
+// strategies) and compares every live block. Returns what device->launch would.
+void rtgpu_check_start(void);
+int rtgpu_check_launch(rt_gpu_device* device, const rt_gpu_launch* launch);
 
 #endif
