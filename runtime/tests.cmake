@@ -9,15 +9,15 @@ target_include_directories(fusion_ffi_cases PUBLIC ${FUSION_TESTS_DIR}/ffi)
 target_compile_options(fusion_ffi_cases PRIVATE -Wall -Wextra -Werror)
 target_link_libraries(fusion_ffi_cases PRIVATE Threads::Threads)
 
-# The CUDA driver's test double (tests/cuda_double; host side only): lib/libcuda_double.so with
-# the SONAME libcuda.so.1, which gpu_cuda_test and the lit tests load with FUSION_CUDA_DRIVER.
+# The CUDA driver's test double (tests/cuda_double; host side only): lib/libcuda_double.so, which
+# gpu_cuda_test and the lit tests load with FUSION_CUDA_DRIVER. Not with the SONAME libcuda.so.1:
+# libraries that open the driver themselves (NVRTC does) would then get the double, which lacks
+# most of the driver, instead of finding no driver.
 add_library(cuda_double SHARED ${FUSION_TESTS_DIR}/cuda_double/cuda_double.c)
 target_include_directories(cuda_double PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/gpu)
 target_compile_options(cuda_double PRIVATE -Wall -Wextra -Werror -fvisibility=hidden)
 target_compile_definitions(cuda_double PRIVATE _GNU_SOURCE)
 target_link_libraries(cuda_double PRIVATE Threads::Threads)
-set_target_properties(cuda_double PROPERTIES NO_SONAME ON)
-target_link_options(cuda_double PRIVATE -Wl,-soname,libcuda.so.1)
 
 file(GLOB RT_TEST_SOURCES CONFIGURE_DEPENDS ${FUSION_TESTS_DIR}/runtime/*_test.c)
 foreach(src ${RT_TEST_SOURCES})

@@ -276,20 +276,47 @@ void Lowerer::LowerLaunch(const ast::Launch* l) {
   }
   b_.CreateStore(shared, field(3));
   b_.CreateStore(l->stream ? LowerExpr(l->stream) : llvm::ConstantPointerNull::get(ptr), field(4));
-  // The arguments: each in a slot of its own, their addresses in an array.
+  // The arguments: each in a slot of its own, their addresses in an array. A kernel compiled at
+  // run time takes them as they are, with their shapes for the runtime to check.
   auto* args_ty = llvm::ArrayType::get(ptr, std::max<size_t>(l->args.size(), 1));
   llvm::AllocaInst* args = EntryAlloca(args_ty, "launch.args");
+  std::string shapes;
   for (size_t i = 0; i < l->args.size(); i++) {
-    const Type* t = k->params[i]->type;
+    const Type* t = k ? k->params[i]->type : l->args[i]->type;
+    if (!k) shapes += ArgShape(l->args[i]) + ",";
     llvm::AllocaInst* slot = EntryAlloca(MemTy(t), "launch.arg");
     slot->setAlignment(llvm::Align(std::max<uint64_t>(t->align, 1)));
     StoreInto(l->args[i], slot);
     b_.CreateStore(slot, b_.CreateConstInBoundsGEP2_32(args_ty, args, 0, i));
   }
-  b_.CreateStore(kernels_.at(k), field(0));
   b_.CreateStore(args, field(5));
   b_.CreateStore(LocOf(l->range), field(6));
+  if (!k) {
+    llvm::Value* var = nullptr;
+    if (auto* c = ast::As<ast::ConstDecl>(l->kernel_var)) var = statics_.at(c);
+    else var = locals_.at(l->kernel_var);
+    b_.CreateStore(b_.CreateLoad(ptr, var), field(0));
+    b_.CreateCall(Runtime("rt_gpu_launch_compiled"), {launch, StringConst(shapes)});
+    return;
+  }
+  b_.CreateStore(kernels_.at(k), field(0));
   b_.CreateCall(Runtime("rt_gpu_launch_kernel"), {launch});
+}
+
+// An argument's shape for rt_gpu_launch_compiled: i/f/p/s and its size in bytes, or N8/F8 for a
+// number literal (stored as i64 or f64), which the runtime fits to the parameter's size.
+auto Lowerer::ArgShape(const ast::Expr* e) -> std::string {
+  const ast::Expr* lit = e;
+  if (auto* u = ast::As<ast::Unary>(e); u && u->op == lex::TokenKind::Minus) lit = u->operand;
+  bool literal = ast::As<ast::IntLit>(lit) || ast::As<ast::FloatLit>(lit);
+  const Type* t = e->type;
+  if (t->kind == TypeKind::Enum) t = t->backing;
+  std::string size = std::to_string(t->size);
+  if (t->IsFloat()) return (literal && t->bits == 64 ? "F" : "f") + size;
+  if (t->IsInt()) return (literal && t->bits == 64 ? "N" : "i") + size;
+  if (t->kind == TypeKind::Bool) return "i1";
+  if (IsAggregate(t)) return "s" + size;
+  return "p8";
 }
 
 // ---- kernels on the device ----

@@ -177,6 +177,7 @@ class Lowerer {
       -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;
   void DefineCudaKernel(ast::FnDecl* k);
+  auto ArgShape(const ast::Expr* e) -> std::string;
   void DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx, llvm::Constant* block,
                               llvm::Constant* entry);
   void DefineDeviceRuntime();

@@ -229,6 +229,7 @@ struct Launch : Stmt {
   Expr* stream = nullptr;        // may be null: the default stream
   std::vector<Expr*> args;
   struct FnDecl* kernel_fn = nullptr;  // checker
+  Node* kernel_var = nullptr;          // checker: a variable holding a gpu_kernel (gpu.compile_cuda)
 };
 struct If : Stmt {
   FUSION_NODE(If, Stmt)

@@ -400,6 +400,11 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
         Coerce(a, types_->i32());
         break;
       }
+      case 'C': {
+        const Type* t = CheckValue(a, types_->cstring());
+        expect(t == types_->cstring(), t, "a `cstring`");
+        break;
+      }
       case 'S':
       case 'E': {
         const Type* want_t = fn.params[i] == 'S' ? types_->gpu_stream() : types_->gpu_event();
@@ -422,6 +427,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
     case 'p': return types_->Pointer(types_->void_type());
     case 's': return types_->gpu_stream();
     case 'e': return types_->gpu_event();
+    case 'k': return types_->gpu_kernel();
     case 'T': return ok ? types_->Pointer(elem) : types_->error();
     default: FUSION_UNREACHABLE("gpu_api.def result letter");
   }
@@ -480,6 +486,24 @@ void Checker::CheckLaunch(ast::Launch* l) {
   }
   ast::Node* d = Lookup(l->kernel);
   auto* k = As<ast::FnDecl>(d);
+  // A kernel compiled at run time (gpu.compile_cuda): its arguments are checked against the
+  // PTX's parameters when it is launched.
+  const Type* var_type = nullptr;
+  if (auto* let = As<ast::Let>(d)) var_type = let->type;
+  else if (auto* p = As<ast::Param>(d)) var_type = p->type;
+  else if (auto* c = As<ast::ConstDecl>(d); c && c->is_static) var_type = c->type;
+  if (var_type && var_type == types_->gpu_kernel()) {
+    l->kernel_var = d;
+    for (ast::Expr* a : l->args) {
+      const Type* t = CheckExpr(a);
+      if (t->kind == TypeKind::Null) Coerce(a, types_->Pointer(types_->void_type())), t = a->type;
+      else if (t->IsUntyped()) t = Finalize(a);  // a literal: the runtime fits it to the parameter
+      if (!t->IsError() && (t->kind == TypeKind::Handle || t->kind == TypeKind::Array || t->kind == TypeKind::Void ||
+                            t->kind == TypeKind::Opaque))
+        Error(diag::Kind::LaunchArgType, a->range, {ToString(t)});
+    }
+    return;
+  }
   if (!k || !k->is_kernel) {
     if (!d) Error(diag::Kind::UndeclaredName, l->kernel_range, {l->kernel});
     else Error(diag::Kind::LaunchNotKernel, l->kernel_range, {l->kernel});

@@ -62,7 +62,8 @@ TypeContext::TypeContext() {
   builtins_["dim3"] = dim3;
   // A stream or an event of the gpu.* API: what gpu.stream_create and gpu.event_create return,
   // passed back to gpu.* and `launch`. Two types, so that one is never passed for the other.
-  for (const char* name : {"gpu_stream", "gpu_event"}) builtins_[name] = Make(TypeKind::Handle, name, 8, 8);
+  // A kernel compiled at run time by gpu.compile_cuda, launched as `launch k<<<…>>>(…)`.
+  for (const char* name : {"gpu_stream", "gpu_event", "gpu_kernel"}) builtins_[name] = Make(TypeKind::Handle, name, 8, 8);
 }
 
 auto TypeContext::Make(TypeKind kind, std::string name, uint64_t size, uint64_t align) -> Type* {

@@ -109,6 +109,7 @@ class TypeContext {
   auto dim3() const -> const Type* { return Builtin("dim3"); }
   auto gpu_stream() const -> const Type* { return Builtin("gpu_stream"); }
   auto gpu_event() const -> const Type* { return Builtin("gpu_event"); }
+  auto gpu_kernel() const -> const Type* { return Builtin("gpu_kernel"); }
   // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
   auto Builtin(const std::string& name) const -> const Type*;
 

@@ -1,0 +1,281 @@
+// gpu.compile_cuda: CUDA C compiled at run time by NVRTC (opened with dlopen on first use), and
+// the launch of what it returns, whose arguments are checked against the PTX entry's parameters.
+// (Kernels declared in `extern cuda` blocks are compiled when the program is: compiler/cuda/.)
+#include <ctype.h>
+#include <stdarg.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu_internal.h"
+
+// --- NVRTC --------------------------------------------------------------------------------------
+
+typedef void* nvrtcProgram;
+static struct {
+  int (*Version)(int*, int*);
+  const char* (*GetErrorString)(int);
+  int (*CreateProgram)(nvrtcProgram*, const char*, const char*, int, const char* const*, const char* const*);
+  int (*DestroyProgram)(nvrtcProgram*);
+  int (*AddNameExpression)(nvrtcProgram, const char*);
+  int (*CompileProgram)(nvrtcProgram, int, const char* const*);
+  int (*GetProgramLogSize)(nvrtcProgram, size_t*);
+  int (*GetProgramLog)(nvrtcProgram, char*);
+  int (*GetPTXSize)(nvrtcProgram, size_t*);
+  int (*GetPTX)(nvrtcProgram, char*);
+  int (*GetLoweredName)(nvrtcProgram, const char*, const char**);
+  char error[1024];
+} g_nvrtc;
+static pthread_once_t g_nvrtc_once = PTHREAD_ONCE_INIT;
+
+static void load_nvrtc(void) {
+  char home_path[512] = "";
+  const char* env = getenv("FUSION_NVRTC");
+  const char* home = getenv("CUDA_HOME");
+  if (home && *home) snprintf(home_path, sizeof home_path, "%s/lib64/libnvrtc.so.13", home);
+  const char* candidates[] = {env && *env ? env : NULL, home_path[0] ? home_path : NULL,
+                              "/usr/local/cuda/lib64/libnvrtc.so.13", "libnvrtc.so.13", "libnvrtc.so"};
+  size_t count = env && *env ? 1 : sizeof candidates / sizeof candidates[0];
+  void* lib = NULL;
+  int used = snprintf(g_nvrtc.error, sizeof g_nvrtc.error,
+                      "cannot load NVRTC (set FUSION_NVRTC to libnvrtc.so's path, or CUDA_HOME); tried:");
+  for (size_t i = 0; i < count && !lib; i++) {
+    if (!candidates[i]) continue;
+    lib = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+    if (!lib && used < (int)sizeof g_nvrtc.error)
+      used += snprintf(g_nvrtc.error + used, sizeof g_nvrtc.error - (size_t)used, "\n  %s", dlerror());
+  }
+  if (!lib) return;
+#define SYM(field, name)                                                                        \
+  if (!(*(void**)&g_nvrtc.field = dlsym(lib, name))) {                                          \
+    snprintf(g_nvrtc.error, sizeof g_nvrtc.error, "the NVRTC library has no `%s`", name);       \
+    g_nvrtc.CompileProgram = NULL;                                                              \
+    return;                                                                                     \
+  }
+  SYM(Version, "nvrtcVersion")
+  SYM(GetErrorString, "nvrtcGetErrorString")
+  SYM(CreateProgram, "nvrtcCreateProgram")
+  SYM(DestroyProgram, "nvrtcDestroyProgram")
+  SYM(AddNameExpression, "nvrtcAddNameExpression")
+  SYM(GetProgramLogSize, "nvrtcGetProgramLogSize")
+  SYM(GetProgramLog, "nvrtcGetProgramLog")
+  SYM(GetPTXSize, "nvrtcGetPTXSize")
+  SYM(GetPTX, "nvrtcGetPTX")
+  SYM(GetLoweredName, "nvrtcGetLoweredName")
+  SYM(CompileProgram, "nvrtcCompileProgram")  // last: its presence says all are there
+#undef SYM
+  g_nvrtc.error[0] = 0;
+}
+
+static _Noreturn void nvrtc_die(rt_loc loc, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+static _Noreturn void nvrtc_die(rt_loc loc, const char* fmt, ...) {
+  rt_die_begin();
+  fprintf(stderr, "gpu error: gpu.compile_cuda failed: ");
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n");
+  if (loc) fprintf(stderr, "  at %s:%d:%d\n", loc->file, loc->line, loc->col);
+  rt_die_exit();
+}
+
+// --- The PTX entry's parameters -----------------------------------------------------------------
+
+typedef struct param_shape {
+  char kind;  // 'i' integer, 'f' float, 's' bytes (a struct)
+  uint32_t size;
+  bool pointer;  // `.ptr`, when NVRTC wrote it
+} param_shape;
+
+typedef struct compiled_kernel {
+  rt_gpu_kernel kernel;  // first: a launch's kernel points at it
+  int param_count;
+  param_shape params[];
+} compiled_kernel;
+
+// The parameters of `.entry ENTRY(…)` in `ptx` (at most `max`), or -1 when there is no such entry.
+static int entry_params(const char* ptx, const char* entry, param_shape* out, int max) {
+  size_t n = strlen(entry);
+  const char* at = ptx;
+  while ((at = strstr(at, ".entry ")) != NULL) {
+    at += 7;
+    if (strncmp(at, entry, n) == 0 && (at[n] == '(' || isspace((unsigned char)at[n]))) break;
+  }
+  if (!at) return -1;
+  const char* open = strchr(at, '(');
+  const char* close = open ? strchr(open, ')') : NULL;
+  const char* body = strchr(at, '{');
+  if (!open || !close || (body && body < open)) return 0;  // no parameter list
+  int count = 0;
+  for (const char* p = open; p && p < close; p = strchr(p + 1, ',')) {
+    const char* param = strstr(p, ".param");
+    if (!param || param > close) break;
+    const char* end = strchr(param, ',');
+    if (!end || end > close) end = close;
+    param_shape s = {'i', 0, false};
+    for (const char* w = param + 6; w < end; w++) {
+      if (strncmp(w, ".ptr", 4) == 0) s.pointer = true;
+      if (w[0] == '.' && strchr("usbf", w[1]) && isdigit((unsigned char)w[2])) {
+        s.kind = w[1] == 'f' ? 'f' : 'i';
+        s.size = (uint32_t)strtoul(w + 2, NULL, 10) / 8;
+      }
+      if (w[0] == '[') s.kind = 's', s.size = (uint32_t)strtoul(w + 1, NULL, 10);
+    }
+    if (count < max) out[count] = s;
+    count++;
+  }
+  return count;
+}
+
+// --- gpu.compile_cuda ---------------------------------------------------------------------------
+
+rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_loc loc) {
+  pthread_once(&g_nvrtc_once, load_nvrtc);
+  if (!g_nvrtc.CompileProgram) nvrtc_die(loc, "%s", g_nvrtc.error);
+  if (!source || !name || !*(const char*)name) nvrtc_die(loc, "the source and the kernel's name must not be null or empty");
+  // The options, split at spaces; -arch for the current device unless given, the CUDA headers.
+  char* opts_copy = strdup(options ? options : "");
+  const char* opts[64];
+  int n = 0;
+  bool has_arch = false, has_std = false;
+  for (char* tok = strtok(opts_copy, " \t\n"); tok && n < 60; tok = strtok(NULL, " \t\n")) {
+    has_arch |= strncmp(tok, "-arch", 5) == 0 || strncmp(tok, "--gpu-architecture", 18) == 0;
+    has_std |= strncmp(tok, "-std", 4) == 0 || strncmp(tok, "--std", 5) == 0;
+    opts[n++] = tok;
+  }
+  char arch[32], include[512];
+  rt_gpu_device* d = rt_gpu_current();
+  int cc = d && d->compute_capability > 0 ? d->compute_capability : 80;
+  snprintf(arch, sizeof arch, "-arch=compute_%d", cc);
+  if (!has_arch) opts[n++] = arch;
+  if (!has_std) opts[n++] = "-std=c++17";
+  const char* home = getenv("CUDA_HOME");
+  snprintf(include, sizeof include, "-I%s/include", home && *home ? home : "/usr/local/cuda");
+  opts[n++] = include;
+
+  char program_name[256];
+  snprintf(program_name, sizeof program_name, "%s:%d (gpu.compile_cuda)", loc ? loc->file : "?", loc ? loc->line : 0);
+  nvrtcProgram prog = NULL;
+  int r = g_nvrtc.CreateProgram(&prog, source, program_name, 0, NULL, NULL);
+  if (r) nvrtc_die(loc, "nvrtcCreateProgram: %s", g_nvrtc.GetErrorString(r));
+  if ((r = g_nvrtc.AddNameExpression(prog, name))) nvrtc_die(loc, "nvrtcAddNameExpression: %s", g_nvrtc.GetErrorString(r));
+  int compiled = g_nvrtc.CompileProgram(prog, n, opts);
+  free(opts_copy);
+  size_t size = 0;
+  char* log = NULL;
+  if (g_nvrtc.GetProgramLogSize(prog, &size) == 0 && size > 1 && (log = malloc(size))) g_nvrtc.GetProgramLog(prog, log);
+  if (compiled && log && strstr(log, "__nv_name_map"))  // the name expression named nothing
+    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source (a C++ kernel is named by an expression: \"fill<float>\")",
+              (const char*)name);
+  if (compiled)
+    nvrtc_die(loc, "NVRTC (%s) could not compile the CUDA source%s%s", g_nvrtc.GetErrorString(compiled),
+              log ? ":\n" : "", log ? log : "");
+  if (log && *log) fprintf(stderr, "%s", log);  // warnings: shown, as a compiler shows them
+  free(log);
+  if ((r = g_nvrtc.GetPTXSize(prog, &size))) nvrtc_die(loc, "nvrtcGetPTXSize: %s", g_nvrtc.GetErrorString(r));
+  char* ptx = malloc(size);
+  if (!ptx || (r = g_nvrtc.GetPTX(prog, ptx))) nvrtc_die(loc, "nvrtcGetPTX failed (or out of memory)");
+  const char* lowered = NULL;
+  if (g_nvrtc.GetLoweredName(prog, name, &lowered) || !lowered)
+    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source", (const char*)name);
+  char* entry = strdup(lowered);
+  g_nvrtc.DestroyProgram(&prog);
+
+  int count = entry_params(ptx, entry, NULL, 0);
+  if (count < 0) nvrtc_die(loc, "`%s` (entry `%s`) is not a kernel (__global__) of the source", (const char*)name, entry);
+  compiled_kernel* k = calloc(1, sizeof *k + (size_t)count * sizeof(param_shape));
+  if (!k) nvrtc_die(loc, "out of memory");
+  entry_params(ptx, entry, k->params, count);
+  k->param_count = count;
+  k->kernel = (rt_gpu_kernel){.name = strdup(name), .cpu = NULL, .ptx = ptx, .entry = entry};
+  return k;  // kept for the rest of the run, as the module the device loads from it is
+}
+
+// --- Launching what it returned -----------------------------------------------------------------
+
+static const char* describe(char kind, uint32_t size, bool pointer, char* buf, size_t n) {
+  snprintf(buf, n, "%s of %u byte%s", pointer ? "a pointer" : kind == 'f' ? "a float" : kind == 's' ? "a struct" : "an integer",
+           size, size == 1 ? "" : "s");
+  return buf;
+}
+
+void rt_gpu_launch_compiled(rt_ptr launch, rt_ptr shapes) {
+  const rt_gpu_launch* l = launch;
+  const compiled_kernel* k = (const compiled_kernel*)l->kernel;
+  char what[160];
+  snprintf(what, sizeof what, "launch of kernel `%s`", k ? k->kernel.name : "?");
+  if (!k) nvrtc_die(l->loc, "the gpu_kernel is null: launch what gpu.compile_cuda returned");
+  // Count the arguments: one shape each, ending in ','.
+  int given = 0;
+  for (const char* s = shapes; *s; s++) given += *s == ',';
+  if (given != k->param_count) {
+    rt_die_begin();
+    fprintf(stderr, "gpu error: %s failed: it has %d parameter%s in its CUDA source, but %d argument%s given\n", what,
+            k->param_count, k->param_count == 1 ? "" : "s", given, given == 1 ? " was" : "s were");
+    fprintf(stderr, "  at %s:%d:%d\n", l->loc->file, l->loc->line, l->loc->col);
+    rt_die_exit();
+  }
+  // Literals are fitted to their parameter in slots of their own.
+  enum { MAX_ARGS = 128 };
+  void* args[MAX_ARGS];
+  union {
+    int64_t i;
+    double d;
+    float f;
+    int32_t i32;
+    int16_t i16;
+    int8_t i8;
+  } fitted[MAX_ARGS];
+  if (given > MAX_ARGS) nvrtc_die(l->loc, "more than %d kernel arguments", MAX_ARGS);
+  const char* s = shapes;
+  for (int i = 0; i < given; i++) {
+    char kind = *s;
+    uint32_t size = (uint32_t)strtoul(s + 1, (char**)&s, 10);
+    s++;  // ','
+    const param_shape* p = &k->params[i];
+    args[i] = l->args[i];
+    bool ok;
+    if (kind == 'N' || kind == 'F') {  // a number literal, stored as i64 or f64
+      double dv = kind == 'F' ? *(const double*)l->args[i] : (double)*(const int64_t*)l->args[i];
+      int64_t iv = kind == 'N' ? *(const int64_t*)l->args[i] : 0;
+      ok = !p->pointer && (p->kind == 'f' || kind == 'N');
+      if (ok && p->kind == 'f') {
+        if (p->size == 4) fitted[i].f = (float)dv;
+        else fitted[i].d = dv;
+      } else if (ok) {
+        int64_t lo = p->size >= 8 ? INT64_MIN : -((int64_t)1 << (p->size * 8 - 1));
+        uint64_t hi = p->size >= 8 ? UINT64_MAX : ((uint64_t)1 << (p->size * 8)) - 1;
+        if (iv < lo || (iv > 0 && (uint64_t)iv > hi)) {
+          rt_die_begin();
+          fprintf(stderr, "gpu error: %s failed: argument %d, %lld, does not fit in the kernel's %u-byte parameter\n", what,
+                  i + 1, (long long)iv, p->size);
+          fprintf(stderr, "  at %s:%d:%d\n", l->loc->file, l->loc->line, l->loc->col);
+          rt_die_exit();
+        }
+        fitted[i].i = 0;
+        memcpy(&fitted[i], &iv, p->size <= 8 ? p->size : 8);  // little-endian: the low bytes
+      }
+      args[i] = &fitted[i];
+      if (ok) continue;
+      kind = kind == 'N' ? 'i' : 'f', size = 8;
+    } else {
+      bool same = size == p->size;
+      if (kind == 'p') ok = same && p->kind == 'i';
+      else if (kind == 's') ok = same && p->kind == 's';
+      else ok = same && kind == p->kind && !p->pointer;
+      if (ok) continue;
+    }
+    char a[64], b[64];
+    rt_die_begin();
+    fprintf(stderr, "gpu error: %s failed: argument %d is %s, but the CUDA kernel's parameter %d is %s\n", what, i + 1,
+            describe(kind, size, kind == 'p', a, sizeof a), i + 1, describe(p->kind, p->size, p->pointer, b, sizeof b));
+    fprintf(stderr, "  at %s:%d:%d\n", l->loc->file, l->loc->line, l->loc->col);
+    rt_die_exit();
+  }
+  rt_gpu_launch fitted_launch = *l;
+  fitted_launch.args = args;
+  rt_gpu_launch_kernel(&fitted_launch);
+}
