@@ -561,7 +561,15 @@ static void release_devices(void) {
     cuda_device* d = g_devices[i];
     if (!d || g_cu.cuCtxSetCurrent(d->ctx) != CUDA_SUCCESS) continue;
     tl_ctx = d->ctx;
-    g_cu.cuCtxSynchronize();
+    // An error found only now (a kernel that failed after the last synchronising call) is the
+    // program's failure, not a normal exit: report it as a synchronising call would have.
+    CUresult r = g_cu.cuCtxSynchronize();
+    if (r != CUDA_SUCCESS) {
+      cu_fail_on(d, "cuCtxSynchronize", r, false, NULL);
+      rt_die_begin();
+      fprintf(stderr, "gpu error: the program ended with work still on the device, which failed: %s\n", rt_gpu_last_error());
+      rt_die_exit();
+    }
     for (cuda_stream* s = d->streams; s; s = s->next) g_cu.cuStreamDestroy_v2(s->handle);
     for (cuda_event* e = d->events; e; e = e->next) g_cu.cuEventDestroy_v2(e->handle);
     for (cuda_module* m = d->modules; m; m = m->next) g_cu.cuModuleUnload(m->handle);
