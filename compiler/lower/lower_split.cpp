@@ -12,8 +12,10 @@
 // operations, barriers in called functions or inside expressions, an if with barriers in both
 // branches, break or continue out of a loop that contains a barrier, a return before the last
 // barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
-// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, and a
-// condition of them is evaluated once.
+// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, a
+// condition of them is evaluated once, and a `for` with uniform bounds is one loop for the block;
+// immutable values computed only from thread_idx and values fixed while they are in scope are
+// recomputed where they are used (split_remat_), with no array.
 #include <unordered_set>
 
 #include "base/check.h"
@@ -299,8 +301,10 @@ auto AddressTaken(const ast::FnDecl* k) -> std::unordered_set<const ast::Node*> 
 class UniformPlanner {
  public:
   UniformPlanner(const ast::FnDecl* k, const std::vector<const ast::Node*>& per_thread) : k_(k) {
-    for (const ast::Node* n : per_thread)
+    for (const ast::Node* n : per_thread) {
       if (auto* let = As<ast::Let>(n); let && let->type->IsScalar()) uniform_.insert(let);
+      if (auto* f = As<ast::For>(n)) uniform_.insert(f);  // a for with barriers: uniform bounds
+    }
     for (const ast::Param* p : k->params) uniform_.insert(p);
   }
 
@@ -353,7 +357,9 @@ class UniformPlanner {
       }
       case ast::NodeKind::For: {
         auto* f = As<ast::For>(s);
-        bool d = divergent || (!HasBarrier(s) && (!Uniform(f->start) || !Uniform(f->end) || Has(f->body, true)));
+        bool bounds = Uniform(f->start) && Uniform(f->end);
+        if (HasBarrier(s) && (divergent || !bounds)) Drop(f);
+        bool d = divergent || (!HasBarrier(s) && (!bounds || Has(f->body, true)));
         Stmt(f->body, d);
         return;
       }
@@ -425,7 +431,7 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   auto fixed = [&](const ast::Node* d) {
     if (split_remat_.count(d) || split_uniform_params_.count(d)) return true;
     auto* let = As<ast::Let>(d);
-    return let && !let->is_var && uniform.count(let);
+    return (let && !let->is_var && uniform.count(let)) || (As<ast::For>(d) && uniform.count(d));
   };
   for (const ast::Node* node : per_thread) {  // in order: an initializer names earlier ones only
     auto* let = As<ast::Let>(node);
@@ -433,8 +439,11 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
       continue;
     if (UniformExpr(let->init, fixed, /*thread_ok=*/true)) split_remat_.insert(let);
   }
+  std::unordered_set<const ast::Node*> uniform_ends;  // a uniform for's end is evaluated once
+  for (const ast::Node* node : per_thread)
+    if (auto* f = As<ast::For>(node); f && uniform.count(f)) uniform_ends.insert(f->end);
   for (const ast::Node* node : per_thread) {
-    if (uniform.count(node) || split_remat_.count(node)) continue;
+    if (uniform.count(node) || split_remat_.count(node) || uniform_ends.count(node)) continue;
     const Type* ty = TypeOf(node);
     llvm::AllocaInst* a = b_.CreateAlloca(MemTy(ty), n, "per_thread");
     a->setAlignment(llvm::Align(std::max<uint64_t>(ty->align, 1)));
@@ -591,9 +600,10 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       return;
     }
     case ast::NodeKind::For: {
+      auto* f = As<ast::For>(s);
+      if (split_uniform_.count(f)) return LowerUniformFor(f);
       // As LowerFor, with the variable and the end in per-thread arrays: every thread evaluates
       // start and end once; the loop goes on while the threads agree that i < end.
-      auto* f = As<ast::For>(s);
       llvm::Type* ty = MemTy(f->type);
       SplitThreadLoop([&] {
         llvm::Value* start = LowerExpr(f->start);
@@ -630,6 +640,30 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
     default:
       FUSION_UNREACHABLE("split statement " << ast::NodeKindName(s->kind));
   }
+}
+
+// A `for` with barriers whose bounds are block-uniform (UniformPlanner): as LowerFor, once for the
+// block, the variable in its block-uniform slot (each thread loop of the body reads its copy; no
+// thread assigns it) and the end evaluated once.
+void Lowerer::LowerUniformFor(const ast::For* f) {
+  llvm::Type* ty = MemTy(f->type);
+  llvm::Value* slot = split_uniform_.at(f).cur;
+  b_.CreateStore(LowerExpr(f->start), slot);
+  llvm::Value* end = LowerExpr(f->end);
+  auto* cond_bb = llvm::BasicBlock::Create(ctx_, "split.for", fn_);
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "split.body", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "split.end", fn_);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(cond_bb);
+  llvm::Value* i = b_.CreateLoad(ty, slot);
+  b_.CreateCondBr(f->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end), body_bb, end_bb);
+  b_.SetInsertPoint(body_bb);
+  LowerRegions(f->body->stmts);
+  llvm::Value* one = llvm::ConstantInt::get(ty, 1);  // i < end held, so i + 1 cannot overflow
+  i = b_.CreateLoad(ty, slot);
+  b_.CreateStore(f->type->is_signed ? b_.CreateNSWAdd(i, one) : b_.CreateNUWAdd(i, one), slot);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(end_bb);
 }
 
 // Every thread evaluates `cond`; they must agree. The value they agree on.

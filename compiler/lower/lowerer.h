@@ -163,6 +163,7 @@ class Lowerer {
                         const std::vector<const ast::Node*>& per_thread);
   void LowerRegions(const std::vector<ast::Stmt*>& stmts);
   void LowerSplitStmt(const ast::Stmt* s);
+  void LowerUniformFor(const ast::For* f);
   void BindPerThread(llvm::Value* linear);
   auto SplitRematAddr(const ast::Let* let) -> llvm::Value*;
   void SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end = nullptr);
