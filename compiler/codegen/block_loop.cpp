@@ -73,8 +73,19 @@ class GuardVersioning {
         exp_(se, loop.getHeader()->getModule()->getDataLayout(), "guard") {}
 
   // Versions the loop when it has a guard; true when it changed the function.
+  // (Putting it in simplified form changes it too; the analyses are kept up to date then.)
   auto Run() -> bool {
-    if (!loop_.isLoopSimplifyForm()) simplifyLoop(&loop_, &dt_, &li_, &se_, &ac_, nullptr, false);
+    bool simplified = false;
+    if (!loop_.isLoopSimplifyForm()) simplified = simplifyLoop(&loop_, &dt_, &li_, &se_, &ac_, nullptr, false);
+    if (!Versionable()) return simplified;
+    formLCSSA(loop_, dt_, &li_, &se_);
+    Version();
+    return true;
+  }
+
+ private:
+  // Whether the loop has the shape versioning needs and a guard (then in guards_).
+  auto Versionable() -> bool {
     if (!loop_.isLoopSimplifyForm()) return false;
     // One way out besides panics (a bounds check's, say): through the latch, after btc_ + 1
     // iterations when no panic cuts it short.
@@ -92,13 +103,9 @@ class GuardVersioning {
     btc_ = se_.getExitCount(&loop_, latch);
     if (isa<SCEVCouldNotCompute>(btc_)) return false;
     FindGuards();
-    if (guards_.empty()) return false;
-    formLCSSA(loop_, dt_, &li_, &se_);
-    Version();
-    return true;
+    return !guards_.empty();
   }
 
- private:
   void FindGuards() {
     for (BasicBlock* bb : loop_.blocks()) {
       if (li_.getLoopFor(bb) != &loop_) continue;  // guards of the kernel's own loops are not ours
@@ -314,9 +321,10 @@ struct BlockLoopGuardsPass : PassInfoMixin<BlockLoopGuardsPass> {
     SmallVector<WeakVH, 4> headers;
     for (Loop* l : am.getResult<LoopAnalysis>(f).getLoopsInPreorder())
       if (getBooleanLoopAttribute(l, kBlockLoopX)) headers.push_back(l->getHeader());
-    bool changed = false;
+    bool changed = false, stale = false;
     for (WeakVH& h : headers) {
-      if (changed) am.invalidate(f, PreservedAnalyses::none());  // fresh analyses for each loop
+      if (stale) am.invalidate(f, PreservedAnalyses::none());  // fresh analyses after a change
+      stale = false;
       auto* header = cast_or_null<BasicBlock>(h);
       if (!header) continue;
       auto& li = am.getResult<LoopAnalysis>(f);
@@ -325,7 +333,8 @@ struct BlockLoopGuardsPass : PassInfoMixin<BlockLoopGuardsPass> {
       auto& dt = am.getResult<DominatorTreeAnalysis>(f);
       auto& se = am.getResult<ScalarEvolutionAnalysis>(f);
       auto& ac = am.getResult<AssumptionAnalysis>(f);
-      changed |= GuardVersioning(*l, li, dt, se, ac).Run();
+      stale = GuardVersioning(*l, li, dt, se, ac).Run();
+      changed |= stale;
     }
     if (!changed) return PreservedAnalyses::all();
     removeUnreachableBlocks(f);
