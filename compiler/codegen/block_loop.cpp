@@ -1,25 +1,28 @@
 // Guard versioning of the CPU executor's block loops (see block_loop.h).
 //
-// The x loop of `NAME.block` (marked with kBlockLoopX) runs the kernel body, inlined, once per
-// thread. A branch in it is a guard when one successor does the work and the other post-dominates
-// the branch (`if i < n { … }`, or `if i >= n { return }` with the roles swapped), and its
-// condition is a comparison, or an and/or of comparisons, between an affine function of the thread
-// index and a loop-invariant value (or between two invariant values). Such a comparison changes
-// value at most once across the loop when the affine side does not wrap, so it holds for every
-// thread when it holds for the first and the last. The pass clones the loop, puts before the two
-// copies a check of
+// The x loops of `NAME.block` (marked with kBlockLoopX; one per region in a split kernel's) run
+// the kernel body, inlined, once per thread. A branch in one is a guard when one successor does
+// the work and the other post-dominates the branch, panics aside (`if i < n { … }`, or
+// `if i >= n { return }` with the roles swapped), or when one successor panics (a bounds check:
+// the work goes on in the loop), and its condition is a comparison, or an and/or of comparisons,
+// between an affine function of the thread index and a loop-invariant value (or between two
+// invariant values). Such a comparison changes value at most once across the loop when the affine
+// side does not wrap, so it holds for every thread when it holds for the first and the last; an
+// equality that must never hold is decided the same way (the invariant side lies outside the two
+// ends). The pass clones the loop, puts before the two copies a check of
 //   - the predicates scalar evolution needed to see the index as affine (no u32 wrap of
 //     `block_idx.x * block_dim.x + thread_idx.x` before it is widened, say),
 //   - no wrap of each affine side across the loop, in the comparison's signedness,
-//   - every guard condition at the first and at the last iteration,
+//   - every guard condition at the first and at the last iteration (the last that the latch's
+//     count gives: when no check fails, no panic ends the loop early),
 // and folds the guards of the original loop to their working successor: that copy runs when the
 // check passes, and the loop vectorizer sees straight-line code there. The clone, with the guards
-// intact, runs otherwise (the last block of a grid, a wrapping index).
+// intact, runs otherwise (the last block of a grid, a wrapping index, a check that fails), and
+// panics where the unversioned loop would.
 #include "codegen/block_loop.h"
 
 #include <llvm/Analysis/AssumptionCache.h>
 #include <llvm/Analysis/LoopInfo.h>
-#include <llvm/Analysis/PostDominators.h>
 #include <llvm/Analysis/ScalarEvolution.h>
 #include <llvm/Analysis/ScalarEvolutionExpressions.h>
 #include <llvm/IR/Dominators.h>
@@ -65,25 +68,44 @@ struct Guard {
 
 class GuardVersioning {
  public:
-  GuardVersioning(Loop& loop, LoopInfo& li, DominatorTree& dt, PostDominatorTree& pdt, ScalarEvolution& se,
-                  AssumptionCache& ac)
-      : loop_(loop), li_(li), dt_(dt), pdt_(pdt), se_(se), ac_(ac), pse_(se, loop),
+  GuardVersioning(Loop& loop, LoopInfo& li, DominatorTree& dt, ScalarEvolution& se, AssumptionCache& ac)
+      : loop_(loop), li_(li), dt_(dt), se_(se), ac_(ac), pse_(se, loop),
         exp_(se, loop.getHeader()->getModule()->getDataLayout(), "guard") {}
 
   // Versions the loop when it has a guard; true when it changed the function.
+  // (Putting it in simplified form changes it too; the analyses are kept up to date then.)
   auto Run() -> bool {
-    if (!loop_.isLoopSimplifyForm()) simplifyLoop(&loop_, &dt_, &li_, &se_, &ac_, nullptr, false);
-    if (!loop_.isLoopSimplifyForm() || !loop_.getExitBlock()) return false;
-    btc_ = se_.getBackedgeTakenCount(&loop_);
-    if (isa<SCEVCouldNotCompute>(btc_)) return false;
-    FindGuards();
-    if (guards_.empty()) return false;
+    bool simplified = false;
+    if (!loop_.isLoopSimplifyForm()) simplified = simplifyLoop(&loop_, &dt_, &li_, &se_, &ac_, nullptr, false);
+    if (!Versionable()) return simplified;
     formLCSSA(loop_, dt_, &li_, &se_);
     Version();
     return true;
   }
 
  private:
+  // Whether the loop has the shape versioning needs and a guard (then in guards_).
+  auto Versionable() -> bool {
+    if (!loop_.isLoopSimplifyForm()) return false;
+    // One way out besides panics (a bounds check's, say): through the latch, after btc_ + 1
+    // iterations when no panic cuts it short.
+    BasicBlock* latch = loop_.getLoopLatch();
+    SmallVector<BasicBlock*, 4> exits;
+    loop_.getExitBlocks(exits);
+    for (BasicBlock* e : exits) {
+      if (IsPanic(e)) continue;
+      if (exit_ || !latch || !loop_.isLoopExiting(latch)) return false;
+      exit_ = e;
+    }
+    if (!exit_) return false;
+    for (BasicBlock* e : exits)
+      if (e != exit_) panics_.push_back(e);
+    btc_ = se_.getExitCount(&loop_, latch);
+    if (isa<SCEVCouldNotCompute>(btc_)) return false;
+    FindGuards();
+    return !guards_.empty();
+  }
+
   void FindGuards() {
     for (BasicBlock* bb : loop_.blocks()) {
       if (li_.getLoopFor(bb) != &loop_) continue;  // guards of the kernel's own loops are not ours
@@ -91,8 +113,15 @@ class GuardVersioning {
       if (!br || !br->isConditional()) continue;
       BasicBlock* s0 = br->getSuccessor(0);
       BasicBlock* s1 = br->getSuccessor(1);
-      if (s0 == s1 || !loop_.contains(s0) || !loop_.contains(s1)) continue;  // the latch's exit
-      bool skip0 = pdt_.dominates(s0, bb), skip1 = pdt_.dominates(s1, bb);
+      if (s0 == s1) continue;
+      bool skip0, skip1;
+      if (loop_.contains(s0) && loop_.contains(s1)) {
+        skip0 = Reaches(s1, s0), skip1 = Reaches(s0, s1);
+      } else if (loop_.contains(s0) != loop_.contains(s1) && IsPanic(loop_.contains(s0) ? s1 : s0)) {
+        skip0 = !loop_.contains(s0), skip1 = !skip0;  // a check that panics: the work goes on in the loop
+      } else {
+        continue;  // the latch's exit
+      }
       if (skip0 == skip1) continue;  // an if-else, or two ways out: no working side to prefer
       Guard g{br, skip0 ? 1u : 0u, {}};
       size_t wraps = wraps_.size();
@@ -126,7 +155,8 @@ class GuardVersioning {
         return false;
       bool varies = l.lhs.varies || l.rhs.varies;
       if (l.lhs.varies && l.rhs.varies) return false;  // not monotonic in general
-      if (varies && l.cmp->isEquality()) return false;  // may hold in the middle only
+      // Equality may hold in the middle only; that it never holds is decided (CheckValue).
+      if (varies && l.cmp->isEquality() && l.want == (l.cmp->getPredicate() == ICmpInst::ICMP_EQ)) return false;
     }
     return true;
   }
@@ -150,6 +180,28 @@ class GuardVersioning {
     return Expandable(out.first) && Expandable(out.last);
   }
 
+  // Whether every path from `from` comes to `to` before it goes round the loop again or leaves
+  // it, other than by a panic: `to` post-dominates `from`, panics aside (a bounds check on the
+  // working side of a guard does not make it an if-else).
+  auto Reaches(BasicBlock* from, BasicBlock* to) const -> bool {
+    SmallPtrSet<BasicBlock*, 16> seen;
+    SmallVector<BasicBlock*, 16> work{from};
+    while (!work.empty()) {
+      BasicBlock* bb = work.pop_back_val();
+      if (bb == to || !seen.insert(bb).second) continue;
+      if (!loop_.contains(bb)) {
+        if (IsPanic(bb)) continue;
+        return false;
+      }
+      if (bb == loop_.getHeader()) return false;
+      for (BasicBlock* next : successors(bb)) work.push_back(next);
+    }
+    return true;
+  }
+
+  // A block that ends the program: a failed check's call of the runtime, then `unreachable`.
+  static auto IsPanic(BasicBlock* bb) -> bool { return isa<UnreachableInst>(bb->getTerminator()); }
+
   auto Expandable(const SCEV* s) -> bool {
     return exp_.isSafeToExpandAt(s, loop_.getLoopPreheader()->getTerminator());
   }
@@ -158,7 +210,7 @@ class GuardVersioning {
     // Before: preheader -> loop -> exit. After: check -> (fast preheader -> loop | slow preheader
     // -> clone) -> exit, with the check in the old preheader.
     BasicBlock* check = loop_.getLoopPreheader();
-    BasicBlock* exit = loop_.getExitBlock();
+    BasicBlock* exit = exit_;
     BasicBlock* fast_ph = SplitBlock(check, check->getTerminator(), &dt_, &li_, nullptr, "guards.fast");
     ValueToValueMapTy vmap;
     SmallVector<BasicBlock*, 16> cloned;
@@ -172,28 +224,40 @@ class GuardVersioning {
     b.CreateCondBr(ok, fast_ph, slow->getLoopPreheader());
     old_br->eraseFromParent();
     dt_.changeImmediateDominator(exit, check);
+    for (BasicBlock* p : panics_) dt_.changeImmediateDominator(p, check);
 
-    // The exit's LCSSA phis get the clone's values from the clone's exiting blocks.
-    for (PHINode& phi : exit->phis()) {
-      for (unsigned i = 0, n = phi.getNumIncomingValues(); i < n; i++) {
-        BasicBlock* from = phi.getIncomingBlock(i);
-        if (!loop_.contains(from)) continue;
-        Value* v = phi.getIncomingValue(i);
-        auto it = vmap.find(v);
-        phi.addIncoming(it != vmap.end() ? static_cast<Value*>(it->second) : v, cast<BasicBlock>(vmap[from]));
+    // The exits' LCSSA phis get the clone's values from the clone's exiting blocks (the panics are
+    // shared by both copies).
+    auto clone_incoming = [&](BasicBlock* e) {
+      for (PHINode& phi : e->phis()) {
+        for (unsigned i = 0, n = phi.getNumIncomingValues(); i < n; i++) {
+          BasicBlock* from = phi.getIncomingBlock(i);
+          if (!loop_.contains(from)) continue;
+          Value* v = phi.getIncomingValue(i);
+          auto it = vmap.find(v);
+          phi.addIncoming(it != vmap.end() ? static_cast<Value*>(it->second) : v, cast<BasicBlock>(vmap[from]));
+        }
       }
-    }
+    };
+    clone_incoming(exit);
+    for (BasicBlock* p : panics_) clone_incoming(p);
     formDedicatedExitBlocks(&loop_, &dt_, &li_, nullptr, true);
     formDedicatedExitBlocks(slow, &dt_, &li_, nullptr, true);
 
-    // The original loop is the fast copy: every guard goes to its working side.
+    // The original loop is the fast copy: every guard goes to its working side, and the
+    // conditions go (a dead i64 comparison left in the loop can make the vectorizer's cost model
+    // refuse it).
+    SmallVector<WeakTrackingVH, 4> conds;
     for (Guard& g : guards_) {
       BasicBlock* bb = g.br->getParent();
       BasicBlock* keep = g.br->getSuccessor(g.fast);
       g.br->getSuccessor(1 - g.fast)->removePredecessor(bb);
+      conds.push_back(g.br->getCondition());
       BranchInst::Create(keep, g.br->getIterator());
       g.br->eraseFromParent();
     }
+    for (WeakTrackingVH& c : conds)
+      if (c) RecursivelyDeleteTriviallyDeadInstructions(c);
   }
 
   // True when the fast copy may run: the predicates hold and every leaf is `want` at both ends.
@@ -212,6 +276,18 @@ class GuardVersioning {
         const Ends& x = l.lhs;
         const Ends& y = l.rhs;
         Type* ty = l.cmp->getOperand(0)->getType();
+        if (l.cmp->isEquality() && (x.varies || y.varies)) {
+          // Never equal: the invariant side lies below both ends or above both (unsigned; the
+          // varying side is monotonic between them).
+          const Ends& v = x.varies ? x : y;
+          Value* k = exp.expandCodeFor((x.varies ? y : x).first, ty, at);
+          Value* first = exp.expandCodeFor(v.first, ty, at);
+          Value* last = exp.expandCodeFor(v.last, ty, at);
+          Value* below = b.CreateAnd(b.CreateICmpULT(k, first), b.CreateICmpULT(k, last));
+          Value* above = b.CreateAnd(b.CreateICmpUGT(k, first), b.CreateICmpUGT(k, last));
+          ok = b.CreateSelect(ok, b.CreateOr(below, above), b.getFalse(), "guards.ok");
+          continue;
+        }
         for (bool last : {false, true}) {
           Value* lhs = exp.expandCodeFor(last ? x.last : x.first, ty, at);
           Value* rhs = exp.expandCodeFor(last ? y.last : y.first, ty, at);
@@ -227,29 +303,40 @@ class GuardVersioning {
   Loop& loop_;
   LoopInfo& li_;
   DominatorTree& dt_;
-  PostDominatorTree& pdt_;
   ScalarEvolution& se_;
   AssumptionCache& ac_;
   PredicatedScalarEvolution pse_;
   SCEVExpander exp_;  // probes what can be expanded before the loop, then expands the check
-  const SCEV* btc_ = nullptr;
+  const SCEV* btc_ = nullptr;  // iterations - 1, when the loop leaves through the latch
+  BasicBlock* exit_ = nullptr;  // where it goes then
+  SmallVector<BasicBlock*, 4> panics_;  // the other exits: failed checks
   SmallVector<Guard, 2> guards_;
   SmallVector<const SCEVPredicate*, 4> wraps_;
 };
 
 struct BlockLoopGuardsPass : PassInfoMixin<BlockLoopGuardsPass> {
   auto run(Function& f, FunctionAnalysisManager& am) -> PreservedAnalyses {
-    auto& li = am.getResult<LoopAnalysis>(f);
-    SmallVector<Loop*, 1> loops;
-    for (Loop* l : li.getLoopsInPreorder())
-      if (getBooleanLoopAttribute(l, kBlockLoopX)) loops.push_back(l);
-    if (loops.empty()) return PreservedAnalyses::all();
-    auto& dt = am.getResult<DominatorTreeAnalysis>(f);
-    auto& pdt = am.getResult<PostDominatorTreeAnalysis>(f);
-    auto& se = am.getResult<ScalarEvolutionAnalysis>(f);
-    auto& ac = am.getResult<AssumptionAnalysis>(f);
-    // One x loop per block function; should there be more, the first changes the analyses.
-    if (!GuardVersioning(*loops.front(), li, dt, pdt, se, ac).Run()) return PreservedAnalyses::all();
+    // The x loops, by header: a split kernel's block function has one per region. The copies
+    // versioning makes (with the same mark) are not among them.
+    SmallVector<WeakVH, 4> headers;
+    for (Loop* l : am.getResult<LoopAnalysis>(f).getLoopsInPreorder())
+      if (getBooleanLoopAttribute(l, kBlockLoopX)) headers.push_back(l->getHeader());
+    bool changed = false, stale = false;
+    for (WeakVH& h : headers) {
+      if (stale) am.invalidate(f, PreservedAnalyses::none());  // fresh analyses after a change
+      stale = false;
+      auto* header = cast_or_null<BasicBlock>(h);
+      if (!header) continue;
+      auto& li = am.getResult<LoopAnalysis>(f);
+      Loop* l = li.getLoopFor(header);
+      if (!l || l->getHeader() != header) continue;
+      auto& dt = am.getResult<DominatorTreeAnalysis>(f);
+      auto& se = am.getResult<ScalarEvolutionAnalysis>(f);
+      auto& ac = am.getResult<AssumptionAnalysis>(f);
+      stale = GuardVersioning(*l, li, dt, se, ac).Run();
+      changed |= stale;
+    }
+    if (!changed) return PreservedAnalyses::all();
     removeUnreachableBlocks(f);
     return PreservedAnalyses::none();
   }

@@ -6,7 +6,8 @@
 // masked stores. For every block but the last the guard holds for all threads, so the pass
 // versions the loop: a copy with the guards folded to "taken" runs when a check before the loop
 // proves they hold for the block's first and last thread (and, the index being monotonic in the
-// thread, for every thread between); otherwise the original loop runs. See docs/internals.md.
+// thread, for every thread between); otherwise the original loop runs. Bounds checks are guards
+// too (their failing side panics). See docs/internals.md.
 #pragma once
 
 namespace llvm {

@@ -40,6 +40,7 @@ auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
         g->setAlignment(llvm::Align(c->type->align));
         return statics_[c] = g;
       }
+      if (split_remat_.count(d)) return SplitRematAddr(As<ast::Let>(d));
       auto it = locals_.find(d);
       FUSION_CHECK(it != locals_.end()) << "no storage for " << As<ast::Name>(e)->name;
       return it->second;

@@ -12,8 +12,10 @@
 // operations, barriers in called functions or inside expressions, an if with barriers in both
 // branches, break or continue out of a loop that contains a barrier, a return before the last
 // barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
-// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, and a
-// condition of them is evaluated once.
+// computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, a
+// condition of them is evaluated once, and a `for` with uniform bounds is one loop for the block;
+// immutable values computed only from thread_idx and values fixed while they are in scope are
+// recomputed where they are used (split_remat_), with no array.
 #include <unordered_set>
 
 #include "base/check.h"
@@ -148,9 +150,12 @@ auto TypeOf(const ast::Node* n) -> const Type* {
 
 // Whether `e` has the same value in every thread of the block, given which variables are (`var`):
 // literals, constants, parameters, block_idx, block_dim, grid_dim and warp_size, and operators,
-// casts and by-value fields of those. Anything else (thread_idx, memory, calls) is not.
+// casts and by-value fields of those. Anything else (thread_idx, memory, calls) is not. With
+// `thread_ok`, thread_idx is allowed too: then `e` is a pure function of the thread's indices and
+// of the variables `var` accepts (ThreadPure).
 template <class IsUniformVar>
-auto UniformExpr(const ast::Expr* e, const IsUniformVar& var) -> bool {
+auto UniformExpr(const ast::Expr* e, const IsUniformVar& var, bool thread_ok = false) -> bool {
+  auto sub = [&](const ast::Expr* c) { return UniformExpr(c, var, thread_ok); };
   switch (e->kind) {
     case ast::NodeKind::IntLit:
     case ast::NodeKind::FloatLit:
@@ -162,7 +167,7 @@ auto UniformExpr(const ast::Expr* e, const IsUniformVar& var) -> bool {
       auto* n = As<ast::Name>(e);
       switch (n->gpu) {
         case ast::GpuValue::ThreadIdx:
-          return false;
+          return thread_ok;
         case ast::GpuValue::None:
           break;
         default:
@@ -174,16 +179,16 @@ auto UniformExpr(const ast::Expr* e, const IsUniformVar& var) -> bool {
     case ast::NodeKind::Unary: {
       auto* u = As<ast::Unary>(e);
       return (u->op == TokenKind::Minus || u->op == TokenKind::Bang || u->op == TokenKind::Tilde) &&
-             UniformExpr(u->operand, var);
+             sub(u->operand);
     }
     case ast::NodeKind::Binary:
-      return UniformExpr(As<ast::Binary>(e)->lhs, var) && UniformExpr(As<ast::Binary>(e)->rhs, var);
+      return sub(As<ast::Binary>(e)->lhs) && sub(As<ast::Binary>(e)->rhs);
     case ast::NodeKind::Cast:
-      return UniformExpr(As<ast::Cast>(e)->expr, var);
+      return sub(As<ast::Cast>(e)->expr);
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
       if (f->enum_decl) return true;
-      return !f->through_pointer && UniformExpr(f->base, var);
+      return !f->through_pointer && sub(f->base);
     }
     default:
       return false;
@@ -265,6 +270,28 @@ void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>&
   }
 }
 
+// The variables and parameters of `k` whose address is taken (`&v`, `&v.f`, `&v[i]`): they may
+// change through the pointer, and they need one place in memory.
+auto AddressTaken(const ast::FnDecl* k) -> std::unordered_set<const ast::Node*> {
+  std::unordered_set<const ast::Node*> taken;
+  VisitExprs(k->body, [&](const ast::Expr* e) {
+    auto* u = As<ast::Unary>(e);
+    if (!u || u->op != TokenKind::Amp) return;
+    const ast::Expr* root = u->operand;
+    while (true) {
+      if (auto* f = As<ast::Field>(root)) {
+        root = f->base;
+      } else if (auto* i = As<ast::Index>(root)) {
+        root = i->base;
+      } else {
+        break;
+      }
+    }
+    if (auto* n = As<ast::Name>(root)) taken.insert(n->decl);
+  });
+  return taken;
+}
+
 // The block-uniform variables of a split kernel: of its per-thread variables, the scalars whose
 // every value comes from uniform operands (UniformExpr) and that are never assigned under a
 // condition the threads may disagree on, nor inside a loop they may leave at different times
@@ -274,28 +301,16 @@ void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>&
 class UniformPlanner {
  public:
   UniformPlanner(const ast::FnDecl* k, const std::vector<const ast::Node*>& per_thread) : k_(k) {
-    for (const ast::Node* n : per_thread)
+    for (const ast::Node* n : per_thread) {
       if (auto* let = As<ast::Let>(n); let && let->type->IsScalar()) uniform_.insert(let);
+      if (auto* f = As<ast::For>(n)) uniform_.insert(f);  // a for with barriers: uniform bounds
+    }
     for (const ast::Param* p : k->params) uniform_.insert(p);
   }
 
   // The uniform Lets and Params.
   auto Run() -> std::unordered_set<const ast::Node*> {
-    VisitExprs(k_->body, [&](const ast::Expr* e) {  // &v, &v.f, &v[i]: v may change through it
-      auto* u = As<ast::Unary>(e);
-      if (!u || u->op != TokenKind::Amp) return;
-      const ast::Expr* root = u->operand;
-      while (true) {
-        if (auto* f = As<ast::Field>(root)) {
-          root = f->base;
-        } else if (auto* i = As<ast::Index>(root)) {
-          root = i->base;
-        } else {
-          break;
-        }
-      }
-      if (auto* n = As<ast::Name>(root)) uniform_.erase(n->decl);
-    });
+    for (const ast::Node* n : AddressTaken(k_)) uniform_.erase(n);
     do {
       changed_ = false;
       Stmt(k_->body, false);
@@ -342,7 +357,9 @@ class UniformPlanner {
       }
       case ast::NodeKind::For: {
         auto* f = As<ast::For>(s);
-        bool d = divergent || (!HasBarrier(s) && (!Uniform(f->start) || !Uniform(f->end) || Has(f->body, true)));
+        bool bounds = Uniform(f->start) && Uniform(f->end);
+        if (HasBarrier(s) && (divergent || !bounds)) Drop(f);
+        bool d = divergent || (!HasBarrier(s) && (!bounds || Has(f->body, true)));
         Stmt(f->body, d);
         return;
       }
@@ -407,8 +424,26 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   std::unordered_set<const ast::Node*> uniform = UniformPlanner(k, per_thread).Run();
   for (const ast::Param* p : k->params)
     if (uniform.count(p)) split_uniform_params_.insert(p);
+  // Immutable per-thread scalars computed from the thread's indices and values that cannot change
+  // while they are in scope (parameters, immutable uniform variables, constants, other such
+  // scalars): recomputed where they are used instead of kept in an array (SplitRematAddr).
+  std::unordered_set<const ast::Node*> taken = AddressTaken(k);
+  auto fixed = [&](const ast::Node* d) {
+    if (split_remat_.count(d) || split_uniform_params_.count(d)) return true;
+    auto* let = As<ast::Let>(d);
+    return (let && !let->is_var && uniform.count(let)) || (As<ast::For>(d) && uniform.count(d));
+  };
+  for (const ast::Node* node : per_thread) {  // in order: an initializer names earlier ones only
+    auto* let = As<ast::Let>(node);
+    if (!let || let->is_var || !let->init || !let->type->IsScalar() || uniform.count(let) || taken.count(let))
+      continue;
+    if (UniformExpr(let->init, fixed, /*thread_ok=*/true)) split_remat_.insert(let);
+  }
+  std::unordered_set<const ast::Node*> uniform_ends;  // a uniform for's end is evaluated once
+  for (const ast::Node* node : per_thread)
+    if (auto* f = As<ast::For>(node); f && uniform.count(f)) uniform_ends.insert(f->end);
   for (const ast::Node* node : per_thread) {
-    if (uniform.count(node)) continue;
+    if (uniform.count(node) || split_remat_.count(node) || uniform_ends.count(node)) continue;
     const Type* ty = TypeOf(node);
     llvm::AllocaInst* a = b_.CreateAlloca(MemTy(ty), n, "per_thread");
     a->setAlignment(llvm::Align(std::max<uint64_t>(ty->align, 1)));
@@ -425,6 +460,7 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
     locals_[node] = u.cur;
   }
   LowerRegions(k->body->stmts);
+  split_remat_.clear();
   split_uniform_.clear();
   split_uniform_order_.clear();
   split_uniform_params_.clear();
@@ -509,6 +545,15 @@ void Lowerer::BindPerThread(llvm::Value* linear) {
   }
 }
 
+// A use of a recomputed per-thread scalar (split_remat_): its initializer, evaluated again here
+// into a slot of its own. Its operands hold the values they had at the declaration (they are
+// immutable and in scope), so the value is the same; LLVM merges the copies within a region.
+auto Lowerer::SplitRematAddr(const ast::Let* let) -> llvm::Value* {
+  llvm::AllocaInst* slot = EntryAllocaOf(let->type, let->name + ".remat");
+  StoreInto(let->init, slot);
+  return slot;
+}
+
 // A statement with a barrier in it, once for the block.
 void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
   switch (s->kind) {
@@ -555,9 +600,10 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
       return;
     }
     case ast::NodeKind::For: {
+      auto* f = As<ast::For>(s);
+      if (split_uniform_.count(f)) return LowerUniformFor(f);
       // As LowerFor, with the variable and the end in per-thread arrays: every thread evaluates
       // start and end once; the loop goes on while the threads agree that i < end.
-      auto* f = As<ast::For>(s);
       llvm::Type* ty = MemTy(f->type);
       SplitThreadLoop([&] {
         llvm::Value* start = LowerExpr(f->start);
@@ -594,6 +640,30 @@ void Lowerer::LowerSplitStmt(const ast::Stmt* s) {
     default:
       FUSION_UNREACHABLE("split statement " << ast::NodeKindName(s->kind));
   }
+}
+
+// A `for` with barriers whose bounds are block-uniform (UniformPlanner): as LowerFor, once for the
+// block, the variable in its block-uniform slot (each thread loop of the body reads its copy; no
+// thread assigns it) and the end evaluated once.
+void Lowerer::LowerUniformFor(const ast::For* f) {
+  llvm::Type* ty = MemTy(f->type);
+  llvm::Value* slot = split_uniform_.at(f).cur;
+  b_.CreateStore(LowerExpr(f->start), slot);
+  llvm::Value* end = LowerExpr(f->end);
+  auto* cond_bb = llvm::BasicBlock::Create(ctx_, "split.for", fn_);
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "split.body", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "split.end", fn_);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(cond_bb);
+  llvm::Value* i = b_.CreateLoad(ty, slot);
+  b_.CreateCondBr(f->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end), body_bb, end_bb);
+  b_.SetInsertPoint(body_bb);
+  LowerRegions(f->body->stmts);
+  llvm::Value* one = llvm::ConstantInt::get(ty, 1);  // i < end held, so i + 1 cannot overflow
+  i = b_.CreateLoad(ty, slot);
+  b_.CreateStore(f->type->is_signed ? b_.CreateNSWAdd(i, one) : b_.CreateNUWAdd(i, one), slot);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(end_bb);
 }
 
 // Every thread evaluates `cond`; they must agree. The value they agree on.

@@ -112,6 +112,12 @@ void Lowerer::LowerLet(const ast::Let* let) {
     return;
   }
   llvm::Value* slot;
+  if (split_remat_.count(let)) {
+    // A split kernel's recomputed scalar: each use evaluates the initializer again
+    // (SplitRematAddr); evaluated here too, so that a panic in it happens where it did.
+    StoreInto(let->init, EntryAllocaOf(let->type, let->name));
+    return;
+  }
   if (split_arrays_.count(let) || split_uniform_.count(let)) {
     // A split kernel's variable: this thread's element (BindPerThread), or a block-uniform one's
     // slot.

@@ -163,7 +163,9 @@ class Lowerer {
                         const std::vector<const ast::Node*>& per_thread);
   void LowerRegions(const std::vector<ast::Stmt*>& stmts);
   void LowerSplitStmt(const ast::Stmt* s);
+  void LowerUniformFor(const ast::For* f);
   void BindPerThread(llvm::Value* linear);
+  auto SplitRematAddr(const ast::Let* let) -> llvm::Value*;
   void SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end = nullptr);
   auto IsUniformExpr(const ast::Expr* e) const -> bool;
   auto UniformCond(const std::function<llvm::Value*()>& cond, SourceRange where, const char* what) -> llvm::Value*;
@@ -280,6 +282,8 @@ class Lowerer {
   std::unordered_map<const ast::Node*, SplitUniform> split_uniform_;
   std::vector<const ast::Node*> split_uniform_order_;            // its keys, in the kernel's order
   std::unordered_set<const ast::Node*> split_uniform_params_;  // parameters whose address is not taken
+  // Lets recomputed from their initializer at each use (pure functions of thread_idx and fixed values).
+  std::unordered_set<const ast::Node*> split_remat_;
 };
 
 }  // namespace fusion::lower
