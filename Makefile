@@ -52,7 +52,7 @@ abi-fuzz: build
 	python3 tests/abi_fuzz/run.py --fusion $(BUILD)/bin/fusion --seed $(SEED) \
 	  --count $(ABI_FUZZ_COUNT) --workdir $(BUILD)/tests/abi_fuzz_make
 
-# Regenerates the shipped bindings (lib/libc, lib/libm.fu, lib/cuda, lib/nccl) from the installed
+# Regenerates the shipped bindings (lib/libc, lib/libm.fu, lib/cuda (runtime, driver, cuBLAS), lib/nccl) from the installed
 # headers with `fusion bindgen`; tests/lit/bindgen/shipped.test checks that they are up to date.
 bindings: build
 	bash scripts/bindings.sh $(BUILD)/bin/fusion lib
