@@ -21,6 +21,7 @@ while read -r elf; do
   while read -r line; do
     soname=$(echo "$line" | awk '{print $1}')
     path=$(echo "$line" | awk '$2 == "=>" {print $3}')
+    if [[ "$line" == *"statically linked"* ]]; then continue; fi
     if [[ "$line" == *"not found"* ]]; then echo "check_bundle: $elf: $soname not found"; bad=1; continue; fi
     if [[ "$soname" =~ $system_lib ]]; then continue; fi
     case $path in "$b"/lib/deps/*) ;; *) echo "check_bundle: $elf: $soname resolves outside the bundle, to $path"; bad=1 ;; esac
