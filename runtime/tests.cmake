@@ -9,6 +9,16 @@ target_include_directories(fusion_ffi_cases PUBLIC ${FUSION_TESTS_DIR}/ffi)
 target_compile_options(fusion_ffi_cases PRIVATE -Wall -Wextra -Werror)
 target_link_libraries(fusion_ffi_cases PRIVATE Threads::Threads)
 
+# The CUDA driver's test double (tests/cuda_double; host side only): lib/libcuda_double.so with
+# the SONAME libcuda.so.1, which gpu_cuda_test and the lit tests load with FUSION_CUDA_DRIVER.
+add_library(cuda_double SHARED ${FUSION_TESTS_DIR}/cuda_double/cuda_double.c)
+target_include_directories(cuda_double PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/gpu)
+target_compile_options(cuda_double PRIVATE -Wall -Wextra -Werror -fvisibility=hidden)
+target_compile_definitions(cuda_double PRIVATE _GNU_SOURCE)
+target_link_libraries(cuda_double PRIVATE Threads::Threads)
+set_target_properties(cuda_double PROPERTIES NO_SONAME ON)
+target_link_options(cuda_double PRIVATE -Wl,-soname,libcuda.so.1)
+
 file(GLOB RT_TEST_SOURCES CONFIGURE_DEPENDS ${FUSION_TESTS_DIR}/runtime/*_test.c)
 foreach(src ${RT_TEST_SOURCES})
   get_filename_component(name ${src} NAME_WE)
@@ -21,6 +31,10 @@ foreach(src ${RT_TEST_SOURCES})
     target_link_libraries(rt_${name} PRIVATE fusion_ffi_cases Threads::Threads)
     target_compile_definitions(rt_${name} PRIVATE
       FFI_CASES_LIB="$<TARGET_FILE:fusion_ffi_cases>")
+  endif()
+  if(name STREQUAL "gpu_cuda_test")
+    target_compile_definitions(rt_${name} PRIVATE CUDA_DOUBLE_LIB="$<TARGET_FILE:cuda_double>")
+    add_dependencies(rt_${name} cuda_double)
   endif()
   if(name STREQUAL "backtrace_test")
     # The DWARF reader reads what Fusion writes, version 4; unoptimized, so lines are exact.

@@ -82,7 +82,7 @@ void Lowerer::LowerPrint(const ast::Call* e, int stream) {
 
 auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
   using B = ast::Builtin;
-  if (e->builtin >= B::GpuAvailable) return LowerGpuApi(e);
+  if (e->builtin > B::GpuFirst) return LowerGpuApi(e);
   if (e->builtin >= B::Dim3) return LowerGpuBuiltin(e);
   switch (e->builtin) {
     case B::Print:

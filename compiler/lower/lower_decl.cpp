@@ -16,6 +16,7 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::Pointer:
     case TypeKind::CString:
     case TypeKind::FnPtr:
+    case TypeKind::Handle:
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
     case TypeKind::Struct: {
@@ -235,6 +236,7 @@ auto Lowerer::ConstToLLVM(const sema::ConstValue& v, const Type* t) -> llvm::Con
     case TypeKind::Pointer:
     case TypeKind::CString:
     case TypeKind::FnPtr:
+    case TypeKind::Handle:
       if (v.kind == K::String) return StringConst(v.string_value);
       if (v.kind == K::Int && v.int_bits != 0)
         return llvm::ConstantExpr::getIntToPtr(b_.getInt64(v.int_bits), b_.getPtrTy());

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "base/check.h"
+#include "base/gpu_api.h"
 #include "codegen/block_loop.h"
 #include "lower/lowerer.h"
 
@@ -504,38 +505,43 @@ auto Lowerer::AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm:
 
 // ---- the host's gpu.* ----
 
+// gpu.NAME(args) → rt_gpu_api_NAME(lowered args…, loc), each argument lowered as its letter in
+// base/gpu_api.def says: counts become bytes, a fill value its bits and size.
 auto Lowerer::LowerGpuApi(const ast::Call* e) -> llvm::Value* {
-  using B = ast::Builtin;
-  llvm::Value* loc = LocOf(e->range);
-  switch (e->builtin) {
-    case B::GpuAvailable:
-      return b_.CreateCall(Runtime("rt_gpu_api_available"), {});
-    case B::GpuDeviceName:
-      return b_.CreateCall(Runtime("rt_gpu_api_device_name"), {});
-    case B::GpuSync:
-      b_.CreateCall(Runtime("rt_gpu_api_sync"), {loc});
-      return nullptr;
-    case B::GpuFree:
-      b_.CreateCall(Runtime("rt_gpu_api_free"), {LowerExpr(e->args[0]), loc});
-      return nullptr;
-    case B::GpuAlloc: {
-      llvm::Value* n = IntCast(LowerExpr(e->args[0]), e->args[0]->type, b_.getInt64Ty());
-      llvm::Value* bytes = b_.CreateMul(n, b_.getInt64(e->type->elem->size));
-      return b_.CreateCall(Runtime("rt_gpu_api_alloc"), {bytes, loc});
+  int index = static_cast<int>(e->builtin) - static_cast<int>(ast::Builtin::GpuFirst) - 1;
+  FUSION_CHECK(index >= 0 && static_cast<size_t>(index) < kGpuApiCount) << "gpu builtin";
+  const GpuApiFn& fn = kGpuApi[index];
+  // The element type: the type argument's (the result is *T), or the first pointer argument's.
+  const Type* elem = fn.result[0] == 'T' ? e->type->elem : nullptr;
+  std::vector<llvm::Value*> args;
+  for (size_t i = 0; fn.params[i]; i++) {
+    const ast::Expr* a = e->args[i];
+    llvm::Value* v = LowerExpr(a);
+    switch (fn.params[i]) {
+      case 'P':
+        if (!elem) elem = a->type->elem;
+        args.push_back(v);
+        break;
+      case 'N': {
+        llvm::Value* n = IntCast(v, a->type, b_.getInt64Ty());
+        args.push_back(b_.CreateMul(n, b_.getInt64(elem->size)));
+        break;
+      }
+      case 'V': {
+        llvm::Type* bits = b_.getIntNTy(static_cast<unsigned>(elem->size * 8));
+        llvm::Value* raw = v->getType()->isIntegerTy() ? v : b_.CreateBitCast(v, bits);
+        args.push_back(b_.CreateZExt(raw, b_.getInt64Ty()));
+        args.push_back(b_.getInt32(static_cast<uint32_t>(elem->size)));
+        break;
+      }
+      default:  // pointers, i32, streams and events as they are
+        args.push_back(v);
+        break;
     }
-    case B::GpuCopyToDevice:
-    case B::GpuCopyToHost: {
-      llvm::Value* dst = LowerExpr(e->args[0]);
-      llvm::Value* src = LowerExpr(e->args[1]);
-      llvm::Value* n = IntCast(LowerExpr(e->args[2]), e->args[2]->type, b_.getInt64Ty());
-      llvm::Value* bytes = b_.CreateMul(n, b_.getInt64(e->args[0]->type->elem->size));
-      int kind = e->builtin == B::GpuCopyToDevice ? 0 : 1;
-      b_.CreateCall(Runtime("rt_gpu_api_copy"), {dst, src, bytes, b_.getInt32(kind), loc});
-      return nullptr;
-    }
-    default:
-      FUSION_UNREACHABLE("gpu builtin");
   }
+  args.push_back(LocOf(e->range));
+  llvm::Value* result = b_.CreateCall(Runtime((std::string("rt_gpu_api_") + fn.name).c_str()), args);
+  return fn.result[0] == 'v' ? nullptr : result;
 }
 
 }  // namespace fusion::lower

@@ -127,8 +127,10 @@ enum class Builtin : uint8_t {
   Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock,
   AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicCas,
   ShflSync, ShflUpSync, ShflDownSync, ShflXorSync, BallotSync, AnySync, AllSync,
-  // The host's `gpu.*` API.
-  GpuAvailable, GpuDeviceName, GpuAlloc, GpuFree, GpuCopyToDevice, GpuCopyToHost, GpuSync,
+  // The host's `gpu.*` API (base/gpu_api.def); these come last.
+  GpuFirst,
+#define GPU_API(name, kind, result, params) kind,
+#include "base/gpu_api.def"
 };
 // The scope of an atomic operation: `scope: block|device|system` (device when not given).
 enum class AtomicScope : uint8_t { Block, Device, System };

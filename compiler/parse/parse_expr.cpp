@@ -1,5 +1,6 @@
 // Expressions, by falling precedence: postfix, prefix, `as`, `* / %`, `+ -`, `<< >>`, `&`, `^`,
 // `|`, comparisons, `&&`, `||`.
+#include "base/gpu_api.h"
 #include "parse/parser.h"
 
 namespace fusion::parse {
@@ -125,9 +126,17 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
-      // Generic builtins: alloc<T>(n). Only when `<` type `>` `(` follows.
-      const std::string& name = ast::As<ast::Name>(e) ? ast::As<ast::Name>(e)->name : ast::As<ast::Field>(e)->name;
-      if (name != "alloc" && name != "dynamic_shared") break;
+      // Generic builtins: alloc<T>(n), dynamic_shared<T>(), gpu.alloc<T>(n) and the other gpu.*
+      // functions that give a *T (base/gpu_api.def).
+      bool generic = false;
+      if (auto* n = ast::As<ast::Name>(e)) {
+        generic = n->name == "alloc" || n->name == "dynamic_shared";
+      } else if (auto* f = ast::As<ast::Field>(e); f && ast::As<ast::Name>(f->base) &&
+                                                     ast::As<ast::Name>(f->base)->name == "gpu") {
+        int i = GpuApiIndex(f->name);
+        generic = i >= 0 && kGpuApi[i].result[0] == 'T';
+      }
+      if (!generic) break;
       if (!chain.Grow(RangeOf(cur()))) return nullptr;
       Advance();
       auto* call = tree_.Make<ast::Call>({begin, 0});

@@ -55,7 +55,7 @@ struct Walk {
 
 auto IsScalarKind(const Type* t) -> bool {
   return t->IsNumeric() || t->kind == TypeKind::Bool || t->kind == TypeKind::Enum || t->IsPointerLike() ||
-         t->kind == TypeKind::Null;
+         t->kind == TypeKind::Null || t->kind == TypeKind::Handle;
 }
 
 }  // namespace

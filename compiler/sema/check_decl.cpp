@@ -316,6 +316,10 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
 }
 
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
+  if (t->kind == TypeKind::Handle) {
+    Error(diag::Kind::HandleToC, where, {ToString(t)});
+    return false;
+  }
   if (t->kind != TypeKind::Array) return true;
   Error(diag::Kind::ArrayByValueC, where, {ToString(t)});
   return false;

@@ -1,5 +1,11 @@
 // GPU code: `@kernel` and `@device`, the kernel values and builtins, `shared var`, `launch`, the
 // host's `gpu.*` API, and what device code may not do (docs/gpu.md).
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include "base/check.h"
+#include "base/gpu_api.h"
 #include "sema/checker.h"
 
 namespace fusion::sema {
@@ -53,7 +59,7 @@ void Checker::CheckKernelSignature(ast::FnDecl* fn) {
     Error(diag::Kind::KernelReturn, fn->ret ? fn->ret->range : fn->name_range, {fn->name, ToString(fn->ret_type)});
   for (ast::Param* p : fn->params) {
     if (!p->type || p->type->IsError()) continue;
-    if (p->type->kind == TypeKind::Array || p->type->kind == TypeKind::CString)
+    if (p->type->kind == TypeKind::Array || p->type->kind == TypeKind::CString || p->type->kind == TypeKind::Handle)
       Error(diag::Kind::KernelParam, p->range, {p->name, ToString(p->type)});
   }
 }
@@ -241,95 +247,161 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   return ok ? t : types_->error();
 }
 
-// gpu.available(), gpu.device_name(), gpu.alloc<T>(n), gpu.free(p), gpu.copy_to_device(dst, src, n),
-// gpu.copy_to_host(dst, src, n), gpu.sync(): the host's side.
+// Edit distance, for "did you mean" (small strings only).
+static auto Distance(std::string_view a, std::string_view b) -> size_t {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); j++) row[j] = j;
+  for (size_t i = 1; i <= a.size(); i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); j++) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// `gpu.NAME(…)`: the host's side of the GPU, one entry of base/gpu_api.def, whose letters say
+// what each parameter takes and what the call gives.
 auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
   using B = ast::Builtin;
-  static const std::unordered_map<std::string, B> kApi = {
-      {"available", B::GpuAvailable}, {"device_name", B::GpuDeviceName}, {"alloc", B::GpuAlloc},
-      {"free", B::GpuFree},           {"copy_to_device", B::GpuCopyToDevice},
-      {"copy_to_host", B::GpuCopyToHost}, {"sync", B::GpuSync},
-  };
   std::string name = "gpu." + callee->name;
-  auto it = kApi.find(callee->name);
+  int index = GpuApiIndex(callee->name);
   callee->type = types_->void_type();
   callee->base->type = types_->void_type();
   auto check_all = [&] {
     for (ast::Expr* a : e->args) CheckValue(a);
+    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
   };
-  if (it == kApi.end()) {
-    Error(diag::Kind::NoGpuFunction, callee->name_range, {callee->name});
+  if (index < 0) {
+    std::string hint = "; the functions of `gpu` are listed in docs/gpu.md";
+    if (callee->name == "launch") hint = "; a kernel is launched with `launch k<<<grid, block>>>(…)`";
+    size_t best = callee->name == "launch" ? 0 : 3;
+    for (const GpuApiFn& f : kGpuApi) {
+      size_t d = Distance(callee->name, f.name);
+      if (d < best) best = d, hint = std::string("; did you mean `gpu.") + f.name + "`?";
+    }
+    Error(diag::Kind::NoGpuFunction, callee->name_range, {callee->name, hint});
     check_all();
     return types_->error();
   }
-  B b = it->second;
-  e->builtin = b;
+  const GpuApiFn& fn = kGpuApi[index];
+  e->builtin = static_cast<B>(static_cast<int>(B::GpuFirst) + 1 + index);
   for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
-  if (b != B::GpuAlloc && !e->type_args.empty())
+  bool generic = fn.result[0] == 'T';
+  if (!generic && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   if (InDevice()) {
     Error(diag::Kind::HostOnlyInDevice, e->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     check_all();
     return types_->error();
   }
-  auto count = [&](size_t want) { return BuiltinArgCount(e, name, want, want); };
-  auto int_arg = [&](ast::Expr* a) {
-    const Type* t = CheckValue(a);  // any integer type: a count
-    if (!t->IsError() && !t->IsInt()) Error(diag::Kind::BuiltinArg, a->range, {name, "an integer count", ToString(t)});
-  };
-  switch (b) {
-    case B::GpuAvailable:
-      count(0);
-      return types_->bool_type();
-    case B::GpuDeviceName:
-      count(0);
-      return types_->cstring();
-    case B::GpuSync:
-      count(0);
-      return types_->void_type();
-    case B::GpuAlloc: {
-      if (e->type_args.size() != 1) {
-        Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `gpu.alloc<T>(n)`"});
-        check_all();
-        return types_->error();
-      }
-      const Type* elem = ResolveType(e->type_args[0]);
-      if (!count(1) || elem->IsError()) return types_->error();
-      if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque) {
-        Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
-        return types_->error();
-      }
+  // The element type: the type argument, or the first pointer's.
+  const Type* elem = nullptr;
+  bool ok = true;
+  if (generic) {
+    if (e->type_args.size() != 1) {
+      Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `" + name + "<T>(…)`"});
+      check_all();
+      return types_->error();
+    }
+    elem = ResolveType(e->type_args[0]);
+    if (elem->IsError()) ok = false;
+    else if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque || elem->kind == TypeKind::Handle) {
+      Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
+      ok = false;
+    } else {
       EnsureLayout(elem, e->type_args[0]->range);
-      int_arg(e->args[0]);
-      return types_->Pointer(elem);
     }
-    case B::GpuFree: {
-      if (!count(1)) return types_->void_type();
-      const Type* t = CheckValue(e->args[0]);
-      if (!t->IsError() && t->kind != TypeKind::Pointer)
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer from `gpu.alloc`", ToString(t)});
-      return types_->void_type();
-    }
-    case B::GpuCopyToDevice:
-    case B::GpuCopyToHost: {
-      // (dst, src, n): n elements of the pointers' common element type.
-      if (!count(3)) return types_->void_type();
-      const Type* dt = CheckValue(e->args[0]);
-      const Type* st = CheckExpr(e->args[1], dt->kind == TypeKind::Pointer ? dt : nullptr);
-      if (st->kind == TypeKind::Null) st = Finalize(e->args[1]);
-      int_arg(e->args[2]);
-      if (dt->IsError() || st->IsError()) return types_->void_type();
-      if (dt->kind != TypeKind::Pointer || dt->elem->kind == TypeKind::Void || dt->elem->kind == TypeKind::Opaque) {
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer to sized elements", ToString(dt)});
-        return types_->void_type();
-      }
-      Coerce(e->args[1], dt);
-      return types_->void_type();
-    }
-    default:
-      break;
   }
-  return types_->error();
+  size_t want = std::string_view(fn.params).size();
+  if (!BuiltinArgCount(e, name, want, want)) return types_->error();
+  const Type* first_ptr = nullptr;
+  for (size_t i = 0; i < want; i++) {
+    ast::Expr* a = e->args[i];
+    auto expect = [&](bool good, const Type* t, const char* what) {
+      if (!good && !t->IsError()) Error(diag::Kind::BuiltinArg, a->range, {name, what, ToString(t)});
+      if (!good || t->IsError()) ok = false;
+    };
+    switch (fn.params[i]) {
+      case 'P': {
+        const Type* t = CheckValue(a);
+        expect(t->kind == TypeKind::Pointer && t->elem->kind != TypeKind::Void && t->elem->kind != TypeKind::Opaque, t,
+               "a pointer to sized elements");
+        if (ok && !first_ptr) first_ptr = t, elem = t->elem;
+        break;
+      }
+      case 'Q': {
+        const Type* t = CheckExpr(a, first_ptr);
+        if (t->kind == TypeKind::Null) t = Finalize(a);
+        if (!first_ptr) {
+          Finalize(a);
+        } else if (!t->IsError()) {
+          Coerce(a, first_ptr);
+        }
+        break;
+      }
+      case 'X': {
+        const Type* t = CheckValue(a);
+        expect(t->kind == TypeKind::Pointer, t, fn.name[0] == 'f' && std::string_view(fn.name) == "free_host"
+                                                    ? "a pointer from `gpu.alloc_host`"
+                                                    : "a pointer from `gpu.alloc`");
+        break;
+      }
+      case 'N': {
+        const Type* t = CheckValue(a);  // any integer type: a count
+        expect(t->IsInt(), t, "an integer count");
+        break;
+      }
+      case 'V': {
+        if (!elem) {
+          CheckValue(a);
+          break;
+        }
+        bool sized = (elem->IsNumeric() || elem->kind == TypeKind::Bool) &&
+                     (elem->size == 1 || elem->size == 2 || elem->size == 4 || elem->size == 8);
+        if (!sized) {
+          Error(diag::Kind::GpuFillType, e->args[0]->range, {name, ToString(elem)});
+          CheckValue(a);
+          ok = false;
+          break;
+        }
+        CheckExpr(a, elem);
+        Coerce(a, elem);
+        break;
+      }
+      case 'I': {
+        CheckExpr(a, types_->i32());
+        Coerce(a, types_->i32());
+        break;
+      }
+      case 'S':
+      case 'E': {
+        const Type* want_t = fn.params[i] == 'S' ? types_->gpu_stream() : types_->gpu_event();
+        const Type* t = CheckValue(a, want_t);
+        expect(t == want_t, t, fn.params[i] == 'S' ? "a `gpu_stream` (from `gpu.stream_create`)"
+                                                   : "a `gpu_event` (from `gpu.event_create`)");
+        break;
+      }
+      default:
+        FUSION_UNREACHABLE("gpu_api.def parameter letter");
+    }
+  }
+  switch (fn.result[0]) {
+    case 'v': return types_->void_type();
+    case 'b': return types_->bool_type();
+    case 'c': return types_->cstring();
+    case 'i': return types_->i32();
+    case 'u': return types_->u64();
+    case 'f': return types_->f32();
+    case 'p': return types_->Pointer(types_->void_type());
+    case 's': return types_->gpu_stream();
+    case 'e': return types_->gpu_event();
+    case 'T': return ok ? types_->Pointer(elem) : types_->error();
+    default: FUSION_UNREACHABLE("gpu_api.def result letter");
+  }
 }
 
 // In CheckCall: the rules for a direct call of `callee` from the function being checked.
@@ -375,11 +447,13 @@ void Checker::CheckLaunch(ast::Launch* l) {
       Error(diag::Kind::BuiltinArg, l->shared_bytes->range, {"launch", "an integer number of shared bytes", ToString(t)});
   }
   if (l->stream) {
-    const Type* t = CheckExpr(l->stream, types_->Pointer(types_->void_type()));
-    if (t->kind == TypeKind::Null) Coerce(l->stream, types_->Pointer(types_->void_type())), t = l->stream->type;
+    // A gpu_stream, or null for the default stream.
+    const Type* t = CheckExpr(l->stream, types_->gpu_stream());
+    if (t->kind == TypeKind::Null) Coerce(l->stream, types_->Pointer(types_->void_type())), t = types_->null_type();
     else if (t->IsUntyped()) t = Finalize(l->stream);
-    if (!t->IsError() && t->kind != TypeKind::Pointer)
-      Error(diag::Kind::BuiltinArg, l->stream->range, {"launch", "a stream pointer", ToString(t)});
+    if (!t->IsError() && t != types_->gpu_stream() && t->kind != TypeKind::Null)
+      Error(diag::Kind::BuiltinArg, l->stream->range,
+            {"launch", "a `gpu_stream` (from `gpu.stream_create`) or `null` for the default stream", ToString(t)});
   }
   ast::Node* d = Lookup(l->kernel);
   auto* k = As<ast::FnDecl>(d);

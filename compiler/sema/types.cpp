@@ -60,6 +60,9 @@ TypeContext::TypeContext() {
   for (const char* f : {"x", "y", "z"}) dim3->fields.push_back({f, builtins_["u32"], 0});
   LayoutRecord(dim3);
   builtins_["dim3"] = dim3;
+  // A stream or an event of the gpu.* API: what gpu.stream_create and gpu.event_create return,
+  // passed back to gpu.* and `launch`. Two types, so that one is never passed for the other.
+  for (const char* name : {"gpu_stream", "gpu_event"}) builtins_[name] = Make(TypeKind::Handle, name, 8, 8);
 }
 
 auto TypeContext::Make(TypeKind kind, std::string name, uint64_t size, uint64_t align) -> Type* {

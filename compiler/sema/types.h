@@ -31,6 +31,7 @@ enum class TypeKind : uint8_t {
   Enum,
   Opaque,
   FnPtr,         // fn(T, …) -> R: a C function pointer
+  Handle,        // gpu_stream, gpu_event: the runtime's objects, pointer-sized, opaque to code
 };
 
 struct StructField {
@@ -106,6 +107,8 @@ class TypeContext {
   auto f64() const -> const Type* { return Builtin("f64"); }
   auto u32() const -> const Type* { return Builtin("u32"); }
   auto dim3() const -> const Type* { return Builtin("dim3"); }
+  auto gpu_stream() const -> const Type* { return Builtin("gpu_stream"); }
+  auto gpu_event() const -> const Type* { return Builtin("gpu_event"); }
   // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
   auto Builtin(const std::string& name) const -> const Type*;
 

@@ -15,6 +15,12 @@ config.test_exec_root = lit_config.params.get("exec_root", os.path.join(config.f
 python = lit_config.params.get("python", "python3")
 run_both = os.path.join(config.test_source_root, "run_both.py")
 
+# %cuda_double: the CUDA driver's test double (tests/cuda_double), for FUSION_CUDA_DRIVER.
+# %run_gpu (before %run, which would match its start): %run, and the built executable once more on the CUDA device with the double as its
+# driver, with the same output again (for GPU programs).
+cuda_double = os.path.join(config.fusion_obj_root, "lib", "libcuda_double.so")
+config.substitutions.append(("%cuda_double", cuda_double))
+config.substitutions.append(("%run_gpu", "%s %s %s --double %s" % (python, run_both, config.fusion_bin, cuda_double)))
 # %fusion: the compiler. %run: runs a program by the JIT and as a built executable, checks
 # that both give the same stdout, stderr and exit code, then prints that output.
 config.substitutions.append(("%fusion", config.fusion_bin))

@@ -4,12 +4,15 @@
 Then prints that stdout and stderr (to its own stdout and stderr) and exits with that code, so
 FileCheck and `not` can check it.
 
-usage: run_both.py FUSION FILE.fu [--expect-exit N] [--stderr-until PREFIX] [-L DIR]... [-I DIR]...
-                   [-O0..-O3] [-g] [-- ARGS...]
-(-L and -I directories, -O levels and -g go to both `fusion run` and `fusion build`.)
+usage: run_both.py FUSION [--double LIB] FILE.fu [--expect-exit N] [--stderr-until PREFIX] [-L DIR]... [-I DIR]...
+                   [-O0..-O3] [-g] [--gpu-arch SM] [-- ARGS...]
+(-L and -I directories, -O levels, -g and --gpu-arch go to both `fusion run` and `fusion build`.)
 --stderr-until PREFIX compares and prints stderr only up to the first line that starts with
 PREFIX (that line included), for crash reports whose later lines may differ between the JIT and
 the executable.
+--double LIB runs the built executable a third time on the CUDA device, with LIB (the CUDA
+driver's test double, tests/cuda_double) as the driver, and fails unless that run gives the same
+output and exit code too (%run_gpu in lit).
 """
 import os
 import subprocess
@@ -27,18 +30,23 @@ def cut(text, prefix):
 
 
 def main():
-    fusion, source = sys.argv[1], sys.argv[2]
+    fusion = sys.argv[1]
+    double = None
+    if sys.argv[2:3] == ["--double"]:
+        double = sys.argv[3]
+        del sys.argv[2:4]
+    source = sys.argv[2]
     rest = sys.argv[3:]
     expect = None
     until = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["-O0"], ["-O1"], ["-O2"],
-                       ["-O3"], ["-g"]):
+    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["--gpu-arch"], ["-O0"], ["-O1"],
+                       ["-O2"], ["-O3"], ["-g"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
         elif rest[0] == "--stderr-until":
             until = rest[1].encode()
-        elif rest[0] in ("-L", "-I"):
+        elif rest[0] in ("-L", "-I", "--gpu-arch"):
             flags += rest[:2]
         else:
             flags += rest[:1]
@@ -56,16 +64,29 @@ def main():
             return 99
         # The built program sees its own path as argv[0]; give it the source path like `fusion run`.
         aot = subprocess.run([exe] + rest, capture_output=True, executable=exe)
+        on_double = None
+        if double is not None:
+            if not os.path.exists(double):
+                sys.stderr.write("run_both: the CUDA driver's test double %s is not built\n" % double)
+                return 99
+            env = dict(os.environ, FUSION_DEVICE="cuda", FUSION_CUDA_DRIVER=double)
+            on_double = subprocess.run([exe] + rest, capture_output=True, executable=exe, env=env)
     if until is not None:
         jit.stderr, aot.stderr = cut(jit.stderr, until), cut(aot.stderr, until)
-    differ = []
-    for what, a, b in [("stdout", jit.stdout, aot.stdout), ("stderr", jit.stderr, aot.stderr),
-                       ("exit code", jit.returncode, aot.returncode)]:
-        if a != b:
-            differ.append("%s differs:\n--- fusion run:\n%r\n--- built executable:\n%r" % (what, a, b))
-    if differ:
-        sys.stderr.write("run_both: JIT and executable disagree\n" + "\n".join(differ) + "\n")
-        return 98
+        if on_double is not None:
+            on_double.stderr = cut(on_double.stderr, until)
+    pairs = [("fusion run", jit, "built executable", aot)]
+    if on_double is not None:
+        pairs.append(("built executable", aot, "built executable on the CUDA test double", on_double))
+    for name_a, run_a, name_b, run_b in pairs:
+        differ = []
+        for what, a, b in [("stdout", run_a.stdout, run_b.stdout), ("stderr", run_a.stderr, run_b.stderr),
+                           ("exit code", run_a.returncode, run_b.returncode)]:
+            if a != b:
+                differ.append("%s differs:\n--- %s:\n%r\n--- %s:\n%r" % (what, name_a, a, name_b, b))
+        if differ:
+            sys.stderr.write("run_both: %s and %s disagree\n" % (name_a, name_b) + "\n".join(differ) + "\n")
+            return 98
     sys.stdout.write(jit.stdout.decode(errors="replace"))
     sys.stdout.flush()
     sys.stderr.write(jit.stderr.decode(errors="replace"))

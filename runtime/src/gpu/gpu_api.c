@@ -1,10 +1,14 @@
-// What `launch` and the host's gpu.* compile to: the current device, chosen once by FUSION_DEVICE,
-// and the blocks gpu.alloc handed out (so that gpu.free can refuse a pointer it never gave, and
-// `--check-kernels` can tell an access out of a block's bounds).
+// What `launch` and the host's gpu.* compile to (one rt_gpu_api_NAME per entry of the compiler's
+// base/gpu_api.def): the current device, chosen by FUSION_DEVICE and gpu.set_device; the blocks
+// gpu.alloc and gpu.alloc_host handed out (so that a free can refuse a pointer it never gave, a
+// copy a range outside its block, and `--check-kernels` an access out of a block's bounds); and the
+// stream and event objects the program holds. Every misuse ends the program (exit 101) naming the
+// call and its Fusion source location, on every device.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gpu_internal.h"
 
@@ -21,20 +25,57 @@ static _Noreturn void gpu_die(const char* what, rt_loc loc, const char* message)
 // --- The current device -------------------------------------------------------------------------
 
 static rt_gpu_device* g_device;
-static char g_device_error[256];
+static char g_device_error[768];
 static pthread_once_t g_device_once = PTHREAD_ONCE_INIT;
 
+// FUSION_DEVICE: auto (or unset) is CUDA device FUSION_CUDA_DEVICE (default 0) when the driver
+// loads and reports a device, else the CPU; cuda is that device or an error saying what was tried
+// and what the driver said; cpu is the CPU.
 static void choose_device(void) {
   const char* want = getenv("FUSION_DEVICE");
-  if (!want || !*want || strcmp(want, "auto") == 0 || strcmp(want, "cpu") == 0) {
-    // auto: the CPU until the CUDA device exists (it is the next step of the GPU work).
+  bool is_auto = !want || !*want || strcmp(want, "auto") == 0;
+  if (!is_auto && strcmp(want, "cpu") == 0) {
     g_device = rt_gpu_cpu_device();
-  } else if (strcmp(want, "cuda") == 0) {
-    snprintf(g_device_error, sizeof g_device_error,
-             "FUSION_DEVICE=cuda, but this Fusion has no CUDA device yet; use FUSION_DEVICE=cpu or auto");
-  } else {
-    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda or auto", want);
+    return;
   }
+  if (!is_auto && strcmp(want, "cuda") != 0) {
+    snprintf(g_device_error, sizeof g_device_error, "FUSION_DEVICE=%s is not a device; use cpu, cuda or auto", want);
+    return;
+  }
+  const char* chosen = is_auto ? "FUSION_DEVICE=auto" : "FUSION_DEVICE=cuda";
+  int ordinal = 0;
+  const char* env = getenv("FUSION_CUDA_DEVICE");
+  if (env && *env) {
+    char* end;
+    long n = strtol(env, &end, 10);
+    if (*end || n < 0 || n > 1023) {
+      snprintf(g_device_error, sizeof g_device_error, "FUSION_CUDA_DEVICE=%s is not a device number (0, 1, ...)", env);
+      return;
+    }
+    ordinal = (int)n;
+  }
+  int count = rt_gpu_cuda_device_count();
+  if (count > 0) {
+    g_device = rt_gpu_cuda_device(ordinal);
+    if (!g_device)
+      snprintf(g_device_error, sizeof g_device_error, "%s, but CUDA device %d cannot be used: %s", chosen, ordinal,
+               rt_gpu_last_error());
+    return;
+  }
+  if (is_auto) {  // no driver, or no device: the CPU
+    g_device = rt_gpu_cpu_device();
+    return;
+  }
+  const char* driver = getenv("FUSION_CUDA_DRIVER");
+  if (!driver || !*driver) driver = "libcuda.so.1";
+  if (count < 0)
+    snprintf(g_device_error, sizeof g_device_error,
+             "FUSION_DEVICE=cuda, but the CUDA driver cannot be used: %s (FUSION_CUDA_DRIVER names the driver; "
+             "FUSION_DEVICE=cpu or auto runs kernels on the CPU)",
+             rt_gpu_last_error());
+  else
+    snprintf(g_device_error, sizeof g_device_error,
+             "FUSION_DEVICE=cuda, but the CUDA driver (%s) reports no device", driver);
 }
 
 rt_gpu_device* rt_gpu_current(void) {
@@ -49,96 +90,183 @@ static rt_gpu_device* device_for(const char* what, rt_loc loc) {
   return d;
 }
 
-// --- The blocks gpu.alloc handed out ------------------------------------------------------------
+// --- The blocks gpu.alloc and gpu.alloc_host handed out ----------------------------------------
 
 typedef struct region {
   char* base;  // what the program got
   size_t size;
-  void* raw;   // what the device gave: base - RTGPU_RED_ZONE
+  void* raw;   // what the device gave: base - RTGPU_RED_ZONE for device memory
 } region;
 
-static struct {
+typedef struct registry {
   pthread_rwlock_t lock;
   region* items;  // sorted by base
   size_t count, capacity;
-} g_regions = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+} registry;
+
+static registry g_device_blocks = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+static registry g_host_blocks = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 // The index of the first region whose base is above `p`.
-static size_t upper_bound(const char* p) {
-  size_t lo = 0, hi = g_regions.count;
+static size_t upper_bound(const registry* r, const char* p) {
+  size_t lo = 0, hi = r->count;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (g_regions.items[mid].base <= p) lo = mid + 1;
+    if (r->items[mid].base <= p) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-static bool registry_add(char* base, size_t size, void* raw) {
-  pthread_rwlock_wrlock(&g_regions.lock);
+static bool registry_add(registry* r, char* base, size_t size, void* raw) {
+  pthread_rwlock_wrlock(&r->lock);
   bool ok = true;
-  if (g_regions.count == g_regions.capacity) {
-    size_t cap = g_regions.capacity ? 2 * g_regions.capacity : 64;
-    region* items = realloc(g_regions.items, cap * sizeof *items);
-    if (items) g_regions.items = items, g_regions.capacity = cap;
+  if (r->count == r->capacity) {
+    size_t cap = r->capacity ? 2 * r->capacity : 64;
+    region* items = realloc(r->items, cap * sizeof *items);
+    if (items) r->items = items, r->capacity = cap;
     else ok = false;
   }
   if (ok) {
-    size_t i = upper_bound(base);
-    memmove(&g_regions.items[i + 1], &g_regions.items[i], (g_regions.count - i) * sizeof(region));
-    g_regions.items[i] = (region){base, size, raw};
-    g_regions.count++;
+    size_t i = upper_bound(r, base);
+    memmove(&r->items[i + 1], &r->items[i], (r->count - i) * sizeof(region));
+    r->items[i] = (region){base, size, raw};
+    r->count++;
   }
-  pthread_rwlock_unlock(&g_regions.lock);
+  pthread_rwlock_unlock(&r->lock);
   return ok;
 }
 
 // Removes the region that starts at `base`; its raw pointer, or NULL when there is none.
-static void* registry_remove(const char* base) {
-  pthread_rwlock_wrlock(&g_regions.lock);
+static void* registry_remove(registry* r, const char* base) {
+  pthread_rwlock_wrlock(&r->lock);
   void* raw = NULL;
-  size_t i = upper_bound(base);
-  if (i > 0 && g_regions.items[i - 1].base == base) {
-    raw = g_regions.items[i - 1].raw;
-    memmove(&g_regions.items[i - 1], &g_regions.items[i], (g_regions.count - i) * sizeof(region));
-    g_regions.count--;
+  size_t i = upper_bound(r, base);
+  if (i > 0 && r->items[i - 1].base == base) {
+    raw = r->items[i - 1].raw;
+    memmove(&r->items[i - 1], &r->items[i], (r->count - i) * sizeof(region));
+    r->count--;
   }
-  pthread_rwlock_unlock(&g_regions.lock);
+  pthread_rwlock_unlock(&r->lock);
   return raw;
 }
 
+// The region `p` lies in (false when none); `out` gets it.
+static bool registry_find(registry* r, const char* p, region* out) {
+  pthread_rwlock_rdlock(&r->lock);
+  size_t i = upper_bound(r, p);
+  bool found = i > 0 && p < r->items[i - 1].base + r->items[i - 1].size;
+  if (found) *out = r->items[i - 1];
+  pthread_rwlock_unlock(&r->lock);
+  return found;
+}
+
 bool rtgpu_registry_check(const void* p, size_t bytes, rtgpu_region* out) {
+  registry* r = &g_device_blocks;
   const char* a = p;
   bool bad = false;
-  pthread_rwlock_rdlock(&g_regions.lock);
-  size_t i = upper_bound(a);
+  pthread_rwlock_rdlock(&r->lock);
+  size_t i = upper_bound(r, a);
   if (i > 0) {
-    const region* r = &g_regions.items[i - 1];
-    if (a < r->base + r->size) {
-      bad = bytes > (size_t)(r->base + r->size - a);  // starts inside, runs past the end
-    } else if (a < r->base + r->size + RTGPU_RED_ZONE) {
+    const region* g = &r->items[i - 1];
+    if (a < g->base + g->size) {
+      bad = bytes > (size_t)(g->base + g->size - a);  // starts inside, runs past the end
+    } else if (a < g->base + g->size + RTGPU_RED_ZONE) {
       bad = true;  // just past the end
     }
-    if (bad) *out = (rtgpu_region){r->base, r->size};
+    if (bad) *out = (rtgpu_region){g->base, g->size};
   }
-  if (!bad && i < g_regions.count) {
-    const region* r = &g_regions.items[i];
-    if (a + bytes > r->base - RTGPU_RED_ZONE) {  // just before the start, or running into it
+  if (!bad && i < r->count) {
+    const region* g = &r->items[i];
+    if (a + bytes > g->base - RTGPU_RED_ZONE) {  // just before the start, or running into it
       bad = true;
-      *out = (rtgpu_region){r->base, r->size};
+      *out = (rtgpu_region){g->base, g->size};
     }
   }
-  pthread_rwlock_unlock(&g_regions.lock);
+  pthread_rwlock_unlock(&r->lock);
   return bad;
 }
 
-// Whether [p, p + bytes) lies inside one gpu.alloc block.
-static bool registry_contains(const char* p, size_t bytes) {
-  pthread_rwlock_rdlock(&g_regions.lock);
-  size_t i = upper_bound(p);
-  bool ok = i > 0 && p + bytes <= g_regions.items[i - 1].base + g_regions.items[i - 1].size;
-  pthread_rwlock_unlock(&g_regions.lock);
-  return ok;
+// --- Checking what a call was given -------------------------------------------------------------
+
+// `bytes` at `p` must lie inside one block that gpu.alloc (device) or gpu.alloc_host handed out,
+// or, for host memory, anywhere that is not device memory.
+typedef enum memory_kind { DEVICE_MEMORY, HOST_MEMORY } memory_kind;
+
+static void check_range(const char* what, rt_loc loc, const char* role, const void* p, size_t bytes, memory_kind kind) {
+  char msg[320];
+  region r;
+  bool in_device = registry_find(&g_device_blocks, p, &r);
+  if (kind == DEVICE_MEMORY) {
+    if (!in_device) {
+      snprintf(msg, sizeof msg, "the %s is not inside a block from gpu.alloc%s", role,
+               registry_find(&g_host_blocks, p, &r) ? " (it is host memory from gpu.alloc_host)" : "");
+      gpu_die(what, loc, msg);
+    }
+  } else if (in_device) {
+    snprintf(msg, sizeof msg, "the %s is device memory (from gpu.alloc); this call copies %s host memory", role,
+             strcmp(role, "source") == 0 ? "from" : "to");
+    gpu_die(what, loc, msg);
+  }
+  if (in_device && bytes > (size_t)(r.base + r.size - (const char*)p)) {
+    snprintf(msg, sizeof msg,
+             "%zu bytes at the %s run past the end of its gpu.alloc block (the %s starts %zu bytes into the block of %zu)",
+             bytes, role, role, (size_t)((const char*)p - r.base), r.size);
+    gpu_die(what, loc, msg);
+  }
+}
+
+static void check_device_bytes(const char* what, rt_loc loc, rt_u64 bytes) {
+  if (bytes <= SIZE_MAX / 2) return;
+  char msg[96];
+  snprintf(msg, sizeof msg, "%llu bytes is more than any device has", (unsigned long long)bytes);
+  gpu_die(what, loc, msg);
+}
+
+// --- Streams and events -------------------------------------------------------------------------
+
+// What a gpu_stream or gpu_event value points to. A destroyed one keeps its record (marked dead,
+// its device handle released), so that a later use is reported instead of reaching freed memory:
+// a few bytes per stream or event a program creates.
+typedef struct stream_obj {
+  rt_gpu_device* device;
+  void* handle;
+  bool live;
+} stream_obj;
+
+typedef struct event_obj {
+  rt_gpu_device* device;
+  void* handle;
+  bool live;
+  bool recorded;
+} event_obj;
+
+// The device handle of stream `s` (NULL, the default stream, for a null gpu_stream), checked.
+static void* stream_handle(const char* what, rt_gpu_device* d, rt_ptr s, rt_loc loc) {
+  const stream_obj* o = s;
+  if (!o) return NULL;
+  if (!o->live) gpu_die(what, loc, "the stream was destroyed (gpu.stream_destroy)");
+  if (o->device != d) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the stream belongs to the device `%s`, not to the current device `%s` (gpu.set_device)",
+             o->device->name, d->name);
+    gpu_die(what, loc, msg);
+  }
+  return o->handle;
+}
+
+static event_obj* event_checked(const char* what, rt_gpu_device* d, rt_ptr e, bool recorded, rt_loc loc) {
+  event_obj* o = (event_obj*)e;
+  if (!o) gpu_die(what, loc, "the event is null; gpu.event_create makes one");
+  if (!o->live) gpu_die(what, loc, "the event was destroyed (gpu.event_destroy)");
+  if (o->device != d) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the event belongs to the device `%s`, not to the current device `%s` (gpu.set_device)",
+             o->device->name, d->name);
+    gpu_die(what, loc, msg);
+  }
+  if (recorded && !o->recorded) gpu_die(what, loc, "the event was never recorded (gpu.event_record)");
+  return o;
 }
 
 // --- What the compiler calls --------------------------------------------------------------------
@@ -148,63 +276,228 @@ void rt_gpu_launch_kernel(rt_ptr launch) {
   char what[160];
   snprintf(what, sizeof what, "launch of kernel `%s`", l->kernel->name);
   rt_gpu_device* d = device_for(what, l->loc);
-  if (d->launch(d, l)) gpu_die(what, l->loc, rt_gpu_last_error());
+  rt_gpu_launch on_device = *l;
+  on_device.stream = stream_handle(what, d, l->stream, l->loc);
+  if (d->launch(d, &on_device)) gpu_die(what, l->loc, rt_gpu_last_error());
 }
 
-rt_bool rt_gpu_api_available(void) {
+rt_bool rt_gpu_api_available(rt_loc loc) {
+  (void)loc;
   rt_gpu_device* d = rt_gpu_current();
   return d && d != rt_gpu_cpu_device();
 }
 
-rt_ptr rt_gpu_api_device_name(void) {
-  rt_gpu_device* d = device_for("gpu.device_name", NULL);
-  return d->name;
+rt_ptr rt_gpu_api_device_name(rt_loc loc) { return device_for("gpu.device_name", loc)->name; }
+
+rt_i32 rt_gpu_api_device_count(rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.device_count", loc);
+  if (d == rt_gpu_cpu_device()) return 0;
+  int n = rt_gpu_cuda_device_count();
+  return n > 0 ? n : 0;
 }
 
-rt_ptr rt_gpu_api_alloc(rt_u64 bytes, rt_loc loc) {
-  rt_gpu_device* d = device_for("gpu.alloc", loc);
-  void* raw = NULL;
-  if (bytes > SIZE_MAX / 2) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "%llu bytes is more than any device has", (unsigned long long)bytes);
-    gpu_die("gpu.alloc", loc, msg);
+void rt_gpu_api_set_device(rt_i32 ordinal, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.set_device", loc);
+  char msg[200];
+  if (d == rt_gpu_cpu_device()) {
+    if (ordinal == 0) return;
+    snprintf(msg, sizeof msg, "device %d does not exist: the program runs on the CPU device, device 0", ordinal);
+    gpu_die("gpu.set_device", loc, msg);
   }
-  if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, NULL, &raw)) gpu_die("gpu.alloc", loc, rt_gpu_last_error());
-  char* base = (char*)raw + RTGPU_RED_ZONE;
-  if (!registry_add(base, bytes, raw)) gpu_die("gpu.alloc", loc, "out of memory recording the allocation");
-  return base;
+  int n = rt_gpu_cuda_device_count();
+  if (ordinal < 0 || ordinal >= n) {
+    snprintf(msg, sizeof msg, "device %d does not exist: there %s %d CUDA device%s (0 to %d)", ordinal,
+             n == 1 ? "is" : "are", n, n == 1 ? "" : "s", n - 1);
+    gpu_die("gpu.set_device", loc, msg);
+  }
+  rt_gpu_device* next = rt_gpu_cuda_device(ordinal);
+  if (!next) gpu_die("gpu.set_device", loc, rt_gpu_last_error());
+  g_device = next;
 }
 
-void rt_gpu_api_free(rt_ptr p, rt_loc loc) {
-  if (!p) return;
-  void* raw = registry_remove(p);
-  if (!raw) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%p is not a pointer that gpu.alloc returned (or it was freed already)", p);
-    gpu_die("gpu.free", loc, msg);
-  }
-  rt_gpu_device* d = device_for("gpu.free", loc);
-  if (d->free(d, raw, NULL)) gpu_die("gpu.free", loc, rt_gpu_last_error());
-}
-
-// kind: 0 host to device, 1 device to host (rt_gpu_copy_kind). The device side must lie inside
-// one gpu.alloc block.
-void rt_gpu_api_copy(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_i32 kind, rt_loc loc) {
-  const char* what = kind == RT_GPU_HOST_TO_DEVICE ? "gpu.copy_to_device" : "gpu.copy_to_host";
-  rt_gpu_device* d = device_for(what, loc);
-  if (bytes == 0) return;
-  const char* device_side = kind == RT_GPU_HOST_TO_DEVICE ? dst : src;
-  if (!registry_contains(device_side, bytes)) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "the device pointer %p with %llu bytes is not inside one gpu.alloc block", (void*)device_side,
-             (unsigned long long)bytes);
-    gpu_die(what, loc, msg);
-  }
-  if (d->copy(d, (void*)dst, src, bytes, (rt_gpu_copy_kind)kind, NULL)) gpu_die(what, loc, rt_gpu_last_error());
-  if (kind == RT_GPU_DEVICE_TO_HOST && d->sync(d)) gpu_die(what, loc, rt_gpu_last_error());
-}
+rt_i32 rt_gpu_api_sm_count(rt_loc loc) { return device_for("gpu.sm_count", loc)->sm_count; }
+rt_i32 rt_gpu_api_compute_capability(rt_loc loc) { return device_for("gpu.compute_capability", loc)->compute_capability; }
+rt_u64 rt_gpu_api_total_memory(rt_loc loc) { return device_for("gpu.total_memory", loc)->total_memory; }
 
 void rt_gpu_api_sync(rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.sync", loc);
   if (d->sync(d)) gpu_die("gpu.sync", loc, rt_gpu_last_error());
+}
+
+// Device memory, with a red zone before and after each block (for `--check-kernels`).
+static rt_ptr alloc_device(const char* what, rt_u64 bytes, rt_ptr stream, rt_loc loc) {
+  rt_gpu_device* d = device_for(what, loc);
+  void* s = stream_handle(what, d, stream, loc);
+  check_device_bytes(what, loc, bytes);
+  void* raw = NULL;
+  if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, s, &raw)) gpu_die(what, loc, rt_gpu_last_error());
+  char* base = (char*)raw + RTGPU_RED_ZONE;
+  if (!registry_add(&g_device_blocks, base, bytes, raw)) gpu_die(what, loc, "out of memory recording the allocation");
+  return base;
+}
+
+static void free_device(const char* what, rt_ptr p, rt_ptr stream, rt_loc loc) {
+  if (!p) return;
+  rt_gpu_device* d = device_for(what, loc);
+  void* s = stream_handle(what, d, stream, loc);
+  void* raw = registry_remove(&g_device_blocks, p);
+  if (!raw) {
+    char msg[200];
+    region r;
+    snprintf(msg, sizeof msg, "the pointer is not one that gpu.alloc returned (or it was freed already)%s",
+             registry_find(&g_host_blocks, p, &r) ? "; it is host memory from gpu.alloc_host: use gpu.free_host" : "");
+    gpu_die(what, loc, msg);
+  }
+  if (d->free(d, raw, s)) gpu_die(what, loc, rt_gpu_last_error());
+}
+
+rt_ptr rt_gpu_api_alloc(rt_u64 bytes, rt_loc loc) { return alloc_device("gpu.alloc", bytes, NULL, loc); }
+void rt_gpu_api_free(rt_ptr p, rt_loc loc) { free_device("gpu.free", p, NULL, loc); }
+rt_ptr rt_gpu_api_alloc_async(rt_u64 bytes, rt_ptr stream, rt_loc loc) {
+  return alloc_device("gpu.alloc_async", bytes, stream, loc);
+}
+void rt_gpu_api_free_async(rt_ptr p, rt_ptr stream, rt_loc loc) { free_device("gpu.free_async", p, stream, loc); }
+
+rt_ptr rt_gpu_api_alloc_host(rt_u64 bytes, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.alloc_host", loc);
+  check_device_bytes("gpu.alloc_host", loc, bytes);
+  void* p = NULL;
+  if (d->alloc_host(d, bytes ? bytes : 1, &p)) gpu_die("gpu.alloc_host", loc, rt_gpu_last_error());
+  if (!registry_add(&g_host_blocks, p, bytes, p)) gpu_die("gpu.alloc_host", loc, "out of memory recording the allocation");
+  return p;
+}
+
+void rt_gpu_api_free_host(rt_ptr p, rt_loc loc) {
+  if (!p) return;
+  rt_gpu_device* d = device_for("gpu.free_host", loc);
+  void* raw = registry_remove(&g_host_blocks, p);
+  if (!raw) {
+    char msg[200];
+    region r;
+    snprintf(msg, sizeof msg, "the pointer is not one that gpu.alloc_host returned (or it was freed already)%s",
+             registry_find(&g_device_blocks, p, &r) ? "; it is device memory from gpu.alloc: use gpu.free" : "");
+    gpu_die("gpu.free_host", loc, msg);
+  }
+  if (d->free_host(d, raw)) gpu_die("gpu.free_host", loc, rt_gpu_last_error());
+}
+
+// A copy of `bytes` from src to dst, its ranges checked, ordered on `stream`; a synchronous one
+// (sync) waits for it, as cudaMemcpy does.
+static void copy(const char* what, rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_gpu_copy_kind kind, rt_ptr stream,
+                 bool sync, rt_loc loc) {
+  rt_gpu_device* d = device_for(what, loc);
+  void* s = stream_handle(what, d, stream, loc);
+  if (bytes == 0) return;
+  check_range(what, loc, "destination", dst, bytes, kind == RT_GPU_DEVICE_TO_HOST ? HOST_MEMORY : DEVICE_MEMORY);
+  check_range(what, loc, "source", src, bytes, kind == RT_GPU_HOST_TO_DEVICE ? HOST_MEMORY : DEVICE_MEMORY);
+  if (d->copy(d, (void*)dst, src, bytes, kind, s)) gpu_die(what, loc, rt_gpu_last_error());
+  if (sync && d->stream_sync(d, s)) gpu_die(what, loc, rt_gpu_last_error());
+}
+
+void rt_gpu_api_copy_to_device(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_loc loc) {
+  copy("gpu.copy_to_device", dst, src, bytes, RT_GPU_HOST_TO_DEVICE, NULL, true, loc);
+}
+void rt_gpu_api_copy_to_host(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_loc loc) {
+  copy("gpu.copy_to_host", dst, src, bytes, RT_GPU_DEVICE_TO_HOST, NULL, true, loc);
+}
+void rt_gpu_api_copy(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_loc loc) {
+  copy("gpu.copy", dst, src, bytes, RT_GPU_DEVICE_TO_DEVICE, NULL, true, loc);
+}
+void rt_gpu_api_copy_to_device_async(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_ptr stream, rt_loc loc) {
+  copy("gpu.copy_to_device_async", dst, src, bytes, RT_GPU_HOST_TO_DEVICE, stream, false, loc);
+}
+void rt_gpu_api_copy_to_host_async(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_ptr stream, rt_loc loc) {
+  copy("gpu.copy_to_host_async", dst, src, bytes, RT_GPU_DEVICE_TO_HOST, stream, false, loc);
+}
+void rt_gpu_api_copy_async(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_ptr stream, rt_loc loc) {
+  copy("gpu.copy_async", dst, src, bytes, RT_GPU_DEVICE_TO_DEVICE, stream, false, loc);
+}
+
+// Ordered on the default stream, as cudaMemset is: later copies and launches see the values.
+void rt_gpu_api_fill(rt_ptr p, rt_u64 bits, rt_i32 size, rt_u64 bytes, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.fill", loc);
+  if (bytes == 0) return;
+  check_range("gpu.fill", loc, "destination", p, bytes, DEVICE_MEMORY);
+  if (d->fill(d, (void*)p, bits, (uint32_t)size, bytes / (uint64_t)size, NULL)) gpu_die("gpu.fill", loc, rt_gpu_last_error());
+}
+
+rt_ptr rt_gpu_api_stream_create(rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.stream_create", loc);
+  stream_obj* o = calloc(1, sizeof *o);
+  if (!o) gpu_die("gpu.stream_create", loc, "out of memory");
+  if (d->stream_create(d, &o->handle)) gpu_die("gpu.stream_create", loc, rt_gpu_last_error());
+  o->device = d;
+  o->live = true;
+  return o;
+}
+
+void rt_gpu_api_stream_sync(rt_ptr s, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.stream_sync", loc);
+  if (d->stream_sync(d, stream_handle("gpu.stream_sync", d, s, loc))) gpu_die("gpu.stream_sync", loc, rt_gpu_last_error());
+}
+
+void rt_gpu_api_stream_destroy(rt_ptr s, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.stream_destroy", loc);
+  if (!s) gpu_die("gpu.stream_destroy", loc, "the default stream (a null gpu_stream) cannot be destroyed");
+  void* h = stream_handle("gpu.stream_destroy", d, s, loc);
+  if (d->stream_destroy(d, h)) gpu_die("gpu.stream_destroy", loc, rt_gpu_last_error());
+  stream_obj* o = (stream_obj*)s;
+  o->live = false;
+  o->handle = NULL;
+}
+
+void rt_gpu_api_stream_wait_event(rt_ptr s, rt_ptr e, rt_loc loc) {
+  const char* what = "gpu.stream_wait_event";
+  rt_gpu_device* d = device_for(what, loc);
+  void* h = stream_handle(what, d, s, loc);
+  event_obj* o = event_checked(what, d, e, true, loc);
+  if (d->stream_wait_event(d, h, o->handle)) gpu_die(what, loc, rt_gpu_last_error());
+}
+
+rt_ptr rt_gpu_api_stream_handle(rt_ptr s, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.stream_handle", loc);
+  return stream_handle("gpu.stream_handle", d, s, loc);
+}
+
+rt_ptr rt_gpu_api_event_create(rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.event_create", loc);
+  event_obj* o = calloc(1, sizeof *o);
+  if (!o) gpu_die("gpu.event_create", loc, "out of memory");
+  if (d->event_create(d, &o->handle)) gpu_die("gpu.event_create", loc, rt_gpu_last_error());
+  o->device = d;
+  o->live = true;
+  return o;
+}
+
+void rt_gpu_api_event_record(rt_ptr e, rt_ptr s, rt_loc loc) {
+  const char* what = "gpu.event_record";
+  rt_gpu_device* d = device_for(what, loc);
+  event_obj* o = event_checked(what, d, e, false, loc);
+  void* h = stream_handle(what, d, s, loc);
+  if (d->event_record(d, o->handle, h)) gpu_die(what, loc, rt_gpu_last_error());
+  o->recorded = true;
+}
+
+void rt_gpu_api_event_sync(rt_ptr e, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.event_sync", loc);
+  event_obj* o = event_checked("gpu.event_sync", d, e, true, loc);
+  if (d->event_sync(d, o->handle)) gpu_die("gpu.event_sync", loc, rt_gpu_last_error());
+}
+
+rt_f32 rt_gpu_api_event_elapsed_ms(rt_ptr start, rt_ptr end, rt_loc loc) {
+  const char* what = "gpu.event_elapsed_ms";
+  rt_gpu_device* d = device_for(what, loc);
+  event_obj* a = event_checked(what, d, start, true, loc);
+  event_obj* b = event_checked(what, d, end, true, loc);
+  float ms = 0;
+  if (d->event_elapsed_ms(d, a->handle, b->handle, &ms)) gpu_die(what, loc, rt_gpu_last_error());
+  return ms;
+}
+
+void rt_gpu_api_event_destroy(rt_ptr e, rt_loc loc) {
+  rt_gpu_device* d = device_for("gpu.event_destroy", loc);
+  event_obj* o = event_checked("gpu.event_destroy", d, e, false, loc);
+  if (d->event_destroy(d, o->handle)) gpu_die("gpu.event_destroy", loc, rt_gpu_last_error());
+  o->live = false;
+  o->handle = NULL;
 }

@@ -715,4 +715,15 @@ static rt_gpu_device g_cpu_device = {
     .event_elapsed_ms = cpu_event_elapsed_ms,
 };
 
-rt_gpu_device* rt_gpu_cpu_device(void) { return &g_cpu_device; }
+// Its properties: a core is what an SM is to a GPU (the executor runs one block per core at a time).
+static pthread_once_t g_cpu_props_once = PTHREAD_ONCE_INIT;
+static void cpu_properties(void) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  g_cpu_device.sm_count = cores > 0 ? (int32_t)cores : 1;
+  g_cpu_device.total_memory = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+rt_gpu_device* rt_gpu_cpu_device(void) {
+  pthread_once(&g_cpu_props_once, cpu_properties);
+  return &g_cpu_device;
+}
