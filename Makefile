@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build run test unit-san fuzz bench bindings install clean
+.PHONY: all setup build run test unit-san fuzz bench bindings gpu-bundle gpu-suite-cpu install clean
 
 all: build
 
@@ -52,10 +52,22 @@ abi-fuzz: build
 	python3 tests/abi_fuzz/run.py --fusion $(BUILD)/bin/fusion --seed $(SEED) \
 	  --count $(ABI_FUZZ_COUNT) --workdir $(BUILD)/tests/abi_fuzz_make
 
-# Regenerates the shipped bindings (lib/libc, lib/libm.fu, lib/cuda, lib/nccl) from the installed
+# Regenerates the shipped bindings (lib/libc, lib/libm.fu, lib/cuda (runtime, driver, cuBLAS), lib/nccl) from the installed
 # headers with `fusion bindgen`; tests/lit/bindgen/shipped.test checks that they are up to date.
 bindings: build
 	bash scripts/bindings.sh $(BUILD)/bin/fusion lib
+
+# The GPU bundle (docs/gpu-bundle.md): $(BUILD)/gpu-bundle.tar.xz, under 60 MiB, for a machine with
+# an NVIDIA GPU and a CUDA 13 driver but no LLVM: the compiler and its shared libraries, the Fusion
+# library, the GPU tests and examples prebuilt with their CPU-device outputs, bench/gpu, and
+# run-gpu-suite.sh. Needs xz and objdump (binutils), which the set-up installs.
+gpu-bundle: build
+	bash scripts/gpu_bundle/make_bundle.sh $(BUILD) $(BUILD)/gpu-bundle.tar.xz
+
+# Unpacks the bundle in a clean environment (env -i, no LLVM on PATH) and runs its suite on the CPU
+# device: what can be checked of the bundle without a GPU.
+gpu-suite-cpu: gpu-bundle
+	bash scripts/gpu_bundle/check_bundle.sh $(BUILD)/gpu-bundle.tar.xz
 
 # Installs fusion, fusion-bindgen, the runtime and the Fusion library under PREFIX (bin/, lib/).
 PREFIX ?= /usr/local

@@ -23,5 +23,8 @@ probe() { if [ -n "$probe_dir" ]; then echo "--layout-probe $probe_dir/$1"; fi; 
   $(probe cuda_runtime) -o "$out/cuda/runtime_api.fu"
 "$fusion" bindgen "$cuda/cuda.h" -I "$cuda" --lib cuda --on-load cuda_driver_check_version \
   $(probe cuda_driver) -o "$out/cuda/driver_api.fu"
+"$fusion" bindgen "$cuda/cublas_v2.h" "$cuda/cublas_api.h" -I "$cuda" --lib cublas --on-load cublas_check_version \
+  --safe '^(cublasGetStatusName|cublasGetStatusString|cublasGetCudartVersion)$' \
+  $(probe cublas) -o "$out/cuda/cublas_api.fu"
 "$fusion" bindgen "$cuda/nccl.h" -I "$cuda" --lib nccl --on-load nccl_check_version \
   --safe '^(ncclGetErrorString|ncclGroupStart|ncclGroupEnd)$' $(probe nccl) -o "$out/nccl/api.fu"

@@ -36,6 +36,8 @@ ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptx
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
 config.substitutions.append(("%ptxas", ptxas))
+# %cuda_include: the CUDA headers the shipped bindings come from (tests derive expected values from them).
+config.substitutions.append(("%cuda_include", os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "include")))
 # gdb, for the debugging tests (tests/lit/debug, REQUIRES: gdb).
 import shutil
 if shutil.which("gdb"):

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds the GPU bundle (`make gpu-bundle`, docs/gpu-bundle.md): one tarball that runs on a machine
+# with an NVIDIA GPU and a CUDA 13 driver but no LLVM and no Debian packages (an Ubuntu 24.04
+# userland): the compiler and the shared libraries it needs (all but glibc, libstdc++ and
+# libgcc_s, which every such machine has in newer versions), the Fusion library, every GPU test and
+# example as source and as a prebuilt executable with the output it gives on the CPU device here,
+# the GPU benchmarks with their CUDA C references, and run-gpu-suite.sh.
+# usage: make_bundle.sh BUILD_DIR [OUT.tar.xz]
+set -euo pipefail
+build=$(cd "$1" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=${2:-$build/gpu-bundle.tar.xz}
+fusion=$build/bin/fusion
+name=fusion-gpu-bundle
+stage_root=$build/gpu-bundle-stage
+stage=$stage_root/$name
+max_mib=60
+die() { echo "make_bundle: $*" >&2; exit 1; }
+
+[ -x "$fusion" ] || die "no compiler at $fusion (build first)"
+rm -rf "$stage_root"
+mkdir -p "$stage"/{bin,libexec,lib/deps,tests,bench}
+
+# The compiler: the real binary in libexec/ (it finds the Fusion library at ../lib/fusion and the
+# runtime at ../lib/libfusion_rt.a, as in the build tree), started by bin/fusion, which points the
+# loader at lib/deps.
+# Without its debug information (45 MiB of the 50): symbols stay, for the compiler's own backtraces.
+objcopy --strip-debug "$fusion" "$stage/libexec/fusion"
+cp "$build/lib/libfusion_rt.a" "$stage/lib/"
+mkdir -p "$stage/lib/fusion"
+(cd "$src/lib" && find . -name '*.fu' | while read -r f; do mkdir -p "$stage/lib/fusion/$(dirname "$f")"; cp "$f" "$stage/lib/fusion/$f"; done)
+cat > "$stage/bin/fusion" <<'WRAP'
+#!/bin/sh
+# Runs the bundled compiler with the bundled shared libraries (lib/deps) ahead of the system's.
+here=$(cd "$(dirname "$0")/.." && pwd)
+LD_LIBRARY_PATH="$here/lib/deps${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/libexec/fusion" "$@"
+WRAP
+chmod +x "$stage/bin/fusion"
+
+# The libraries a binary needs, by ldd, except those of the C and C++ run-time that the target
+# machine has (newer) itself: glibc's (libc, libm, libpthread, libdl, librt, the loader and the
+# vDSO), libstdc++ and libgcc_s. Everything else goes to lib/deps under its soname.
+system_lib='^(linux-vdso\.so|ld-linux-x86-64\.so|libc\.so|libm\.so|libpthread\.so|libdl\.so|librt\.so|libstdc\+\+\.so|libgcc_s\.so)'
+bundle_deps() {
+  ldd "$1" | awk '$2 == "=>" { print $1, $3 }' | while read -r soname path; do
+    if [[ "$soname" =~ $system_lib ]]; then continue; fi
+    [ -f "$path" ] || die "$1 needs $soname, which ldd cannot find"
+    [ -f "$stage/lib/deps/$soname" ] || cp -L "$path" "$stage/lib/deps/$soname"
+  done
+}
+bundle_deps "$stage/libexec/fusion"
+
+# Every GPU test program and GPU example: the source, an executable built here, and what both
+# print on the CPU device (stdout and exit status), which the GPU must reproduce. The JIT and the
+# executable must agree here, or the bundle is not made.
+programs=()
+for f in "$src"/tests/lit/gpu/*.fu; do programs+=("gpu_$(basename "$f" .fu):$f"); done
+for d in "$src"/examples/gpu_*/; do programs+=("example_$(basename "$d"):$d/main.fu"); done
+for entry in "${programs[@]}"; do
+  id=${entry%%:*}
+  file=${entry#*:}
+  cp "$file" "$stage/tests/$id.fu"
+  (cd "$stage" && "$fusion" build "tests/$id.fu" -o "tests/$id") || die "cannot build $file"
+  bundle_deps "$stage/tests/$id"
+  set +e
+  (cd "$stage" && FUSION_DEVICE=cpu "tests/$id" > "tests/$id.expected" 2> "tests/$id.cpu-stderr")
+  rc=$?
+  (cd "$stage" && FUSION_DEVICE=cpu bin/fusion run "tests/$id.fu" > "$stage_root/jit.out" 2> /dev/null)
+  jit_rc=$?
+  set -e
+  echo "$rc" > "$stage/tests/$id.expected-status"
+  cmp -s "$stage/tests/$id.expected" "$stage_root/jit.out" && [ "$rc" = "$jit_rc" ] ||
+    die "$id: the JIT and the executable disagree on the CPU device (exit $jit_rc and $rc)"
+  echo "make_bundle: $id: exit $rc, $(wc -l < "$stage/tests/$id.expected") lines of output"
+done
+rm -f "$stage_root/jit.out"
+
+# The benchmarks: Fusion sources with prebuilt executables, and the CUDA C references, which
+# run-gpu-suite.sh compiles with nvcc on the GPU machine.
+cp "$src"/bench/gpu/*.fu "$src"/bench/gpu/*.cu "$src"/bench/gpu/common.h "$src"/bench/gpu/README.md "$stage/bench/"
+for f in "$stage"/bench/*.fu; do
+  b=$(basename "$f" .fu)
+  (cd "$stage" && "$fusion" build "bench/$b.fu" -o "bench/$b") || die "cannot build bench/gpu/$b.fu"
+  bundle_deps "$stage/bench/$b"
+done
+
+cp "$src/scripts/gpu_bundle/run-gpu-suite.sh" "$stage/"
+chmod +x "$stage/run-gpu-suite.sh"
+cp "$src/docs/gpu-bundle.md" "$stage/README.md"
+{
+  echo "fusion: $("$fusion" --version)"
+  echo "commit: $(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(. /etc/os-release && echo "$PRETTY_NAME"), glibc $(ldd --version | head -1 | awk '{print $NF}')"
+  echo "bundled libraries: $(cd "$stage/lib/deps" && ls | tr '\n' ' ')"
+} > "$stage/BUILD-INFO"
+
+# The newest glibc and libstdc++ symbol versions any bundled binary asks for: the target must
+# have them (Ubuntu 24.04: GLIBC_2.39, GLIBCXX_3.4.33).
+elfs=$(find "$stage" -type f \( -perm -u+x -o -name '*.so*' \) -exec sh -c 'head -c 4 "$1" | grep -q ELF' _ {} \; -print)
+glibc=$(for e in $elfs; do objdump -T "$e" 2>/dev/null; done | grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n -u | tail -1)
+glibcxx=$(for e in $elfs; do objdump -T "$e" 2>/dev/null; done | grep -o 'GLIBCXX_3\.4\.[0-9]*' | sort -t. -k3 -n -u | tail -1)
+echo "needs: $glibc, $glibcxx" >> "$stage/BUILD-INFO"
+[ "${glibc#GLIBC_2.}" -le 39 ] || die "a bundled binary needs $glibc, newer than Ubuntu 24.04's GLIBC_2.39"
+[ "${glibcxx#GLIBCXX_3.4.}" -le 33 ] || die "a bundled binary needs $glibcxx, newer than Ubuntu 24.04's GLIBCXX_3.4.33"
+
+rm -f "$out"
+tar -C "$stage_root" -cf - "$name" | xz -T2 -9 > "$out"
+size=$(stat -c %s "$out")
+echo "make_bundle: $out: $((size / 1024 / 1024)) MiB ($size bytes), ${#programs[@]} test programs, needs $glibc and $glibcxx"
+cat "$stage/BUILD-INFO"
+[ "$size" -lt $((max_mib * 1024 * 1024)) ] || die "the bundle is $((size / 1024 / 1024)) MiB, over the $max_mib MiB limit"

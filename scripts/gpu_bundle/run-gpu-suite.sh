@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# The GPU bundle's suite (docs/gpu-bundle.md): runs every GPU test program and example on a device,
+# by the JIT (`fusion run`) and as the executable prebuilt with the bundle, compares each output
+# with what the CPU device printed when the bundle was made, runs the GPU benchmarks against their
+# CUDA C references (compiled here with `nvcc -O3`), and prints one summary. Writes the summary and
+# every log under $OUT (or --out DIR) when set. Exit status: 0 when something ran and nothing
+# failed, 1 when something failed, 2 when everything was skipped (no GPU).
+#
+# usage: run-gpu-suite.sh [--device cuda|cpu] [--out DIR] [--quick]
+#   --device cuda (default): the GPU; without one every item says SKIP, none passes.
+#   --device cpu: the CPU executor, with the benchmarks at a small size (checks the bundle itself).
+#   --quick: the benchmarks at a small size on any device.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+device=cuda
+out=${OUT:-}
+quick=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --device) device=$2; shift 2 ;;
+    --device=*) device=${1#*=}; shift ;;
+    --out) out=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "run-gpu-suite: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case $device in cuda|cpu) ;; *) echo "run-gpu-suite: --device is cuda or cpu" >&2; exit 2 ;; esac
+[ "$device" = cpu ] && quick=1
+start=$(date +%s)
+budget_s=${SUITE_BUDGET_S:-450}   # stop starting new items after this (the suite must end in 8 minutes)
+work=${out:+$out/gpu-suite}
+work=${work:-$(mktemp -d /tmp/gpu-suite.XXXXXX)}
+mkdir -p "$work/logs" "$work/refs"
+summary=$work/summary.txt
+: > "$summary"
+say() { echo "$*" | tee -a "$summary"; }
+pass=0; fail=0; skip=0
+result() {   # result PASS|FAIL|SKIP NAME DETAIL
+  case $1 in PASS) pass=$((pass + 1)) ;; FAIL) fail=$((fail + 1)) ;; SKIP) skip=$((skip + 1)) ;; esac
+  say "$1: $2${3:+ ($3)}"
+}
+over_budget() { [ $(($(date +%s) - start)) -ge "$budget_s" ]; }
+
+export FUSION_DEVICE=$device
+export LD_LIBRARY_PATH="$here/lib/deps${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"   # for the prebuilt executables
+fusion=$here/bin/fusion
+
+# The machine.
+say "gpu-suite: bundle $(sed -n 's/^commit: //p' "$here/BUILD-INFO" 2>/dev/null), device $device, $(uname -srm), $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+gpu_present=0
+no_gpu_why=""
+if command -v nvidia-smi > /dev/null 2>&1; then
+  if nvidia-smi -L > "$work/logs/nvidia-smi.txt" 2>&1 && grep -q '^GPU ' "$work/logs/nvidia-smi.txt"; then
+    gpu_present=1
+    say "gpu: $(nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total --format=csv,noheader 2>/dev/null | head -1)"
+  else
+    no_gpu_why="nvidia-smi lists no GPU: $(head -1 "$work/logs/nvidia-smi.txt")"
+  fi
+elif [ -e /dev/nvidiactl ]; then
+  gpu_present=1
+  say "gpu: /dev/nvidiactl exists (no nvidia-smi to name the GPU)"
+else
+  no_gpu_why="no nvidia-smi and no /dev/nvidiactl"
+fi
+[ $gpu_present = 1 ] || say "gpu: none ($no_gpu_why)"
+# What the CUDA device needs and the CPU device does not.
+needs_gpu() { [ "$device" = cuda ] && [ $gpu_present = 0 ]; }
+
+# The compiler itself must start (the bundled libraries resolve).
+if "$fusion" --version > "$work/logs/fusion-version.txt" 2>&1; then
+  result PASS "compiler starts" "$(cat "$work/logs/fusion-version.txt")"
+else
+  result FAIL "compiler starts" "$(head -3 "$work/logs/fusion-version.txt" | tr '\n' ' ')"
+fi
+
+# Every test program, by the JIT and prebuilt, against the CPU device's output from bundle time.
+# stdout and the exit status are compared; stderr (panic and error text, which differ between
+# the devices by design) is kept in the logs.
+run_compare() {   # run_compare KIND ID COMMAND...
+  local kind=$1 id=$2; shift 2
+  local log=$work/logs/$id.$kind
+  if needs_gpu; then result SKIP "$id ($kind)" "SKIP: no GPU: $no_gpu_why"; return; fi
+  if over_budget; then result SKIP "$id ($kind)" "time budget of ${budget_s}s spent"; return; fi
+  (cd "$here" && timeout 120 "$@" > "$log.out" 2> "$log.err")
+  local rc=$?
+  local want_rc
+  want_rc=$(cat "$here/tests/$id.expected-status")
+  if [ $rc = "$want_rc" ] && cmp -s "$log.out" "$here/tests/$id.expected"; then
+    result PASS "$id ($kind)"
+  else
+    diff "$here/tests/$id.expected" "$log.out" > "$log.diff" 2>&1
+    local why="exit $rc, expected $want_rc"
+    [ $rc = 124 ] && why="timed out after 120 s"
+    cmp -s "$log.out" "$here/tests/$id.expected" || why="$why; stdout differs: $(head -4 "$log.diff" | tr '\n' ' ' | cut -c1-200)"
+    [ -s "$log.err" ] && why="$why; stderr: $(head -2 "$log.err" | tr '\n' ' ' | cut -c1-200)"
+    result FAIL "$id ($kind)" "$why"
+  fi
+}
+for src in "$here"/tests/*.fu; do
+  id=$(basename "$src" .fu)
+  run_compare jit "$id" "$fusion" run "tests/$id.fu"
+  run_compare exe "$id" "tests/$id"
+done
+
+# The benchmarks. On the CPU device (and with --quick) a small size checks that they run and are
+# correct; their timings mean nothing there, and the CUDA C references need a GPU.
+declare -A size_small=([launch]=2000 [saxpy]=1000003 [matmul]=96 [reduction]=100003 [sgemm]=256)
+declare -A value
+nvcc=""
+for c in "$(command -v nvcc 2>/dev/null)" "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" /usr/local/cuda/bin/nvcc; do
+  if [ -n "$c" ] && [ -x "$c" ]; then nvcc=$c; break; fi
+done
+if [ -n "$nvcc" ] && [ -z "${CUDA_HOME:-}" ]; then export CUDA_HOME=$(cd "$(dirname "$nvcc")/.." && pwd); fi
+bench_line() {   # bench_line LOG NAME FIELD: the FIELD after NAME's `bench` line
+  awk -v n="$2" -v f="$3" '$1 == "bench" && $2 == n { for (i = 3; i < NF; i++) if ($i == f) print $(i + 1) }' "$1" | tail -1
+}
+for b in launch saxpy matmul reduction sgemm; do
+  size=""
+  [ $quick = 1 ] && size=${size_small[$b]}
+  if needs_gpu; then result SKIP "bench $b (Fusion)" "SKIP: no GPU: $no_gpu_why"; continue; fi
+  if over_budget; then result SKIP "bench $b (Fusion)" "time budget of ${budget_s}s spent"; continue; fi
+  log=$work/logs/bench-$b
+  (cd "$here" && timeout 150 "bench/$b" $size > "$log.out" 2> "$log.err")
+  rc=$?
+  if [ $rc != 0 ]; then
+    result FAIL "bench $b (Fusion)" "exit $rc: $(head -2 "$log.err" | tr '\n' ' ' | cut -c1-200)"
+  elif grep -q '^SKIP:' "$log.out"; then
+    result SKIP "bench $b (Fusion)" "$(grep '^SKIP:' "$log.out" | head -1)"
+  elif grep -q "^check $b ok" "$log.out"; then
+    result PASS "bench $b (Fusion)" "$(grep "^bench $b" "$log.out" | cut -d' ' -f3-)"
+  else
+    result FAIL "bench $b (Fusion)" "$(grep "^check" "$log.out" | head -1)"
+  fi
+done
+
+# The CUDA C references, compiled here with nvcc -O3 for this GPU.
+refs_ok=1
+if [ "$device" != cuda ]; then
+  result SKIP "CUDA C references" "SKIP: they run on a GPU only (--device $device)"; refs_ok=0
+elif [ $gpu_present = 0 ]; then
+  result SKIP "CUDA C references" "SKIP: no GPU: $no_gpu_why"; refs_ok=0
+elif [ -z "$nvcc" ]; then
+  result SKIP "CUDA C references" "SKIP: no nvcc (looked on PATH, \$CUDA_HOME/bin, /usr/local/cuda/bin)"; refs_ok=0
+fi
+arch=native
+if [ $refs_ok = 1 ]; then
+  cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .')
+  [ -n "$cap" ] && arch=sm_$cap
+  for b in launch saxpy matmul reduction sgemm; do
+    libs=""
+    [ $b = launch ] && libs="-lcuda"
+    [ $b = sgemm ] && libs="-lcublas"
+    ref=$work/refs/${b}_ref
+    if over_budget; then result SKIP "bench $b (CUDA C)" "time budget of ${budget_s}s spent"; continue; fi
+    if ! "$nvcc" -O3 -arch=$arch -I "$here/bench" "$here/bench/${b}_ref.cu" -o "$ref" $libs > "$work/logs/nvcc-$b.txt" 2>&1; then
+      result FAIL "bench $b (CUDA C)" "nvcc failed: $(head -3 "$work/logs/nvcc-$b.txt" | tr '\n' ' ' | cut -c1-200)"
+      continue
+    fi
+    size=""
+    [ $quick = 1 ] && size=${size_small[$b]}
+    log=$work/logs/bench-${b}_c
+    timeout 150 "$ref" $size > "$log.out" 2> "$log.err"
+    rc=$?
+    if [ $rc = 0 ] && grep -q "^check ${b}_c ok" "$log.out"; then
+      result PASS "bench $b (CUDA C)" "$(grep "^bench ${b}_c" "$log.out" | cut -d' ' -f3-)"
+    else
+      result FAIL "bench $b (CUDA C)" "exit $rc: $(cat "$log.out" "$log.err" | tail -2 | tr '\n' ' ' | cut -c1-200)"
+    fi
+  done
+fi
+
+# The ratios, each with its target (Fusion's number over C's; for times lower is better, for
+# bandwidth and GFLOP/s higher is better).
+ratio() {   # ratio LABEL FUSION_VALUE C_VALUE OP TARGET (OP: <=, >=, or - for no target)
+  local label=$1 f=$2 c=$3 op=$4 target=$5
+  if [ -z "$f" ] || [ -z "$c" ]; then say "ratio $label: not measured"; return; fi
+  awk -v l="$label" -v f="$f" -v c="$c" -v op="$op" -v t="$target" 'BEGIN {
+    r = f / c; ok = (op == "<=") ? (r <= t) : (r >= t)
+    if (op == "-") printf "ratio %s: %.3fx (recorded, no target)\n", l, r
+    else printf "ratio %s: %.3fx (target %s %.2f: %s)\n", l, r, op, t, ok ? "met" : "MISSED" }' | tee -a "$summary"
+}
+L=$work/logs
+say "benchmarks (Fusion prebuilt executables against nvcc -O3 -arch=$arch):"
+ratio "launch overhead, ns per empty launch, Fusion / cuLaunchKernel" \
+  "$(bench_line $L/bench-launch.out launch ns_per_launch 2>/dev/null)" "$(bench_line $L/bench-launch_c.out launch_c ns_per_launch 2>/dev/null)" "<=" 1.05
+ratio "saxpy bandwidth, Fusion / nvcc kernel" \
+  "$(bench_line $L/bench-saxpy.out saxpy gbps 2>/dev/null)" "$(bench_line $L/bench-saxpy_c.out saxpy_c gbps 2>/dev/null)" ">=" 0.95
+ratio "saxpy bandwidth, Fusion / cudaMemcpy device to device" \
+  "$(bench_line $L/bench-saxpy.out saxpy gbps 2>/dev/null)" "$(bench_line $L/bench-saxpy_c.out memcpy_d2d gbps 2>/dev/null)" "-" 0
+ratio "tiled matmul time, Fusion / nvcc twin" \
+  "$(bench_line $L/bench-matmul.out matmul best_ns 2>/dev/null)" "$(bench_line $L/bench-matmul_c.out matmul_c best_ns 2>/dev/null)" "<=" 1.10
+ratio "block reduction time, Fusion / nvcc twin" \
+  "$(bench_line $L/bench-reduction.out reduction best_ns 2>/dev/null)" "$(bench_line $L/bench-reduction_c.out reduction_c best_ns 2>/dev/null)" "<=" 1.10
+ratio "cuBLAS SGEMM GFLOP/s, Fusion on gpu.alloc / C on cudaMalloc" \
+  "$(bench_line $L/bench-sgemm.out sgemm gflops 2>/dev/null)" "$(bench_line $L/bench-sgemm_c.out sgemm_c gflops 2>/dev/null)" ">=" 0.98
+
+elapsed=$(($(date +%s) - start))
+say "gpu-suite summary: device $device: $pass passed, $fail failed, $skip skipped, in ${elapsed}s; logs in $work"
+if [ -n "$out" ]; then cp "$summary" "$out/gpu-suite-results.txt"; fi
+if [ $fail -gt 0 ]; then exit 1; fi
+if [ $pass -le 1 ]; then exit 2; fi   # only the compiler started: nothing ran on the device
+exit 0
