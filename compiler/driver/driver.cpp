@@ -21,6 +21,7 @@
 #include "codegen/codegen.h"
 #include "cuda/nvrtc.h"
 #include "driver/load.h"
+#include "fusion/rt_cache.h"
 #include "jit/jit.h"
 #include "lower/lower.h"
 #include "parse/ast.h"
@@ -44,6 +45,7 @@ commands:
   bindgen HEADER... -o OUT.fu [options]
                             turn C headers into Fusion declarations
                             (`fusion bindgen --help` for its options)
+  cache info|clear          show or empty the compiled-kernel cache (docs/cache.md)
 
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
@@ -70,6 +72,8 @@ otherwise the program's own.
 environment:
   FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
   FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
+  FUSION_CACHE=off|DIR      the compiled-kernel cache (default $XDG_CACHE_HOME/fusion or
+                            ~/.cache/fusion); FUSION_CACHE_MAX=BYTES caps it (1 GiB)
 )";
 
 enum class Command { Run, Build, Check, Emit };
@@ -259,6 +263,7 @@ auto RunBindgen(int argc, char** argv) -> int {
 
 auto Main(int argc, char** argv) -> int {
   if (argc >= 2 && std::string(argv[1]) == "bindgen") return RunBindgen(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "cache") return rt_cache_command(argc - 2, argv + 2);
   Options opts;
   if (int rc = ParseArgs(argc, argv, opts); rc >= 0) return rc;
   std::string exe = ExePath(argv[0]);
