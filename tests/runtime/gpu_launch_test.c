@@ -35,6 +35,17 @@ static const rt_gpu_kernel k_saxpy = {.name = "saxpy", .cpu = saxpy};
 static const rt_gpu_kernel k_coords = {.name = "coords", .cpu = coords};
 static const rt_gpu_kernel k_shared = {.name = "shared_fill", .cpu = shared_fill};
 static const rt_gpu_kernel k_bounded = {.name = "bounded", .cpu = saxpy, .max_threads = 128};
+// 12 bytes of static shared memory, then dynamic memory from byte 16 (the compiler's layout):
+// each thread writes its dynamic slot and reads it back, and checks it started zeroed. Under
+// AddressSanitizer (make unit-san), a block's buffer sized without the alignment gap overflows.
+static void after_static(rt_gpu_thread* t, void* const* args) {
+  uint32_t* out = *(uint32_t**)args[0];
+  uint32_t* dyn = (uint32_t*)((char*)t->shared + 16);
+  uint32_t was = dyn[t->thread_idx.x];
+  dyn[t->thread_idx.x] = t->thread_idx.x + 1;
+  out[gx(t)] = was == 0 ? dyn[t->thread_idx.x] : 0;
+}
+static const rt_gpu_kernel k_after_static = {.name = "after_static", .cpu = after_static, .static_shared = 12};
 static const rt_gpu_kernel k_big_shared = {.name = "big_shared", .cpu = shared_fill, .static_shared = 40 * 1024};
 
 static void check_saxpy(void) {
@@ -89,6 +100,11 @@ static void check_shared(void) {
   for (uint32_t b = 0; b < 100; b++)
     for (uint32_t i = 0; i < 64; i++) bad += out[b * 64 + i] != b * 1000 + i;
   CHECK(bad == 0, "dynamic shared memory: %d wrong", bad);
+  memset(out, 0, 64 * 100 * sizeof *out);
+  CHECK(launch(&k_after_static, dim(4, 1, 1), dim(16, 1, 1), 16 * 4, args) == 0, "%s", rt_gpu_last_error());
+  bad = 0;
+  for (uint32_t i = 0; i < 64; i++) bad += out[i] != i % 16 + 1;
+  CHECK(bad == 0, "dynamic shared memory after 12 static bytes: %d wrong", bad);
   free(out);
 }
 

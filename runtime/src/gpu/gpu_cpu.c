@@ -107,9 +107,16 @@ static void interrupt_replay(rt_die_cause cause) {
 
 static void init_threads(rt_gpu_block* b, const rt_gpu_launch* l, rt_dim3 block_idx, void* shared);
 
+// The bytes a block's shared memory spans: the static `shared var`s, then the dynamic memory,
+// which starts 16-byte aligned after them (dynamic_shared<T>() in lower_gpu.cpp).
+static size_t block_shared_bytes(const rt_gpu_launch* l) {
+  size_t fixed = l->kernel->static_shared;
+  return l->dynamic_shared ? (fixed + 15) / 16 * 16 + l->dynamic_shared : fixed;
+}
+
 static void find_faulting_thread(rt_gpu_block* b) {
   const rt_gpu_launch* l = b->launch;
-  size_t shared = (size_t)l->kernel->static_shared + l->dynamic_shared;
+  size_t shared = block_shared_bytes(l);
   worker* w = g_worker;
   if (shared) memset(w->shared, 0, shared);
   init_threads(b, l, b->threads[0].block_idx, shared ? w->shared : NULL);
@@ -262,7 +269,7 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
   rt_gpu_block* b = &w->block;
   rt_dim3 idx = {(uint32_t)(linear_block % l->grid.x), (uint32_t)(linear_block / l->grid.x % l->grid.y),
                  (uint32_t)(linear_block / l->grid.x / l->grid.y)};
-  size_t shared = (size_t)l->kernel->static_shared + l->dynamic_shared;
+  size_t shared = block_shared_bytes(l);
   if (shared) memset(w->shared, 0, shared);
   b->launch = l;
   b->nthreads = l->block.x * l->block.y * l->block.z;
@@ -486,7 +493,7 @@ static void work_on(job* j) {
   rt_print_muted = j->muted;
   const rt_gpu_launch* l = j->launch;
   if (!worker_reserve(w, l->block.x * l->block.y * l->block.z,
-                      (size_t)l->kernel->static_shared + l->dynamic_shared))
+                      block_shared_bytes(l)))
     rtgpu_hazard(l, "out of memory for a block's threads");
   for (;;) {
     uint64_t first = atomic_fetch_add(&j->next, j->run);

@@ -234,6 +234,7 @@ static int cuda_alloc_host(rt_gpu_device* base, size_t bytes, void** out) {
   cuda_device* d = as_cuda(base);
   if (make_current(d)) return 1;
   CU_CALL(d, cuMemAllocHost_v2, (out, bytes ? bytes : 1));
+  memset(*out, 0, bytes ? bytes : 1);  // zeroed on every device, as gpu.alloc memory is
   return 0;
 }
 

@@ -231,7 +231,8 @@ rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_lo
   const char* opts[64];
   int n = 0;
   bool has_arch = false, has_std = false;
-  for (char* tok = strtok(opts_copy, " \t\n"); tok && n < 60; tok = strtok(NULL, " \t\n")) {
+  char* save = NULL;
+  for (char* tok = strtok_r(opts_copy, " \t\n", &save); tok && n < 60; tok = strtok_r(NULL, " \t\n", &save)) {
     has_arch |= strncmp(tok, "-arch", 5) == 0 || strncmp(tok, "--gpu-architecture", 18) == 0;
     has_std |= strncmp(tok, "-std", 4) == 0 || strncmp(tok, "--std", 5) == 0;
     opts[n++] = tok;
@@ -325,7 +326,9 @@ void rt_gpu_launch_compiled(rt_ptr launch, rt_ptr shapes) {
     if (kind == 'N' || kind == 'F') {  // a number literal, stored as i64 or f64
       double dv = kind == 'F' ? *(const double*)l->args[i] : (double)*(const int64_t*)l->args[i];
       int64_t iv = kind == 'N' ? *(const int64_t*)l->args[i] : 0;
-      ok = !p->pointer && (p->kind == 'f' || kind == 'N');
+      // A literal fits a number parameter only: never a struct's bytes or a pointer.
+      ok = !p->pointer && p->size >= 1 && p->size <= 8 && (p->kind == 'f' ? p->size == 4 || p->size == 8
+                                                                           : p->kind == 'i' && kind == 'N');
       if (ok && p->kind == 'f') {
         if (p->size == 4) fitted[i].f = (float)dv;
         else fitted[i].d = dv;
