@@ -81,8 +81,8 @@ def parse_blocks(path, text):
     return blocks
 
 
-def trailing_comment(line):
-    """The text of a `//` comment that ends `line` (outside string and character literals), or None."""
+def comment_start(line):
+    """Where a `//` comment starts in `line` (outside string and character literals), or -1."""
     quote = None
     k = 0
     while k < len(line):
@@ -95,19 +95,20 @@ def trailing_comment(line):
         elif c in "\"'":
             quote = c
         elif line.startswith("//", k):
-            return line[k + 2:]
+            return k
         k += 1
-    return None
+    return -1
 
 
 def claims(block):
-    """(line number, text) of each output claim in a `fusion` block."""
+    """(line number, text) of each output claim in a `fusion` block: the `// TEXT` ending a line
+    that calls `print(`, up to a `;` or two spaces."""
     found = []
     for n, line in enumerate(block.lines):
-        comment = trailing_comment(line)
-        if comment is None or not re.search(r"(?<![\w.])print\(", line.split("//")[0]):
+        k = comment_start(line)
+        if k < 0 or not re.search(r"(?<![\w.])print\(", line[:k]):
             continue
-        text = re.split(r";|  ", comment.strip(), maxsplit=1)[0].strip()
+        text = re.split(r";|  ", line[k + 2:].strip(), maxsplit=1)[0].strip()
         if text:
             found.append((block.line + 1 + n, text))
     return found
