@@ -261,8 +261,10 @@ def main():
     for b in blocks:
         counts[b.kind or "(none)"] = counts.get(b.kind or "(none)", 0) + 1
     checked = sum(len(claims(b)) for b in blocks if b.kind == "fusion")
-    print("doc examples: %d blocks in %d file(s) (%s); %d output claims; %d problems" %
-          (len(blocks), len(files), ", ".join("%d %s" % (counts[k], k) for k in sorted(counts)), checked, len(problems)))
+    commands = sum(runnable_command(line, args.root) is not None for b in blocks if b.kind == "sh" for line in b.lines)
+    print("doc examples: %d blocks in %d file(s) (%s); %d output claims; %d shell commands run; %d problems" %
+          (len(blocks), len(files), ", ".join("%d %s" % (counts[k], k) for k in sorted(counts)), checked, commands,
+           len(problems)))
     return 1 if problems else 0
 
 
