@@ -66,8 +66,9 @@ options:
   --help                    show this help
   --version                 show the version
 
-exit codes: 1 for compile errors, 2 for usage errors, 101 when the program panics,
-otherwise the program's own.
+exit codes: 1 for compile errors (a source that cannot be read is one), 2 for usage
+errors (a command line that is wrong whatever the files), 101 when the program panics
+or crashes, otherwise the program's own.
 
 environment:
   FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
