@@ -625,8 +625,19 @@ auto Lowerer::LowerGpuApi(const ast::Call* e) -> llvm::Value* {
         args.push_back(v);
         break;
       case 'N': {
+        // A count that is negative, or whose bytes do not fit in 64 bits, is a panic here rather
+        // than a wrapped size (`gpu.alloc<f64>(1 << 61)` would otherwise allocate nothing).
         llvm::Value* n = IntCast(v, a->type, b_.getInt64Ty());
-        args.push_back(b_.CreateMul(n, b_.getInt64(elem->size)));
+        std::string what = std::string("gpu.") + fn.name + ": ";
+        if (a->type->is_signed)
+          FailIf(b_.CreateICmpSLT(n, b_.getInt64(0)), Runtime("rt_panic"),
+                 {StringConst(what + "the count is negative"), LocOf(a->range)});
+        llvm::Value* product = b_.CreateIntrinsic(llvm::Intrinsic::umul_with_overflow, {b_.getInt64Ty()},
+                                                  {n, b_.getInt64(elem->size)});
+        FailIf(b_.CreateExtractValue(product, 1), Runtime("rt_panic"),
+               {StringConst(what + "the count times the size of " + sema::ToString(elem) + " does not fit in 64 bits"),
+                LocOf(a->range)});
+        args.push_back(b_.CreateExtractValue(product, 0));
         break;
       }
       case 'V': {

@@ -104,6 +104,7 @@ struct rt_gpu_device {
   int (*event_sync)(rt_gpu_device* d, void* event);
   int (*event_elapsed_ms)(rt_gpu_device* d, void* start, void* end, float* out);
   // Properties (0 on the CPU device).
+  int32_t ordinal;             // the CUDA device number (0 on the CPU device)
   int32_t sm_count;
   int32_t compute_capability;  // major * 10 + minor
   uint64_t total_memory;

@@ -105,6 +105,7 @@ typedef struct region {
   size_t size;
   void* raw;   // what the device gave: base - RTGPU_RED_ZONE for device memory
   rt_loc loc;  // the gpu.alloc (or alloc_async, alloc_host) that made it
+  rt_gpu_device* device;  // the device it belongs to
 } region;
 
 typedef struct registry {
@@ -127,7 +128,7 @@ static size_t upper_bound(const registry* r, const char* p) {
   return lo;
 }
 
-static bool registry_add(registry* r, char* base, size_t size, void* raw, rt_loc loc) {
+static bool registry_add(registry* r, char* base, size_t size, void* raw, rt_loc loc, rt_gpu_device* device) {
   pthread_rwlock_wrlock(&r->lock);
   bool ok = true;
   if (r->count == r->capacity) {
@@ -139,7 +140,7 @@ static bool registry_add(registry* r, char* base, size_t size, void* raw, rt_loc
   if (ok) {
     size_t i = upper_bound(r, base);
     memmove(&r->items[i + 1], &r->items[i], (r->count - i) * sizeof(region));
-    r->items[i] = (region){base, size, raw, loc};
+    r->items[i] = (region){base, size, raw, loc, device};
     r->count++;
   }
   pthread_rwlock_unlock(&r->lock);
@@ -224,7 +225,8 @@ rtgpu_block_record* rtgpu_registry_list(size_t* count) {
 // or, for host memory, anywhere that is not device memory.
 typedef enum memory_kind { DEVICE_MEMORY, HOST_MEMORY } memory_kind;
 
-static void check_range(const char* what, rt_loc loc, const char* role, const void* p, size_t bytes, memory_kind kind) {
+static void check_range(const char* what, rt_gpu_device* d, rt_loc loc, const char* role, const void* p, size_t bytes,
+                        memory_kind kind) {
   char msg[320];
   region r;
   bool in_device = registry_find(&g_device_blocks, p, &r);
@@ -234,15 +236,22 @@ static void check_range(const char* what, rt_loc loc, const char* role, const vo
                registry_find(&g_host_blocks, p, &r) ? " (it is host memory from gpu.alloc_host)" : "");
       gpu_die(what, loc, msg);
     }
+    if (r.device != d) {
+      snprintf(msg, sizeof msg, "the %s belongs to device %d (%s), not to the current device %d (gpu.set_device)", role,
+               r.device->ordinal, r.device->name, d->ordinal);
+      gpu_die(what, loc, msg);
+    }
   } else if (in_device) {
     snprintf(msg, sizeof msg, "the %s is device memory (from gpu.alloc); this call copies %s host memory", role,
              strcmp(role, "source") == 0 ? "from" : "to");
     gpu_die(what, loc, msg);
   }
-  if (in_device && bytes > (size_t)(r.base + r.size - (const char*)p)) {
+  // Host memory is checked where the runtime knows its bounds: a gpu.alloc_host block.
+  bool in_host = !in_device && registry_find(&g_host_blocks, p, &r);
+  if ((in_device || in_host) && bytes > (size_t)(r.base + r.size - (const char*)p)) {
     snprintf(msg, sizeof msg,
-             "%zu bytes at the %s run past the end of its gpu.alloc block (the %s starts %zu bytes into the block of %zu)",
-             bytes, role, role, (size_t)((const char*)p - r.base), r.size);
+             "%zu bytes at the %s run past the end of its %s block (the %s starts %zu bytes into the block of %zu)",
+             bytes, role, in_device ? "gpu.alloc" : "gpu.alloc_host", role, (size_t)((const char*)p - r.base), r.size);
     gpu_die(what, loc, msg);
   }
 }
@@ -279,8 +288,8 @@ static void* stream_handle(const char* what, rt_gpu_device* d, rt_ptr s, rt_loc 
   if (!o->live) gpu_die(what, loc, "the stream was destroyed (gpu.stream_destroy)");
   if (o->device != d) {
     char msg[256];
-    snprintf(msg, sizeof msg, "the stream belongs to the device `%s`, not to the current device `%s` (gpu.set_device)",
-             o->device->name, d->name);
+    snprintf(msg, sizeof msg, "the stream belongs to device %d (%s), not to the current device %d (gpu.set_device)",
+             o->device->ordinal, o->device->name, d->ordinal);
     gpu_die(what, loc, msg);
   }
   return o->handle;
@@ -292,8 +301,8 @@ static event_obj* event_checked(const char* what, rt_gpu_device* d, rt_ptr e, bo
   if (!o->live) gpu_die(what, loc, "the event was destroyed (gpu.event_destroy)");
   if (o->device != d) {
     char msg[256];
-    snprintf(msg, sizeof msg, "the event belongs to the device `%s`, not to the current device `%s` (gpu.set_device)",
-             o->device->name, d->name);
+    snprintf(msg, sizeof msg, "the event belongs to device %d (%s), not to the current device %d (gpu.set_device)",
+             o->device->ordinal, o->device->name, d->ordinal);
     gpu_die(what, loc, msg);
   }
   if (recorded && !o->recorded) gpu_die(what, loc, "the event was never recorded (gpu.event_record)");
@@ -363,7 +372,7 @@ static rt_ptr alloc_device(const char* what, rt_u64 bytes, rt_ptr stream, rt_loc
   void* raw = NULL;
   if (d->alloc(d, bytes + 2 * RTGPU_RED_ZONE, s, &raw)) gpu_die(what, loc, rt_gpu_last_error());
   char* base = (char*)raw + RTGPU_RED_ZONE;
-  if (!registry_add(&g_device_blocks, base, bytes, raw, loc)) gpu_die(what, loc, "out of memory recording the allocation");
+  if (!registry_add(&g_device_blocks, base, bytes, raw, loc, d)) gpu_die(what, loc, "out of memory recording the allocation");
   return base;
 }
 
@@ -371,6 +380,13 @@ static void free_device(const char* what, rt_ptr p, rt_ptr stream, rt_loc loc) {
   if (!p) return;
   rt_gpu_device* d = device_for(what, loc);
   void* s = stream_handle(what, d, stream, loc);
+  region owner;
+  if (registry_find(&g_device_blocks, p, &owner) && owner.base == p && owner.device != d) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the memory belongs to device %d (%s), not to the current device %d (gpu.set_device)",
+             owner.device->ordinal, owner.device->name, d->ordinal);
+    gpu_die(what, loc, msg);
+  }
   void* raw = registry_remove(&g_device_blocks, p);
   if (!raw) {
     char msg[200];
@@ -394,7 +410,7 @@ rt_ptr rt_gpu_api_alloc_host(rt_u64 bytes, rt_loc loc) {
   check_device_bytes("gpu.alloc_host", loc, bytes);
   void* p = NULL;
   if (d->alloc_host(d, bytes ? bytes : 1, &p)) gpu_die("gpu.alloc_host", loc, rt_gpu_last_error());
-  if (!registry_add(&g_host_blocks, p, bytes, p, loc)) gpu_die("gpu.alloc_host", loc, "out of memory recording the allocation");
+  if (!registry_add(&g_host_blocks, p, bytes, p, loc, d)) gpu_die("gpu.alloc_host", loc, "out of memory recording the allocation");
   return p;
 }
 
@@ -419,8 +435,8 @@ static void copy(const char* what, rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_gpu_
   rt_gpu_device* d = device_for(what, loc);
   void* s = stream_handle(what, d, stream, loc);
   if (bytes == 0) return;
-  check_range(what, loc, "destination", dst, bytes, kind == RT_GPU_DEVICE_TO_HOST ? HOST_MEMORY : DEVICE_MEMORY);
-  check_range(what, loc, "source", src, bytes, kind == RT_GPU_HOST_TO_DEVICE ? HOST_MEMORY : DEVICE_MEMORY);
+  check_range(what, d, loc, "destination", dst, bytes, kind == RT_GPU_DEVICE_TO_HOST ? HOST_MEMORY : DEVICE_MEMORY);
+  check_range(what, d, loc, "source", src, bytes, kind == RT_GPU_HOST_TO_DEVICE ? HOST_MEMORY : DEVICE_MEMORY);
   if (d->copy(d, (void*)dst, src, bytes, kind, s)) gpu_die(what, loc, rt_gpu_last_error());
   if (sync && d->stream_sync(d, s)) gpu_die(what, loc, rt_gpu_last_error());
 }
@@ -448,7 +464,7 @@ void rt_gpu_api_copy_async(rt_ptr dst, rt_ptr src, rt_u64 bytes, rt_ptr stream, 
 void rt_gpu_api_fill(rt_ptr p, rt_u64 bits, rt_i32 size, rt_u64 bytes, rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.fill", loc);
   if (bytes == 0) return;
-  check_range("gpu.fill", loc, "destination", p, bytes, DEVICE_MEMORY);
+  check_range("gpu.fill", d, loc, "destination", p, bytes, DEVICE_MEMORY);
   if (d->fill(d, (void*)p, bits, (uint32_t)size, bytes / (uint64_t)size, NULL)) gpu_die("gpu.fill", loc, rt_gpu_last_error());
 }
 
@@ -521,7 +537,10 @@ rt_f32 rt_gpu_api_event_elapsed_ms(rt_ptr start, rt_ptr end, rt_loc loc) {
   event_obj* a = event_checked(what, d, start, true, loc);
   event_obj* b = event_checked(what, d, end, true, loc);
   float ms = 0;
-  if (d->event_elapsed_ms(d, a->handle, b->handle, &ms)) gpu_die(what, loc, rt_gpu_last_error());
+  // The end event must have completed (a CUDA device says "not ready" otherwise; the CPU device
+  // always has): wait for it, so that the call means the same on every device.
+  if (d->event_sync(d, b->handle) || d->event_elapsed_ms(d, a->handle, b->handle, &ms))
+    gpu_die(what, loc, rt_gpu_last_error());
   return ms;
 }
 

@@ -698,6 +698,7 @@ static int open_device(cuda_device* d) {
   }
   d->base = (rt_gpu_device){
       .name = d->name,
+      .ordinal = d->ordinal,
       .alloc = cuda_alloc,
       .free = cuda_free,
       .alloc_host = cuda_alloc_host,
