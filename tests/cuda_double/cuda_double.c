@@ -831,6 +831,16 @@ EXPORT CUresult cuFuncSetAttribute(CUfunction fn, CUfunction_attribute attrib, i
   return finish(r, "cuFuncSetAttribute(%s, MAX_DYNAMIC_SHARED_SIZE_BYTES, %d)", f ? f->name : "?", value);
 }
 
+// The double cannot tell a function's static shared memory from its PTX: it reports none.
+EXPORT CUresult cuFuncGetAttribute(int* value, CUfunction_attribute attrib, CUfunction fn) {
+  CUresult r = enter("cuFuncGetAttribute", true);
+  object* f = live(fn, 'f');
+  if (!r && !f) r = CUDA_ERROR_INVALID_HANDLE;
+  if (!r && (!value || attrib != CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES)) r = CUDA_ERROR_INVALID_VALUE;
+  if (!r) *value = 0;
+  return finish(r, "cuFuncGetAttribute(%s, SHARED_SIZE_BYTES) -> 0", f ? f->name : "?");
+}
+
 // --- Launches -----------------------------------------------------------------------------------
 
 EXPORT void fusion_cuda_double_attach(fusion_cuda_double_run_fn run) {

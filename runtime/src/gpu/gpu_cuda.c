@@ -131,6 +131,7 @@ typedef struct cuda_function {
   const rt_gpu_kernel* kernel;
   CUfunction handle;
   uint32_t dynamic_limit;
+  uint32_t static_shared;  // the kernel's __shared__ bytes: the compiler's, or the driver's for CUDA C
   struct cuda_function* next;
 } cuda_function;
 
@@ -411,11 +412,19 @@ static int function_for(cuda_device* d, const rt_gpu_kernel* k, cuda_function** 
     return rtgpu_fail("%s (kernel `%s`, entry `%s`, in %s)", message, k->name, entry,
                       k->cpu ? "the program's PTX" : "NVRTC's PTX for its CUDA C source");
   }
+  // A CUDA C kernel's static shared memory is known only to the driver.
+  uint32_t fixed = k->static_shared;
+  if (!k->cpu) {
+    int bytes = 0;
+    if ((r = g_cu.cuFuncGetAttribute(&bytes, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, handle)) != CUDA_SUCCESS)
+      return cu_fail("cuFuncGetAttribute", r);
+    fixed = (uint32_t)bytes;
+  }
   cuda_function* f = calloc(1, sizeof *f);
   if (!f) return rtgpu_fail("out of memory recording a function");
   // Without the attribute a launch may use what the device gives every block, less static memory.
-  uint32_t limit = (uint32_t)d->shared_default > k->static_shared ? (uint32_t)d->shared_default - k->static_shared : 0;
-  *f = (cuda_function){k, handle, limit, d->functions[bucket]};
+  uint32_t limit = (uint32_t)d->shared_default > fixed ? (uint32_t)d->shared_default - fixed : 0;
+  *f = (cuda_function){k, handle, limit, fixed, d->functions[bucket]};
   d->functions[bucket] = f;
   *out = f;
   return 0;
@@ -444,10 +453,15 @@ static int check_launch(const cuda_device* d, const rt_gpu_launch* l) {
   if (g.x > (uint32_t)d->max_grid[0] || g.y > (uint32_t)d->max_grid[1] || g.z > (uint32_t)d->max_grid[2])
     return rtgpu_fail("grid (%u, %u, %u) is over the device's limits (%d, %d, %d)", g.x, g.y, g.z, d->max_grid[0],
                       d->max_grid[1], d->max_grid[2]);
-  uint64_t shared = (uint64_t)k->static_shared + l->dynamic_shared;
+  return 0;
+}
+
+// Static and dynamic shared memory together within what the device gives a block that opts in.
+static int check_shared(const cuda_device* d, const cuda_function* f, const rt_gpu_launch* l) {
+  uint64_t shared = (uint64_t)f->static_shared + l->dynamic_shared;
   if (shared > (uint64_t)d->shared_optin)
     return rtgpu_fail("%llu bytes of shared memory (%u static + %u dynamic) are over the device's limit of %d",
-                      (unsigned long long)shared, k->static_shared, l->dynamic_shared, d->shared_optin);
+                      (unsigned long long)shared, f->static_shared, l->dynamic_shared, d->shared_optin);
   return 0;
 }
 
@@ -467,7 +481,7 @@ static int cuda_launch(rt_gpu_device* base, const rt_gpu_launch* l) {
   if (make_current(d) || check_launch(d, l)) return 1;
   pthread_mutex_lock(&d->lock);
   cuda_function* f;
-  int failed = function_for(d, l->kernel, &f);
+  int failed = function_for(d, l->kernel, &f) || check_shared(d, f, l);
   CUfunction handle = failed ? NULL : f->handle;
   if (!failed && l->dynamic_shared > f->dynamic_limit) {
     // Over 48 KiB of shared memory a block must opt in, per function.

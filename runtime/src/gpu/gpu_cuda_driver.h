@@ -60,6 +60,7 @@ typedef enum CUdevice_attribute {
 } CUdevice_attribute;
 
 typedef enum CUfunction_attribute {
+  CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1,  // its static __shared__ memory
   CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
 } CUfunction_attribute;
 
@@ -120,6 +121,7 @@ enum { CU_STREAM_DEFAULT = 0, CU_EVENT_DEFAULT = 0 };
   X(cuModuleGetFunction, (CUfunction * fn, CUmodule module, const char* name))                                    \
   X(cuModuleUnload, (CUmodule module))                                                                             \
   X(cuFuncSetAttribute, (CUfunction fn, CUfunction_attribute attrib, int value))                                   \
+  X(cuFuncGetAttribute, (int* value, CUfunction_attribute attrib, CUfunction fn))                                  \
   X(cuLaunchKernel, (CUfunction fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,            \
                      unsigned int by, unsigned int bz, unsigned int shared, CUstream stream, void** params,        \
                      void** extra))                                                                                \
