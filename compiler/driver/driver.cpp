@@ -71,6 +71,12 @@ otherwise the program's own.
 environment:
   FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
   FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
+                            (with FUSION_CACHE=off: a cached run is a plain executable)
+  FUSION_CACHE=off|DIR      `fusion run` keeps each program's executable under DIR/run
+                            (default $XDG_CACHE_HOME/fusion, else ~/.cache/fusion) and runs
+                            it again, without compiling, while no file it read has changed;
+                            off: always compile and run by the JIT
+  FUSION_CACHE_LOG=1        `fusion run` says on stderr whether the cache was hit, and why not
 )";
 
 enum class Command { Run, Build, Check, Emit };
