@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -274,6 +276,19 @@ void MaybeStoreRun(int argc, char** argv, const std::string& exe, const sema::Ch
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(f.path(), ec);
     in.manifest.files.push_back({ec ? f.path() : abs.lexically_normal().string(), launcher::HashBytes(std::string(f.text()))});
+  }
+  // Kernels' math links CUDA's libdevice: the first candidate that exists, which must not change
+  // or be hidden by one appearing before it.
+  for (const std::string& path : checked.has_kernels ? codegen::LibdeviceCandidates() : std::vector<std::string>{}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      in.manifest.absent.push_back(path);
+      continue;
+    }
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    in.manifest.files.push_back({path, launcher::HashBytes(bytes)});
+    break;
   }
   for (const std::string& a : absent) {
     std::error_code ec;
