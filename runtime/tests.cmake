@@ -41,4 +41,6 @@ foreach(src ${RT_TEST_SOURCES})
     target_compile_options(rt_${name} PRIVATE -gdwarf-4 -O0)
   endif()
   add_test(NAME runtime.${name} COMMAND rt_${name})
+  # No test touches the user's kernel cache (cache_test sets a directory of its own).
+  set_tests_properties(runtime.${name} PROPERTIES ENVIRONMENT "FUSION_CACHE=off")
 endforeach()

@@ -3,6 +3,7 @@
 #include "cuda/nvrtc.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "fusion/rt_cache.h"
 #include "parse/ast.h"
 #include "sema/types.h"
 
@@ -316,6 +318,63 @@ auto DirOf(const std::string& path) -> std::string {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+// --- The cache (docs/cache.md) ------------------------------------------------------------------
+
+// The cache key of one compilation: the library NVRTC would be loaded from (identified without
+// loading it, so that a hit needs no NVRTC), the source's name and text, the options (the
+// architecture among them), the name expressions, and every header the source includes, looked
+// for as NVRTC would (the source's own directory for a file, then the -I directories).
+auto CompileKey(const std::string& text, const std::string& name, const std::string& file_dir,
+                const std::vector<std::string>& options, const std::vector<std::string>& names)
+    -> std::vector<uint8_t> {
+  rt_cache_hash h;
+  rt_cache_hash_init(&h);
+  rt_cache_hash_str(&h, "fusion extern cuda entry 1: ptx, log, lowered names");
+  std::vector<std::string> libs = Candidates();
+  auto lib = std::find_if(libs.begin(), libs.end(), [](const std::string& p) { return access(p.c_str(), F_OK) == 0; });
+  if (std::getenv("FUSION_NVRTC") && *std::getenv("FUSION_NVRTC")) lib = libs.begin();
+  rt_cache_hash_file_identity(&h, lib == libs.end() ? nullptr : lib->c_str());
+  rt_cache_hash_str(&h, name.c_str());
+  rt_cache_hash_str(&h, text.c_str());
+  std::vector<const char*> dirs;
+  for (const std::string& o : options) {
+    rt_cache_hash_str(&h, o.c_str());
+    if (o.rfind("-I", 0) == 0) dirs.push_back(o.c_str() + 2);
+  }
+  for (const std::string& n : names) rt_cache_hash_str(&h, n.c_str());
+  rt_cache_hash_includes(&h, text.c_str(), file_dir.empty() ? nullptr : file_dir.c_str(), dirs.data(), dirs.size());
+  std::vector<uint8_t> key(RT_CACHE_KEY_SIZE);
+  rt_cache_hash_final(&h, key.data());
+  return key;
+}
+
+// A cached compilation (only successful ones are stored), or false.
+auto Lookup(const std::vector<uint8_t>& key, size_t names, NvrtcOutput& out) -> bool {
+  size_t size = 0;
+  char* payload = static_cast<char*>(rt_cache_get("nvrtc", key.data(), &size));
+  if (!payload) return false;
+  const char *at = payload, *end = payload + size, *field;
+  size_t len;
+  bool ok = rt_cache_buf_next(&at, end, &field, &len);
+  if (ok) out.ptx.assign(field, len);
+  ok = ok && rt_cache_buf_next(&at, end, &field, &len);
+  if (ok) out.log.assign(field, len);
+  for (size_t i = 0; ok && i < names; i++)
+    if ((ok = rt_cache_buf_next(&at, end, &field, &len))) out.lowered.emplace_back(field, len);
+  std::free(payload);
+  out.ok = ok;
+  return ok;
+}
+
+void Store(const std::vector<uint8_t>& key, const NvrtcOutput& out) {
+  rt_cache_buf buf = {};
+  rt_cache_buf_add(&buf, out.ptx.data(), out.ptx.size());
+  rt_cache_buf_add(&buf, out.log.data(), out.log.size());
+  for (const std::string& l : out.lowered) rt_cache_buf_add(&buf, l.data(), l.size());
+  rt_cache_put("nvrtc", key.data(), buf.data, buf.size);
+  std::free(buf.data);
+}
+
 }  // namespace
 
 auto CompileCudaKernels(sema::CheckedModule& module, SourceManager& sources, diag::Consumer& diags,
@@ -323,11 +382,7 @@ auto CompileCudaKernels(sema::CheckedModule& module, SourceManager& sources, dia
   std::vector<std::string> ptx;
   if (module.cuda_kernels.empty()) return ptx;
   std::string error;
-  Nvrtc* nvrtc = Nvrtc::Get(error);
-  if (!nvrtc) {
-    diags.Report(diag::Kind::NvrtcUnavailable, module.cuda_kernels[0]->cuda_range, {error});
-    return ptx;
-  }
+  Nvrtc* nvrtc = nullptr;  // loaded on the first cache miss
   // One compilation per source: a file (by its resolved path) or a source expression.
   std::map<std::string, std::vector<ast::FnDecl*>> by_file;
   std::map<const ast::Expr*, std::vector<ast::FnDecl*>> by_expr;
@@ -389,9 +444,18 @@ auto CompileCudaKernels(sema::CheckedModule& module, SourceManager& sources, dia
     std::vector<std::string> source_opts = opts;
     if (!expr) source_opts.push_back("-I" + DirOf(path));
     NvrtcOutput out;
-    if (!nvrtc->Compile(text, name, source_opts, names, out, error)) {
-      diags.Report(diag::Kind::NvrtcUnavailable, first->cuda_range, {"NVRTC " + nvrtc->version() + ": " + error});
-      continue;
+    std::vector<uint8_t> key = CompileKey(text, name, expr ? "" : DirOf(path), source_opts, names);
+    if (!Lookup(key, names.size(), out)) {
+      out = NvrtcOutput();
+      if (!nvrtc && !(nvrtc = Nvrtc::Get(error))) {
+        diags.Report(diag::Kind::NvrtcUnavailable, module.cuda_kernels[0]->cuda_range, {error});
+        return ptx;
+      }
+      if (!nvrtc->Compile(text, name, source_opts, names, out, error)) {
+        diags.Report(diag::Kind::NvrtcUnavailable, first->cuda_range, {"NVRTC " + nvrtc->version() + ": " + error});
+        continue;
+      }
+      if (out.ok) Store(key, out);
     }
     if (!out.log.empty() || !out.ok) ReportLog(out.log, text, place, kernels, sources, diags);
     if (!out.ok) continue;

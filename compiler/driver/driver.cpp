@@ -24,6 +24,7 @@
 #include "cuda/nvrtc.h"
 #include "driver/load.h"
 #include "driver/run_store.h"
+#include "fusion/rt_cache.h"
 #include "jit/jit.h"
 #include "lower/lower.h"
 #include "parse/ast.h"
@@ -47,6 +48,7 @@ commands:
   bindgen HEADER... -o OUT.fu [options]
                             turn C headers into Fusion declarations
                             (`fusion bindgen --help` for its options)
+  cache info|clear          show or empty the compiled-kernel cache (docs/cache.md)
 
 options:
   -O0 -O1 -O2 -O3           optimization level (default -O2)
@@ -74,11 +76,12 @@ environment:
   FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
   FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
                             (with FUSION_CACHE=off: a cached run is a plain executable)
-  FUSION_CACHE=off|DIR      `fusion run` keeps each program's executable under DIR/run
-                            (default $XDG_CACHE_HOME/fusion, else ~/.cache/fusion) and runs
-                            it again, without compiling, while no file it read has changed;
-                            off: always compile and run by the JIT
-  FUSION_CACHE_LOG=1        `fusion run` says on stderr whether the cache was hit, and why not
+  FUSION_CACHE=off|DIR      the caches (default $XDG_CACHE_HOME/fusion or ~/.cache/fusion):
+                            compiled kernels (FUSION_CACHE_MAX=BYTES caps them, 1 GiB), and
+                            under run/ each `fusion run` program's executable, run again
+                            without compiling while no file it read has changed; off: always
+                            compile (and `fusion run` by the JIT)
+  FUSION_CACHE_LOG=1        say on stderr whether a cache was hit, and why not
 )";
 
 enum class Command { Run, Build, Check, Emit };
@@ -316,6 +319,7 @@ auto RunBindgen(int argc, char** argv) -> int {
 
 auto Main(int argc, char** argv) -> int {
   if (argc >= 2 && std::string(argv[1]) == "bindgen") return RunBindgen(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "cache") return rt_cache_command(argc - 2, argv + 2);
   Options opts;
   if (int rc = ParseArgs(argc, argv, opts); rc >= 0) return rc;
   std::string exe = ExePath(argv[0]);

@@ -169,9 +169,10 @@ auto ParseRunArgs(int argc, char** argv, RunRequest& req) -> bool {
 }
 
 auto RunCacheDir() -> std::string {
+  // As rt_cache_dir (runtime/src/core/cache.c), the kernel cache's: off or 0, on or 1, or DIR.
   const char* env = std::getenv("FUSION_CACHE");
-  if (env && std::strcmp(env, "off") == 0) return "";
-  if (env && *env) return std::string(env) + "/run";
+  if (env && (std::strcmp(env, "off") == 0 || std::strcmp(env, "0") == 0)) return "";
+  if (env && *env && std::strcmp(env, "on") != 0 && std::strcmp(env, "1") != 0) return std::string(env) + "/run";
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/fusion/run";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/fusion/run";
   return "";

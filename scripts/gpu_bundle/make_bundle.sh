@@ -78,6 +78,20 @@ for entry in "${programs[@]}"; do
 done
 rm -f "$stage_root/jit.out"
 
+# Programs that need a GPU (tests/lit/gpu_device: CUDA C, NCCL on gpu.alloc memory): they check
+# their own results and say SKIP without a GPU, so what they must print on one is written in
+# their `// EXPECT-GPU:` lines. run-gpu-suite.sh runs them on the CUDA device only.
+for f in "$src"/tests/lit/gpu_device/*.fu; do
+  id="gpudev_$(basename "$f" .fu)"
+  cp "$f" "$stage/tests/$id.fu"
+  (cd "$stage" && "$fusion" build "tests/$id.fu" -o "tests/$id") || die "cannot build $f"
+  bundle_deps "$stage/tests/$id"
+  sed -n 's|^// EXPECT-GPU: ||p' "$f" > "$stage/tests/$id.expected"
+  [ -s "$stage/tests/$id.expected" ] || die "$f has no // EXPECT-GPU: lines"
+  echo 0 > "$stage/tests/$id.expected-status"
+  echo "make_bundle: $id: GPU only, $(wc -l < "$stage/tests/$id.expected") expected lines"
+done
+
 # The benchmarks: Fusion sources with prebuilt executables, and the CUDA C references, which
 # run-gpu-suite.sh compiles with nvcc on the GPU machine.
 cp "$src"/bench/gpu/*.fu "$src"/bench/gpu/*.cu "$src"/bench/gpu/common.h "$src"/bench/gpu/README.md "$stage/bench/"

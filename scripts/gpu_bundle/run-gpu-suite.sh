@@ -100,6 +100,10 @@ run_compare() {   # run_compare KIND ID COMMAND...
 }
 for src in "$here"/tests/*.fu; do
   id=$(basename "$src" .fu)
+  if [ "${id#gpudev_}" != "$id" ] && [ "$device" != cuda ]; then  # GPU-only programs
+    result SKIP "$id" "SKIP: it needs the CUDA device (--device $device)"
+    continue
+  fi
   run_compare jit "$id" "$fusion" run "tests/$id.fu"
   run_compare exe "$id" "tests/$id"
 done

@@ -6,6 +6,8 @@
 //  - a current context is needed where the driver needs one; streams, events, modules and
 //    functions must be live; launch sizes must be within the limits it reports (an H200: sm_90,
 //    132 SMs, 48 KiB of shared memory per block, 227 KiB with cuFuncSetAttribute);
+//  - the linker (cuLinkCreate … cuLinkComplete) "makes a cubin" of one PTX input: a tagged copy
+//    of the PTX (test-only), which cuModuleLoadData recognises and loads;
 //  - the PTX of cuModuleLoadDataEx must be one ptxas accepts for sm_90 (it runs
 //    $FUSION_CUDA_DOUBLE_PTXAS, else $CUDA_HOME/bin/ptxas or /usr/local/cuda/bin/ptxas, when
 //    present), in a PTX ISA the driver version it reports can compile;
@@ -668,6 +670,26 @@ static int count_params(const char* ptx, const char* name) {
   return n;
 }
 
+// Checks PTX as the driver's JIT would (its ISA, then ptxas); the JIT's log in `log`.
+static CUresult check_ptx(const char* ptx, char* log, size_t log_size, int* major, int* minor) {
+  const char* v = strstr(ptx, ".version ");
+  if (!v || sscanf(v + 9, "%d.%d", major, minor) != 2) return CUDA_ERROR_INVALID_IMAGE;  // not PTX
+  if (*major * 10 + *minor > driver_ptx_isa(g.version)) {
+    int max = driver_ptx_isa(g.version);
+    snprintf(log, log_size, "ptxas application ptx input, line 1; fatal   : Unsupported .version %d.%d; current version is '%d.%d'",
+             *major, *minor, max / 10, max % 10);
+    return CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
+  }
+  if (inject("module")) {
+    snprintf(log, log_size, "ptxas application ptx input, line 1; error   : rejected on request "
+                            "(FUSION_CUDA_DOUBLE_FAIL=module)\nptxas fatal   : Ptx assembly aborted due to errors");
+    return CUDA_ERROR_INVALID_PTX;
+  }
+  int checked = run_ptxas(ptx, log, log_size);
+  if (checked < 0) trace("ptxas not found at %s: the PTX is not checked", ptxas_path());
+  return checked > 0 ? CUDA_ERROR_INVALID_PTX : CUDA_SUCCESS;
+}
+
 EXPORT CUresult cuModuleLoadDataEx(CUmodule* module, const void* image, unsigned int count, CUjit_option* options,
                                    void** values) {
   CUresult r = enter("cuModuleLoadDataEx", true);
@@ -675,25 +697,7 @@ EXPORT CUresult cuModuleLoadDataEx(CUmodule* module, const void* image, unsigned
   const char* ptx = image;
   char log[8192] = "";
   int major = 0, minor = 0;
-  if (!r) {
-    const char* v = strstr(ptx, ".version ");
-    if (!v || sscanf(v + 9, "%d.%d", &major, &minor) != 2) {
-      r = CUDA_ERROR_INVALID_IMAGE;  // not PTX (and cubins are not what Fusion loads)
-    } else if (major * 10 + minor > driver_ptx_isa(g.version)) {
-      int max = driver_ptx_isa(g.version);
-      snprintf(log, sizeof log, "ptxas application ptx input, line 1; fatal   : Unsupported .version %d.%d; current version is '%d.%d'",
-               major, minor, max / 10, max % 10);
-      r = CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
-    } else if (inject("module")) {
-      snprintf(log, sizeof log, "ptxas application ptx input, line 1; error   : rejected on request "
-                                "(FUSION_CUDA_DOUBLE_FAIL=module)\nptxas fatal   : Ptx assembly aborted due to errors");
-      r = CUDA_ERROR_INVALID_PTX;
-    } else {
-      int checked = run_ptxas(ptx, log, sizeof log);
-      if (checked < 0) trace("ptxas not found at %s: the PTX is not checked", ptxas_path());
-      if (checked > 0) r = CUDA_ERROR_INVALID_PTX;
-    }
-  }
+  if (!r) r = check_ptx(ptx, log, sizeof log, &major, &minor);  // and cubins are not what Fusion loads here
   object* m = NULL;
   if (!r && (!(m = new_object('m')) || !(m->ptx = strdup(ptx)))) r = CUDA_ERROR_OUT_OF_MEMORY;
   if (!r) *module = (CUmodule)m;
@@ -734,6 +738,87 @@ EXPORT CUresult cuModuleUnload(CUmodule module) {
       if (g.objects[i]->kind == 'f' && g.objects[i]->module == m) g.objects[i]->live = false;
   }
   return finish(r, "cuModuleUnload(m%d)", m ? m->id : 0);
+}
+
+// --- The linker, and cubins --------------------------------------------------------------------
+// The double's "cubin" (test-only; no real driver reads it) is the PTX behind a tag line naming
+// the architecture it was "made" for: cuModuleLoadData recognises the tag and loads the PTX after
+// it without checking it again, as the driver loads a cubin without its JIT.
+
+static const char kCubinTag[] = "FUSION CUDA DOUBLE CUBIN sm_90\n";
+
+EXPORT CUresult cuLinkCreate_v2(unsigned int count, CUjit_option* options, void** values, CUlinkState* state) {
+  CUresult r = enter("cuLinkCreate_v2", true);
+  if (!r && (!state || (count && (!options || !values)))) r = CUDA_ERROR_INVALID_VALUE;
+  object* l = NULL;
+  if (!r && !(l = new_object('l'))) r = CUDA_ERROR_OUT_OF_MEMORY;
+  if (!r) *state = (CUlinkState)l;
+  return finish(r, "cuLinkCreate(%u options) -> l%d", count, l ? l->id : 0);
+}
+
+EXPORT CUresult cuLinkAddData_v2(CUlinkState state, CUjitInputType type, void* data, size_t size, const char* name,
+                                 unsigned int count, CUjit_option* options, void** values) {
+  CUresult r = enter("cuLinkAddData_v2", true);
+  object* l = live(state, 'l');
+  if (!r && !l) r = CUDA_ERROR_INVALID_HANDLE;
+  if (!r && (!data || !size || (count && (!options || !values)) || type != CU_JIT_INPUT_PTX || l->ptx))
+    r = CUDA_ERROR_INVALID_VALUE;  // the double links one PTX input
+  if (!r && ((const char*)data)[size - 1] != 0) r = CUDA_ERROR_INVALID_VALUE;  // PTX must end in a NUL
+  char log[8192] = "";
+  int major = 0, minor = 0;
+  if (!r) r = check_ptx(data, log, sizeof log, &major, &minor);
+  if (!r && !(l->ptx = strdup(data))) r = CUDA_ERROR_OUT_OF_MEMORY;
+  return finish(r, "cuLinkAddData(l%d, PTX ISA %d.%d, %zu bytes, %s)", l ? l->id : 0, major, minor, size,
+                name ? name : "NULL");
+}
+
+EXPORT CUresult cuLinkComplete(CUlinkState state, void** cubin, size_t* size) {
+  CUresult r = enter("cuLinkComplete", true);
+  object* l = live(state, 'l');
+  if (!r && !l) r = CUDA_ERROR_INVALID_HANDLE;
+  if (!r && (!cubin || !size || !l->ptx)) r = CUDA_ERROR_INVALID_VALUE;
+  char* image = NULL;
+  if (!r) {
+    size_t n = strlen(kCubinTag) + strlen(l->ptx) + 1;
+    if ((image = malloc(n))) {
+      snprintf(image, n, "%s%s", kCubinTag, l->ptx);
+      free(l->ptx);
+      l->ptx = image;  // owned by the link state, as the driver's cubin is
+      *cubin = image;
+      *size = n;
+    } else {
+      r = CUDA_ERROR_OUT_OF_MEMORY;
+    }
+  }
+  return finish(r, "cuLinkComplete(l%d) -> %zu bytes", l ? l->id : 0, image ? strlen(image) + 1 : 0);
+}
+
+EXPORT CUresult cuLinkDestroy(CUlinkState state) {
+  CUresult r = enter("cuLinkDestroy", false);
+  object* l = live(state, 'l');
+  if (!r && !l) r = CUDA_ERROR_INVALID_HANDLE;
+  if (!r) {
+    l->live = false;
+    free(l->ptx);  // the cubin it returned goes with it
+    l->ptx = NULL;
+  }
+  return finish(r, "cuLinkDestroy(l%d)", l ? l->id : 0);
+}
+
+EXPORT CUresult cuModuleLoadData(CUmodule* module, const void* image) {
+  CUresult r = enter("cuModuleLoadData", true);
+  if (!r && (!module || !image)) r = CUDA_ERROR_INVALID_VALUE;
+  const char* text = image;
+  bool cubin = !r && strncmp(text, kCubinTag, strlen(kCubinTag)) == 0;
+  char log[8192] = "";
+  int major = 0, minor = 0;
+  if (!r && !cubin) r = check_ptx(text, log, sizeof log, &major, &minor);  // PTX: through the JIT
+  const char* ptx = cubin ? text + strlen(kCubinTag) : text;
+  object* m = NULL;
+  if (!r && (!(m = new_object('m')) || !(m->ptx = strdup(ptx)))) r = CUDA_ERROR_OUT_OF_MEMORY;
+  if (!r) *module = (CUmodule)m;
+  return finish(r, "cuModuleLoadData(%s, %zu bytes) -> m%d", cubin ? "cubin for sm_90" : "PTX",
+                image ? strlen(text) : 0, m ? m->id : 0);
 }
 
 EXPORT CUresult cuFuncSetAttribute(CUfunction fn, CUfunction_attribute attrib, int value) {

@@ -106,8 +106,8 @@ static void check_limits(void) {
   CHECK(launch(&k_bounded, dim(1, 1, 1), dim(256, 1, 1), 0, args) != 0, "max_threads");
   CHECK(strstr(rt_gpu_last_error(), "over the kernel's max_threads of 128") != NULL, "%s", rt_gpu_last_error());
   CHECK(launch(&k_bounded, dim(1, 1, 1), dim(128, 1, 1), 0, args) == 0, "%s", rt_gpu_last_error());
-  CHECK(launch(&k_big_shared, dim(1, 1, 1), dim(32, 1, 1), 9 * 1024, args) != 0, "shared memory");
-  CHECK(strstr(rt_gpu_last_error(), "50176 bytes of shared memory (40960 static + 9216 dynamic) are over the limit of 49152") !=
+  CHECK(launch(&k_big_shared, dim(1, 1, 1), dim(32, 1, 1), 200 * 1024, args) != 0, "shared memory");
+  CHECK(strstr(rt_gpu_last_error(), "245760 bytes of shared memory (40960 static + 204800 dynamic) are over the limit of 232448") !=
             NULL,
         "%s", rt_gpu_last_error());
   CHECK(launch(&k_saxpy, dim(1, 65536, 1), dim(32, 1, 1), 0, args) != 0, "grid y");

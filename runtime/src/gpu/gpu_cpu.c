@@ -543,12 +543,12 @@ static pthread_once_t g_pool_once = PTHREAD_ONCE_INIT;
 // --- Launch -------------------------------------------------------------------------------------
 
 static int check_launch(const rt_gpu_launch* l) {
-  if (!l->kernel->cpu)
-    return rtgpu_fail("`%s` is a CUDA C kernel: it runs only on a CUDA device, and this program runs on the CPU device "
-                      "(check gpu.available() before launching it)", l->kernel->name);
   const rt_gpu_kernel* k = l->kernel;
   rt_dim3 g = l->grid, b = l->block;
-  if (!k || !k->cpu) return rtgpu_fail("launch: no kernel (or one without a CPU body)");
+  if (!k) return rtgpu_fail("launch: no kernel");
+  if (!k->cpu)
+    return rtgpu_fail("`%s` is a CUDA C kernel: it runs only on a CUDA device, and this program runs on the CPU device "
+                      "(check gpu.available() before launching it)", k->name);
   if (!g.x || !g.y || !g.z || !b.x || !b.y || !b.z)
     return rtgpu_fail("launch of `%s`: grid (%u, %u, %u) and block (%u, %u, %u) must not be empty", k->name, g.x, g.y,
                       g.z, b.x, b.y, b.z);

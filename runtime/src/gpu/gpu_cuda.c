@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fusion/rt_cache.h"
 #include "gpu_cuda_driver.h"
 #include "gpu_internal.h"
+
+#ifndef FUSION_RT_VERSION
+#define FUSION_RT_VERSION "unknown"  // a runtime built on its own
+#endif
 
 // --- The driver ---------------------------------------------------------------------------------
 
@@ -310,17 +315,13 @@ static int check_ptx_version(const char* ptx, const char* kernel) {
 
 enum { JIT_LOG = 4096 };
 
-// The module that holds `k`'s PTX, loaded on first use. Called with d->lock held.
-static int module_for(cuda_device* d, const rt_gpu_kernel* k, CUmodule* out) {
-  for (cuda_module* m = d->modules; m; m = m->next)
-    if (m->ptx == k->ptx) return *out = m->handle, 0;
-  if (check_ptx_version(k->ptx, k->name)) return 1;
+// `k`'s PTX loaded by the driver's JIT, or 1 with the driver's log in the error.
+static int load_ptx(const rt_gpu_kernel* k, CUmodule* out) {
   char info[JIT_LOG] = "", error[JIT_LOG] = "";
   CUjit_option options[] = {CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, CU_JIT_ERROR_LOG_BUFFER,
                             CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void* values[] = {info, (void*)(uintptr_t)sizeof info, error, (void*)(uintptr_t)sizeof error};
-  CUmodule handle = NULL;
-  CUresult r = g_cu.cuModuleLoadDataEx(&handle, k->ptx, 4, options, values);
+  CUresult r = g_cu.cuModuleLoadDataEx(out, k->ptx, 4, options, values);
   if (r != CUDA_SUCCESS) {
     char what[200];
     describe(r, what, sizeof what);
@@ -330,6 +331,56 @@ static int module_for(cuda_device* d, const rt_gpu_kernel* k, CUmodule* out) {
     return rtgpu_fail("cuModuleLoadDataEx: %s: the driver rejected the program's PTX (loading kernel `%s`)%s%s", what,
                       k->name, len ? "; its log:\n" : " and wrote no log", error);
   }
+  return 0;
+}
+
+// The cache key of the cubin the driver makes of `ptx` for device `d` (docs/cache.md).
+static void cubin_key(const cuda_device* d, const char* ptx, uint8_t key[RT_CACHE_KEY_SIZE]) {
+  rt_cache_hash h;
+  rt_cache_hash_init(&h);
+  rt_cache_hash_str(&h, "fusion cubin entry 1");
+  rt_cache_hash_str(&h, FUSION_RT_VERSION);
+  int facts[2] = {d->base.compute_capability, g_cu.version};
+  rt_cache_hash_field(&h, facts, sizeof facts);
+  rt_cache_hash_str(&h, ptx);
+  rt_cache_hash_final(&h, key);
+}
+
+// Loads `ptx` as a cubin: the cache's, or one the driver's linker makes (then stored). False,
+// with nothing loaded and no error recorded, when the cache is off, the driver has no linker or
+// the linker failed: the caller then loads the PTX itself (and reports its errors).
+static bool load_cubin(cuda_device* d, const char* ptx, CUmodule* out) {
+  char dir[4096];
+  if (!g_cu.cuLinkCreate_v2 || !g_cu.cuLinkAddData_v2 || !g_cu.cuLinkComplete || !g_cu.cuLinkDestroy ||
+      !g_cu.cuModuleLoadData || !rt_cache_dir(dir, sizeof dir))
+    return false;
+  uint8_t key[RT_CACHE_KEY_SIZE];
+  cubin_key(d, ptx, key);
+  size_t size = 0;
+  void* cached = rt_cache_get("cubin", key, &size);
+  if (cached) {
+    CUresult r = g_cu.cuModuleLoadData(out, cached);
+    free(cached);
+    if (r == CUDA_SUCCESS) return true;  // else made again, and the entry replaced
+  }
+  CUlinkState link = NULL;
+  if (g_cu.cuLinkCreate_v2(0, NULL, NULL, &link) != CUDA_SUCCESS) return false;
+  void* cubin = NULL;
+  bool ok = g_cu.cuLinkAddData_v2(link, CU_JIT_INPUT_PTX, (void*)ptx, strlen(ptx) + 1, "fusion", 0, NULL, NULL) ==
+                CUDA_SUCCESS &&
+            g_cu.cuLinkComplete(link, &cubin, &size) == CUDA_SUCCESS && g_cu.cuModuleLoadData(out, cubin) == CUDA_SUCCESS;
+  if (ok) rt_cache_put("cubin", key, cubin, size);
+  g_cu.cuLinkDestroy(link);  // owns the cubin
+  return ok;
+}
+
+// The module that holds `k`'s PTX, loaded on first use. Called with d->lock held.
+static int module_for(cuda_device* d, const rt_gpu_kernel* k, CUmodule* out) {
+  for (cuda_module* m = d->modules; m; m = m->next)
+    if (m->ptx == k->ptx) return *out = m->handle, 0;
+  if (check_ptx_version(k->ptx, k->name)) return 1;
+  CUmodule handle = NULL;
+  if (!load_cubin(d, k->ptx, &handle) && load_ptx(k, &handle)) return 1;
   cuda_module* m = calloc(1, sizeof *m);
   if (!m) {
     g_cu.cuModuleUnload(handle);
@@ -347,7 +398,7 @@ static int function_for(cuda_device* d, const rt_gpu_kernel* k, cuda_function** 
   for (cuda_function* f = d->functions[bucket]; f; f = f->next)
     if (f->kernel == k) return *out = f, 0;
   if (!k->ptx) return rtgpu_fail("kernel `%s` has no PTX (the program was built without device code)", k->name);
-  CUmodule m;
+  CUmodule m = NULL;
   if (module_for(d, k, &m)) return 1;
   CUfunction handle;
   const char* entry = k->entry ? k->entry : k->name;

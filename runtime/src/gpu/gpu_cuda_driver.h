@@ -17,6 +17,7 @@ typedef struct CUfunc_st* CUfunction;
 typedef struct CUstream_st* CUstream;
 typedef struct CUevent_st* CUevent;
 typedef struct CUmemPoolHandle_st* CUmemoryPool;
+typedef struct CUlinkState_st* CUlinkState;
 
 enum {
   CUDA_SUCCESS = 0,
@@ -74,6 +75,11 @@ typedef enum CUjit_option {
   CU_JIT_LOG_VERBOSE = 12,
 } CUjit_option;
 
+typedef enum CUjitInputType {
+  CU_JIT_INPUT_CUBIN = 0,
+  CU_JIT_INPUT_PTX = 1,
+} CUjitInputType;
+
 enum { CU_STREAM_DEFAULT = 0, CU_EVENT_DEFAULT = 0 };
 
 // The entry points, as X(name the driver exports, parameters); each returns a CUresult. The
@@ -127,8 +133,17 @@ enum { CU_STREAM_DEFAULT = 0, CU_EVENT_DEFAULT = 0 };
   X(cuEventSynchronize, (CUevent event))                                                                           \
   X(cuEventElapsedTime, (float* ms, CUevent start, CUevent end))
 
-// Optional: newer names, used when the driver has them (cuEventElapsedTime_v2 since CUDA 12.8).
-#define FUSION_CUDA_OPTIONAL_ENTRY_POINTS(X) X(cuEventElapsedTime_v2, (float* ms, CUevent start, CUevent end))
+// Optional: newer names, used when the driver has them (cuEventElapsedTime_v2 since CUDA 12.8),
+// and the linker, which turns PTX into a cubin for the kernel cache (without it, PTX is loaded as
+// before and nothing is cached).
+#define FUSION_CUDA_OPTIONAL_ENTRY_POINTS(X)                                                                      \
+  X(cuEventElapsedTime_v2, (float* ms, CUevent start, CUevent end))                                                \
+  X(cuLinkCreate_v2, (unsigned int count, CUjit_option* options, void** values, CUlinkState* state))               \
+  X(cuLinkAddData_v2, (CUlinkState state, CUjitInputType type, void* data, size_t size, const char* name,          \
+                       unsigned int count, CUjit_option* options, void** values))                                  \
+  X(cuLinkComplete, (CUlinkState state, void** cubin, size_t* size))                                               \
+  X(cuLinkDestroy, (CUlinkState state))                                                                            \
+  X(cuModuleLoadData, (CUmodule * module, const void* image))
 
 // --- Only for the test double -------------------------------------------------------------------
 // The real driver cannot run a Fusion kernel's CPU body; its test double (tests/cuda_double) can,

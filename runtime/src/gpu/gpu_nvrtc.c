@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fusion/rt_cache.h"
 #include "gpu_internal.h"
 
 // --- NVRTC --------------------------------------------------------------------------------------
@@ -132,9 +134,97 @@ static int entry_params(const char* ptx, const char* entry, param_shape* out, in
 
 // --- gpu.compile_cuda ---------------------------------------------------------------------------
 
-rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_loc loc) {
+// What identifies the NVRTC library that would be loaded, without loading it (a cache hit must not
+// pay for dlopen): the first candidate path that exists, by rt_cache_hash_file_identity.
+static void hash_nvrtc_identity(rt_cache_hash* h) {
+  const char* env = getenv("FUSION_NVRTC");
+  if (env && *env) {
+    rt_cache_hash_file_identity(h, env);
+    return;
+  }
+  char home_path[512] = "";
+  const char* home = getenv("CUDA_HOME");
+  if (home && *home) snprintf(home_path, sizeof home_path, "%s/lib64/libnvrtc.so.13", home);
+  const char* paths[] = {home_path, "/usr/local/cuda/lib64/libnvrtc.so.13"};
+  for (size_t i = 0; i < 2; i++)
+    if (paths[i][0] && access(paths[i], F_OK) == 0) {
+      rt_cache_hash_file_identity(h, paths[i]);
+      return;
+    }
+  rt_cache_hash_str(h, "libnvrtc.so.13 from the loader's search path");
+}
+
+// The cache key of a compilation: NVRTC's identity, the program's name (it is in the log), the
+// source, the options, the name expression, and every header the source includes (looked for in
+// the -I directories of the options).
+static void compile_key(const char* source, const char* program_name, const char* const* opts, int n, const char* name,
+                        uint8_t key[RT_CACHE_KEY_SIZE]) {
+  rt_cache_hash h;
+  rt_cache_hash_init(&h);
+  rt_cache_hash_str(&h, "fusion nvrtc entry 1: ptx, lowered name, log");
+  hash_nvrtc_identity(&h);
+  rt_cache_hash_str(&h, program_name);
+  rt_cache_hash_str(&h, source);
+  const char* dirs[64];
+  size_t dir_count = 0;
+  for (int i = 0; i < n; i++) {
+    rt_cache_hash_str(&h, opts[i]);
+    const char* dir = strncmp(opts[i], "-I", 2) == 0                    ? opts[i] + 2
+                      : strncmp(opts[i], "--include-path=", 15) == 0 ? opts[i] + 15
+                                                                       : NULL;
+    if (dir && !*dir && i + 1 < n) dir = opts[i + 1];  // `-I DIR`
+    if (dir && *dir && dir_count < 64) dirs[dir_count++] = dir;
+  }
+  rt_cache_hash_str(&h, name);
+  rt_cache_hash_includes(&h, source, NULL, dirs, dir_count);
+  rt_cache_hash_final(&h, key);
+}
+
+// Compiles `source` with NVRTC: the PTX and the lowered name of `name`, from malloc; warnings in
+// *log (from malloc, or NULL). Ends the program on an error.
+static void compile_with_nvrtc(const char* source, const char* name, const char* program_name, const char** opts,
+                               int n, rt_loc loc, char** ptx_out, char** entry_out, char** log_out) {
   pthread_once(&g_nvrtc_once, load_nvrtc);
   if (!g_nvrtc.CompileProgram) nvrtc_die(loc, "%s", g_nvrtc.error);
+  nvrtcProgram prog = NULL;
+  int r = g_nvrtc.CreateProgram(&prog, source, program_name, 0, NULL, NULL);
+  if (r) nvrtc_die(loc, "nvrtcCreateProgram: %s", g_nvrtc.GetErrorString(r));
+  if ((r = g_nvrtc.AddNameExpression(prog, name))) nvrtc_die(loc, "nvrtcAddNameExpression: %s", g_nvrtc.GetErrorString(r));
+  int compiled = g_nvrtc.CompileProgram(prog, n, opts);
+  size_t size = 0;
+  char* log = NULL;
+  if (g_nvrtc.GetProgramLogSize(prog, &size) == 0 && size > 1 && (log = malloc(size))) g_nvrtc.GetProgramLog(prog, log);
+  if (compiled && log && strstr(log, "__nv_name_map"))  // the name expression named nothing
+    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source (a C++ kernel is named by an expression: \"fill<float>\")",
+              name);
+  if (compiled)
+    nvrtc_die(loc, "NVRTC (%s) could not compile the CUDA source%s%s", g_nvrtc.GetErrorString(compiled),
+              log ? ":\n" : "", log ? log : "");
+  if ((r = g_nvrtc.GetPTXSize(prog, &size))) nvrtc_die(loc, "nvrtcGetPTXSize: %s", g_nvrtc.GetErrorString(r));
+  char* ptx = malloc(size);
+  if (!ptx || (r = g_nvrtc.GetPTX(prog, ptx))) nvrtc_die(loc, "nvrtcGetPTX failed (or out of memory)");
+  const char* lowered = NULL;
+  if (g_nvrtc.GetLoweredName(prog, name, &lowered) || !lowered)
+    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source", name);
+  *entry_out = strdup(lowered);
+  g_nvrtc.DestroyProgram(&prog);
+  *ptx_out = ptx;
+  *log_out = log;
+}
+
+// A cached compilation's PTX, lowered name and log (copies from malloc); false if malformed.
+static bool unpack(const char* payload, size_t size, char** ptx, char** entry, char** log) {
+  const char *at = payload, *end = payload + size, *field[3];
+  size_t len[3];
+  for (int i = 0; i < 3; i++)
+    if (!rt_cache_buf_next(&at, end, &field[i], &len[i])) return false;
+  *ptx = strndup(field[0], len[0]);
+  *entry = strndup(field[1], len[1]);
+  *log = strndup(field[2], len[2]);
+  return *ptx && *entry && *log;
+}
+
+rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_loc loc) {
   if (!source || !name || !*(const char*)name) nvrtc_die(loc, "the source and the kernel's name must not be null or empty");
   // The options, split at spaces; -arch for the current device unless given, the CUDA headers.
   char* opts_copy = strdup(options ? options : "");
@@ -158,31 +248,25 @@ rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_lo
 
   char program_name[256];
   snprintf(program_name, sizeof program_name, "%s:%d (gpu.compile_cuda)", loc ? loc->file : "?", loc ? loc->line : 0);
-  nvrtcProgram prog = NULL;
-  int r = g_nvrtc.CreateProgram(&prog, source, program_name, 0, NULL, NULL);
-  if (r) nvrtc_die(loc, "nvrtcCreateProgram: %s", g_nvrtc.GetErrorString(r));
-  if ((r = g_nvrtc.AddNameExpression(prog, name))) nvrtc_die(loc, "nvrtcAddNameExpression: %s", g_nvrtc.GetErrorString(r));
-  int compiled = g_nvrtc.CompileProgram(prog, n, opts);
+  // The cache first (docs/cache.md): a hit neither loads nor calls NVRTC.
+  uint8_t key[RT_CACHE_KEY_SIZE];
+  compile_key(source, program_name, opts, n, name, key);
+  size_t cached_size = 0;
+  char* cached = rt_cache_get("nvrtc", key, &cached_size);
+  char *ptx = NULL, *entry = NULL, *log = NULL;
+  if (!cached || !unpack(cached, cached_size, &ptx, &entry, &log)) {
+    compile_with_nvrtc(source, name, program_name, opts, n, loc, &ptx, &entry, &log);
+    rt_cache_buf entry_data = {0};
+    rt_cache_buf_add(&entry_data, ptx, strlen(ptx));
+    rt_cache_buf_add(&entry_data, entry, strlen(entry));
+    rt_cache_buf_add(&entry_data, log ? log : "", log ? strlen(log) : 0);
+    rt_cache_put("nvrtc", key, entry_data.data, entry_data.size);
+    free(entry_data.data);
+  }
+  free(cached);
   free(opts_copy);
-  size_t size = 0;
-  char* log = NULL;
-  if (g_nvrtc.GetProgramLogSize(prog, &size) == 0 && size > 1 && (log = malloc(size))) g_nvrtc.GetProgramLog(prog, log);
-  if (compiled && log && strstr(log, "__nv_name_map"))  // the name expression named nothing
-    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source (a C++ kernel is named by an expression: \"fill<float>\")",
-              (const char*)name);
-  if (compiled)
-    nvrtc_die(loc, "NVRTC (%s) could not compile the CUDA source%s%s", g_nvrtc.GetErrorString(compiled),
-              log ? ":\n" : "", log ? log : "");
-  if (log && *log) fprintf(stderr, "%s", log);  // warnings: shown, as a compiler shows them
+  if (log && *log) fprintf(stderr, "%s", log);  // warnings: shown, as a compiler shows them (again on a hit)
   free(log);
-  if ((r = g_nvrtc.GetPTXSize(prog, &size))) nvrtc_die(loc, "nvrtcGetPTXSize: %s", g_nvrtc.GetErrorString(r));
-  char* ptx = malloc(size);
-  if (!ptx || (r = g_nvrtc.GetPTX(prog, ptx))) nvrtc_die(loc, "nvrtcGetPTX failed (or out of memory)");
-  const char* lowered = NULL;
-  if (g_nvrtc.GetLoweredName(prog, name, &lowered) || !lowered)
-    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source", (const char*)name);
-  char* entry = strdup(lowered);
-  g_nvrtc.DestroyProgram(&prog);
 
   int count = entry_params(ptx, entry, NULL, 0);
   if (count < 0) nvrtc_die(loc, "`%s` (entry `%s`) is not a kernel (__global__) of the source", (const char*)name, entry);

@@ -1,0 +1,1 @@
+#define SCALE_BY(v, a) ((v) * (a))
