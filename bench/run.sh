@@ -3,7 +3,8 @@
 # compile speed. Builds what it needs under bench/out/, runs everything one at a time, and prints a
 # table of ratios (Fusion/C) with PASS/MISS against each target. See bench/README.md.
 #
-# Usage: bench/run.sh [--no-o3]
+# Usage: bench/run.sh [--no-o3] [--startup]
+#   --startup     only the start-up rows: `fusion run` by the JIT and from the run cache
 #   FUSION=path   the compiler (default build/bin/fusion, relative to the repository root)
 #   CLANG=path    the C compiler (default clang-19)
 #   RUNS=n        best of n runs for the programs and the compile benchmark (default 3)
@@ -24,10 +25,12 @@ RUNS=${RUNS:-3}   # best of RUNS, wall clock, for the programs and the compile b
 JIT_RUNS=${JIT_RUNS:-20}
 COMPILE_LINES=20000
 WITH_O3=1
+ONLY_STARTUP=0
 for a in "$@"; do
   case $a in
     --no-o3) WITH_O3=0 ;;
-    -h|--help) sed -n '2,13p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --startup) ONLY_STARTUP=1 ;;
+    -h|--help) sed -n '2,14p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +66,7 @@ echo
 # ---- generated code: the Benchmarks Game programs ------------------------------------------------
 levels=(O2)
 (( WITH_O3 )) && levels+=(O3)
+(( ONLY_STARTUP )) && PROGRAMS=()
 for p in "${PROGRAMS[@]}"; do
   src_fu=bench/programs/$p.fu
   src_c=bench/programs/$p.c
@@ -110,7 +114,9 @@ for p in "${PROGRAMS[@]}"; do
 done
 
 # ---- JIT start-up ----------------------------------------------------------------------------------
+# The JIT row runs with the run cache off; the cached row below measures a hit.
 echo "== jit start-up: fusion run examples/hello.fu, $JIT_RUNS runs"
+export FUSION_CACHE=off
 if ! "$FUSION" run examples/hello.fu > "$OUT/hello.out" 2>&1 || ! grep -q "hello from Fusion" "$OUT/hello.out"; then
   echo "   fusion run examples/hello.fu failed:"; sed 's/^/     /' "$OUT/hello.out" | head -5 || true
   status=1
@@ -126,7 +132,36 @@ else
   row "jit start-up (hello.fu)" - "$(ms "$bj") ms" - "< 40 ms" "$v" "best of $JIT_RUNS; median $(ms "$mj") ms"
 fi
 
+# ---- cached run ----------------------------------------------------------------------------------------
+# `fusion run` of an unchanged hello from the run cache (issue 14): the launcher hashes the sources
+# and execs the executable stored by the first run, without loading LLVM. The first run stores the
+# entry in the background; the second waits for it (the entry's lock) and is the first hit.
+echo "== cached run: fusion run examples/hello.fu from the run cache, $JIT_RUNS runs"
+export FUSION_CACHE=$OUT/run-cache
+rm -rf "$FUSION_CACHE"
+"$FUSION" run examples/hello.fu > /dev/null 2>&1 || true
+if ! FUSION_CACHE_LOG=1 "$FUSION" run examples/hello.fu > "$OUT/hello-cached.out" 2>&1 ||
+   ! grep -q "hello from Fusion" "$OUT/hello-cached.out" || ! grep -q "fusion: cache: hit" "$OUT/hello-cached.out"; then
+  echo "   the second run was not a hit:"; sed 's/^/     /' "$OUT/hello-cached.out" | head -5 || true
+  status=1
+  row "cached run (hello.fu)" - - - "<= 10 ms" "FAIL" "no hit"
+else
+  # The JIT and the cached run interleaved, so that both see the same machine load.
+  tu=(); tc=()
+  for ((i = 0; i < JIT_RUNS; i++)); do
+    tu+=("$(FUSION_CACHE=off time_us "$FUSION" run examples/hello.fu)")
+    tc+=("$(time_us "$FUSION" run examples/hello.fu)")
+  done
+  bu=$(min "${tu[@]}"); bc=$(min "${tc[@]}"); mc=$(median "${tc[@]}")
+  echo "   cached: best $(ms "$bc") ms, median $(ms "$mc") ms; uncached (JIT) in the same loop: best $(ms "$bu") ms, median $(ms "$(median "${tu[@]}")") ms"
+  v=$(awk -v b="$bc" 'BEGIN { print (b <= 10000 ? "PASS" : "MISS") }')
+  row "cached run (hello.fu)" "$(ms "$bu") ms" "$(ms "$bc") ms" "$(ratio "$bc" "$bu")" "<= 10 ms" "$v" "best of $JIT_RUNS; median $(ms "$mc") ms; C column: the JIT run"
+fi
+unset FUSION_CACHE
+(( ONLY_STARTUP )) && COMPILE_LINES=0
+
 # ---- compile speed -----------------------------------------------------------------------------------
+if (( COMPILE_LINES > 0 )); then
 echo "== compile speed: ~$COMPILE_LINES-line program, fusion build -O0 vs $CLANG -O0 (compile + link)"
 python3 bench/gen_compile_bench.py "$OUT" --lines "$COMPILE_LINES" || status=1
 cb_fu=$OUT/compile_bench.fu
@@ -147,6 +182,7 @@ else
   echo "   the compile benchmark did not build, or the two programs disagree"
   status=1
   row "compile -O0" - - - "<= 1.50" "FAIL" "did not build, or outputs differ"
+fi
 fi
 
 # ---- table -------------------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ auto CompileDevice(llvm::Module& module, const std::string& arch, OptLevel level
 // Whether `arch` is a GPU architecture Fusion compiles kernels for (sm_75 … sm_90a: what CUDA 13's
 // ptxas and driver support).
 auto IsGpuArch(const std::string& arch) -> bool;
+
+// Where CompileDevice looks for CUDA's libdevice, in order ($CUDA_HOME's, then /usr/local/cuda's);
+// the run cache lists them as files the compilation depends on.
+auto LibdeviceCandidates() -> std::vector<std::string>;
 // Whether `arch` is an older architecture (sm_50 … sm_72) that CUDA 13 no longer supports, and
 // whose warp operations would need the pre-Volta, non-`.sync` forms.
 auto IsRetiredGpuArch(const std::string& arch) -> bool;

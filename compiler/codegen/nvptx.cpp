@@ -22,16 +22,21 @@ void LLVMInitializeNVPTXAsmPrinter();
 
 namespace fusion::codegen {
 
-namespace {
-constexpr const char* kTriple = "nvptx64-nvidia-cuda";
-
-// $CUDA_HOME/nvvm/libdevice/libdevice.10.bc, else /usr/local/cuda's; "" when neither exists.
-auto LibdevicePath(std::string& tried) -> std::string {
+auto LibdeviceCandidates() -> std::vector<std::string> {
   std::vector<std::string> roots;
   if (const char* home = std::getenv("CUDA_HOME"); home && *home) roots.push_back(home);
   roots.push_back("/usr/local/cuda");
-  for (const std::string& root : roots) {
-    std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
+  std::vector<std::string> paths;
+  for (const std::string& root : roots) paths.push_back(root + "/nvvm/libdevice/libdevice.10.bc");
+  return paths;
+}
+
+namespace {
+constexpr const char* kTriple = "nvptx64-nvidia-cuda";
+
+// The first of LibdeviceCandidates() that exists; "" when none does.
+auto LibdevicePath(std::string& tried) -> std::string {
+  for (const std::string& path : LibdeviceCandidates()) {
     tried += (tried.empty() ? "" : ", ") + path;
     if (std::filesystem::exists(path)) return path;
   }

@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "codegen/codegen.h"
 #include "cuda/nvrtc.h"
 #include "driver/load.h"
+#include "driver/run_store.h"
 #include "fusion/rt_cache.h"
 #include "jit/jit.h"
 #include "lower/lower.h"
@@ -73,8 +76,13 @@ or crashes, otherwise the program's own.
 environment:
   FUSION_BACKTRACE=0        a panic prints no backtrace of Fusion functions
   FUSION_PERF_MAP=1         `fusion run` writes /tmp/perf-PID.map, perf's map of JIT code
-  FUSION_CACHE=off|DIR      the compiled-kernel cache (default $XDG_CACHE_HOME/fusion or
-                            ~/.cache/fusion); FUSION_CACHE_MAX=BYTES caps it (1 GiB)
+                            (with FUSION_CACHE=off: a cached run is a plain executable)
+  FUSION_CACHE=off|DIR      the caches (default $XDG_CACHE_HOME/fusion or ~/.cache/fusion):
+                            compiled kernels (FUSION_CACHE_MAX=BYTES caps them, 1 GiB), and
+                            under run/ each `fusion run` program's executable, run again
+                            without compiling while no file it read has changed; off: always
+                            compile (and `fusion run` by the JIT)
+  FUSION_CACHE_LOG=1        say on stderr whether a cache was hit, and why not
 )";
 
 enum class Command { Run, Build, Check, Emit };
@@ -248,6 +256,54 @@ auto ExePath(const char* argv0) -> std::string {
   return llvm::sys::fs::getMainExecutable(argv0, &anchor);
 }
 
+auto RuntimeLibrary(const std::string& exe) -> std::string {
+  return (std::filesystem::path(exe).parent_path() / ".." / "lib" / "libfusion_rt.a").lexically_normal().string();
+}
+
+// `fusion run`: stores the program in the run cache (in the background) when it can be keyed
+// (launcher::ParseRunArgs), the cache is on, and nothing would differ on a hit: no diagnostics
+// (a hit would not print the warnings) and no CUDA C (NVRTC reads headers the manifest cannot list).
+void MaybeStoreRun(int argc, char** argv, const std::string& exe, const sema::CheckedModule& checked,
+                   const SourceManager& sources, const diag::Consumer& diags, const std::vector<std::string>& absent,
+                   const llvm::Module& module, llvm::TargetMachine& tm) {
+  launcher::RunRequest req;
+  if (!launcher::ParseRunArgs(argc, argv, req)) return;
+  RunStoreInput in;
+  in.entry_dir = launcher::EntryDir(req, exe);
+  if (in.entry_dir.empty()) return;
+  if (!diags.diagnostics().empty() || !checked.cuda_kernels.empty()) {
+    launcher::Log("not stored: the program has diagnostics or CUDA C kernels");
+    return;
+  }
+  for (size_t i = 1; i < sources.size(); i++) {
+    const SourceFile& f = sources.file(static_cast<uint32_t>(i));
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(f.path(), ec);
+    in.manifest.files.push_back({ec ? f.path() : abs.lexically_normal().string(), launcher::HashBytes(std::string(f.text()))});
+  }
+  // Kernels' math links CUDA's libdevice: the first candidate that exists, which must not change
+  // or be hidden by one appearing before it.
+  for (const std::string& path : checked.has_kernels ? codegen::LibdeviceCandidates() : std::vector<std::string>{}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      in.manifest.absent.push_back(path);
+      continue;
+    }
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    in.manifest.files.push_back({path, launcher::HashBytes(bytes)});
+    break;
+  }
+  for (const std::string& a : absent) {
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(a, ec);
+    in.manifest.absent.push_back(ec ? a : abs.lexically_normal().string());
+  }
+  in.runtime = RuntimeLibrary(exe);
+  in.exported = lower::ProcessSymbols(checked);
+  StoreRunInBackground(in, module, tm);
+}
+
 }  // namespace
 
 // `fusion bindgen …` runs fusion-bindgen from beside this executable, so that only that command
@@ -274,6 +330,8 @@ auto Main(int argc, char** argv) -> int {
   LoadOptions load;
   load.include_dirs = opts.include_dirs;
   load.library_dirs = DefaultLibraryDirs(exe);
+  std::vector<std::string> absent;  // import candidates that were not there, for the run cache
+  load.absent = &absent;
   std::vector<std::unique_ptr<ast::Tree>> trees = Load(opts.input, load, sources, diags);
   std::string output = OutputPath(opts);
   if (!output.empty() && !CheckOutput(output, sources)) return 1;
@@ -353,6 +411,7 @@ auto Main(int argc, char** argv) -> int {
 
   switch (opts.command) {
     case Command::Run: {
+      MaybeStoreRun(argc, argv, exe, checked, sources, diags, absent, *module, *tm);
       std::vector<std::string> args = {opts.input};
       args.insert(args.end(), opts.program_args.begin(), opts.program_args.end());
       int rc = jit::Run(std::move(module), std::move(ctx), opts.opt, args, error);
@@ -387,7 +446,7 @@ auto Main(int argc, char** argv) -> int {
       }
       std::string obj_path(obj.str());
       bool ok = codegen::EmitFile(*module, *tm, codegen::FileKind::Object, obj_path, error);
-      std::string runtime = (std::filesystem::path(exe).parent_path() / ".." / "lib" / "libfusion_rt.a").lexically_normal().string();
+      std::string runtime = RuntimeLibrary(exe);
       if (ok && !std::filesystem::exists(runtime)) {
         error = "cannot find the Fusion runtime library at `" + runtime + "`";
         ok = false;

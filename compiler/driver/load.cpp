@@ -90,6 +90,7 @@ class Loader {
       std::error_code ec;
       if (!fs::is_regular_file(c, ec)) {
         tried.push_back(c);
+        if (options_.absent) options_.absent->push_back(c);
         continue;
       }
       std::string key = fs::weakly_canonical(c, ec).string();

@@ -14,6 +14,9 @@ namespace fusion::driver {
 struct LoadOptions {
   std::vector<std::string> include_dirs;  // -I
   std::vector<std::string> library_dirs;  // the installed library directory, after FUSION_PATH
+  // When set, receives every import candidate that was looked for and was not a file (the run
+  // cache checks that none has appeared since, which would change what an import finds).
+  std::vector<std::string>* absent = nullptr;
 };
 
 // Reads, lexes and parses `path` and every file it imports (each once). The main file's tree

@@ -21,11 +21,13 @@ die() { echo "make_bundle: $*" >&2; exit 1; }
 rm -rf "$stage_root"
 mkdir -p "$stage"/{bin,libexec,lib/deps,tests,bench}
 
-# The compiler: the real binary in libexec/ (it finds the Fusion library at ../lib/fusion and the
-# runtime at ../lib/libfusion_rt.a, as in the build tree), started by bin/fusion, which points the
-# loader at lib/deps.
+# The compiler: the real binaries in libexec/ (the launcher `fusion` and `fusion-compiler` beside
+# it, which finds the Fusion library at ../lib/fusion and the runtime at ../lib/libfusion_rt.a, as
+# in the build tree), started by bin/fusion, which points the loader at lib/deps.
 # Without its debug information (45 MiB of the 50): symbols stay, for the compiler's own backtraces.
-objcopy --strip-debug "$fusion" "$stage/libexec/fusion"
+[ -x "$build/bin/fusion-compiler" ] || die "no compiler at $build/bin/fusion-compiler (build first)"
+cp "$fusion" "$stage/libexec/fusion"
+objcopy --strip-debug "$build/bin/fusion-compiler" "$stage/libexec/fusion-compiler"
 cp "$build/lib/libfusion_rt.a" "$stage/lib/"
 mkdir -p "$stage/lib/fusion"
 (cd "$src/lib" && find . -name '*.fu' | while read -r f; do mkdir -p "$stage/lib/fusion/$(dirname "$f")"; cp "$f" "$stage/lib/fusion/$f"; done)
@@ -49,6 +51,7 @@ bundle_deps() {
   done
 }
 bundle_deps "$stage/libexec/fusion"
+bundle_deps "$stage/libexec/fusion-compiler"
 
 # Every GPU test program and GPU example: the source, an executable built here, and what both
 # print on the CPU device (stdout and exit status), which the GPU must reproduce. The JIT and the
@@ -65,7 +68,7 @@ for entry in "${programs[@]}"; do
   set +e
   (cd "$stage" && FUSION_DEVICE=cpu "tests/$id" > "tests/$id.expected" 2> "tests/$id.cpu-stderr")
   rc=$?
-  (cd "$stage" && FUSION_DEVICE=cpu bin/fusion run "tests/$id.fu" > "$stage_root/jit.out" 2> /dev/null)
+  (cd "$stage" && FUSION_CACHE=off FUSION_DEVICE=cpu bin/fusion run "tests/$id.fu" > "$stage_root/jit.out" 2> /dev/null)
   jit_rc=$?
   set -e
   echo "$rc" > "$stage/tests/$id.expected-status"

@@ -43,6 +43,7 @@ result() {   # result PASS|FAIL|SKIP NAME DETAIL
 over_budget() { [ $(($(date +%s) - start)) -ge "$budget_s" ]; }
 
 export FUSION_DEVICE=$device
+export FUSION_CACHE=off   # `fusion run` is the JIT every time, not a cached executable
 export LD_LIBRARY_PATH="$here/lib/deps${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"   # for the prebuilt executables
 fusion=$here/bin/fusion
 

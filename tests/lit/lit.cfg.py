@@ -47,8 +47,9 @@ config.substitutions.append(("%gdb", "gdb -batch -nx -ex 'set debuginfod enabled
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
-# The compiled-kernel cache is off unless a test turns it on with a directory of its own
-# (FUSION_CACHE=%t.cache): no test reads or writes the user's cache.
+# The caches are off (every `fusion run` is the JIT's, every kernel compiled) unless a test turns
+# them on with a directory of its own (FUSION_CACHE=%t.cache; tests/lit/run_cache, cache/): no
+# test reads or writes the user's cache.
 config.environment["FUSION_CACHE"] = "off"
 for var in ["FUSION_DIAG_LOG", "HOME", "TMPDIR"]:
     if var in os.environ:
