@@ -25,7 +25,8 @@ static _Noreturn void gpu_die(const char* what, rt_loc loc, const char* message)
 
 // --- The current device -------------------------------------------------------------------------
 
-static rt_gpu_device* g_device;
+// Written once by choose_device and then by gpu.set_device; read by every call, on any thread.
+static rt_gpu_device* _Atomic g_device;
 static bool g_check;  // FUSION_DEVICE=check: launches go through rtgpu_check_launch
 static char g_device_error[768];
 static pthread_once_t g_device_once = PTHREAD_ONCE_INIT;

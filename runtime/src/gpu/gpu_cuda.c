@@ -170,8 +170,15 @@ static int make_current(cuda_device* d) {
 
 // Errors 700 to 719 are a kernel's (but 701, which a launch returns at once): they surface at
 // whatever call comes next.
+// The errors a kernel causes while it runs (cuda.h: 700 illegal address, 702 launch timeout, 710
+// assert, 714 hardware stack error, 715 illegal instruction, 716 misaligned address, 717 invalid
+// address space, 718 invalid PC, 719 launch failed); the others of 700-719 (out of resources at a
+// launch, peer access, contexts, host registration) are not.
 static bool is_kernel_fault(CUresult r) {
-  return r >= CUDA_ERROR_ILLEGAL_ADDRESS && r <= CUDA_ERROR_LAUNCH_FAILED && r != CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+  switch ((int)r) {
+    case 700: case 702: case 710: case 714: case 715: case 716: case 717: case 718: case 719: return true;
+    default: return false;
+  }
 }
 
 // cu_fail, and for a kernel's fault the last kernel launched (on `stream` when stream_known, else
@@ -181,6 +188,7 @@ static int cu_fail_on(cuda_device* d, const char* exported, CUresult r, bool str
   if (!is_kernel_fault(r)) return 1;
   last_launch last = {0};
   pthread_mutex_lock(&d->lock);
+  last_launch device_last = d->device_last;
   if (!stream_known) last = d->device_last;
   else if (!stream) last = d->default_last;
   else
@@ -190,10 +198,20 @@ static int cu_fail_on(cuda_device* d, const char* exported, CUresult r, bool str
   char message[512];
   snprintf(message, sizeof message, "%s", rt_gpu_last_error());
   const char* on = stream_known ? " on this stream" : "";
-  if (!last.kernel) return rtgpu_fail("%s (no kernel was launched%s)", message, on);
-  if (!last.loc) return rtgpu_fail("%s (the last kernel launched%s: `%s`)", message, on, last.kernel);
-  return rtgpu_fail("%s (the last kernel launched%s: `%s`, at %s:%d:%d)", message, on, last.kernel, last.loc->file,
-                    last.loc->line, last.loc->col);
+  // A fault sticks to the whole context, so any call may report it: when the stream's last kernel
+  // is not the device's, name the device's too.
+  char also[256] = "";
+  if (stream_known && device_last.kernel && (device_last.kernel != last.kernel || device_last.loc != last.loc)) {
+    if (device_last.loc)
+      snprintf(also, sizeof also, "; the last on the device: `%s`, at %s:%d:%d", device_last.kernel, device_last.loc->file,
+               device_last.loc->line, device_last.loc->col);
+    else
+      snprintf(also, sizeof also, "; the last on the device: `%s`", device_last.kernel);
+  }
+  if (!last.kernel) return rtgpu_fail("%s (no kernel was launched%s%s)", message, on, also);
+  if (!last.loc) return rtgpu_fail("%s (the last kernel launched%s: `%s`%s)", message, on, last.kernel, also);
+  return rtgpu_fail("%s (the last kernel launched%s: `%s`, at %s:%d:%d%s)", message, on, last.kernel, last.loc->file,
+                    last.loc->line, last.loc->col, also);
 }
 
 // Calls the driver's `name` with `args` and returns 1 from the enclosing function if it fails.
