@@ -224,6 +224,15 @@ static bool unpack(const char* payload, size_t size, char** ptx, char** entry, c
   return *ptx && *entry && *log;
 }
 
+// What gpu.compile_cuda returned in this process, by compilation key.
+typedef struct compiled_entry {
+  uint8_t key[RT_CACHE_KEY_SIZE];
+  compiled_kernel* kernel;
+  struct compiled_entry* next;
+} compiled_entry;
+static compiled_entry* g_compiled;
+static pthread_mutex_t g_compiled_lock = PTHREAD_MUTEX_INITIALIZER;
+
 rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_loc loc) {
   if (!source || !name || !*(const char*)name) nvrtc_die(loc, "the source and the kernel's name must not be null or empty");
   // The options, split at spaces; -arch for the current device unless given, the CUDA headers.
@@ -252,6 +261,17 @@ rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_lo
   // The cache first (docs/cache.md): a hit neither loads nor calls NVRTC.
   uint8_t key[RT_CACHE_KEY_SIZE];
   compile_key(source, program_name, opts, n, name, key);
+  // The same compilation again in this process (a call in a loop): the same kernel, so that the
+  // device loads its module once.
+  pthread_mutex_lock(&g_compiled_lock);
+  for (compiled_entry* e = g_compiled; e; e = e->next) {
+    if (memcmp(e->key, key, sizeof key) == 0) {
+      pthread_mutex_unlock(&g_compiled_lock);
+      free(opts_copy);
+      return e->kernel;
+    }
+  }
+  pthread_mutex_unlock(&g_compiled_lock);
   size_t cached_size = 0;
   char* cached = rt_cache_get("nvrtc", key, &cached_size);
   char *ptx = NULL, *entry = NULL, *log = NULL;
@@ -276,6 +296,15 @@ rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_lo
   entry_params(ptx, entry, k->params, count);
   k->param_count = count;
   k->kernel = (rt_gpu_kernel){.name = strdup(name), .cpu = NULL, .ptx = ptx, .entry = entry};
+  compiled_entry* e = malloc(sizeof *e);
+  if (e) {
+    memcpy(e->key, key, sizeof key);
+    e->kernel = k;
+    pthread_mutex_lock(&g_compiled_lock);
+    e->next = g_compiled;
+    g_compiled = e;
+    pthread_mutex_unlock(&g_compiled_lock);
+  }
   return k;  // kept for the rest of the run, as the module the device loads from it is
 }
 
