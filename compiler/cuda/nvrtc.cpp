@@ -2,8 +2,6 @@
 // NVRTC's log into Fusion diagnostics, and checking each declaration against its PTX entry.
 #include "cuda/nvrtc.h"
 
-#include <dlfcn.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -13,129 +11,42 @@
 #include <sstream>
 
 #include "fusion/rt_cache.h"
+#include "fusion/rt_nvrtc.h"
 #include "parse/ast.h"
 #include "sema/types.h"
 
 namespace fusion::cuda {
 
-// --- The library --------------------------------------------------------------------------------
-
-using nvrtcProgram = void*;
-using nvrtcResult = int;  // NVRTC_SUCCESS is 0
-
-struct Nvrtc::Api {
-  nvrtcResult (*Version)(int*, int*);
-  const char* (*GetErrorString)(nvrtcResult);
-  nvrtcResult (*CreateProgram)(nvrtcProgram*, const char*, const char*, int, const char* const*, const char* const*);
-  nvrtcResult (*DestroyProgram)(nvrtcProgram*);
-  nvrtcResult (*AddNameExpression)(nvrtcProgram, const char*);
-  nvrtcResult (*CompileProgram)(nvrtcProgram, int, const char* const*);
-  nvrtcResult (*GetProgramLogSize)(nvrtcProgram, size_t*);
-  nvrtcResult (*GetProgramLog)(nvrtcProgram, char*);
-  nvrtcResult (*GetPTXSize)(nvrtcProgram, size_t*);
-  nvrtcResult (*GetPTX)(nvrtcProgram, char*);
-  nvrtcResult (*GetLoweredName)(nvrtcProgram, const char*, const char**);
-  int major = 0, minor = 0;
-};
-
-namespace {
-
-// Where libnvrtc is looked for, in order.
-auto Candidates() -> std::vector<std::string> {
-  if (const char* env = std::getenv("FUSION_NVRTC"); env && *env) return {env};
-  std::vector<std::string> out;
-  if (const char* home = std::getenv("CUDA_HOME"); home && *home) out.push_back(std::string(home) + "/lib64/libnvrtc.so.13");
-  out.push_back("/usr/local/cuda/lib64/libnvrtc.so.13");
-  out.push_back("libnvrtc.so.13");
-  out.push_back("libnvrtc.so");
-  return out;
-}
-
-auto LoadApi(std::string& error) -> Nvrtc::Api* {
-  void* lib = nullptr;
-  std::string tried;
-  for (const std::string& path : Candidates()) {
-    lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (lib) break;
-    tried += "\n  " + std::string(dlerror());
-  }
-  if (!lib) {
-    error = "cannot load NVRTC (set FUSION_NVRTC to libnvrtc.so's path, or CUDA_HOME); tried:" + tried;
-    return nullptr;
-  }
-  auto* api = new Nvrtc::Api();
-  bool ok = true;
-  auto sym = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-    if (!fn) ok = false, error = std::string("NVRTC has no `") + name + "`";
-  };
-  sym(api->Version, "nvrtcVersion");
-  sym(api->GetErrorString, "nvrtcGetErrorString");
-  sym(api->CreateProgram, "nvrtcCreateProgram");
-  sym(api->DestroyProgram, "nvrtcDestroyProgram");
-  sym(api->AddNameExpression, "nvrtcAddNameExpression");
-  sym(api->CompileProgram, "nvrtcCompileProgram");
-  sym(api->GetProgramLogSize, "nvrtcGetProgramLogSize");
-  sym(api->GetProgramLog, "nvrtcGetProgramLog");
-  sym(api->GetPTXSize, "nvrtcGetPTXSize");
-  sym(api->GetPTX, "nvrtcGetPTX");
-  sym(api->GetLoweredName, "nvrtcGetLoweredName");
-  if (!ok) return delete api, nullptr;
-  api->Version(&api->major, &api->minor);
-  return api;
-}
-
-}  // namespace
+// --- The library (fusion/rt_nvrtc.h, shared with the runtime's gpu.compile_cuda) ---------------
 
 auto Nvrtc::Get(std::string& error) -> Nvrtc* {
-  static std::string load_error;
-  static Nvrtc* instance = [] {
-    Api* api = LoadApi(load_error);
-    return api ? new Nvrtc(api) : nullptr;
-  }();
-  if (!instance) error = load_error;
-  return instance;
+  static Nvrtc instance;
+  const char* why = nullptr;
+  if (rt_nvrtc_version(&why)) return &instance;
+  error = why ? why : "cannot load NVRTC";
+  return nullptr;
 }
-
-auto Nvrtc::version() const -> std::string { return std::to_string(api_->major) + "." + std::to_string(api_->minor); }
 
 auto Nvrtc::Compile(const std::string& source, const std::string& name, const std::vector<std::string>& options,
                     const std::vector<std::string>& name_exprs, NvrtcOutput& out, std::string& error) -> bool {
-  auto failed = [&](const char* call, nvrtcResult r) {
-    error = std::string(call) + ": " + api_->GetErrorString(r);
-    return false;
-  };
-  nvrtcProgram prog = nullptr;
-  if (nvrtcResult r = api_->CreateProgram(&prog, source.c_str(), name.c_str(), 0, nullptr, nullptr))
-    return failed("nvrtcCreateProgram", r);
-  struct Destroy {
-    Api* api;
-    nvrtcProgram* p;
-    ~Destroy() { api->DestroyProgram(p); }
-  } destroy{api_, &prog};
-  for (const std::string& e : name_exprs)
-    if (nvrtcResult r = api_->AddNameExpression(prog, e.c_str())) return failed("nvrtcAddNameExpression", r);
-  std::vector<const char*> opts;
+  std::vector<const char*> opts, names;
   for (const std::string& o : options) opts.push_back(o.c_str());
-  nvrtcResult compiled = api_->CompileProgram(prog, static_cast<int>(opts.size()), opts.data());
-  size_t size = 0;
-  if (api_->GetProgramLogSize(prog, &size) == 0 && size > 1) {
-    out.log.resize(size);
-    api_->GetProgramLog(prog, out.log.data());
-    out.log.resize(std::strlen(out.log.c_str()));
+  for (const std::string& e : name_exprs) names.push_back(e.c_str());
+  rt_nvrtc_result r;
+  rt_nvrtc_compile(source.c_str(), name.c_str(), opts.data(), static_cast<int>(opts.size()), names.data(),
+                   static_cast<int>(names.size()), &r);
+  if (r.status < 0) {
+    error = r.error;
+    rt_nvrtc_result_free(&r);
+    return false;
   }
-  constexpr nvrtcResult kCompilationError = 6;  // NVRTC_ERROR_COMPILATION
-  if (compiled == kCompilationError) return out.ok = false, true;
-  if (compiled) return failed("nvrtcCompileProgram", compiled);
-  if (nvrtcResult r = api_->GetPTXSize(prog, &size)) return failed("nvrtcGetPTXSize", r);
-  out.ptx.resize(size);
-  if (nvrtcResult r = api_->GetPTX(prog, out.ptx.data())) return failed("nvrtcGetPTX", r);
-  out.ptx.resize(std::strlen(out.ptx.c_str()));
-  for (const std::string& e : name_exprs) {
-    const char* lowered = nullptr;
-    out.lowered.push_back(api_->GetLoweredName(prog, e.c_str(), &lowered) == 0 && lowered ? lowered : "");
+  out.ok = r.status == 0;
+  out.log = r.log ? r.log : "";
+  if (out.ok) {
+    out.ptx = r.ptx;
+    for (int i = 0; i < r.lowered_count; i++) out.lowered.push_back(r.lowered[i]);
   }
-  out.ok = true;
+  rt_nvrtc_result_free(&r);
   return true;
 }
 
@@ -158,35 +69,15 @@ auto Describe(const ParamShape& p) -> std::string {
 
 // The parameters of `.entry NAME(...)` in `ptx`; false when there is no such entry.
 auto EntryParams(const std::string& ptx, const std::string& entry, std::vector<ParamShape>& out) -> bool {
-  std::string head = ".entry " + entry + "(";
-  size_t at = ptx.find(head);
-  if (at == std::string::npos) {
-    head = ".entry " + entry + "\n";  // no parameters: `.entry k()` is written as `.entry k(\n)` too
-    at = ptx.find(head);
-    if (at == std::string::npos) return false;
-  }
-  size_t close = ptx.find(')', at);
-  std::string list = ptx.substr(at + head.size(), close == std::string::npos ? std::string::npos : close - at - head.size());
-  std::stringstream lines(list);
-  std::string line;
-  while (std::getline(lines, line, ',')) {
-    size_t p = line.find(".param");
-    if (p == std::string::npos) continue;
-    std::stringstream words(line.substr(p + 6));
-    std::string w;
+  int count = rt_nvrtc_entry_params(ptx.c_str(), entry.c_str(), nullptr, 0);
+  if (count < 0) return false;
+  std::vector<rt_nvrtc_param> params(static_cast<size_t>(count));
+  rt_nvrtc_entry_params(ptx.c_str(), entry.c_str(), params.data(), count);
+  for (const rt_nvrtc_param& p : params) {
     ParamShape shape;
-    while (words >> w) {
-      if (w == ".ptr") {
-        shape.pointer = true;
-      } else if (w.size() >= 3 && w[0] == '.' && (w[1] == 'u' || w[1] == 's' || w[1] == 'b' || w[1] == 'f') &&
-                 std::isdigit(static_cast<unsigned char>(w[2]))) {
-        shape.kind = w[1] == 'f' ? ParamShape::Float : ParamShape::Int;
-        shape.size = std::strtoull(w.c_str() + 2, nullptr, 10) / 8;
-      } else if (size_t bracket = w.find('['); bracket != std::string::npos) {
-        shape.kind = ParamShape::Bytes;  // .b8 name[N]: an aggregate of N bytes
-        shape.size = std::strtoull(w.c_str() + bracket + 1, nullptr, 10);
-      }
-    }
+    shape.kind = p.kind == 'f' ? ParamShape::Float : p.kind == 's' ? ParamShape::Bytes : ParamShape::Int;
+    shape.size = p.size;
+    shape.pointer = p.pointer;
     out.push_back(shape);
   }
   return true;
@@ -330,10 +221,7 @@ auto CompileKey(const std::string& text, const std::string& name, const std::str
   rt_cache_hash h;
   rt_cache_hash_init(&h);
   rt_cache_hash_str(&h, "fusion extern cuda entry 1: ptx, log, lowered names");
-  std::vector<std::string> libs = Candidates();
-  auto lib = std::find_if(libs.begin(), libs.end(), [](const std::string& p) { return access(p.c_str(), F_OK) == 0; });
-  if (std::getenv("FUSION_NVRTC") && *std::getenv("FUSION_NVRTC")) lib = libs.begin();
-  rt_cache_hash_file_identity(&h, lib == libs.end() ? nullptr : lib->c_str());
+  rt_nvrtc_hash_identity(&h);
   rt_cache_hash_str(&h, name.c_str());
   rt_cache_hash_str(&h, text.c_str());
   std::vector<const char*> dirs;
@@ -452,7 +340,7 @@ auto CompileCudaKernels(sema::CheckedModule& module, SourceManager& sources, dia
         return ptx;
       }
       if (!nvrtc->Compile(text, name, source_opts, names, out, error)) {
-        diags.Report(diag::Kind::NvrtcUnavailable, first->cuda_range, {"NVRTC " + nvrtc->version() + ": " + error});
+        diags.Report(diag::Kind::NvrtcUnavailable, first->cuda_range, {error});
         continue;
       }
       if (out.ok) Store(key, out);

@@ -19,24 +19,17 @@ struct NvrtcOutput {
   std::vector<std::string> lowered;  // per name expression: the PTX entry, or "" when NVRTC had none
 };
 
-// NVRTC, loaded once: FUSION_NVRTC, else libnvrtc.so.13 from $CUDA_HOME/lib64, /usr/local/cuda/lib64
-// or the library search path. Null with `error` saying what was tried when it cannot be loaded.
+// NVRTC (fusion/rt_nvrtc.h, the runtime's loader, shared with gpu.compile_cuda): FUSION_NVRTC, else
+// libnvrtc.so.13 from $CUDA_HOME/lib64, /usr/local/cuda/lib64 or the library search path. Get is
+// null with `error` saying what was tried when it cannot be loaded.
 class Nvrtc {
  public:
   static auto Get(std::string& error) -> Nvrtc*;
-  // "13.0"
-  auto version() const -> std::string;
   // Compiles `source` (named `name` in its messages) with `options`, asking for the PTX entry of
   // each name expression. False with `error` when NVRTC itself failed (not for a compile error,
   // which is out.ok false with the log).
   auto Compile(const std::string& source, const std::string& name, const std::vector<std::string>& options,
                const std::vector<std::string>& name_exprs, NvrtcOutput& out, std::string& error) -> bool;
-
-  struct Api;
-  explicit Nvrtc(Api* api) : api_(api) {}
-
- private:
-  Api* api_;
 };
 
 struct CudaOptions {

@@ -1,9 +1,7 @@
 // gpu.compile_cuda: CUDA C compiled at run time by NVRTC (opened with dlopen on first use), and
 // the launch of what it returns, whose arguments are checked against the PTX entry's parameters.
 // (Kernels declared in `extern cuda` blocks are compiled when the program is: compiler/cuda/.)
-#include <ctype.h>
 #include <stdarg.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,65 +9,10 @@
 #include <unistd.h>
 
 #include "fusion/rt_cache.h"
+#include "fusion/rt_nvrtc.h"
 #include "gpu_internal.h"
 
-// --- NVRTC --------------------------------------------------------------------------------------
-
-typedef void* nvrtcProgram;
-static struct {
-  int (*Version)(int*, int*);
-  const char* (*GetErrorString)(int);
-  int (*CreateProgram)(nvrtcProgram*, const char*, const char*, int, const char* const*, const char* const*);
-  int (*DestroyProgram)(nvrtcProgram*);
-  int (*AddNameExpression)(nvrtcProgram, const char*);
-  int (*CompileProgram)(nvrtcProgram, int, const char* const*);
-  int (*GetProgramLogSize)(nvrtcProgram, size_t*);
-  int (*GetProgramLog)(nvrtcProgram, char*);
-  int (*GetPTXSize)(nvrtcProgram, size_t*);
-  int (*GetPTX)(nvrtcProgram, char*);
-  int (*GetLoweredName)(nvrtcProgram, const char*, const char**);
-  char error[1024];
-} g_nvrtc;
-static pthread_once_t g_nvrtc_once = PTHREAD_ONCE_INIT;
-
-static void load_nvrtc(void) {
-  char home_path[512] = "";
-  const char* env = getenv("FUSION_NVRTC");
-  const char* home = getenv("CUDA_HOME");
-  if (home && *home) snprintf(home_path, sizeof home_path, "%s/lib64/libnvrtc.so.13", home);
-  const char* candidates[] = {env && *env ? env : NULL, home_path[0] ? home_path : NULL,
-                              "/usr/local/cuda/lib64/libnvrtc.so.13", "libnvrtc.so.13", "libnvrtc.so"};
-  size_t count = env && *env ? 1 : sizeof candidates / sizeof candidates[0];
-  void* lib = NULL;
-  int used = snprintf(g_nvrtc.error, sizeof g_nvrtc.error,
-                      "cannot load NVRTC (set FUSION_NVRTC to libnvrtc.so's path, or CUDA_HOME); tried:");
-  for (size_t i = 0; i < count && !lib; i++) {
-    if (!candidates[i]) continue;
-    lib = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
-    if (!lib && used < (int)sizeof g_nvrtc.error)
-      used += snprintf(g_nvrtc.error + used, sizeof g_nvrtc.error - (size_t)used, "\n  %s", dlerror());
-  }
-  if (!lib) return;
-#define SYM(field, name)                                                                        \
-  if (!(*(void**)&g_nvrtc.field = dlsym(lib, name))) {                                          \
-    snprintf(g_nvrtc.error, sizeof g_nvrtc.error, "the NVRTC library has no `%s`", name);       \
-    g_nvrtc.CompileProgram = NULL;                                                              \
-    return;                                                                                     \
-  }
-  SYM(Version, "nvrtcVersion")
-  SYM(GetErrorString, "nvrtcGetErrorString")
-  SYM(CreateProgram, "nvrtcCreateProgram")
-  SYM(DestroyProgram, "nvrtcDestroyProgram")
-  SYM(AddNameExpression, "nvrtcAddNameExpression")
-  SYM(GetProgramLogSize, "nvrtcGetProgramLogSize")
-  SYM(GetProgramLog, "nvrtcGetProgramLog")
-  SYM(GetPTXSize, "nvrtcGetPTXSize")
-  SYM(GetPTX, "nvrtcGetPTX")
-  SYM(GetLoweredName, "nvrtcGetLoweredName")
-  SYM(CompileProgram, "nvrtcCompileProgram")  // last: its presence says all are there
-#undef SYM
-  g_nvrtc.error[0] = 0;
-}
+// --- NVRTC (fusion/rt_nvrtc.h) --------------------------------------------------------------
 
 static _Noreturn void nvrtc_die(rt_loc loc, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 static _Noreturn void nvrtc_die(rt_loc loc, const char* fmt, ...) {
@@ -86,73 +29,13 @@ static _Noreturn void nvrtc_die(rt_loc loc, const char* fmt, ...) {
 
 // --- The PTX entry's parameters -----------------------------------------------------------------
 
-typedef struct param_shape {
-  char kind;  // 'i' integer, 'f' float, 's' bytes (a struct)
-  uint32_t size;
-  bool pointer;  // `.ptr`, when NVRTC wrote it
-} param_shape;
-
 typedef struct compiled_kernel {
   rt_gpu_kernel kernel;  // first: a launch's kernel points at it
   int param_count;
-  param_shape params[];
+  rt_nvrtc_param params[];
 } compiled_kernel;
 
-// The parameters of `.entry ENTRY(…)` in `ptx` (at most `max`), or -1 when there is no such entry.
-static int entry_params(const char* ptx, const char* entry, param_shape* out, int max) {
-  size_t n = strlen(entry);
-  const char* at = ptx;
-  while ((at = strstr(at, ".entry ")) != NULL) {
-    at += 7;
-    if (strncmp(at, entry, n) == 0 && (at[n] == '(' || isspace((unsigned char)at[n]))) break;
-  }
-  if (!at) return -1;
-  const char* open = strchr(at, '(');
-  const char* close = open ? strchr(open, ')') : NULL;
-  const char* body = strchr(at, '{');
-  if (!open || !close || (body && body < open)) return 0;  // no parameter list
-  int count = 0;
-  for (const char* p = open; p && p < close; p = strchr(p + 1, ',')) {
-    const char* param = strstr(p, ".param");
-    if (!param || param > close) break;
-    const char* end = strchr(param, ',');
-    if (!end || end > close) end = close;
-    param_shape s = {'i', 0, false};
-    for (const char* w = param + 6; w < end; w++) {
-      if (strncmp(w, ".ptr", 4) == 0) s.pointer = true;
-      if (w[0] == '.' && strchr("usbf", w[1]) && isdigit((unsigned char)w[2])) {
-        s.kind = w[1] == 'f' ? 'f' : 'i';
-        s.size = (uint32_t)strtoul(w + 2, NULL, 10) / 8;
-      }
-      if (w[0] == '[') s.kind = 's', s.size = (uint32_t)strtoul(w + 1, NULL, 10);
-    }
-    if (count < max) out[count] = s;
-    count++;
-  }
-  return count;
-}
-
 // --- gpu.compile_cuda ---------------------------------------------------------------------------
-
-// What identifies the NVRTC library that would be loaded, without loading it (a cache hit must not
-// pay for dlopen): the first candidate path that exists, by rt_cache_hash_file_identity.
-static void hash_nvrtc_identity(rt_cache_hash* h) {
-  const char* env = getenv("FUSION_NVRTC");
-  if (env && *env) {
-    rt_cache_hash_file_identity(h, env);
-    return;
-  }
-  char home_path[512] = "";
-  const char* home = getenv("CUDA_HOME");
-  if (home && *home) snprintf(home_path, sizeof home_path, "%s/lib64/libnvrtc.so.13", home);
-  const char* paths[] = {home_path, "/usr/local/cuda/lib64/libnvrtc.so.13"};
-  for (size_t i = 0; i < 2; i++)
-    if (paths[i][0] && access(paths[i], F_OK) == 0) {
-      rt_cache_hash_file_identity(h, paths[i]);
-      return;
-    }
-  rt_cache_hash_str(h, "libnvrtc.so.13 from the loader's search path");
-}
 
 // The cache key of a compilation: NVRTC's identity, the program's name (it is in the log), the
 // source, the options, the name expression, and every header the source includes (looked for in
@@ -162,7 +45,7 @@ static void compile_key(const char* source, const char* program_name, const char
   rt_cache_hash h;
   rt_cache_hash_init(&h);
   rt_cache_hash_str(&h, "fusion nvrtc entry 1: ptx, lowered name, log");
-  hash_nvrtc_identity(&h);
+  rt_nvrtc_hash_identity(&h);
   rt_cache_hash_str(&h, program_name);
   rt_cache_hash_str(&h, source);
   const char* dirs[64];
@@ -184,32 +67,19 @@ static void compile_key(const char* source, const char* program_name, const char
 // *log (from malloc, or NULL). Ends the program on an error.
 static void compile_with_nvrtc(const char* source, const char* name, const char* program_name, const char** opts,
                                int n, rt_loc loc, char** ptx_out, char** entry_out, char** log_out) {
-  pthread_once(&g_nvrtc_once, load_nvrtc);
-  if (!g_nvrtc.CompileProgram) nvrtc_die(loc, "%s", g_nvrtc.error);
-  nvrtcProgram prog = NULL;
-  int r = g_nvrtc.CreateProgram(&prog, source, program_name, 0, NULL, NULL);
-  if (r) nvrtc_die(loc, "nvrtcCreateProgram: %s", g_nvrtc.GetErrorString(r));
-  if ((r = g_nvrtc.AddNameExpression(prog, name))) nvrtc_die(loc, "nvrtcAddNameExpression: %s", g_nvrtc.GetErrorString(r));
-  int compiled = g_nvrtc.CompileProgram(prog, n, opts);
-  size_t size = 0;
-  char* log = NULL;
-  if (g_nvrtc.GetProgramLogSize(prog, &size) == 0 && size > 1 && (log = malloc(size))) g_nvrtc.GetProgramLog(prog, log);
-  if (compiled && log && strstr(log, "__nv_name_map"))  // the name expression named nothing
+  rt_nvrtc_result r;
+  rt_nvrtc_compile(source, program_name, opts, n, &name, 1, &r);
+  if (r.status < 0) nvrtc_die(loc, "%s", r.error);
+  if (r.status > 0 && strstr(r.log, "__nv_name_map"))  // the name expression named nothing
     nvrtc_die(loc, "NVRTC found no kernel `%s` in the source (a C++ kernel is named by an expression: \"fill<float>\")",
               name);
-  if (compiled)
-    nvrtc_die(loc, "NVRTC (%s) could not compile the CUDA source%s%s", g_nvrtc.GetErrorString(compiled),
-              log ? ":\n" : "", log ? log : "");
-  if ((r = g_nvrtc.GetPTXSize(prog, &size))) nvrtc_die(loc, "nvrtcGetPTXSize: %s", g_nvrtc.GetErrorString(r));
-  char* ptx = malloc(size);
-  if (!ptx || (r = g_nvrtc.GetPTX(prog, ptx))) nvrtc_die(loc, "nvrtcGetPTX failed (or out of memory)");
-  const char* lowered = NULL;
-  if (g_nvrtc.GetLoweredName(prog, name, &lowered) || !lowered)
-    nvrtc_die(loc, "NVRTC found no kernel `%s` in the source", name);
-  *entry_out = strdup(lowered);
-  g_nvrtc.DestroyProgram(&prog);
-  *ptx_out = ptx;
-  *log_out = log;
+  if (r.status > 0) nvrtc_die(loc, "NVRTC could not compile the CUDA source:\n%s", r.log);
+  if (!r.lowered[0][0]) nvrtc_die(loc, "NVRTC found no kernel `%s` in the source", name);
+  *entry_out = strdup(r.lowered[0]);
+  *ptx_out = r.ptx;
+  *log_out = r.log;
+  r.ptx = r.log = NULL;
+  rt_nvrtc_result_free(&r);
 }
 
 // A cached compilation's PTX, lowered name and log (copies from malloc); false if malformed.
@@ -289,11 +159,11 @@ rt_ptr rt_gpu_api_compile_cuda(rt_ptr source, rt_ptr name, rt_ptr options, rt_lo
   if (log && *log) fprintf(stderr, "%s", log);  // warnings: shown, as a compiler shows them (again on a hit)
   free(log);
 
-  int count = entry_params(ptx, entry, NULL, 0);
+  int count = rt_nvrtc_entry_params(ptx, entry, NULL, 0);
   if (count < 0) nvrtc_die(loc, "`%s` (entry `%s`) is not a kernel (__global__) of the source", (const char*)name, entry);
-  compiled_kernel* k = calloc(1, sizeof *k + (size_t)count * sizeof(param_shape));
+  compiled_kernel* k = calloc(1, sizeof *k + (size_t)count * sizeof(rt_nvrtc_param));
   if (!k) nvrtc_die(loc, "out of memory");
-  entry_params(ptx, entry, k->params, count);
+  rt_nvrtc_entry_params(ptx, entry, k->params, count);
   k->param_count = count;
   k->kernel = (rt_gpu_kernel){.name = strdup(name), .cpu = NULL, .ptx = ptx, .entry = entry};
   compiled_entry* e = malloc(sizeof *e);
@@ -349,7 +219,7 @@ void rt_gpu_launch_compiled(rt_ptr launch, rt_ptr shapes) {
     char kind = *s;
     uint32_t size = (uint32_t)strtoul(s + 1, (char**)&s, 10);
     s++;  // ','
-    const param_shape* p = &k->params[i];
+    const rt_nvrtc_param* p = &k->params[i];
     args[i] = l->args[i];
     bool ok;
     if (kind == 'N' || kind == 'F') {  // a number literal, stored as i64 or f64
