@@ -36,6 +36,12 @@ auto CompileDevice(llvm::Module& module, const std::string& arch, OptLevel level
 // ptxas and driver support).
 auto IsGpuArch(const std::string& arch) -> bool;
 
+// Assembles `ptx` for `arch` with the CUDA toolkit's ptxas ($CUDA_HOME/bin, /usr/local/cuda/bin,
+// then PATH) into a cubin (an ELF image), for `--gpu-arch sm_80,sm_90` fat executables. False
+// with `error` when there is no ptxas (`missing` set) or it fails.
+auto AssembleCubin(const std::string& ptx, const std::string& arch, std::string& cubin, bool& missing,
+                   std::string& error) -> bool;
+
 // Where CompileDevice looks for CUDA's libdevice, in order ($CUDA_HOME's, then /usr/local/cuda's);
 // the run cache lists them as files the compilation depends on.
 auto LibdeviceCandidates() -> std::vector<std::string>;

@@ -4,6 +4,9 @@
 #include <llvm/IRReader/IRReader.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/Program.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -80,6 +83,60 @@ auto IsGpuArch(const std::string& arch) -> bool {
   for (const char* a : kArchs)
     if (arch == a) return true;
   return false;
+}
+
+auto AssembleCubin(const std::string& ptx, const std::string& arch, std::string& cubin, bool& missing,
+                   std::string& error) -> bool {
+  missing = false;
+  std::string ptxas;
+  const char* home = std::getenv("CUDA_HOME");
+  for (std::string dir : {std::string(home && *home ? home : ""), std::string("/usr/local/cuda")}) {
+    if (dir.empty()) continue;
+    std::string path = dir + "/bin/ptxas";
+    if (llvm::sys::fs::can_execute(path)) {
+      ptxas = path;
+      break;
+    }
+  }
+  if (ptxas.empty()) {
+    if (llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("ptxas")) ptxas = *found;
+  }
+  if (ptxas.empty()) {
+    missing = true;
+    error = "no ptxas (the CUDA toolkit's) in $CUDA_HOME/bin, /usr/local/cuda/bin or PATH";
+    return false;
+  }
+  llvm::SmallString<128> in, out, err;
+  if (llvm::sys::fs::createTemporaryFile("fusion", "ptx", in) || llvm::sys::fs::createTemporaryFile("fusion", "cubin", out) ||
+      llvm::sys::fs::createTemporaryFile("fusion", "log", err)) {
+    error = "cannot create temporary files for ptxas";
+    return false;
+  }
+  bool ok = false;
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(in, ec);
+    if (!ec) os << ptx;
+  }
+  std::string arch_flag = "-arch=" + arch;
+  std::vector<llvm::StringRef> args = {ptxas, arch_flag, "-o", out.str(), in.str()};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(err), llvm::StringRef(err)};
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects);
+  if (rc == 0) {
+    if (auto buf = llvm::MemoryBuffer::getFile(out, /*IsText=*/false)) {
+      cubin = (*buf)->getBuffer().str();
+      ok = true;
+    } else {
+      error = "cannot read ptxas's cubin";
+    }
+  } else {
+    std::string log;
+    if (auto buf = llvm::MemoryBuffer::getFile(err)) log = (*buf)->getBuffer().str();
+    while (!log.empty() && log.back() == '\n') log.pop_back();
+    error = "ptxas -arch=" + arch + " failed" + (log.empty() ? "" : ":\n" + log);
+  }
+  for (const auto& f : {in, out, err}) llvm::sys::fs::remove(f);
+  return ok;
 }
 
 auto IsRetiredGpuArch(const std::string& arch) -> bool {

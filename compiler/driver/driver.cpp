@@ -58,7 +58,8 @@ options:
   -L DIR                    search DIR for the libraries of `extern` blocks (before the
                             system's); a built executable keeps searching it
   -o OUT                    output file
-  --gpu-arch sm_XX          the GPU architecture kernels are compiled for (default sm_80)
+  --gpu-arch sm_XX[,sm_YY]  the GPU architecture kernels are compiled for (default sm_80); with
+                            several, PTX for the first and a cubin for each (ptxas)
   --device cpu|cuda|auto|check
                             where `fusion run` runs kernels (default auto: a CUDA GPU
                             when there is one, else the CPU); check runs every launch
@@ -98,6 +99,7 @@ struct Options {
   std::vector<std::string> library_dirs;
   std::vector<std::string> program_args;
   std::string gpu_arch = "sm_80";
+  std::vector<std::string> cubin_archs;  // --gpu-arch with several: a cubin for each (ptxas)
   std::string device;  // --device: "" leaves FUSION_DEVICE as it is
   bool check_kernels = false;
   bool debug_full = false;  // -g
@@ -149,12 +151,24 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
       std::string value = argv[++i];
       if (a == "--gpu-arch") {
-        if (codegen::IsRetiredGpuArch(value))
-          return UsageError("GPU architecture `" + value + "` is not supported: kernels need sm_75 or later, " +
-                            "as CUDA 13 does (its ptxas and driver dropped Maxwell, Pascal and Volta)");
-        if (!codegen::IsGpuArch(value))
-          return UsageError("unknown GPU architecture `" + value + "` (sm_75 to sm_90a, e.g. sm_80)");
-        opts.gpu_arch = value;
+        // One architecture, or a list (sm_80,sm_90): PTX for the first, and a cubin for each.
+        std::vector<std::string> archs;
+        for (size_t at = 0; at <= value.size();) {
+          size_t comma = value.find(',', at);
+          if (comma == std::string::npos) comma = value.size();
+          archs.push_back(value.substr(at, comma - at));
+          at = comma + 1;
+        }
+        for (const std::string& arch : archs) {
+          if (codegen::IsRetiredGpuArch(arch))
+            return UsageError("GPU architecture `" + arch + "` is not supported: kernels need sm_75 or later, " +
+                              "as CUDA 13 does (its ptxas and driver dropped Maxwell, Pascal and Volta)");
+          if (!codegen::IsGpuArch(arch))
+            return UsageError("unknown GPU architecture `" + arch + "` (sm_75 to sm_90a, e.g. sm_80 or sm_80,sm_90)");
+        }
+        opts.gpu_arch = archs[0];
+        opts.cubin_archs.clear();
+        if (archs.size() > 1) opts.cubin_archs = archs;
       } else {
         if (value != "cpu" && value != "cuda" && value != "auto" && value != "check")
           return UsageError("unknown device `" + value + "` (cpu, cuda, auto or check)");
@@ -381,6 +395,22 @@ auto Main(int argc, char** argv) -> int {
     if (!codegen::CompileDevice(*device, opts.gpu_arch, opts.opt, lower_opts.ptx, error)) {
       std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
       return 1;
+    }
+    // A fat executable: a cubin per listed architecture next to the PTX, which the CUDA device
+    // prefers (no JIT) when one matches the GPU.
+    for (const std::string& arch : opts.cubin_archs) {
+      std::string cubin;
+      bool missing = false;
+      if (!codegen::AssembleCubin(lower_opts.ptx, arch, cubin, missing, error)) {
+        if (missing) {
+          std::fprintf(stderr, "fusion: warning: %s: the program carries PTX only (for the driver to compile)\n",
+                       error.c_str());
+          break;
+        }
+        std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
+        return 1;
+      }
+      lower_opts.cubins.push_back({std::stoi(arch.substr(3)), std::move(cubin)});
     }
   }
   if (opts.command == Command::Emit && opts.emit == EmitKind::Ptx) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct LowerOptions {
   std::string ptx;
   // NVRTC's PTX for each CUDA C source (index: ast::FnDecl::cuda_module).
   std::vector<std::string> cuda_ptx;
+  // Cubins of the program's PTX (`--gpu-arch sm_80,sm_90`): the SM number (80) and the ELF image.
+  std::vector<std::pair<int, std::string>> cubins;
   // `--check-kernels`: loads and stores through pointers in kernel code are checked against
   // gpu.alloc's blocks on the CPU device.
   bool check_kernels = false;

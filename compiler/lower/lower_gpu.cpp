@@ -146,18 +146,21 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   DefineKernelDescriptor(k, cpu, ptx, block, nullptr);
 }
 
-// rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry, params }.
+// rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry, params,
+// cubins }.
 void Lowerer::DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx,
                                      llvm::Constant* block, llvm::Constant* entry) {
   auto* ptr = b_.getPtrTy();
   auto* null = llvm::ConstantPointerNull::get(ptr);
   auto* desc_ty =
-      llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr});
+      llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr, ptr});
+  // The program's cubins go with its PTX (a CUDA C kernel has NVRTC's PTX only).
+  llvm::Constant* cubins = k->is_cuda ? null : CubinsConst();
   auto* init = llvm::ConstantStruct::get(
       desc_ty, {StringConst(k->name), cpu ? cpu : null, ptx ? ptx : null,
                 b_.getInt32(static_cast<uint32_t>(k->static_shared)), b_.getInt32(k->max_threads),
                 b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null,
-                StringConst(ParamLetters(k))});
+                StringConst(ParamLetters(k)), cubins});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
 }
 
@@ -231,6 +234,27 @@ void Lowerer::EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Valu
     b_.SetInsertPoint(done);
   };
   nest(2);
+}
+
+// The program's cubins (`--gpu-arch sm_80,sm_90`): rt_gpu_cubin { sm, size, data } for each, then
+// { 0, 0, null }; null when there are none.
+auto Lowerer::CubinsConst() -> llvm::Constant* {
+  auto* ptr = b_.getPtrTy();
+  if (options_.cubins.empty()) return llvm::ConstantPointerNull::get(ptr);
+  if (cubins_) return cubins_;
+  auto* entry_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt64Ty(), ptr});
+  std::vector<llvm::Constant*> entries;
+  for (const auto& [sm, image] : options_.cubins) {
+    auto* data = llvm::ConstantDataArray::getRaw(image, image.size(), b_.getInt8Ty());
+    auto* g = new llvm::GlobalVariable(*mod_, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data,
+                                       "fusion.cubin.sm_" + std::to_string(sm));
+    g->setAlignment(llvm::Align(8));
+    entries.push_back(llvm::ConstantStruct::get(entry_ty, {b_.getInt32(sm), b_.getInt64(image.size()), g}));
+  }
+  entries.push_back(llvm::ConstantStruct::get(entry_ty, {b_.getInt32(0), b_.getInt64(0), llvm::ConstantPointerNull::get(ptr)}));
+  auto* table = llvm::ConstantArray::get(llvm::ArrayType::get(entry_ty, entries.size()), entries);
+  cubins_ = new llvm::GlobalVariable(*mod_, table->getType(), true, llvm::GlobalValue::PrivateLinkage, table, "fusion.cubins");
+  return cubins_;
 }
 
 auto Lowerer::PtxConst() -> llvm::Constant* {

@@ -153,6 +153,7 @@ class Lowerer {
   auto TakesThread(const ast::FnDecl* fn) const -> bool;
   void DefineKernelEntries(ast::FnDecl* k);
   auto PtxConst() -> llvm::Constant*;
+  auto CubinsConst() -> llvm::Constant*;
   void LowerLaunch(const ast::Launch* l);
   void DefineKernelEntry(ast::FnDecl* k);
   void EmitThreadLoop(llvm::Value* t, const std::function<void(llvm::Value* linear)>& body,
@@ -266,6 +267,7 @@ class Lowerer {
   const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
   std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors
   llvm::GlobalVariable* ptx_ = nullptr;
+  llvm::GlobalVariable* cubins_ = nullptr;
   std::vector<llvm::GlobalVariable*> cuda_ptx_;  // per CUDA C source
   // A split kernel's block function (lower_split.cpp).
   llvm::BasicBlock* split_next_ = nullptr;  // inside a thread loop: where `return` goes

@@ -63,7 +63,7 @@ for entry in "${programs[@]}"; do
   id=${entry%%:*}
   file=${entry#*:}
   cp "$file" "$stage/tests/$id.fu"
-  (cd "$stage" && "$fusion" build "tests/$id.fu" -o "tests/$id") || die "cannot build $file"
+  (cd "$stage" && "$fusion" build --gpu-arch sm_80,sm_90 "tests/$id.fu" -o "tests/$id") || die "cannot build $file"
   bundle_deps "$stage/tests/$id"
   set +e
   (cd "$stage" && FUSION_DEVICE=cpu "tests/$id" > "tests/$id.expected" 2> "tests/$id.cpu-stderr")
@@ -84,7 +84,7 @@ rm -f "$stage_root/jit.out"
 for f in "$src"/tests/lit/gpu_device/*.fu; do
   id="gpudev_$(basename "$f" .fu)"
   cp "$f" "$stage/tests/$id.fu"
-  (cd "$stage" && "$fusion" build "tests/$id.fu" -o "tests/$id") || die "cannot build $f"
+  (cd "$stage" && "$fusion" build --gpu-arch sm_80,sm_90 "tests/$id.fu" -o "tests/$id") || die "cannot build $f"
   bundle_deps "$stage/tests/$id"
   sed -n 's|^// EXPECT-GPU: ||p' "$f" > "$stage/tests/$id.expected"
   [ -s "$stage/tests/$id.expected" ] || die "$f has no // EXPECT-GPU: lines"

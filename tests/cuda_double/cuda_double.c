@@ -659,7 +659,19 @@ static int run_ptxas(const char* ptx, char* log, size_t log_size) {
 }
 
 // Records the entries (`.entry NAME(` and the count of its `.param`s) of a module's PTX.
+// A cubin ptxas made (an ELF image for EM_CUDA): the SM it is for, or 0 when `image` is not one.
+static int cubin_sm(const void* image) {
+  const unsigned char* e = image;
+  if (memcmp(e, "\x7f" "ELF", 4) != 0 || e[4] != 2 || e[18] != 190) return 0;  // 64-bit, EM_CUDA
+  uint32_t flags;
+  memcpy(&flags, e + 48, 4);  // e_flags of an Elf64_Ehdr
+  return e[8] >= 8 ? (int)((flags >> 8) & 0xff) : (int)(flags & 0xff);  // by the ELF ABI version
+}
+
+// A function's parameter count from the module's PTX; -1 when it has no such entry; -2 when the
+// module is a cubin and has the entry (its parameters are not read from the ELF image).
 static int count_params(const char* ptx, const char* name) {
+  if (strncmp(ptx, "\x7f" "ELF", 4) == 0) return -2;
   char pattern[160];
   snprintf(pattern, sizeof pattern, ".entry %s(", name);
   const char* e = strstr(ptx, pattern);
@@ -715,7 +727,8 @@ EXPORT CUresult cuModuleGetFunction(CUfunction* fn, CUmodule module, const char*
   if (!r && (!fn || !name)) r = CUDA_ERROR_INVALID_VALUE;
   if (!r && !m) r = CUDA_ERROR_INVALID_HANDLE;
   int params = r ? -1 : count_params(m->ptx, name);
-  if (!r && params < 0) r = CUDA_ERROR_NOT_FOUND;
+  if (!r && params == -1) r = CUDA_ERROR_NOT_FOUND;
+  if (params == -2) params = 0;  // a cubin's: not checked
   object* f = NULL;
   if (!r && !(f = new_object('f'))) r = CUDA_ERROR_OUT_OF_MEMORY;
   if (!r) {
@@ -809,6 +822,16 @@ EXPORT CUresult cuModuleLoadData(CUmodule* module, const void* image) {
   CUresult r = enter("cuModuleLoadData", true);
   if (!r && (!module || !image)) r = CUDA_ERROR_INVALID_VALUE;
   const char* text = image;
+  // A cubin from ptxas (`fusion build --gpu-arch sm_80,sm_90`): it must be for this device's SM
+  // (sm_90; a cubin runs on its own major version, at its minor or later), as the driver checks.
+  int elf_sm = r ? 0 : cubin_sm(image);
+  if (elf_sm) {
+    if (elf_sm / 10 != 9 || elf_sm > 90) r = CUDA_ERROR_NO_BINARY_FOR_GPU;
+    object* em = NULL;
+    if (!r && (!(em = new_object('m')) || !(em->ptx = strdup("\x7f" "ELF")))) r = CUDA_ERROR_OUT_OF_MEMORY;
+    if (!r) *module = (CUmodule)em;
+    return finish(r, "cuModuleLoadData(cubin (ELF) for sm_%d) -> m%d", elf_sm, em ? em->id : 0);
+  }
   bool cubin = !r && strncmp(text, kCubinTag, strlen(kCubinTag)) == 0;
   char log[8192] = "";
   int major = 0, minor = 0;

@@ -43,6 +43,13 @@ typedef void (*rt_gpu_kernel_fn)(rt_gpu_thread* t, void* const* args);
 // so that the compiler can keep the arguments in registers and vectorise across threads.
 typedef void (*rt_gpu_block_fn)(rt_gpu_thread* t, void* const* args);
 
+// A cubin of the program's PTX for one architecture (`fusion build --gpu-arch sm_80,sm_90`).
+typedef struct rt_gpu_cubin {
+  int32_t sm;  // 80 for sm_80; 0 ends a table
+  uint64_t size;
+  const void* data;  // the ELF image ptxas made
+} rt_gpu_cubin;
+
 typedef struct rt_gpu_kernel {
   const char* name;
   rt_gpu_kernel_fn cpu;     // the CPU body; NULL for a CUDA C kernel, which runs only on a CUDA device
@@ -57,6 +64,7 @@ typedef struct rt_gpu_kernel {
   // L (unsigned, and bool), m (mixed or other: compared byte by byte), p (holds pointers); a value
   // parameter is '-', or '*' when it holds pointers.
   const char* params;
+  const rt_gpu_cubin* cubins;  // NULL, or cubins of `ptx` for some architectures, ended by sm 0
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {

@@ -394,13 +394,27 @@ static bool load_cubin(cuda_device* d, const char* ptx, CUmodule* out) {
   return ok;
 }
 
-// The module that holds `k`'s PTX, loaded on first use. Called with d->lock held.
+// The embedded cubin (`fusion build --gpu-arch sm_80,sm_90`) that runs on the device: one of its
+// major version and of the newest minor not above the device's (a cubin runs on its own and later
+// minors), or NULL.
+static const rt_gpu_cubin* embedded_cubin(const cuda_device* d, const rt_gpu_kernel* k) {
+  const rt_gpu_cubin* best = NULL;
+  int cc = d->base.compute_capability;
+  for (const rt_gpu_cubin* c = k->cubins; c && c->sm; c++)
+    if (c->sm / 10 == cc / 10 && c->sm <= cc && (!best || c->sm > best->sm)) best = c;
+  return best;
+}
+
+// The module that holds `k`'s PTX, loaded on first use: from an embedded cubin for this GPU, else
+// a cached cubin of the PTX, else the PTX through the driver's JIT. Called with d->lock held.
 static int module_for(cuda_device* d, const rt_gpu_kernel* k, CUmodule* out) {
   for (cuda_module* m = d->modules; m; m = m->next)
     if (m->ptx == k->ptx) return *out = m->handle, 0;
-  if (check_ptx_version(k->ptx, k->name)) return 1;
   CUmodule handle = NULL;
-  if (!load_cubin(d, k->ptx, &handle) && load_ptx(k, &handle)) return 1;
+  const rt_gpu_cubin* cubin = embedded_cubin(d, k);
+  bool loaded = cubin && g_cu.cuModuleLoadData && g_cu.cuModuleLoadData(&handle, cubin->data) == CUDA_SUCCESS;
+  if (!loaded && check_ptx_version(k->ptx, k->name)) return 1;
+  if (!loaded && !load_cubin(d, k->ptx, &handle) && load_ptx(k, &handle)) return 1;
   cuda_module* m = calloc(1, sizeof *m);
   if (!m) {
     g_cu.cuModuleUnload(handle);
