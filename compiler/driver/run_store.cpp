@@ -1,6 +1,8 @@
 // Storing a `fusion run` in the run cache, in a background process (see run_store.h).
 #include "driver/run_store.h"
 
+#include "fusion/rt_cache.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@ auto Store(const RunStoreInput& in, const llvm::Module& module, llvm::TargetMach
   unlink(obj.c_str());
   if (ok) ok = launcher::Commit(in.entry_dir, exe, in.manifest, error);
   if (!ok) unlink(exe.c_str());
+  if (ok) rt_cache_trim();  // the cap covers run entries too (least recently used first)
   return ok;
 }
 

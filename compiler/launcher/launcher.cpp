@@ -1,6 +1,8 @@
 // The `fusion` executable: a launcher without LLVM. `fusion run` of an unchanged program executes
 // the executable the run cache kept for it; everything else is handed to `fusion-compiler` (and
 // `fusion bindgen` to `fusion-bindgen`) beside this executable.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +65,7 @@ void TryCache(int argc, char** argv, const std::string& compiler) {
     return;
   }
   Log("hit: " + exe);
+  utimensat(AT_FDCWD, (entry + "/manifest").c_str(), nullptr, 0);  // just used: the last to be evicted
   ExecHit(exe, req);
 }
 

@@ -73,6 +73,10 @@ RT_API void rt_cache_buf_add(rt_cache_buf* b, const void* data, size_t size);
 // payload is malformed.
 RT_API bool rt_cache_buf_next(const char** at, const char* end, const char** field, size_t* size);
 
+// Evicts least recently used entries while the cache is over its cap (as every store does): for
+// entries written by others (the run cache's DIR/run/KEY/ directories).
+RT_API void rt_cache_trim(void);
+
 #ifdef __cplusplus
 }
 #endif

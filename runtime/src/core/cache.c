@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -386,12 +387,14 @@ bool rt_cache_put(const char* kind, const uint8_t key[RT_CACHE_KEY_SIZE], const 
 // --- Walking the entries ------------------------------------------------------------------------
 
 typedef struct entry_file {
-  char path[PATH_MAX + 300];
+  char path[PATH_MAX + 400];
   char kind[64];
   char key_hex[2 * RT_CACHE_KEY_SIZE + 1];
   uint64_t size;
   struct timespec used;
   bool temporary;  // a write under way, or left by a process that died
+  bool directory;  // an entry of several files (the run cache's DIR/run/KEY/: manifest, executable)
+  bool busy;       // a directory entry being written (its `lock` is held): counted, never removed
 } entry_file;
 
 static bool is_key_name(const char* name) {
@@ -399,6 +402,55 @@ static bool is_key_name(const char* name) {
   for (const char* p = name; *p; p++)
     if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
   return true;
+}
+
+// A directory entry's name: a key in hex of 16 to 64 digits (the run cache's are 32).
+static bool is_dir_key_name(const char* name) {
+  size_t n = strlen(name);
+  if (n < 16 || n > 2 * RT_CACHE_KEY_SIZE) return false;
+  for (const char* p = name; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+  return true;
+}
+
+// A directory entry's size (its files') and last use (its manifest's time, which a hit renews),
+// and whether it is being written (a process, perhaps this one, holds its `lock`).
+static bool dir_entry_size(entry_file* f) {
+  char lock[PATH_MAX + 420], manifest[PATH_MAX + 420];
+  snprintf(lock, sizeof lock, "%s/lock", f->path);
+  int fd = open(lock, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    f->busy = flock(fd, LOCK_EX | LOCK_NB) != 0;
+    close(fd);
+  }
+  DIR* d = opendir(f->path);
+  if (!d) return false;
+  struct dirent* e;
+  f->size = 0;
+  f->directory = true;
+  struct stat st;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) f->size += (uint64_t)st.st_size;
+  }
+  closedir(d);
+  snprintf(manifest, sizeof manifest, "%s/manifest", f->path);
+  if (stat(manifest, &st) != 0 && stat(f->path, &st) != 0) return false;
+  f->used = st.st_mtim;
+  return true;
+}
+
+// Removes an entry: a file, or a directory entry's files and then the directory.
+static int remove_entry(const entry_file* f) {
+  if (!f->directory) return unlink(f->path);
+  DIR* d = opendir(f->path);
+  if (!d) return -1;
+  struct dirent* e;
+  while ((e = readdir(d)))
+    if (!(e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))))
+      unlinkat(dirfd(d), e->d_name, 0);
+  closedir(d);
+  return rmdir(f->path);
 }
 
 // Every entry and temporary file under `dir` (in its kind folders), in a malloc'd array.
@@ -415,15 +467,21 @@ static entry_file* list_entries(const char* dir, size_t* count) {
     struct dirent* e;
     while (sub && (e = readdir(sub))) {
       bool temporary = strncmp(e->d_name, ".tmp.", 5) == 0;
-      if (!temporary && !is_key_name(e->d_name)) continue;
+      if (!temporary && !is_key_name(e->d_name) && !is_dir_key_name(e->d_name)) continue;
       entry_file f = {.temporary = temporary};
       snprintf(f.path, sizeof f.path, "%s/%s", folder, e->d_name);
       struct stat st;
-      if (stat(f.path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (stat(f.path, &st) != 0) continue;
       snprintf(f.kind, sizeof f.kind, "%s", k->d_name);
-      snprintf(f.key_hex, sizeof f.key_hex, "%s", temporary ? "" : e->d_name);
-      f.size = (uint64_t)st.st_size;
-      f.used = st.st_mtim;
+      snprintf(f.key_hex, sizeof f.key_hex, "%.*s", 2 * RT_CACHE_KEY_SIZE, temporary ? "" : e->d_name);
+      if (S_ISDIR(st.st_mode) && !temporary && is_dir_key_name(e->d_name)) {
+        if (!dir_entry_size(&f)) continue;
+      } else if (S_ISREG(st.st_mode) && (temporary || is_key_name(e->d_name))) {
+        f.size = (uint64_t)st.st_size;
+        f.used = st.st_mtim;
+      } else {
+        continue;
+      }
       if (n == cap) {
         cap = cap ? 2 * cap : 64;
         entry_file* grown = realloc(out, cap * sizeof *out);
@@ -460,14 +518,19 @@ static void evict(const char* dir) {
   if (total > cap) {
     qsort(files, n, sizeof *files, older_first);
     for (size_t i = 0; i < n && total > cap; i++) {
-      if (files[i].temporary) continue;
-      if (unlink(files[i].path) == 0 || errno == ENOENT) {
+      if (files[i].temporary || files[i].busy) continue;
+      if (remove_entry(&files[i]) == 0 || errno == ENOENT) {
         total -= files[i].size;
         log_event("evicted", files[i].kind, files[i].key_hex);
       }
     }
   }
   free(files);
+}
+
+void rt_cache_trim(void) {
+  char dir[PATH_MAX];
+  if (rt_cache_dir(dir, sizeof dir)) evict(dir);
 }
 
 // --- fusion cache info|clear --------------------------------------------------------------------
@@ -505,7 +568,7 @@ static int cache_clear(const char* dir) {
   entry_file* files = list_entries(dir, &n);
   uint64_t bytes = 0;
   for (size_t i = 0; i < n; i++)
-    if (unlink(files[i].path) == 0 && !files[i].temporary) removed++, bytes += files[i].size;
+    if (!files[i].busy && remove_entry(&files[i]) == 0 && !files[i].temporary) removed++, bytes += files[i].size;
   free(files);
   printf("removed %zu entr%s (%llu bytes) from %s\n", removed, removed == 1 ? "y" : "ies", (unsigned long long)bytes,
          dir);

@@ -557,23 +557,20 @@ static int check_launch(const rt_gpu_launch* l) {
     return rtgpu_fail("`%s` is a CUDA C kernel: it runs only on a CUDA device, and this program runs on the CPU device "
                       "(check gpu.available() before launching it)", k->name);
   if (!g.x || !g.y || !g.z || !b.x || !b.y || !b.z)
-    return rtgpu_fail("launch of `%s`: grid (%u, %u, %u) and block (%u, %u, %u) must not be empty", k->name, g.x, g.y,
-                      g.z, b.x, b.y, b.z);
+    return rtgpu_fail("grid (%u, %u, %u) and block (%u, %u, %u) must not be empty", g.x, g.y, g.z, b.x, b.y, b.z);
   uint64_t threads = (uint64_t)b.x * b.y * b.z;
   if (threads > RT_GPU_MAX_BLOCK_THREADS || b.x > 1024 || b.y > 1024 || b.z > 64)
-    return rtgpu_fail("launch of `%s`: a block of (%u, %u, %u) = %llu threads is over the limit of %d (and 1024, 1024, 64 "
-                      "per dimension)",
-                      k->name, b.x, b.y, b.z, (unsigned long long)threads, RT_GPU_MAX_BLOCK_THREADS);
+    return rtgpu_fail("a block of (%u, %u, %u) = %llu threads is over the limit of %d (and 1024, 1024, 64 per dimension)",
+                      b.x, b.y, b.z, (unsigned long long)threads, RT_GPU_MAX_BLOCK_THREADS);
   if (k->max_threads && threads > k->max_threads)
-    return rtgpu_fail("launch of `%s`: a block of %llu threads is over the kernel's max_threads of %u", k->name,
-                      (unsigned long long)threads, k->max_threads);
+    return rtgpu_fail("a block of %llu threads is over the kernel's max_threads of %u", (unsigned long long)threads,
+                      k->max_threads);
   if (g.y > 65535 || g.z > 65535 || g.x > 0x7fffffffu)
-    return rtgpu_fail("launch of `%s`: grid (%u, %u, %u) is over the limits (2^31 - 1, 65535, 65535)", k->name, g.x,
-                      g.y, g.z);
+    return rtgpu_fail("grid (%u, %u, %u) is over the limits (2^31 - 1, 65535, 65535)", g.x, g.y, g.z);
   uint64_t shared = (uint64_t)k->static_shared + l->dynamic_shared;
   if (shared > RT_GPU_MAX_SHARED)
-    return rtgpu_fail("launch of `%s`: %llu bytes of shared memory (%u static + %u dynamic) are over the limit of %d",
-                      k->name, (unsigned long long)shared, k->static_shared, l->dynamic_shared, RT_GPU_MAX_SHARED);
+    return rtgpu_fail("%llu bytes of shared memory (%u static + %u dynamic) are over the limit of %d",
+                      (unsigned long long)shared, k->static_shared, l->dynamic_shared, RT_GPU_MAX_SHARED);
   return 0;
 }
 
