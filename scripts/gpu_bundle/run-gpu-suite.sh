@@ -106,6 +106,9 @@ for src in "$here"/tests/*.fu; do
   fi
   run_compare jit "$id" "$fusion" run "tests/$id.fu"
   run_compare exe "$id" "tests/$id"
+  # Checked dual execution (docs/gpu.md): every launch on the device and on the CPU executor,
+  # compared; a difference is exit 101. (GPU-only programs' CUDA C kernels have no CPU body.)
+  if [ "${id#gpudev_}" = "$id" ]; then run_compare check "$id" env FUSION_DEVICE=check "tests/$id"; fi
 done
 
 # The benchmarks. On the CPU device (and with --quick) a small size checks that they run and are
