@@ -120,9 +120,11 @@ static uint64_t ulps32(uint32_t a, uint32_t b) {
 }
 
 static uint64_t ulps64(uint64_t a, uint64_t b) {
-  // Ordered as unsigned: negatives below 2^63, mirrored; positives from 2^63 up.
-  uint64_t x = a >> 63 ? ~a : a | (1ull << 63);
-  uint64_t y = b >> 63 ? ~b : b | (1ull << 63);
+  // Ordered as unsigned around 2^63: negatives below it by their magnitude, positives above it,
+  // so that -0.0 and +0.0 are the same point (as ulps32 has them).
+  const uint64_t mid = 1ull << 63, magnitude = mid - 1;
+  uint64_t x = a >> 63 ? mid - (a & magnitude) : mid + a;
+  uint64_t y = b >> 63 ? mid - (b & magnitude) : mid + b;
   return x > y ? x - y : y - x;
 }
 
