@@ -434,6 +434,14 @@ EXPORT CUresult cuCtxSetCurrent(CUcontext ctx) {
   return finish(r, "cuCtxSetCurrent(%s)", !ctx ? "NULL" : known ? "primary" : "unknown");
 }
 
+// Not traced: the CUDA device asks before every call that needs its context (make_current), and
+// a line each would drown the trace.
+EXPORT CUresult cuCtxGetCurrent(CUcontext* ctx) {
+  if (!ctx) return CUDA_ERROR_INVALID_VALUE;
+  *ctx = tl_current;
+  return CUDA_SUCCESS;
+}
+
 EXPORT CUresult cuCtxSynchronize(void) {
   CUresult r = enter("cuCtxSynchronize", true);
   if (!r) r = synchronise();

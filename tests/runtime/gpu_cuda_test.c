@@ -4,6 +4,7 @@
 // destroyed stream, an event never recorded and host memory freed as device memory, and a fault
 // reported at a stream's synchronisation naming the last kernel launched on it (last: the
 // context is unusable after it).
+#include <dlfcn.h>
 #include <stdint.h>
 
 #include "gpu_test_util.h"
@@ -126,6 +127,19 @@ static void check_launch_and_fault(void) {
   CHECK(d->sync(d) != 0, "every later call reports it");
 }
 
+// Other code on the thread (cudaSetDevice, a library) makes no context or another one current: the
+// device notices and makes its own current again before its next call.
+static void check_context_changed_behind_its_back(void) {
+  void* lib = dlopen(CUDA_DOUBLE_LIB, RTLD_NOW | RTLD_NOLOAD);
+  CHECK(lib != NULL, "the double is loaded");
+  if (!lib) return;
+  int (*set_current)(void*) = (int (*)(void*))dlsym(lib, "cuCtxSetCurrent");
+  CHECK(set_current && set_current(NULL) == 0, "cuCtxSetCurrent(NULL)");
+  void* p = NULL;
+  CHECK(d->alloc(d, 16, NULL, &p) == 0, "after another context was made current: %s", rt_gpu_last_error());
+  CHECK(d->free(d, p, NULL) == 0 && d->sync(d) == 0, "%s", rt_gpu_last_error());
+}
+
 int main(void) {
   setenv("FUSION_CUDA_DRIVER", CUDA_DOUBLE_LIB, 1);
   setenv("FUSION_CUDA_DOUBLE_FAIL", "fault@2", 1);
@@ -135,6 +149,7 @@ int main(void) {
   check_properties();
   check_memory();
   check_events();
+  check_context_changed_behind_its_back();
   check_launch_and_fault();
   return finish("gpu_cuda_test");
 }

@@ -161,15 +161,16 @@ static cuda_device* as_cuda(rt_gpu_device* d) { return (cuda_device*)d; }
 static _Thread_local CUcontext tl_ctx;
 
 static int make_current(cuda_device* d) {
-  if (tl_ctx == d->ctx) return 0;
+  // Other code on this thread (cudaSetDevice, a library) may have made another context current
+  // since: ask the driver (a thread-local read there), and set ours again when it differs.
+  CUcontext current = NULL;
+  if (tl_ctx == d->ctx && g_cu.cuCtxGetCurrent(&current) == CUDA_SUCCESS && current == d->ctx) return 0;
   CUresult r = g_cu.cuCtxSetCurrent(d->ctx);
   if (r != CUDA_SUCCESS) return cu_fail("cuCtxSetCurrent", r);
   tl_ctx = d->ctx;
   return 0;
 }
 
-// Errors 700 to 719 are a kernel's (but 701, which a launch returns at once): they surface at
-// whatever call comes next.
 // The errors a kernel causes while it runs (cuda.h: 700 illegal address, 702 launch timeout, 710
 // assert, 714 hardware stack error, 715 illegal instruction, 716 misaligned address, 717 invalid
 // address space, 718 invalid PC, 719 launch failed); the others of 700-719 (out of resources at a

@@ -99,6 +99,7 @@ enum { CU_STREAM_DEFAULT = 0, CU_EVENT_DEFAULT = 0 };
   X(cuDevicePrimaryCtxRetain, (CUcontext * ctx, CUdevice dev))                                                     \
   X(cuDevicePrimaryCtxRelease_v2, (CUdevice dev))                                                                  \
   X(cuCtxSetCurrent, (CUcontext ctx))                                                                              \
+  X(cuCtxGetCurrent, (CUcontext * ctx))                                                                            \
   X(cuCtxSynchronize, (void))                                                                                      \
   X(cuDeviceGetDefaultMemPool, (CUmemoryPool * pool, CUdevice dev))                                                \
   X(cuMemPoolSetAttribute, (CUmemoryPool pool, CUmemPool_attribute attr, void* value))                             \
