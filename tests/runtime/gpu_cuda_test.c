@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <stdint.h>
 
+#include "../../runtime/src/gpu/gpu_cuda_driver.h"  // CUresult, CUcontext
 #include "gpu_test_util.h"
 
 // The PTX the double checks with ptxas: one entry that takes a pointer and a number.
@@ -133,8 +134,8 @@ static void check_context_changed_behind_its_back(void) {
   void* lib = dlopen(CUDA_DOUBLE_LIB, RTLD_NOW | RTLD_NOLOAD);
   CHECK(lib != NULL, "the double is loaded");
   if (!lib) return;
-  int (*set_current)(void*) = (int (*)(void*))dlsym(lib, "cuCtxSetCurrent");
-  CHECK(set_current && set_current(NULL) == 0, "cuCtxSetCurrent(NULL)");
+  CUresult (*set_current)(CUcontext) = (CUresult(*)(CUcontext))dlsym(lib, "cuCtxSetCurrent");
+  CHECK(set_current && set_current(NULL) == CUDA_SUCCESS, "cuCtxSetCurrent(NULL)");
   void* p = NULL;
   CHECK(d->alloc(d, 16, NULL, &p) == 0, "after another context was made current: %s", rt_gpu_last_error());
   CHECK(d->free(d, p, NULL) == 0 && d->sync(d) == 0, "%s", rt_gpu_last_error());
