@@ -226,6 +226,8 @@ rtgpu_block_record* rtgpu_registry_list(size_t* count) {
 // or, for host memory, anywhere that is not device memory.
 typedef enum memory_kind { DEVICE_MEMORY, HOST_MEMORY } memory_kind;
 
+static void check_owner(const char* what, rt_gpu_device* d, const rt_gpu_device* owner, const char* noun, rt_loc loc);
+
 static void check_range(const char* what, rt_gpu_device* d, rt_loc loc, const char* role, const void* p, size_t bytes,
                         memory_kind kind) {
   char msg[320];
@@ -237,11 +239,7 @@ static void check_range(const char* what, rt_gpu_device* d, rt_loc loc, const ch
                registry_find(&g_host_blocks, p, &r) ? " (it is host memory from gpu.alloc_host)" : "");
       gpu_die(what, loc, msg);
     }
-    if (r.device != d) {
-      snprintf(msg, sizeof msg, "the %s belongs to device %d (%s), not to the current device %d (gpu.set_device)", role,
-               r.device->ordinal, r.device->name, d->ordinal);
-      gpu_die(what, loc, msg);
-    }
+    check_owner(what, d, r.device, role, loc);
   } else if (in_device) {
     snprintf(msg, sizeof msg, "the %s is device memory (from gpu.alloc); this call copies %s host memory", role,
              strcmp(role, "source") == 0 ? "from" : "to");
@@ -269,43 +267,59 @@ static void check_device_bytes(const char* what, rt_loc loc, rt_u64 bytes) {
 // What a gpu_stream or gpu_event value points to. A destroyed one keeps its record (marked dead,
 // its device handle released), so that a later use is reported instead of reaching freed memory:
 // a few bytes per stream or event a program creates.
-typedef struct stream_obj {
+typedef struct handle_obj {
   rt_gpu_device* device;
   void* handle;
   bool live;
-} stream_obj;
+} handle_obj;
+
+typedef handle_obj stream_obj;
 
 typedef struct event_obj {
-  rt_gpu_device* device;
-  void* handle;
-  bool live;
+  handle_obj h;  // first: an event is a handle_obj too
   bool recorded;
 } event_obj;
 
-// The device handle of stream `s` (NULL, the default stream, for a null gpu_stream), checked.
-static void* stream_handle(const char* what, rt_gpu_device* d, rt_ptr s, rt_loc loc) {
-  const stream_obj* o = s;
-  if (!o) return NULL;
-  if (!o->live) gpu_die(what, loc, "the stream was destroyed (gpu.stream_destroy)");
-  if (o->device != d) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "the stream belongs to device %d (%s), not to the current device %d (gpu.set_device)",
-             o->device->ordinal, o->device->name, d->ordinal);
+// `noun` (memory, a stream or an event) made on device `owner` is used on `d`: only there.
+static void check_owner(const char* what, rt_gpu_device* d, const rt_gpu_device* owner, const char* noun, rt_loc loc) {
+  if (owner == d) return;
+  char msg[256];
+  snprintf(msg, sizeof msg, "the %s belongs to device %d (%s), not to the current device %d (gpu.set_device)", noun,
+           owner->ordinal, owner->name, d->ordinal);
+  gpu_die(what, loc, msg);
+}
+
+// A live stream or event of device `d`; `noun` is "stream" or "event".
+static handle_obj* live_handle(const char* what, rt_gpu_device* d, handle_obj* o, const char* noun, rt_loc loc) {
+  if (!o->live) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "the %s was destroyed (gpu.%s_destroy)", noun, noun);
     gpu_die(what, loc, msg);
   }
-  return o->handle;
+  check_owner(what, d, o->device, noun, loc);
+  return o;
+}
+
+// A new stream or event record of `size` bytes, its handle from `create`.
+static void* new_handle(const char* what, rt_gpu_device* d, size_t size, int (*create)(rt_gpu_device*, void**),
+                        rt_loc loc) {
+  handle_obj* o = calloc(1, size);
+  if (!o) gpu_die(what, loc, "out of memory");
+  if (create(d, &o->handle)) gpu_die(what, loc, rt_gpu_last_error());
+  o->device = d;
+  o->live = true;
+  return o;
+}
+
+// The device handle of stream `s` (NULL, the default stream, for a null gpu_stream), checked.
+static void* stream_handle(const char* what, rt_gpu_device* d, rt_ptr s, rt_loc loc) {
+  return s ? live_handle(what, d, (handle_obj*)s, "stream", loc)->handle : NULL;
 }
 
 static event_obj* event_checked(const char* what, rt_gpu_device* d, rt_ptr e, bool recorded, rt_loc loc) {
   event_obj* o = (event_obj*)e;
   if (!o) gpu_die(what, loc, "the event is null; gpu.event_create makes one");
-  if (!o->live) gpu_die(what, loc, "the event was destroyed (gpu.event_destroy)");
-  if (o->device != d) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "the event belongs to device %d (%s), not to the current device %d (gpu.set_device)",
-             o->device->ordinal, o->device->name, d->ordinal);
-    gpu_die(what, loc, msg);
-  }
+  live_handle(what, d, &o->h, "event", loc);
   if (recorded && !o->recorded) gpu_die(what, loc, "the event was never recorded (gpu.event_record)");
   return o;
 }
@@ -382,12 +396,7 @@ static void free_device(const char* what, rt_ptr p, rt_ptr stream, rt_loc loc) {
   rt_gpu_device* d = device_for(what, loc);
   void* s = stream_handle(what, d, stream, loc);
   region owner;
-  if (registry_find(&g_device_blocks, p, &owner) && owner.base == p && owner.device != d) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "the memory belongs to device %d (%s), not to the current device %d (gpu.set_device)",
-             owner.device->ordinal, owner.device->name, d->ordinal);
-    gpu_die(what, loc, msg);
-  }
+  if (registry_find(&g_device_blocks, p, &owner) && owner.base == p) check_owner(what, d, owner.device, "memory", loc);
   void* raw = registry_remove(&g_device_blocks, p);
   if (!raw) {
     char msg[200];
@@ -471,12 +480,7 @@ void rt_gpu_api_fill(rt_ptr p, rt_u64 bits, rt_i32 size, rt_u64 bytes, rt_loc lo
 
 rt_ptr rt_gpu_api_stream_create(rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.stream_create", loc);
-  stream_obj* o = calloc(1, sizeof *o);
-  if (!o) gpu_die("gpu.stream_create", loc, "out of memory");
-  if (d->stream_create(d, &o->handle)) gpu_die("gpu.stream_create", loc, rt_gpu_last_error());
-  o->device = d;
-  o->live = true;
-  return o;
+  return new_handle("gpu.stream_create", d, sizeof(stream_obj), d->stream_create, loc);
 }
 
 void rt_gpu_api_stream_sync(rt_ptr s, rt_loc loc) {
@@ -499,7 +503,7 @@ void rt_gpu_api_stream_wait_event(rt_ptr s, rt_ptr e, rt_loc loc) {
   rt_gpu_device* d = device_for(what, loc);
   void* h = stream_handle(what, d, s, loc);
   event_obj* o = event_checked(what, d, e, true, loc);
-  if (d->stream_wait_event(d, h, o->handle)) gpu_die(what, loc, rt_gpu_last_error());
+  if (d->stream_wait_event(d, h, o->h.handle)) gpu_die(what, loc, rt_gpu_last_error());
 }
 
 rt_ptr rt_gpu_api_stream_handle(rt_ptr s, rt_loc loc) {
@@ -509,12 +513,7 @@ rt_ptr rt_gpu_api_stream_handle(rt_ptr s, rt_loc loc) {
 
 rt_ptr rt_gpu_api_event_create(rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.event_create", loc);
-  event_obj* o = calloc(1, sizeof *o);
-  if (!o) gpu_die("gpu.event_create", loc, "out of memory");
-  if (d->event_create(d, &o->handle)) gpu_die("gpu.event_create", loc, rt_gpu_last_error());
-  o->device = d;
-  o->live = true;
-  return o;
+  return new_handle("gpu.event_create", d, sizeof(event_obj), d->event_create, loc);
 }
 
 void rt_gpu_api_event_record(rt_ptr e, rt_ptr s, rt_loc loc) {
@@ -522,14 +521,14 @@ void rt_gpu_api_event_record(rt_ptr e, rt_ptr s, rt_loc loc) {
   rt_gpu_device* d = device_for(what, loc);
   event_obj* o = event_checked(what, d, e, false, loc);
   void* h = stream_handle(what, d, s, loc);
-  if (d->event_record(d, o->handle, h)) gpu_die(what, loc, rt_gpu_last_error());
+  if (d->event_record(d, o->h.handle, h)) gpu_die(what, loc, rt_gpu_last_error());
   o->recorded = true;
 }
 
 void rt_gpu_api_event_sync(rt_ptr e, rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.event_sync", loc);
   event_obj* o = event_checked("gpu.event_sync", d, e, true, loc);
-  if (d->event_sync(d, o->handle)) gpu_die("gpu.event_sync", loc, rt_gpu_last_error());
+  if (d->event_sync(d, o->h.handle)) gpu_die("gpu.event_sync", loc, rt_gpu_last_error());
 }
 
 rt_f32 rt_gpu_api_event_elapsed_ms(rt_ptr start, rt_ptr end, rt_loc loc) {
@@ -540,7 +539,7 @@ rt_f32 rt_gpu_api_event_elapsed_ms(rt_ptr start, rt_ptr end, rt_loc loc) {
   float ms = 0;
   // The end event must have completed (a CUDA device says "not ready" otherwise; the CPU device
   // always has): wait for it, so that the call means the same on every device.
-  if (d->event_sync(d, b->handle) || d->event_elapsed_ms(d, a->handle, b->handle, &ms))
+  if (d->event_sync(d, b->h.handle) || d->event_elapsed_ms(d, a->h.handle, b->h.handle, &ms))
     gpu_die(what, loc, rt_gpu_last_error());
   return ms;
 }
@@ -548,7 +547,7 @@ rt_f32 rt_gpu_api_event_elapsed_ms(rt_ptr start, rt_ptr end, rt_loc loc) {
 void rt_gpu_api_event_destroy(rt_ptr e, rt_loc loc) {
   rt_gpu_device* d = device_for("gpu.event_destroy", loc);
   event_obj* o = event_checked("gpu.event_destroy", d, e, false, loc);
-  if (d->event_destroy(d, o->handle)) gpu_die("gpu.event_destroy", loc, rt_gpu_last_error());
-  o->live = false;
-  o->handle = NULL;
+  if (d->event_destroy(d, o->h.handle)) gpu_die("gpu.event_destroy", loc, rt_gpu_last_error());
+  o->h.live = false;
+  o->h.handle = NULL;
 }
