@@ -17,6 +17,7 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::CString:
     case TypeKind::FnPtr:
     case TypeKind::Handle:
+    case TypeKind::Tensor:
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
     case TypeKind::Struct: {

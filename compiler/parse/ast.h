@@ -131,6 +131,11 @@ enum class Builtin : uint8_t {
   GpuFirst,
 #define GPU_API(name, kind, result, params) kind,
 #include "base/gpu_api.def"
+  // Tensor functions and methods (base/tensor_api.def).
+  TensorFirst,
+#define TENSOR_FN(name, kind, generic) kind,
+#define TENSOR_METHOD(name, kind) kind,
+#include "base/tensor_api.def"
 };
 // The scope of an atomic operation: `scope: block|device|system` (device when not given).
 enum class AtomicScope : uint8_t { Block, Device, System };
@@ -149,11 +154,13 @@ struct Call : Expr {
   AtomicScope scope = AtomicScope::Device;  // checker: atomics
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
+  Expr* self = nullptr;             // checker: a tensor method's tensor (`t` of `t.sum()`)
 };
 struct Index : Expr {
   FUSION_NODE(Index, Expr)
   Expr* base = nullptr;
   Expr* index = nullptr;
+  std::vector<Expr*> more;  // t[i, j, k]: the indices after the first (tensors only)
 };
 struct Field : Expr {  // base.name: struct field, field through a pointer, or Enum.Member
   FUSION_NODE(Field, Expr)
@@ -303,6 +310,7 @@ struct FnDecl : Decl {
   std::string symbol;                    // checker: an extern's C symbol (@symbol or the name)
   bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
   bool track_caller = false;             // checker: @track_caller (its panics report its caller)
+  bool is_fuse = false;                  // checker: @fuse (tensor operations fused: compiler/fuse/)
   // GPU code (checker). A @kernel runs on a device, started by `launch`; a @device function is
   // callable from kernels (and from host code, unless it reads the thread's indices).
   bool is_kernel = false;
@@ -372,6 +380,7 @@ struct ImportDecl : Decl {
 struct NamedType : TypeExpr {
   FUSION_NODE(NamedType, TypeExpr)
   std::string name;
+  std::vector<TypeExpr*> args;  // tensor<f32>
 };
 struct PointerType : TypeExpr {
   FUSION_NODE(PointerType, TypeExpr)

@@ -39,7 +39,10 @@ class Dumper {
       case NodeKind::BoolLit: return Line(d, head + (As<BoolLit>(n)->value ? " true" : " false"));
       case NodeKind::StringLit: return Line(d, head + " \"" + As<StringLit>(n)->value + "\"");
       case NodeKind::Name: return Line(d, head + " " + As<Name>(n)->name);
-      case NodeKind::NamedType: return Line(d, head + " " + As<NamedType>(n)->name);
+      case NodeKind::NamedType:
+        Line(d, head + " " + As<NamedType>(n)->name);
+        for (const TypeExpr* a : As<NamedType>(n)->args) Node(a, d + 1);
+        return;
       case NodeKind::Unary: {
         auto* u = As<Unary>(n);
         Line(d, head + " " + lex::Spelling(u->op));
@@ -66,7 +69,9 @@ class Dumper {
       case NodeKind::Index:
         Line(d, head);
         Node(As<Index>(n)->base, d + 1);
-        return Node(As<Index>(n)->index, d + 1);
+        Node(As<Index>(n)->index, d + 1);
+        for (const Expr* more : As<Index>(n)->more) Node(more, d + 1);
+        return;
       case NodeKind::Field:
         Line(d, head + " ." + As<Field>(n)->name);
         return Node(As<Field>(n)->base, d + 1);

@@ -371,6 +371,14 @@ auto Parser::ParseType() -> ast::TypeExpr* {
     case TokenKind::Ident: {
       auto* t = tree_.Make<ast::NamedType>(RangeOf(cur()));
       t->name = Text(Advance());
+      // The one generic type: tensor<T>.
+      if (t->name == "tensor" && at(TokenKind::Less)) {
+        Advance();
+        Restore<int> nest(nest_, nest_ + 1);
+        t->args.push_back(ParseType());
+        Expect(TokenKind::Greater, "`>` after the element type");
+        t->range = RangeFrom(begin);
+      }
       return t;
     }
     case TokenKind::Star: {

@@ -135,6 +135,12 @@ auto Parser::ParsePostfix() -> ast::Expr* {
                                                      ast::As<ast::Name>(f->base)->name == "gpu") {
         int i = GpuApiIndex(f->name);
         generic = i >= 0 && kGpuApi[i].result[0] == 'T';
+      } else if (auto* f = ast::As<ast::Field>(e); f && ast::As<ast::Name>(f->base) &&
+                                                     ast::As<ast::Name>(f->base)->name == "tensor") {
+        // from_array takes an optional element type: tensor.from_array<f32>([1.0, 2.0]).
+#define TENSOR_FN(fn_name, kind, is_generic) \
+  generic = generic || ((is_generic || ast::Builtin::kind == ast::Builtin::TensorFromArray) && f->name == #fn_name);
+#include "base/tensor_api.def"
       }
       if (!generic) break;
       if (!chain.Grow(RangeOf(cur()))) return nullptr;
@@ -161,6 +167,11 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       {
         Restore<int> nest(nest_, nest_ + 1);
         idx->index = ParseExpr();
+        while (idx->index && Consume(TokenKind::Comma)) {
+          ast::Expr* more = ParseExpr();
+          if (!more) break;
+          idx->more.push_back(more);
+        }
         Expect(TokenKind::RBracket);
       }
       idx->range = RangeFrom(begin);

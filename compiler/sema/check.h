@@ -1,6 +1,8 @@
 // The checker: names, types, unsafe, layout. Turns parsed trees into the checked module.
 #pragma once
 
+#include <functional>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -39,9 +41,15 @@ struct CheckedModule {
   std::vector<ast::Stmt*> script_stmts;
 };
 
+// Code the compiler writes for a checked program (the fusion pass's kernels): called once every
+// body is checked; returns a tree of declarations to check with the program's (or null). The
+// tree may use the program's declarations (a @device function that `tensor.map` applies).
+using GenerateHook = std::function<ast::Tree*(CheckedModule& checked)>;
+
 // Never fails: errors go to `diags`. Lowering may run only when `diags` has no errors.
 // `trees` (main file first) must outlive the result.
-auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags) -> CheckedModule;
+auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags, const GenerateHook& generate = nullptr)
+    -> CheckedModule;
 
 // Whether a checked expression names a place in memory (a variable, `*p`, an element or a
 // field of a place, or a field through a pointer): what `&` and assignment need.

@@ -52,7 +52,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       for (ast::Expr* a : e->args) {
         const Type* t = CheckValue(a);
         if (t->IsError()) continue;
-        if (!t->IsScalar()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
+        if (!t->IsScalar() && !t->IsTensor()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
       }
       return types_->void_type();
     case B::Assert: {
@@ -146,6 +146,8 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     const Type* t = CheckExpr(a, hint);
     if (!hint && t->IsFloat()) hint = t;
   }
+  for (ast::Expr* a : e->args)
+    if (a->type->IsTensor()) return CheckTensorMath(e, b, name);
   const Type* ft = hint ? hint : types_->f64();
   bool ok = true;
   for (ast::Expr* a : e->args) {

@@ -193,7 +193,9 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   DepthGuard guard(*this, t->range);
   if (!guard.ok) return t->type = types_->error();
   const Type* result = types_->error();
-  if (auto* n = As<ast::NamedType>(t)) {
+  if (auto* n = As<ast::NamedType>(t); n && n->name == "tensor" && !Lookup("tensor")) {
+    result = ResolveTensorType(n);
+  } else if (auto* n = As<ast::NamedType>(t)) {
     if (const Type* b = types_->Builtin(n->name)) {
       result = b;
     } else if (ast::Node* d = Lookup(n->name)) {
@@ -211,6 +213,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   } else if (auto* p = As<ast::PointerType>(t)) {
     const Type* inner = ResolveType(p->pointee);
     result = inner->IsError() ? inner : types_->Pointer(inner);
+    if (inner->IsTensor()) Error(diag::Kind::TensorPlacement, t->range, {"behind a pointer"}), result = types_->error();
   } else if (auto* a = As<ast::ArrayType>(t)) {
     const Type* elem = ResolveType(a->elem);
     int64_t n = 0;
@@ -230,6 +233,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
       }
     }
     if (elem->kind == TypeKind::Void) Error(diag::Kind::VoidValue, a->elem->range), ok = false;
+    if (elem->IsTensor()) Error(diag::Kind::TensorPlacement, a->elem->range, {"an array element"}), ok = false;
     result = ok && !elem->IsError() ? types_->Array(elem, static_cast<uint64_t>(n)) : types_->error();
   } else if (auto* f = As<ast::FnPointerType>(t)) {
     // A C function pointer: parameters and result are C values, so no arrays by value.
@@ -282,6 +286,7 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
     const Type* ft = ResolveType(f.declared_type);
     SourceRange type_range = f.declared_type ? f.declared_type->range : f.range;
     if (ft->kind == TypeKind::Void) Error(diag::Kind::VoidValue, type_range), ft = types_->error();
+    if (ft->IsTensor()) Error(diag::Kind::TensorPlacement, type_range, {"a struct field"}), ft = types_->error();
     if (!EnsureLayout(ft, type_range)) ok = false, ft = types_->error();
     mut->fields.push_back({f.name, ft, 0});
   }
@@ -316,6 +321,10 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
 }
 
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
+  if (t->IsTensor()) {
+    Error(diag::Kind::TensorPlacement, where, {"passed to or from C (pass its memory: see docs/tensors.md)"});
+    return false;
+  }
   if (t->kind == TypeKind::Handle) {
     Error(diag::Kind::HandleToC, where, {ToString(t)});
     return false;
@@ -361,6 +370,13 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
       else fn->cuda_name = lit->value;
       continue;
     }
+    if (a.name == "fuse") {
+      // @fuse: tensor operations in the body are grouped into fused kernels (compiler/fuse/).
+      if (fn->is_extern || fn->is_kernel || fn->is_device) Error(diag::Kind::FuseNotHost, a.range, {fn->is_extern ? "extern functions" : "GPU functions"});
+      else if (!a.args.empty()) Error(diag::Kind::FuseAttrArgs, a.range);
+      else fn->is_fuse = true;
+      continue;
+    }
     if (a.name == "track_caller") {
       // @track_caller: panic and assert inside report the caller's location (Rust's attribute).
       if (fn->is_extern) Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
@@ -385,6 +401,11 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     fn->symbol = lit->value;
   }
   if (fn->is_kernel) CheckKernelSignature(fn);
+  if (fn->is_kernel || fn->is_device) {
+    for (ast::Param* p : fn->params)
+      if (p->type->IsTensor()) Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+    if (fn->ret_type->IsTensor()) Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+  }
   if ((fn->is_kernel || fn->is_device) && fn->track_caller)
     Error(diag::Kind::AttributeNotHere, fn->name_range, {"track_caller", "host functions"});
 }
@@ -405,6 +426,10 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
   resolving_[c] = 1;
   const Type* declared = c->declared_type ? ResolveType(c->declared_type) : nullptr;
   if (declared) EnsureLayout(declared, c->declared_type->range);
+  if (declared && declared->IsTensor()) {
+    Error(diag::Kind::TensorPlacement, c->declared_type->range, {c->is_static ? "a `static`" : "a `const`"});
+    declared = types_->error();
+  }
   if (!c->init && (!c->is_static || !declared || c->parse_error)) {
     if (!c->parse_error) Error(diag::Kind::ConstNeedsValue, c->name_range, {c->name});
     c->type = c->parse_error || !declared ? types_->error() : declared;

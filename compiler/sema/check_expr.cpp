@@ -181,6 +181,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
       // `-lit` stays untyped so that its range is checked as a whole where it gets a type.
       const Type* t = CheckExpr(e->operand);
       if (t->IsError() || t->kind == TypeKind::UntypedInt || t->kind == TypeKind::UntypedFloat) return t;
+      if (t->IsTensor()) return CheckTensorUnary(e, t);
       if (t->IsInt() && !t->is_signed) {
         Error(diag::Kind::NegateUnsigned, e->range, {ToString(t)});
         return types_->error();
@@ -191,6 +192,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
     case TokenKind::Bang: {
       const Type* t = CheckExpr(e->operand, types_->bool_type());
       if (t->IsError() || t->kind == TypeKind::Bool) return t;
+      if (t->IsTensor()) return CheckTensorUnary(e, t);
       break;
     }
     case TokenKind::Tilde: {
@@ -212,6 +214,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
     case TokenKind::Amp: {
       const Type* t = CheckExpr(e->operand);
       if (t->IsError()) return t;
+      if (t->IsTensor()) return CheckTensorUnary(e, t);
       if (!IsPlace(e->operand)) {
         auto* name = As<ast::Name>(e->operand);
         if (name && As<ast::ConstDecl>(name->decl))
@@ -292,6 +295,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   }
   const Type* rt = CheckExpr(e->rhs, !lt->IsUntyped() ? lt : IsLiteralTree(e->rhs) ? nullptr : hint);
   if (lt->IsError() || rt->IsError()) return types_->error();
+  if (lt->IsTensor() || rt->IsTensor()) return CheckTensorBinary(e, lt, rt);
   // Unify untyped operands with typed ones.
   if (lt->IsUntyped() && rt->IsUntyped()) {
     if (lt->kind == TypeKind::Null || rt->kind == TypeKind::Null) {
@@ -372,6 +376,15 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "gpu" &&
                                            !Lookup("gpu"))
     return CheckGpuApiCall(e, f);
+  // tensor.zeros<f32>(n) and the other tensor functions, unless `tensor` names something.
+  if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "tensor" &&
+                                           !Lookup("tensor"))
+    return CheckTensorCall(e, f);
+  // t.sum(), t.reshape(2, 3), …: a tensor's methods.
+  if (auto* f = As<ast::Field>(e->callee)) {
+    const Type* bt = CheckValue(f->base);
+    if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
+  }
   if (name) {
     ast::Node* d = Lookup(name->name);
     ast::Builtin b = BuiltinOf(name->name);
@@ -451,6 +464,12 @@ auto Checker::CheckIndex(ast::Index* e) -> const Type* {
   if (bt->IsError() || it->IsError()) return types_->error();
   if (!it->IsInt()) {
     Error(diag::Kind::IndexNotInteger, e->index->range, {ToString(it)});
+    return types_->error();
+  }
+  if (bt->IsTensor()) return CheckTensorIndex(e, bt);
+  if (!e->more.empty()) {
+    for (ast::Expr* m : e->more) CheckValue(m);
+    Error(diag::Kind::BuiltinArg, e->more[0]->range, {"indexing `" + ToString(bt) + "`", "one index", "several"});
     return types_->error();
   }
   switch (bt->kind) {
@@ -537,6 +556,17 @@ auto Checker::CheckCast(ast::Cast* e) -> const Type* {
     from = Finalize(e->expr);
   }
   auto is_ptr_int = [](const Type* t) { return t->IsInt() && t->bits == 64; };
+  // A tensor converts elementwise to another element type (bool as the integer casts do).
+  if (from->IsTensor() || to->IsTensor()) {
+    bool elem_ok = from->IsTensor() && to->IsTensor() &&
+                   (from->elem == to->elem || to->elem->kind != TypeKind::Bool) &&
+                   TensorHostOnly(e, "");
+    if (!elem_ok) {
+      Error(diag::Kind::InvalidCast, e->range, {ToString(from), ToString(to)});
+      return types_->error();
+    }
+    return to;
+  }
   bool ok = from == to || (from->IsNumeric() && to->IsNumeric()) ||
             (from->kind == TypeKind::Bool && to->IsInt()) ||
             (from->kind == TypeKind::Enum && to->IsInt()) || (from->IsInt() && to->kind == TypeKind::Enum) ||

@@ -271,7 +271,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
 }
 
 // Edit distance, for "did you mean" (small strings only).
-static auto Distance(std::string_view a, std::string_view b) -> size_t {
+auto Distance(std::string_view a, std::string_view b) -> size_t {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); j++) row[j] = j;
   for (size_t i = 1; i <= a.size(); i++) {

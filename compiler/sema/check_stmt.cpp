@@ -182,6 +182,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     Error(diag::Kind::AssignImmutable, a->target->range, {DeclName(root), how});
     Note(diag::Kind::NoteDeclaredHere, DeclRange(root), {DeclName(root)});
   }
+  if (tt->IsTensor()) return CheckTensorAssign(a, tt);
   if (a->op == TokenKind::Eq) {
     CheckExpr(a->value, tt);
     if (!Coerce(a->value, tt)) NoteInferredType(a->target, a->value->type);

@@ -12,13 +12,13 @@ Checker::Checker(std::vector<ast::Tree*> trees, diag::Consumer& diags)
   types_ = out_.types.get();
 }
 
-auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags) -> CheckedModule {
-  return Checker(std::move(trees), diags).Run();
+auto Check(std::vector<ast::Tree*> trees, diag::Consumer& diags, const GenerateHook& generate) -> CheckedModule {
+  return Checker(std::move(trees), diags).Run(generate);
 }
 
 // Passes: names of every file's declarations; types; function signatures; constants;
 // extern blocks' @on_load and function bodies; the main file's top-level statements.
-auto Checker::Run() -> CheckedModule {
+auto Checker::Run(const GenerateHook& generate) -> CheckedModule {
   CollectGlobals();
   for (ast::Tree* tree : trees_)
     for (ast::Decl* d : tree->decls) CheckTypeDecl(d);
@@ -32,8 +32,24 @@ auto Checker::Run() -> CheckedModule {
     for (ast::Decl* d : tree->decls)
       if (auto* fn = As<ast::FnDecl>(d)) CheckOnLoad(fn), CheckFnBody(fn);
   CheckScript();
+  if (generate && diags_.error_count() == 0)
+    if (ast::Tree* tree = generate(out_)) CheckGenerated(tree);
   FinishGpu();
   return std::move(out_);
+}
+
+void Checker::CheckGenerated(ast::Tree* tree) {
+  trees_.push_back(tree);
+  out_.trees.push_back(tree);
+  for (ast::Decl* d : tree->decls) {
+    DeclareGlobal(d, d->name_range);
+    if (auto* fn = As<ast::FnDecl>(d)) out_.fns.push_back(fn);
+  }
+  for (ast::Decl* d : tree->decls) CheckTypeDecl(d);
+  for (ast::Decl* d : tree->decls)
+    if (auto* fn = As<ast::FnDecl>(d)) CheckFnSignature(fn);
+  for (ast::Decl* d : tree->decls)
+    if (auto* fn = As<ast::FnDecl>(d)) CheckFnBody(fn);
 }
 
 void Checker::CheckScript() {

@@ -23,10 +23,15 @@ struct RtLimits {
 using ast::As;
 using lex::TokenKind;
 
+// The edit distance of two names, for "did you mean" hints (check_gpu.cpp).
+auto Distance(std::string_view a, std::string_view b) -> size_t;
+
 class Checker {
  public:
   Checker(std::vector<ast::Tree*> trees, diag::Consumer& diags);
-  auto Run() -> CheckedModule;
+  auto Run(const GenerateHook& generate = nullptr) -> CheckedModule;
+  // Checks a tree of generated declarations after the program's (see GenerateHook).
+  void CheckGenerated(ast::Tree* tree);
 
   // ---- declarations (check_decl.cpp) ----
   void CollectGlobals();
@@ -94,6 +99,23 @@ class Checker {
   // Whether builtin `name` got lo … hi positional arguments; otherwise reports it, checks every
   // argument (positional and named) on its own and returns false.
   auto BuiltinArgCount(ast::Call* e, const std::string& name, size_t lo, size_t hi) -> bool;
+
+  // ---- tensors (check_tensor.cpp) ----
+  static constexpr size_t RtTensorMaxInputs = 16;  // rt_tensor.h: RT_TENSOR_MAX_INPUTS
+  auto IsTensorElem(const Type* t) const -> bool;
+  auto ResolveTensorType(ast::NamedType* n) -> const Type*;
+  auto TensorHostOnly(ast::Expr* e, const std::string& what) -> bool;
+  auto TensorOperand(ast::Expr* e, const Type* elem, const std::string& op, const Type* other) -> bool;
+  auto CheckTensorBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;
+  auto CheckTensorUnary(ast::Unary* e, const Type* t) -> const Type*;
+  auto CheckTensorMath(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
+  auto CheckTensorDims(ast::Call* e, size_t first, const std::string& name) -> bool;
+  auto CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type*;
+  auto CheckTensorMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
+  auto CheckMatmulOperands(ast::Call* e, ast::Expr* a, ast::Expr* b, const std::string& name) -> const Type*;
+  auto CheckTensorMap(ast::Call* e, const std::string& name) -> const Type*;
+  auto CheckTensorIndex(ast::Index* e, const Type* bt) -> const Type*;
+  void CheckTensorAssign(ast::Assign* a, const Type* tt);
 
   // ---- GPU code (check_gpu.cpp) ----
   auto InDevice() const -> bool;  // checking a @kernel or @device function

@@ -14,6 +14,7 @@ auto ToString(const Type* t) -> std::string {
     case TypeKind::Null: return "null";
     case TypeKind::Pointer: return "*" + ToString(t->elem);
     case TypeKind::Array: return "[" + ToString(t->elem) + "; " + std::to_string(t->count) + "]";
+    case TypeKind::Tensor: return "tensor<" + ToString(t->elem) + ">";
     case TypeKind::FnPtr: {
       std::string s = "fn(";
       for (size_t i = 0; i < t->params.size(); i++) s += (i ? ", " : "") + ToString(t->params[i]);
@@ -114,6 +115,15 @@ auto TypeContext::FnPtr(const Type* ret, std::vector<const Type*> params) -> con
   t->elem = ret;
   t->params = std::move(params);
   fn_ptrs_[key] = t;
+  return t;
+}
+
+auto TypeContext::Tensor(const Type* elem) -> const Type* {
+  auto it = tensors_.find(elem);
+  if (it != tensors_.end()) return it->second;
+  Type* t = Make(TypeKind::Tensor, "", 8, 8);
+  t->elem = elem;
+  tensors_[elem] = t;
   return t;
 }
 

@@ -32,6 +32,7 @@ enum class TypeKind : uint8_t {
   Opaque,
   FnPtr,         // fn(T, …) -> R: a C function pointer
   Handle,        // gpu_stream, gpu_event: the runtime's objects, pointer-sized, opaque to code
+  Tensor,        // tensor<T>: a reference to the runtime's rt_tensor (elem: T, the element type)
 };
 
 struct StructField {
@@ -72,6 +73,7 @@ class Type {
   auto IsPointerLike() const -> bool {
     return kind == TypeKind::Pointer || kind == TypeKind::CString || kind == TypeKind::FnPtr;
   }
+  auto IsTensor() const -> bool { return kind == TypeKind::Tensor; }
   auto IsScalar() const -> bool {
     return IsNumeric() || kind == TypeKind::Bool || IsPointerLike() || kind == TypeKind::Enum;
   }
@@ -116,6 +118,8 @@ class TypeContext {
   auto Pointer(const Type* pointee) -> const Type*;
   auto Array(const Type* elem, uint64_t count) -> const Type*;
   auto FnPtr(const Type* ret, std::vector<const Type*> params) -> const Type*;
+  // tensor<elem>; elem is f32, f64, i32, i64 or bool (the checker makes sure).
+  auto Tensor(const Type* elem) -> const Type*;
   // A nominal type whose layout the checker fills in.
   auto NewNominal(TypeKind kind, std::string name) -> Type*;
 
@@ -126,7 +130,8 @@ class TypeContext {
   std::map<std::string, const Type*> builtins_;
   std::map<const Type*, const Type*> pointers_;
   std::map<std::pair<const Type*, uint64_t>, const Type*> arrays_;
-  std::map<std::vector<const Type*>, const Type*> fn_ptrs_;  // key: return type, then parameters
+  std::map<std::vector<const Type*>, const Type*> fn_ptrs_;
+  std::map<const Type*, const Type*> tensors_;  // key: return type, then parameters
   const Type* error_;
   const Type* void_;
   const Type* bool_;

@@ -1,0 +1,624 @@
+// The fusion pass's planning: which expressions are runs, what each group holds, which `let`s of
+// a @fuse function are deferred and where they must be computed (see fuse.h).
+#include "fuse/fuse.h"
+
+#include "base/check.h"
+#include "fuse/kernels.h"
+
+namespace fusion::fuse {
+
+namespace {
+
+using ast::As;
+using B = ast::Builtin;
+using lex::TokenKind;
+
+auto IsTensor(const ast::Expr* e) -> bool { return e && e->type && e->type->IsTensor(); }
+
+auto IsMath(B b) -> bool { return b >= B::Sqrt && b <= B::Fmax; }
+
+auto IsReduction(B b) -> bool {
+  return b == B::TensorSum || b == B::TensorMean || b == B::TensorMax || b == B::TensorMin ||
+         b == B::TensorArgmax || b == B::TensorArgmin;
+}
+
+// An elementwise tensor operation, and its tensor-or-scalar operands.
+auto ElementwiseOperands(const ast::Expr* e, std::vector<const ast::Expr*>& out) -> bool {
+  if (!IsTensor(e)) return false;
+  if (auto* b = As<ast::Binary>(e)) return out = {b->lhs, b->rhs}, true;
+  if (auto* u = As<ast::Unary>(e)) return out = {u->operand}, true;
+  if (auto* c = As<ast::Cast>(e)) return out = {c->expr}, true;
+  if (auto* c = As<ast::Call>(e)) {
+    if (IsMath(c->builtin) || c->builtin == B::TensorWhere || c->builtin == B::TensorRelu || c->builtin == B::TensorSigmoid) {
+      out.assign(c->args.begin(), c->args.end());
+      return true;
+    }
+    if (c->builtin == B::TensorMap) {
+      out.assign(c->args.begin() + 1, c->args.end());
+      return true;
+    }
+  }
+  return false;
+}
+
+auto IsElementwise(const ast::Expr* e) -> bool {
+  std::vector<const ast::Expr*> ops;
+  return ElementwiseOperands(e, ops);
+}
+
+// An expression the pass computes with kernels: elementwise, a reduction, or softmax.
+auto IsComputing(const ast::Expr* e) -> bool {
+  if (IsElementwise(e)) return true;
+  auto* c = As<ast::Call>(e);
+  return c && (IsReduction(c->builtin) || c->builtin == B::TensorSoftmax);
+}
+
+auto ReduceOf(B b) -> Reduce {
+  switch (b) {
+    case B::TensorSum: return Reduce::Sum;
+    case B::TensorMean: return Reduce::Mean;
+    case B::TensorMax: return Reduce::Max;
+    case B::TensorMin: return Reduce::Min;
+    case B::TensorArgmax: return Reduce::Argmax;
+    case B::TensorArgmin: return Reduce::Argmin;
+    default: return Reduce::None;
+  }
+}
+
+// Every direct child expression of `e`.
+void Children(const ast::Expr* e, std::vector<const ast::Expr*>& out) {
+  switch (e->kind) {
+    case ast::NodeKind::Unary: out.push_back(As<ast::Unary>(e)->operand); break;
+    case ast::NodeKind::Binary: out.push_back(As<ast::Binary>(e)->lhs), out.push_back(As<ast::Binary>(e)->rhs); break;
+    case ast::NodeKind::Call: {
+      auto* c = As<ast::Call>(e);
+      if (c->self) out.push_back(c->self);
+      else if (c->builtin == B::None && !c->fn) out.push_back(c->callee);
+      for (const ast::Expr* a : c->args) out.push_back(a);
+      for (const ast::NamedArg& a : c->named_args) out.push_back(a.value);
+      break;
+    }
+    case ast::NodeKind::Index: {
+      auto* i = As<ast::Index>(e);
+      out.push_back(i->base), out.push_back(i->index);
+      for (const ast::Expr* m : i->more) out.push_back(m);
+      break;
+    }
+    case ast::NodeKind::Field: out.push_back(As<ast::Field>(e)->base); break;
+    case ast::NodeKind::Cast: out.push_back(As<ast::Cast>(e)->expr); break;
+    case ast::NodeKind::ArrayLit:
+      for (const ast::Expr* x : As<ast::ArrayLit>(e)->elems) out.push_back(x);
+      break;
+    case ast::NodeKind::ArrayRepeat: out.push_back(As<ast::ArrayRepeat>(e)->value); break;
+    case ast::NodeKind::StructLit:
+      for (const ast::FieldInit& f : As<ast::StructLit>(e)->fields) out.push_back(f.value);
+      break;
+    default: break;
+  }
+  std::erase(out, nullptr);
+}
+
+// The statements directly inside `s` and its expressions.
+void StmtParts(const ast::Stmt* s, std::vector<const ast::Stmt*>& stmts, std::vector<const ast::Expr*>& exprs) {
+  switch (s->kind) {
+    case ast::NodeKind::Let: exprs.push_back(As<ast::Let>(s)->init); break;
+    case ast::NodeKind::ExprStmt: exprs.push_back(As<ast::ExprStmt>(s)->expr); break;
+    case ast::NodeKind::Assign: exprs.push_back(As<ast::Assign>(s)->target), exprs.push_back(As<ast::Assign>(s)->value); break;
+    case ast::NodeKind::Return: exprs.push_back(As<ast::Return>(s)->value); break;
+    case ast::NodeKind::If: {
+      auto* i = As<ast::If>(s);
+      exprs.push_back(i->cond), stmts.push_back(i->then_block), stmts.push_back(i->else_stmt);
+      break;
+    }
+    case ast::NodeKind::While: exprs.push_back(As<ast::While>(s)->cond), stmts.push_back(As<ast::While>(s)->body); break;
+    case ast::NodeKind::For: {
+      auto* f = As<ast::For>(s);
+      exprs.push_back(f->start), exprs.push_back(f->end), stmts.push_back(f->body);
+      break;
+    }
+    case ast::NodeKind::Block:
+      for (const ast::Stmt* c : As<ast::Block>(s)->stmts) stmts.push_back(c);
+      break;
+    case ast::NodeKind::Launch: {
+      auto* l = As<ast::Launch>(s);
+      exprs.push_back(l->grid), exprs.push_back(l->block), exprs.push_back(l->shared_bytes), exprs.push_back(l->stream);
+      for (const ast::Expr* a : l->args) exprs.push_back(a);
+      break;
+    }
+    default: break;
+  }
+  std::erase(stmts, nullptr);
+  std::erase(exprs, nullptr);
+}
+
+class Planner {
+ public:
+  Planner(const sema::CheckedModule& m, const SourceManager& sources, Plan& plan)
+      : m_(m), sources_(sources), plan_(plan), kernels_(plan) {}
+
+  void PlanAll() {
+    for (const ast::FnDecl* fn : m_.fns) {
+      if (!fn->body || fn->is_kernel || fn->is_device) continue;
+      fuse_ = fn->is_fuse;
+      fn_ = fn;
+      if (fuse_) explain_ += "@fuse fn " + fn->name + " (" + Where(fn->name_range) + "):\n";
+      size_t groups_before = group_count_;
+      PlanBlock(fn->body->stmts);
+      if (fuse_ && group_count_ == groups_before) explain_ += "  no tensor operations\n";
+    }
+    fuse_ = false;
+    fn_ = nullptr;
+    for (const ast::Stmt* s : m_.script_stmts) PlanStmt(s);
+    plan_.explain = explain_;
+    kernels_.Finish();
+  }
+
+ private:
+  auto Where(SourceRange r) const -> std::string {
+    const SourceFile& f = sources_.file(r.begin.file);
+    LineCol lc = sources_.LineColOf(r.begin);
+    return f.path() + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
+  }
+  auto Text(const ast::Expr* e) const -> std::string {
+    const SourceFile& f = sources_.file(e->range.begin.file);
+    std::string t = std::string(f.text().substr(e->range.begin.offset, e->range.end - e->range.begin.offset));
+    if (t.size() > 60) t = t.substr(0, 57) + "...";
+    return t;
+  }
+
+  // ---- statements ----
+  void PlanBlock(const std::vector<ast::Stmt*>& stmts) {
+    if (!fuse_) {
+      for (const ast::Stmt* s : stmts) PlanStmt(s);
+      return;
+    }
+    std::vector<const ast::Let*> deferred_here;
+    for (const ast::Stmt* s : stmts) {
+      if (auto* let = As<ast::Let>(s); let && CanDefer(let)) {
+        plan_.deferred.insert(let);
+        pending_.insert(let);
+        deferred_here.push_back(let);
+        continue;
+      }
+      FlushFor(s);
+      PlanStmt(s);
+    }
+    for (const ast::Let* let : deferred_here) {
+      if (pending_.erase(let))
+        explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") is never needed as a tensor: not stored\n";
+    }
+  }
+
+  void PlanStmt(const ast::Stmt* s) {
+    std::vector<const ast::Stmt*> stmts;
+    std::vector<const ast::Expr*> exprs;
+    StmtParts(s, stmts, exprs);
+    for (const ast::Expr* e : exprs) PlanExpr(e);
+    if (auto* b = As<ast::Block>(s)) return PlanBlock(b->stmts);
+    for (const ast::Stmt* c : stmts) {
+      if (auto* b = As<ast::Block>(c)) PlanBlock(b->stmts);
+      else PlanStmt(c);
+    }
+  }
+
+  // An immutable tensor `let` of a @fuse function whose value is computed by kernels from
+  // variables and constant scalars can wait until it is needed.
+  auto CanDefer(const ast::Let* let) -> bool {
+    if (let->is_var || !IsTensor(let->init) || !IsComputing(let->init) || !PureOperands(let->init)) return false;
+    // Used more than once and costly to recompute: stored once, at the `let`.
+    int uses = CountUses(fn_->body, let);
+    if (uses >= 2 && Cost(let->init) > kRecomputeLimit) return false;
+    return true;
+  }
+
+  // Operands whose values cannot change before a deferred `let` is computed: tensor variables
+  // (a statement that could change one flushes first), literals, constants, immutable scalars.
+  auto PureOperands(const ast::Expr* e) -> bool {
+    if (!e) return true;
+    if (IsComputing(e)) {
+      std::vector<const ast::Expr*> kids;
+      Children(e, kids);
+      for (const ast::Expr* k : kids)
+        if (!PureOperands(k)) return false;
+      return true;
+    }
+    if (auto* n = As<ast::Name>(e)) {
+      if (IsTensor(e)) return true;
+      if (auto* let = As<ast::Let>(n->decl)) return !let->is_var;
+      return As<ast::Param>(n->decl) || (As<ast::ConstDecl>(n->decl) && !As<ast::ConstDecl>(n->decl)->is_static);
+    }
+    if (As<ast::IntLit>(e) || As<ast::FloatLit>(e) || As<ast::BoolLit>(e)) return true;
+    if (auto* u = As<ast::Unary>(e); u && !IsTensor(e)) return u->op == TokenKind::Minus && PureOperands(u->operand);
+    if (auto* b = As<ast::Binary>(e); b && !IsTensor(e)) return PureOperands(b->lhs) && PureOperands(b->rhs);
+    if (auto* c = As<ast::Cast>(e); c && !IsTensor(e)) return PureOperands(c->expr);
+    return false;
+  }
+
+  static constexpr int kRecomputeLimit = 8;
+
+  // Elementwise operations to recompute an expression; a reduction counts as too many.
+  auto Cost(const ast::Expr* e) -> int {
+    if (!IsComputing(e)) return 0;
+    if (!IsElementwise(e)) return 1000;
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    int c = 1;
+    for (const ast::Expr* k : kids) {
+      if (auto* n = As<ast::Name>(k); n && pending_.count(As<ast::Let>(n->decl))) c += Cost(As<ast::Let>(n->decl)->init);
+      c += Cost(k);
+    }
+    return c;
+  }
+
+  static auto CountUses(const ast::Stmt* s, const ast::Let* let) -> int {
+    int n = 0;
+    std::vector<const ast::Stmt*> stmts;
+    std::vector<const ast::Expr*> exprs;
+    StmtParts(s, stmts, exprs);
+    for (const ast::Expr* e : exprs) n += CountExprUses(e, let);
+    for (const ast::Stmt* c : stmts) n += CountUses(c, let);
+    return n;
+  }
+  static auto CountExprUses(const ast::Expr* e, const ast::Let* let) -> int {
+    if (auto* name = As<ast::Name>(e)) return name->decl == let ? 1 : 0;
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    int n = 0;
+    for (const ast::Expr* k : kids) n += CountExprUses(k, let);
+    return n;
+  }
+
+  // Before statement `s`: computes every pending `let` that `s` needs as a stored tensor, or all
+  // of them when `s` may change a tensor one of them reads.
+  void FlushFor(const ast::Stmt* s) {
+    if (pending_.empty()) return;
+    std::string why;
+    if (Changes(s, why)) {
+      std::vector<const ast::Let*> all(pending_.begin(), pending_.end());
+      std::sort(all.begin(), all.end(), [](const ast::Let* a, const ast::Let* b) { return a->range.begin.offset < b->range.begin.offset; });
+      for (const ast::Let* let : all) Flush(s, let, why);
+      return;
+    }
+    std::vector<std::pair<const ast::Let*, std::string>> needed;
+    NeededIn(s, needed, false);
+    for (auto& [let, reason] : needed)
+      if (pending_.count(let)) Flush(s, let, reason);
+  }
+
+  void Flush(const ast::Stmt* s, const ast::Let* let, const std::string& why) {
+    pending_.erase(let);
+    std::unique_ptr<Run> run = MakeRun(let->init);
+    fuse::Flush flush{let, run.get(), why};
+    plan_.flush_runs.push_back(std::move(run));
+    plan_.flush_before[s].push_back(flush);
+    explain_ += "  `" + let->name + "` is stored before " + Where(s->range) + ": " + why + "\n";
+  }
+
+  // Pending lets that statement `s` reads as stored tensors (not only inside fused expressions),
+  // or reads inside a loop (computed once before it rather than in every iteration).
+  void NeededIn(const ast::Stmt* s, std::vector<std::pair<const ast::Let*, std::string>>& out, bool in_loop) {
+    std::vector<const ast::Stmt*> stmts;
+    std::vector<const ast::Expr*> exprs;
+    StmtParts(s, stmts, exprs);
+    bool loop = in_loop || As<ast::While>(s) || As<ast::For>(s);
+    for (const ast::Expr* e : exprs) NeededInExpr(e, out, false, loop);
+    for (const ast::Stmt* c : stmts) NeededIn(c, out, loop);
+  }
+  void NeededInExpr(const ast::Expr* e, std::vector<std::pair<const ast::Let*, std::string>>& out, bool fused, bool loop) {
+    if (auto* n = As<ast::Name>(e)) {
+      auto* let = As<ast::Let>(n->decl);
+      if (!let || !pending_.count(let)) return;
+      if (!fused) out.push_back({let, "`" + let->name + "` is used as a stored tensor at " + Where(e->range)});
+      else if (loop) out.push_back({let, "`" + let->name + "` is used in a loop at " + Where(e->range)});
+      else NeededInExpr(let->init, out, true, loop);  // its own operands, inlined here
+      return;
+    }
+    bool computing = IsComputing(e);
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    for (const ast::Expr* k : kids) NeededInExpr(k, out, computing, loop);
+  }
+
+  // Whether `s` may change a tensor's elements or a tensor variable: in-place operations, element
+  // stores, assignments to tensor variables, tensors passed to functions.
+  auto Changes(const ast::Stmt* s, std::string& why) -> bool {
+    if (auto* a = As<ast::Assign>(s)) {
+      const ast::Expr* root = a->target;
+      while (auto* i = As<ast::Index>(root)) root = i->base;
+      if (IsTensor(root)) {
+        std::string name = As<ast::Name>(root) ? "`" + As<ast::Name>(root)->name + "`" : "a tensor";
+        why = name + (a->op != TokenKind::Eq || As<ast::Index>(a->target) ? " is modified in place at " : " is assigned at ") + Where(a->range);
+        return true;
+      }
+    }
+    std::vector<const ast::Stmt*> stmts;
+    std::vector<const ast::Expr*> exprs;
+    StmtParts(s, stmts, exprs);
+    for (const ast::Expr* e : exprs)
+      if (ExprChanges(e, why)) return true;
+    for (const ast::Stmt* c : stmts)
+      if (Changes(c, why)) return true;
+    return false;
+  }
+  auto ExprChanges(const ast::Expr* e, std::string& why) -> bool {
+    if (auto* c = As<ast::Call>(e); c && c->builtin == B::None) {
+      for (const ast::Expr* a : c->args) {
+        if (!IsTensor(a)) continue;
+        std::string fname = c->fn ? c->fn->name : "a function";
+        why = "a tensor is passed to `" + fname + "` at " + Where(c->range);
+        return true;
+      }
+    }
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    for (const ast::Expr* k : kids)
+      if (ExprChanges(k, why)) return true;
+    return false;
+  }
+
+  // ---- expressions ----
+  void PlanExpr(const ast::Expr* e) {
+    if (!e) return;
+    if (IsTensor(e)) plan_.uses_tensors = true;
+    if (IsComputing(e) && !plan_.runs.count(e)) {
+      plan_.runs[e] = MakeRun(e);
+      return;
+    }
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    for (const ast::Expr* k : kids) PlanExpr(k);
+  }
+
+  auto MakeRun(const ast::Expr* root) -> std::unique_ptr<Run> {
+    plan_.uses_tensors = true;
+    auto run = std::make_unique<Run>();
+    run_ = run.get();
+    auto* call = As<ast::Call>(root);
+    if (call && call->builtin == B::TensorSoftmax) {
+      MakeSoftmax(call);
+    } else if (call && IsReduction(call->builtin)) {
+      auto g = NewGroup(root);
+      g->reduce = ReduceOf(call->builtin);
+      g->chain_elem = call->self->type->elem;
+      g->out_elem = root->type->elem;
+      Build(*g, call->self, true);
+      if (!call->args.empty()) g->axis_leaf = AddLeaf(call->args[0]);
+      for (const ast::NamedArg& a : call->named_args)
+        if (a.name == "keepdim") g->keepdim = As<ast::BoolLit>(a.value) && As<ast::BoolLit>(a.value)->value;
+      FinishGroup(std::move(g));
+    } else {
+      auto g = NewGroup(root);
+      g->chain_elem = g->out_elem = root->type->elem;
+      Build(*g, root, true);
+      FinishGroup(std::move(g));
+    }
+    run_ = nullptr;
+    // What the leaves compute is planned where they are lowered.
+    for (const ast::Expr* leaf : run->leaves) PlanLeaf(leaf);
+    return run;
+  }
+
+  void PlanLeaf(const ast::Expr* leaf) {
+    if (IsComputing(leaf)) {
+      if (!plan_.runs.count(leaf)) plan_.runs[leaf] = MakeRun(leaf);
+      return;
+    }
+    PlanExpr(leaf);
+  }
+
+  // softmax(x, axis) = exp(x - max) / sum(exp(x - max)), max and sum along the axis (kept):
+  // three groups; x's own chain is recomputed in each.
+  void MakeSoftmax(const ast::Call* call) {
+    const sema::Type* elem = call->type->elem;
+    int axis = AddLeaf(call->args[0]);
+    auto step = [&](Reduce r) {
+      auto g = NewGroup(call);
+      g->reduce = r;
+      g->axis_leaf = r == Reduce::None ? -1 : axis;
+      g->keepdim = true;
+      g->chain_elem = g->out_elem = elem;
+      return g;
+    };
+    auto g_max = step(Reduce::Max);
+    Build(*g_max, call->self, true);
+    FinishGroup(std::move(g_max));
+    auto shifted_exp = [&](Group& g) {
+      int x = Build(g, call->self, true);
+      int m = StepInput(g, 0, elem);
+      int d = AddNode(g, Binary(TokenKind::Minus, x, m, elem, call, "-"));
+      Node ex;
+      ex.kind = OpKind::Math, ex.fn = B::Exp, ex.args[0] = d, ex.type = elem, ex.expr = call, ex.text = "exp";
+      return AddNode(g, ex);
+    };
+    auto g_sum = step(Reduce::Sum);
+    shifted_exp(*g_sum);
+    FinishGroup(std::move(g_sum));
+    auto g_div = step(Reduce::None);
+    int ex = shifted_exp(*g_div);
+    int s = StepInput(*g_div, 1, elem);
+    AddNode(*g_div, Binary(TokenKind::Slash, ex, s, elem, call, "/"));
+    FinishGroup(std::move(g_div));
+  }
+
+  static auto Binary(TokenKind op, int a, int b, const sema::Type* t, const ast::Expr* e, const char* text) -> Node {
+    Node n;
+    n.kind = OpKind::Binary, n.op = op, n.args[0] = a, n.args[1] = b, n.type = t, n.expr = e, n.text = text;
+    return n;
+  }
+
+  auto NewGroup(const ast::Expr* root) -> std::unique_ptr<Group> {
+    auto g = std::make_unique<Group>();
+    g->where = root->range;
+    return g;
+  }
+
+  void FinishGroup(std::unique_ptr<Group> g) {
+    group_count_++;
+    kernels_.Assign(*g);
+    if (fuse_) {
+      std::string ops;
+      for (const Node& n : g->nodes)
+        if (n.kind != OpKind::Input && n.kind != OpKind::Scalar) ops += std::string(ops.empty() ? "" : " ") + n.text;
+      if (g->reduce != Reduce::None) ops += std::string(ops.empty() ? "" : " ") + ReduceName(g->reduce);
+      explain_ += "  group " + g->kernel + " at " + Where(g->where) + ": " + ops + " (" + std::to_string(g->inputs.size()) +
+                  " input" + (g->inputs.size() == 1 ? "" : "s") + ")\n";
+    }
+    run_->steps.push_back(std::move(g));
+  }
+
+  static auto ReduceName(Reduce r) -> const char* {
+    switch (r) {
+      case Reduce::Sum: return "sum";
+      case Reduce::Max: return "max";
+      case Reduce::Min: return "min";
+      case Reduce::Mean: return "mean";
+      case Reduce::Argmax: return "argmax";
+      case Reduce::Argmin: return "argmin";
+      default: return "";
+    }
+  }
+
+  auto AddLeaf(const ast::Expr* e) -> int {
+    for (size_t i = 0; i < run_->leaves.size(); i++) {
+      const ast::Expr* l = run_->leaves[i];
+      if (l == e) return static_cast<int>(i);
+      // The same variable read twice is one leaf.
+      auto* a = As<ast::Name>(l);
+      auto* b = As<ast::Name>(e);
+      if (a && b && a->decl && a->decl == b->decl) return static_cast<int>(i);
+    }
+    run_->leaves.push_back(e);
+    return static_cast<int>(run_->leaves.size() - 1);
+  }
+
+  auto AddNode(Group& g, const Node& n) -> int {
+    g.nodes.push_back(n);
+    if (n.expr) g.ops.push_back(n.expr->range);
+    return static_cast<int>(g.nodes.size() - 1);
+  }
+
+  auto StepInput(Group& g, int step, const sema::Type* elem) -> int {
+    Input in;
+    in.step = step;
+    return InputNode(g, in, elem);
+  }
+
+  auto InputNode(Group& g, Input in, const sema::Type* elem) -> int {
+    int index = -1;
+    for (size_t i = 0; i < g.inputs.size(); i++)
+      if (g.inputs[i].leaf == in.leaf && g.inputs[i].step == in.step) index = static_cast<int>(i);
+    if (index < 0) {
+      g.inputs.push_back(in);
+      index = static_cast<int>(g.inputs.size() - 1);
+    }
+    for (size_t i = 0; i < g.nodes.size(); i++)
+      if (g.nodes[i].kind == OpKind::Input && g.nodes[i].index == index) return static_cast<int>(i);
+    Node n;
+    n.kind = OpKind::Input, n.index = index, n.type = elem;
+    return AddNode(g, n);
+  }
+
+  // The node computing `e` in group `g`: its elementwise operations when `inline_ops` (the root,
+  // and everything in a @fuse function), else an input.
+  auto Build(Group& g, const ast::Expr* e, bool inline_ops) -> int {
+    if (!IsTensor(e)) {
+      Node n;
+      n.kind = OpKind::Scalar, n.index = static_cast<int>(g.scalars.size()), n.type = e->type;
+      g.scalars.push_back(AddLeaf(e));
+      return AddNode(g, n);
+    }
+    if (fuse_) {
+      if (auto* name = As<ast::Name>(e))
+        if (auto* let = As<ast::Let>(name->decl); let && pending_.count(let)) return Build(g, let->init, true);
+    }
+    std::vector<const ast::Expr*> operands;
+    if (!inline_ops || !ElementwiseOperands(e, operands)) {
+      Input in;
+      in.leaf = AddLeaf(e);
+      return InputNode(g, in, e->type->elem);
+    }
+    bool next = fuse_;
+    std::vector<int> args;
+    for (const ast::Expr* o : operands) args.push_back(Build(g, o, next));
+    Node n;
+    n.type = e->type->elem;
+    n.expr = e;
+    for (size_t i = 0; i < args.size() && i < 3; i++) n.args[i] = args[i];
+    if (auto* b = As<ast::Binary>(e)) {
+      n.kind = OpKind::Binary, n.op = b->op, n.text = lex::Spelling(b->op);
+    } else if (auto* u = As<ast::Unary>(e)) {
+      n.kind = OpKind::Unary, n.op = u->op, n.text = lex::Spelling(u->op);
+    } else if (As<ast::Cast>(e)) {
+      n.kind = OpKind::Cast, n.text = "as";
+    } else {
+      auto* c = As<ast::Call>(e);
+      switch (c->builtin) {
+        case B::TensorWhere: n.kind = OpKind::Where, n.text = "where"; break;
+        case B::TensorRelu: n.kind = OpKind::Relu, n.text = "relu"; break;
+        case B::TensorSigmoid: n.kind = OpKind::Sigmoid, n.text = "sigmoid"; break;
+        case B::TensorMap: {
+          n.kind = OpKind::Map, n.text = "map";
+          n.map_fn = As<ast::FnDecl>(As<ast::Name>(c->args[0])->decl);
+          n.args[0] = n.args[1] = n.args[2] = -1;
+          // A map takes any number of arguments: kept beside the nodes.
+          g.map_args.push_back(args);
+          n.index = static_cast<int>(g.map_args.size() - 1);
+          break;
+        }
+        default:
+          n.kind = OpKind::Math, n.fn = c->builtin;
+          n.text = MathName(c->builtin);
+          break;
+      }
+    }
+    return AddNode(g, n);
+  }
+
+  static auto MathName(B b) -> const char* {
+    switch (b) {
+#define BUILTIN(name, kind) \
+  case B::kind: return name;
+#include "sema/builtins.def"
+      default: return "?";
+    }
+  }
+
+  const sema::CheckedModule& m_;
+  const SourceManager& sources_;
+  Plan& plan_;
+  KernelWriter kernels_;
+  bool fuse_ = false;
+  const ast::FnDecl* fn_ = nullptr;
+  Run* run_ = nullptr;
+  std::unordered_set<const ast::Let*> pending_;
+  size_t group_count_ = 0;
+  std::string explain_;
+};
+
+}  // namespace
+
+void Plan::BindKernels(const ast::Tree& generated) {
+  for (const ast::Decl* d : generated.decls)
+    if (auto* fn = As<ast::FnDecl>(d)) kernel_fns[fn->name] = fn;
+}
+
+auto Plan::Kernel(const std::string& name) const -> const ast::FnDecl* {
+  auto it = kernel_fns.find(name);
+  return it == kernel_fns.end() ? nullptr : it->second;
+}
+
+auto PlanModule(const sema::CheckedModule& m, const SourceManager& sources) -> std::unique_ptr<Plan> {
+  auto plan = std::make_unique<Plan>();
+  Planner(m, sources, *plan).PlanAll();
+  return plan;
+}
+
+auto DtypeOf(const sema::Type* elem) -> int {
+  if (elem->kind == sema::TypeKind::Bool) return 4;
+  if (elem->IsFloat()) return elem->bits == 32 ? 0 : 1;
+  return elem->bits == 32 ? 2 : 3;
+}
+
+auto ReduceCode(Reduce r) -> int { return static_cast<int>(r); }
+
+}  // namespace fusion::fuse
