@@ -140,8 +140,10 @@ typedef struct rt_tensor_group {
   const rt_gpu_kernel* partial_strided;  // reductions
 } rt_tensor_group;
 
-// Called by the program's generated start code before any tensor operation.
-RT_API void rt_tensor_init(const rt_tensor_kernels* kernels);
+// rt_tensor_init(kernels): called by the program's generated start code before any tensor
+// operation, with its rt_tensor_kernels table (which must outlive the program); calling it again
+// replaces the table. Declared by rt_functions.def (through rt_core.h) with an rt_ptr parameter:
+// a second prototype here with the table's type would conflict with it.
 
 // Runs group `g` on the current device: `ins` are its n_in inputs, `scalars` its n_scalar scalars
 // (each in the low bytes of a 64-bit slot, as the kernel parameter's type has them). `axis` is the
