@@ -139,7 +139,7 @@ rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t*
   t->dtype = dtype;
   t->rank = rank;
   t->numel = numel;
-  memcpy(t->shape, shape, (size_t)rank * sizeof(int64_t));
+  if (rank) memcpy(t->shape, shape, (size_t)rank * sizeof(int64_t));
   rtt_contiguous_strides(rank, shape, t->strides);
   t->alloc = rtt_alloc(d, (size_t)numel * elem, what, loc);
   t->data = t->alloc;

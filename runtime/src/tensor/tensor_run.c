@@ -262,7 +262,7 @@ static rtt_plan make_plan(const rt_tensor_group* g, const rt_tensor* const* ins,
 
 // The kernel's arguments: fixed ones, then the inputs' data, then the scalars' slots.
 typedef struct arg_list {
-  void* items[16 + 2 * RT_TENSOR_MAX_INPUTS];
+  void* items[8 + RT_TENSOR_MAX_INPUTS + RT_TENSOR_MAX_SCALARS];
   int n;
 } arg_list;
 
@@ -366,6 +366,8 @@ rt_ptr rt_tensor_run(rt_ptr group, rt_ptr ins_p, rt_ptr scalars_p, rt_i64 axis, 
   rt_gpu_device* d = rtt_device(g->name, loc);
   if (g->n_in < 0 || g->n_in > RT_TENSOR_MAX_INPUTS)
     rtt_panic(loc, "tensor group `%s` has %d inputs (at most %d)", g->name, g->n_in, RT_TENSOR_MAX_INPUTS);
+  if (g->n_scalar < 0 || g->n_scalar > RT_TENSOR_MAX_SCALARS)
+    rtt_panic(loc, "tensor group `%s` has %d scalars (at most %d)", g->name, g->n_scalar, RT_TENSOR_MAX_SCALARS);
   if (g->reduce < RT_REDUCE_NONE || g->reduce >= RT_REDUCE_COUNT)
     rtt_panic(loc, "tensor group `%s`: %d is not a reduction", g->name, g->reduce);
   for (int32_t k = 0; k < g->n_in; k++)
