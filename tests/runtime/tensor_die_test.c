@@ -1,7 +1,7 @@
 // Tensor misuse ends the program through the panic path (exit code 101) with the shapes and the
 // Fusion location: shapes that do not broadcast (naming the operation's node), a reshape to the
 // wrong size, an index out of bounds, an axis out of range, a reduction of nothing, a matmul of
-// mismatched or unsupported operands, negative and too many dimensions.
+// mismatched or unsupported operands or without cuBLAS on a CUDA device, negative and too many dimensions.
 #include "tensor_test_kernels.h"
 
 static const rt_src_loc here = {"d.fu", 9, 2};
@@ -48,6 +48,15 @@ static void matmul_dtype(void) {
 static void negative_dim(void) { rt_tensor_full(RT_DTYPE_F32, 2, (int64_t[]){2, -3}, 0, &here); }
 static void too_many_dims(void) { rt_tensor_full(RT_DTYPE_F32, 9, (int64_t[]){1, 1, 1, 1, 1, 1, 1, 1, 1}, 0, &here); }
 static void assign_no_broadcast(void) { rt_tensor_assign(matrix(3, 4), matrix(2, 4), &here); }
+// On a CUDA device (the driver's test double) with no cuBLAS to load (FUSION_CUBLAS names one that
+// is not there), matmul names what it tried.
+static void matmul_without_cublas(void) {
+  setenv("FUSION_DEVICE", "cuda", 1);
+  setenv("FUSION_CUDA_DRIVER", CUDA_DOUBLE_LIB, 1);
+  setenv("FUSION_CUBLAS", "/nonexistent/libcublas.so.13", 1);
+  rt_tensor* a = (rt_tensor*)rt_tensor_full(RT_DTYPE_F32, 2, (int64_t[]){2, 2}, 0, &here);
+  rt_tensor_matmul(a, a, &here);
+}
 static void rand_of_ints(void) { rt_tensor_rand(RT_DTYPE_I64, 1, 1, (int64_t[]){3}, &here); }
 
 int main(void) {
@@ -71,5 +80,7 @@ int main(void) {
   CHECK_DIES(too_many_dims, "full: a tensor has at most 8 dimensions, not 9");
   CHECK_DIES(assign_no_broadcast, "cannot assign a tensor of shape [2, 4] to one of shape [3, 4]");
   CHECK_DIES(rand_of_ints, "rand: the element type must be f32 or f64, not i64");
+  CHECK_DIES(matmul_without_cublas, "panic: cannot load cuBLAS for matmul on a CUDA device (FUSION_CUBLAS names the "
+                                    "library); tried:\n  cannot load library `/nonexistent/libcublas.so.13`");
   return finish("tensor_die_test");
 }

@@ -191,8 +191,9 @@ enum { RT_TENSOR_MAX_SCALARS = 64 };
 // run: see rt_tensor_group; inputs must be on the current device.
 // matmul(a, b): NumPy's matmul for ranks 1 and 2 (a vector is a row on the left, a column on the
 //     right, and its axis is dropped), two f32 or two f64 tensors. The CPU device runs a tiled loop
-//     on its worker pool; a CUDA device runs cuBLAS (libcublas.so.13, then libcublas.so, searched as
-//     rt_dl_open does), one handle per device on the default stream; no cuBLAS is a panic.
+//     on its worker pool; a CUDA device runs cuBLAS (FUSION_CUBLAS alone when set, else
+//     libcublas.so.13, then libcublas.so, searched as rt_dl_open does), one handle per device on
+//     the default stream; no cuBLAS is a panic naming what was tried.
 // print(stream, t): 1 for stdout, 2 for stderr, as print does: rank 0 `2.5`, rank 1 `[1.0, 2.0]`,
 //     rank 2 `[[1.0, 2.0], [3.0, 4.0]]`, each element as print formats the scalar; above 1000
 //     elements, each axis longer than 6 shows its first 3 and last 3 around `...` (NumPy).

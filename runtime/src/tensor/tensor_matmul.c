@@ -92,15 +92,20 @@ static struct {
   void* handles[MAX_DEVICES];
 } g_cublas;
 
-// Opens cuBLAS (libcublas.so.13, then libcublas.so, each where rt_dl_open looks: the -L and
-// FUSION_LIBRARY_PATH directories, the loader's path, $CUDA_HOME/lib64, /usr/local/cuda/lib64).
+// Opens cuBLAS: FUSION_CUBLAS when set (a name or a path, alone), else libcublas.so.13, then
+// libcublas.so, each where rt_dl_open looks (the -L and FUSION_LIBRARY_PATH directories, the
+// loader's path, $CUDA_HOME/lib64, /usr/local/cuda/lib64).
 static bool load_cublas(void) {
   if (g_cublas.tried) return g_cublas.sgemm != NULL;
   g_cublas.tried = true;
-  static const char* const names[] = {"libcublas.so.13", "libcublas.so"};
+  const char* names[] = {"libcublas.so.13", "libcublas.so"};
+  size_t count = 2;
+  const char* env = getenv("FUSION_CUBLAS");
+  if (env && *env) names[0] = env, count = 1;
   rt_dl_lib* lib = NULL;
-  int used = snprintf(g_cublas.error, sizeof g_cublas.error, "cannot load cuBLAS for matmul on a CUDA device; tried:");
-  for (size_t i = 0; i < 2 && !lib; i++) {
+  int used = snprintf(g_cublas.error, sizeof g_cublas.error,
+                      "cannot load cuBLAS for matmul on a CUDA device (FUSION_CUBLAS names the library); tried:");
+  for (size_t i = 0; i < count && !lib; i++) {
     lib = rt_dl_open(names[i]);
     if (!lib && used < (int)sizeof g_cublas.error)
       used += snprintf(g_cublas.error + used, sizeof g_cublas.error - (size_t)used, "\n  %s", rt_dl_last_error());
