@@ -32,7 +32,7 @@ foreach(src ${RT_TEST_SOURCES})
     target_compile_definitions(rt_${name} PRIVATE
       FFI_CASES_LIB="$<TARGET_FILE:fusion_ffi_cases>")
   endif()
-  if(name STREQUAL "gpu_cuda_test")
+  if(name MATCHES "^(gpu_cuda|tensor_die)_test$")  # tensor_die: matmul on a CUDA device without cuBLAS
     target_compile_definitions(rt_${name} PRIVATE CUDA_DOUBLE_LIB="$<TARGET_FILE:cuda_double>")
     add_dependencies(rt_${name} cuda_double)
   endif()

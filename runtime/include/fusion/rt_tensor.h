@@ -12,6 +12,13 @@
 // Failures (shapes that do not broadcast, an axis out of range, a dtype a call does not take, a
 // device error) end the program through the panic path (exit code 101) with both shapes and the
 // Fusion source location `loc`.
+//
+// Threads: tensors are host-side objects used by one thread at a time. Reference counts are plain
+// integers and the runner's plan cache has no lock, so two threads must not run tensor operations
+// at once (rt_tensor_live's counter alone is atomic). Memory comes from the device's own `alloc`
+// (not gpu.alloc's registry: `--device check` does not compare tensors) and is freed stream-ordered
+// on the default stream, after every launch that used it. Every launch and copy is on the default
+// stream; what returns a value to the host (to_host, item, get, print) waits for it.
 #ifndef FUSION_RT_TENSOR_H
 #define FUSION_RT_TENSOR_H
 
@@ -113,6 +120,12 @@ typedef struct rt_tensor_kernels {
 //       thread t < outer*inner: reduces pv[(o*parts + p)*inner + c] over p in order (argmax/argmin:
 //       the first index among equal values), divides by div for mean, writes out_v[o*inner + c]
 //       (or out_i for argmax/argmin).
+// Buffers the runner passes: pi is NULL unless the reduction is argmax/argmin. For argmax/argmin
+// with parts == 1, pv is a scratch buffer of outer*inner values; with parts > 1 the combine kernel's
+// out_v is such a scratch buffer too (out_i is the result), and for the other reductions out_i is
+// NULL. mean's div is the length of the reduced line (`len`); the others get div 1 (0 in a
+// partial with parts > 1). A reduced line of length 0 launches nothing: sum gives 0, mean NaN, and
+// max, min, argmax and argmin panic ("max of an empty tensor (shape [0, 4])").
 // Inputs are the group's tensor operands; the input descriptor operands start at 0 for the
 // reductions' strided kernel (no output operand: partials are written by index).
 //
@@ -140,15 +153,50 @@ typedef struct rt_tensor_group {
   const rt_gpu_kernel* partial_strided;  // reductions
 } rt_tensor_group;
 
-// Called by the program's generated start code before any tensor operation.
-RT_API void rt_tensor_init(const rt_tensor_kernels* kernels);
+// rt_tensor_init(kernels): called by the program's generated start code before any tensor
+// operation, with its rt_tensor_kernels table (which must outlive the program); calling it again
+// replaces the table. Declared by rt_functions.def (through rt_core.h) with an rt_ptr parameter:
+// a second prototype here with the table's type would conflict with it.
 
 // Runs group `g` on the current device: `ins` are its n_in inputs, `scalars` its n_scalar scalars
 // (each in the low bytes of a 64-bit slot, as the kernel parameter's type has them). `axis` is the
 // reduced axis (negative counts from the end) or RT_TENSOR_ALL_AXES; ignored without a reduction.
 // Variants (flat or strided, the descriptor, the launch shape) are kept in a cache keyed on the
 // group and its inputs' shapes and strides; FUSION_CACHE_LOG=1 prints each hit and miss to stderr.
+// The log's lines are `fusion cache: tensor NAME hit (flat) [3, 4]` (or miss, strided), with the
+// iteration space's shape (the output's, or for a reduction the shape reduced). The cache holds 256
+// plans and replaces the oldest.
 enum { RT_TENSOR_ALL_AXES = -1000 };
+
+// Kernel arguments: a group has at most RT_TENSOR_MAX_SCALARS scalars.
+enum { RT_TENSOR_MAX_SCALARS = 64 };
+
+// ---- The entry points (rt_functions.def), beyond the one-line notes there ----
+//
+// full(dtype, rank, dims, bits): every element the low bytes of `bits` (the device's fill).
+// arange(dtype, start, stop, step): ceil((stop - start) / step) elements (none when that is not
+//     positive) from the arange kernel; step 0 or a non-finite bound panics.
+// rand(dtype, seed, rank, dims): floats only.
+// from_host / to_host: row-major host memory of numel elements; to_host makes the tensor
+//     contiguous first (the copy kernel) and is synchronous.
+// item: the bits of the only element (numel must be 1), zero-extended to 64 bits.
+// get / set: one element by a full index (count == rank); an index may be negative (from the end),
+//     and one out of range panics naming the index, the axis and the shape.
+// reshape: one -1 is inferred; a view of a contiguous tensor, else a view of a contiguous copy.
+// transpose(a0, a1), slice(axis, start, stop): views; negative axes count from the end; slice
+//     bounds are clamped as Python's (step 1; stop before start gives size 0).
+// contiguous: the same tensor (a new reference) when already contiguous, else a copy; clone:
+//     always a copy. assign(dst, src): dst's elements (dst may be a view) = src broadcast to dst's
+//     shape exactly; when both share memory, src is copied first, so overlap is safe.
+// run: see rt_tensor_group; inputs must be on the current device.
+// matmul(a, b): NumPy's matmul for ranks 1 and 2 (a vector is a row on the left, a column on the
+//     right, and its axis is dropped), two f32 or two f64 tensors. The CPU device runs a tiled loop
+//     on its worker pool; a CUDA device runs cuBLAS (FUSION_CUBLAS alone when set, else
+//     libcublas.so.13, then libcublas.so, searched as rt_dl_open does), one handle per device on
+//     the default stream; no cuBLAS is a panic naming what was tried.
+// print(stream, t): 1 for stdout, 2 for stderr, as print does: rank 0 `2.5`, rank 1 `[1.0, 2.0]`,
+//     rank 2 `[[1.0, 2.0], [3.0, 4.0]]`, each element as print formats the scalar; above 1000
+//     elements, each axis longer than 6 shows its first 3 and last 3 around `...` (NumPy).
 
 // Live tensors (created and not yet freed), for tests of the memory rule.
 RT_API int64_t rt_tensor_live(void);
