@@ -24,6 +24,9 @@
 #include "cuda/nvrtc.h"
 #include "driver/load.h"
 #include "driver/run_store.h"
+#include "fuse/fuse.h"
+#include "lex/lex.h"
+#include "parse/parse.h"
 #include "fusion/rt_cache.h"
 #include "jit/jit.h"
 #include "lower/lower.h"
@@ -67,6 +70,9 @@ options:
                             results; sets FUSION_DEVICE
   --check-kernels           check every load and store through a pointer in kernels
                             against gpu.alloc's blocks (CPU device)
+  --explain-fusion          print, for each `@fuse` function, the groups of tensor operations
+                            that become one kernel each, and why each boundary is there
+                            (to stderr; docs/fusion.md)
   --help                    show this help
   --version                 show the version
 
@@ -102,6 +108,7 @@ struct Options {
   std::vector<std::string> cubin_archs;  // --gpu-arch with several: a cubin for each (ptxas)
   std::string device;  // --device: "" leaves FUSION_DEVICE as it is
   bool check_kernels = false;
+  bool explain_fusion = false;
   bool debug_full = false;  // -g
 };
 
@@ -147,6 +154,8 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
       opts.debug_full = true;
     } else if (a == "--check-kernels") {
       opts.check_kernels = true;
+    } else if (a == "--explain-fusion") {
+      opts.explain_fusion = true;
     } else if (a == "--gpu-arch" || a == "--device") {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
       std::string value = argv[++i];
@@ -364,7 +373,21 @@ auto Main(int argc, char** argv) -> int {
   std::vector<ast::Tree*> raw;
   for (auto& t : trees) raw.push_back(t.get());
   sema::CheckedModule checked;
-  if (all_loaded) checked = sema::Check(raw, diags);
+  // The fusion pass plans the checked program's tensor operations and writes their kernels as
+  // Fusion source, which is checked with the program (compiler/fuse/).
+  std::unique_ptr<fuse::Plan> plan;
+  std::unique_ptr<ast::Tree> generated;
+  auto generate = [&](sema::CheckedModule& m) -> ast::Tree* {
+    plan = fuse::PlanModule(m, sources);
+    if (plan->source.empty()) return nullptr;
+    uint32_t id = sources.Add("<fused kernels>", plan->source);
+    lex::TokenizedBuffer tokens = lex::Lex(sources, id, diags);
+    generated = std::make_unique<ast::Tree>(parse::Parse(tokens, diags));
+    return generated.get();
+  };
+  if (all_loaded) checked = sema::Check(raw, diags, generate);
+  if (plan && generated) plan->BindKernels(*generated);
+  if (opts.explain_fusion && plan) std::fputs(plan->explain.c_str(), stderr);
   // CUDA C kernels: compiled by NVRTC now, so that their errors are the program's.
   std::vector<std::string> cuda_ptx;
   if (diags.error_count() == 0 && !checked.cuda_kernels.empty()) {
@@ -385,6 +408,7 @@ auto Main(int argc, char** argv) -> int {
   std::string error;
   lower::LowerOptions lower_opts;
   lower_opts.check_kernels = opts.check_kernels;
+  lower_opts.tensors = plan.get();
   lower_opts.cuda_ptx = std::move(cuda_ptx);
   // Line tables always: a crash prints a backtrace of Fusion functions with file:line.
   lower_opts.debug = opts.debug_full ? lower::DebugInfo::Full : lower::DebugInfo::LineTables;

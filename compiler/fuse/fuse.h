@@ -98,6 +98,7 @@ struct Plan {
   std::unordered_set<const ast::Let*> deferred;                          // lets whose init is not lowered there
   std::unordered_map<const ast::Stmt*, std::vector<Flush>> flush_before;
   std::vector<std::unique_ptr<Run>> flush_runs;                          // the runs of flushes
+  std::unordered_map<const ast::Assign*, std::unique_ptr<Run>> compound;  // `t op= v`: the run of `t op v`
   std::string source;  // the generated kernels' Fusion source
   // Kernel functions by name, once the generated tree is checked (BindKernels).
   std::unordered_map<std::string, const ast::FnDecl*> kernel_fns;

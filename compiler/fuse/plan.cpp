@@ -193,6 +193,26 @@ class Planner {
     std::vector<const ast::Stmt*> stmts;
     std::vector<const ast::Expr*> exprs;
     StmtParts(s, stmts, exprs);
+    if (auto* a = As<ast::Assign>(s); a && a->op != TokenKind::Eq && IsTensor(a->target)) {
+      // `t op= v` computes `t op v` (one group: v's elementwise chain fuses in a @fuse function),
+      // then writes it into t's memory.
+      plan_.uses_tensors = true;
+      auto run = std::make_unique<Run>();
+      run_ = run.get();
+      auto g = NewGroup(a->target);
+      g->chain_elem = g->out_elem = a->target->type->elem;
+      Input in;
+      in.leaf = AddLeaf(a->target);
+      int t = InputNode(*g, in, g->out_elem);
+      int v = Build(*g, a->value, fuse_);
+      TokenKind op = lex::CompoundAssignBase(a->op);
+      AddNode(*g, Binary(op, t, v, g->out_elem, a->value, lex::Spelling(op)));
+      FinishGroup(std::move(g));
+      run_ = nullptr;
+      for (const ast::Expr* leaf : run->leaves) PlanLeaf(leaf);
+      plan_.compound[a] = std::move(run);
+      return;
+    }
     for (const ast::Expr* e : exprs) PlanExpr(e);
     if (auto* b = As<ast::Block>(s)) return PlanBlock(b->stmts);
     for (const ast::Stmt* c : stmts) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/source.h"
+#include "fuse/fuse.h"
 #include "sema/check.h"
 
 namespace llvm {
@@ -38,6 +39,8 @@ struct LowerOptions {
   // `--check-kernels`: loads and stores through pointers in kernel code are checked against
   // gpu.alloc's blocks on the CPU device.
   bool check_kernels = false;
+  // The fusion pass's plan of the program's tensor operations (null: the program has none).
+  const fuse::Plan* tensors = nullptr;
 };
 
 // Builds every function and static, plus a C `main(argc, argv)` that starts the runtime, runs

@@ -73,6 +73,10 @@ void Lowerer::LowerPrint(const ast::Call* e, int stream) {
       case TypeKind::FnPtr:
         b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
         break;
+      case TypeKind::Tensor:
+        b_.CreateCall(Runtime("rt_tensor_print"), {s, v});
+        ReleaseIfOwned(a, v);
+        break;
       default:
         FUSION_UNREACHABLE("print of " << sema::ToString(t));
     }

@@ -298,7 +298,9 @@ void Lowerer::DefineEntry() {
     SourceRange start = m_.script_stmts.empty() ? SourceRange{} : m_.script_stmts.front()->range;
     BeginDebugFunction(program, "main", start, false);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", program));
+    PushTensorScope();
     for (const ast::Stmt* s : m_.script_stmts) LowerStmt(s);
+    PopTensorScope();
     if (!b_.GetInsertBlock()->getTerminator()) b_.CreateRetVoid();
     ClearDebugLoc();
     fn_ = nullptr;
@@ -311,6 +313,7 @@ void Lowerer::DefineEntry() {
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", main));
   b_.CreateCall(Runtime("rt_init"), {main->getArg(0), main->getArg(1)});
   for (const std::string& dir : options_.library_dirs) b_.CreateCall(Runtime("rt_add_library_dir"), {StringConst(dir)});
+  DefineTensorInit();
   llvm::Value* code = b_.getInt32(0);
   if (program) {
     llvm::Value* r = b_.CreateCall(program, {});

@@ -64,6 +64,12 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
   DebugLocScope loc(*this, e->range);
   const Type* t = e->type;
   FUSION_CHECK(t && !t->IsUntyped() && !t->IsError()) << ast::NodeKindName(e->kind) << " has type " << sema::ToString(t);
+  if (options_.tensors) {
+    auto run = options_.tensors->runs.find(e);
+    if (run != options_.tensors->runs.end()) return LowerRun(*run->second);
+    if (auto* c = As<ast::Call>(e); c && c->builtin > ast::Builtin::TensorFirst) return LowerTensorCall(c);
+    if (auto* i = As<ast::Index>(e); i && i->base->type->IsTensor()) return LowerTensorIndex(i);
+  }
   switch (e->kind) {
     case ast::NodeKind::IntLit: {
       uint64_t v = As<ast::IntLit>(e)->value;

@@ -11,11 +11,14 @@ void Lowerer::StartDeadBlock() {
 }
 
 void Lowerer::LowerBlock(const ast::Block* b) {
+  PushTensorScope();
   for (const ast::Stmt* s : b->stmts) LowerStmt(s);
+  PopTensorScope();
 }
 
 void Lowerer::LowerStmt(const ast::Stmt* s) {
   if (s->kind != ast::NodeKind::Block) SetDebugLoc(s->range);
+  if (options_.tensors) LowerFlushes(s);
   switch (s->kind) {
     case ast::NodeKind::Let:
       return LowerLet(As<ast::Let>(s));
@@ -26,7 +29,8 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
     case ast::NodeKind::ExprStmt: {
       const ast::Expr* e = As<ast::ExprStmt>(s)->expr;
       if (IsAggregate(e->type) && sema::IsPlace(e)) return;  // no effect
-      LowerExpr(e);
+      llvm::Value* v = LowerExpr(e);
+      if (e->type->IsTensor()) ReleaseIfOwned(e, v);
       return;
     }
     case ast::NodeKind::If:
@@ -36,9 +40,11 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
     case ast::NodeKind::For:
       return LowerFor(As<ast::For>(s));
     case ast::NodeKind::Break:
+      ReleaseTensorScopes(loops_.back().tensor_depth);
       b_.CreateBr(loops_.back().break_bb);
       return StartDeadBlock();
     case ast::NodeKind::Continue:
+      ReleaseTensorScopes(loops_.back().tensor_depth);
       b_.CreateBr(loops_.back().continue_bb);
       return StartDeadBlock();
     case ast::NodeKind::Return:
@@ -107,6 +113,7 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
 }
 
 void Lowerer::LowerLet(const ast::Let* let) {
+  if (let->type->IsTensor()) return LowerTensorLet(let);
   if (let->is_shared) {
     locals_[let] = SharedVarAddr(let);
     return;
@@ -141,6 +148,8 @@ void Lowerer::LowerLet(const ast::Let* let) {
 
 void Lowerer::LowerAssign(const ast::Assign* a) {
   const Type* t = a->target->type;
+  if (t->IsTensor() || (As<ast::Index>(a->target) && As<ast::Index>(a->target)->base->type->IsTensor()))
+    return LowerTensorAssign(a);
   if (a->op == TokenKind::Eq) {
     if (IsAggregate(t)) {
       // Evaluate the value into a temporary first: `a = [a[1], a[0]]` must read the old `a`.
@@ -195,7 +204,7 @@ void Lowerer::LowerWhile(const ast::While* s) {
   b_.SetInsertPoint(cond_bb);
   b_.CreateCondBr(LowerExpr(s->cond), body_bb, end_bb);
   b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, cond_bb});
+  loops_.push_back({end_bb, cond_bb, tensor_scopes_.size()});
   LowerBlock(s->body);
   loops_.pop_back();
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(cond_bb);
@@ -221,7 +230,7 @@ void Lowerer::LowerFor(const ast::For* s) {
   llvm::Value* more = s->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end);
   b_.CreateCondBr(more, body_bb, end_bb);
   b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, step_bb});
+  loops_.push_back({end_bb, step_bb, tensor_scopes_.size()});
   LowerBlock(s->body);
   loops_.pop_back();
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(step_bb);
@@ -248,10 +257,12 @@ void Lowerer::LowerReturn(const ast::Return* r) {
                     ret_type_->size);
     b_.CreateRetVoid();
   } else if (r->value && ret_type_ && ret_type_->kind != TypeKind::Void) {
-    llvm::Value* v = LowerExpr(r->value);
+    llvm::Value* v = ret_type_->IsTensor() ? OwnedTensor(r->value) : LowerExpr(r->value);
+    ReleaseTensorScopes(0);
     b_.CreateRet(v);
   } else {
     if (r->value) LowerExpr(r->value);
+    ReleaseTensorScopes(0);
     b_.CreateRetVoid();
   }
   StartDeadBlock();

@@ -188,6 +188,28 @@ class Lowerer {
   // vprintf(format, {args…}) on the device.
   void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 
+  // ---- tensors (lower_tensor.cpp) ----
+  auto TensorOwned(const ast::Expr* e) const -> bool;  // lowering `e` gives a new reference
+  void ReleaseIfOwned(const ast::Expr* e, llvm::Value* v);
+  auto OwnedTensor(const ast::Expr* e) -> llvm::Value*;  // a reference the caller keeps
+  void PushTensorScope();
+  void PopTensorScope();  // releases the block's tensor variables unless the block has ended
+  void ReleaseTensorScopes(size_t down_to);
+  auto TensorSlot(const std::string& name) -> llvm::Value*;
+  void LowerTensorLet(const ast::Let* let);
+  void StoreTensor(llvm::Value* slot, llvm::Value* v);
+  void LowerFlushes(const ast::Stmt* s);
+  void LowerTensorAssign(const ast::Assign* a);
+  auto ScalarBits(llvm::Value* v, const Type* t) -> llvm::Value*;
+  auto FromBits(llvm::Value* bits, const Type* t) -> llvm::Value*;
+  auto TensorDims(const ast::Call* e, size_t first) -> std::pair<llvm::Value*, int>;
+  auto TensorIndices(const ast::Index* e) -> std::pair<llvm::Value*, int>;
+  auto LowerTensorIndex(const ast::Index* e) -> llvm::Value*;
+  auto GroupDesc(const fuse::Group& g) -> llvm::Constant*;
+  auto LowerRun(const fuse::Run& run) -> llvm::Value*;
+  auto LowerTensorCall(const ast::Call* e) -> llvm::Value*;
+  void DefineTensorInit();
+
   // ---- debug info (lower_debug.cpp); every function is a no-op without debug info ----
   void BeginDebugInfo();
   void FinishDebugInfo();
@@ -248,9 +270,11 @@ class Lowerer {
   struct Loop {
     llvm::BasicBlock* break_bb;
     llvm::BasicBlock* continue_bb;
+    size_t tensor_depth = 0;  // tensor_scopes_ outside the loop (break and continue release the rest)
   };
   std::vector<Loop> loops_;
   llvm::Function* fn_ = nullptr;  // the function being built
+  std::vector<std::vector<llvm::Value*>> tensor_scopes_;  // per open block: its tensor variables' slots
   // Debug info (host module only; null without it).
   std::unique_ptr<llvm::DIBuilder> di_;
   llvm::DICompileUnit* di_cu_ = nullptr;
