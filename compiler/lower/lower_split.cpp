@@ -857,9 +857,12 @@ void Lowerer::EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body)
   x->addIncoming(x0, pre);
   y->addIncoming(y0, pre);
   z->addIncoming(z0, pre);
-  b_.CreateStore(x, field(kThreadIdx, 0));
-  b_.CreateStore(y, field(kThreadIdx, 1));
-  b_.CreateStore(z, field(kThreadIdx, 2));
+  // thread_idx is stored for the body; when nothing in the body reads it (or passes the thread on),
+  // the stores go again, so that the counting on of x, y, z does not keep the loop from being
+  // vectorised (the stores would leave the loop with the last lane's values).
+  llvm::SmallPtrSet<llvm::User*, 16> users_before(thread_->user_begin(), thread_->user_end());
+  llvm::Instruction* stores[3] = {b_.CreateStore(x, field(kThreadIdx, 0)), b_.CreateStore(y, field(kThreadIdx, 1)),
+                                  b_.CreateStore(z, field(kThreadIdx, 2))};
   llvm::Value* linear = b_.CreateAdd(split_warp_base_, lane, "linear");
   b_.CreateStore(linear, linear_slot);
   auto* next_lane = llvm::BasicBlock::Create(ctx_, "lane.next", fn_);
@@ -867,6 +870,23 @@ void Lowerer::EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body)
   split_next_ = next_lane;
   body(linear);
   split_next_ = saved;
+  bool reads_idx = false;
+  for (llvm::User* u : thread_->users()) {
+    if (users_before.count(u)) continue;
+    auto* gep = llvm::dyn_cast<llvm::GetElementPtrInst>(u);
+    auto* f = gep && gep->getNumOperands() >= 3 ? llvm::dyn_cast<llvm::ConstantInt>(gep->getOperand(2)) : nullptr;
+    bool mine = false;
+    for (llvm::Instruction* st : stores) mine = mine || st->getOperand(1) == u;
+    if (mine || (f && f->getZExtValue() != kThreadIdx)) continue;
+    reads_idx = true;
+  }
+  if (!reads_idx) {
+    for (llvm::Instruction* st : stores) {
+      auto* gep = llvm::cast<llvm::Instruction>(st->getOperand(1));
+      st->eraseFromParent();
+      if (gep->use_empty()) gep->eraseFromParent();
+    }
+  }
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(next_lane);
   b_.SetInsertPoint(next_lane);
   llvm::Value* x1 = b_.CreateAdd(x, b_.getInt32(1));
@@ -883,89 +903,168 @@ void Lowerer::EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body)
 }
 
 // A statement with one warp operation `op` (SplittableWarpStmt), for the current warp: a lane loop
-// evaluates the operands and keeps them (a shuffle's value, lane or delta, and width per lane; a
-// vote's ballot), then a second runs the statement, with each lane's result of `op` in
-// split_warp_results_ (LowerGpuBuiltin takes it from there). The mask is all 32 lanes, so a warp
-// with fewer (the last of a block that is not a multiple of 32) is a hazard, as on fibers.
+// evaluates the operands and keeps them (a shuffle's values in an array of the warp's, with its
+// lane or delta and width per lane unless they are block-uniform; a vote's ballot), a loop over
+// the 32 lanes computes each lane's result (WarpShuffleResults), and a last lane loop runs the
+// statement with its lane's result in split_warp_results_ (LowerGpuBuiltin takes it from there).
+// The mask is all 32 lanes, so a warp with fewer (the last of a block that is not a multiple of
+// 32) is a hazard, as on fibers.
 void Lowerer::LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op) {
   FUSION_CHECK(op) << "warp statement the split planner did not accept";
   using B = ast::Builtin;
   auto* i32 = b_.getInt32Ty();
-  auto* i64 = b_.getInt64Ty();
   bool shuffle = op->builtin >= B::ShflSync && op->builtin <= B::ShflXorSync;
-  auto* lanes_ty = llvm::ArrayType::get(i64, kWarpSize);
-  auto* small_ty = llvm::ArrayType::get(i32, kWarpSize);
-  llvm::AllocaInst* values = shuffle ? EntryAlloca(lanes_ty, "warp.values") : nullptr;
-  llvm::AllocaInst* args = shuffle ? EntryAlloca(small_ty, "warp.args") : nullptr;
-  llvm::AllocaInst* widths = shuffle ? EntryAlloca(small_ty, "warp.widths") : nullptr;
-  llvm::AllocaInst* ballot = shuffle ? nullptr : EntryAlloca(i32, "warp.ballot");
-  if (ballot) b_.CreateStore(b_.getInt32(0), ballot);
-  auto elem = [&](llvm::AllocaInst* a, llvm::Value* lane) {
-    return b_.CreateInBoundsGEP(a->getAllocatedType(), a, {b_.getInt32(0), lane});
-  };
   llvm::Value* loc = LocOf(op->range);
-  SplitThreadLoop([&] {
-    llvm::Value* lane = b_.CreateSub(b_.CreateLoad(i32, b_.CreateStructGEP(ThreadTy(), thread_, kLinear)), split_warp_base_);
-    FailIf(b_.CreateICmpNE(split_warp_lanes_, b_.getInt32(kWarpSize)), Runtime("rt_gpu_warp_fault"),
-           {thread_, b_.getInt32(0), split_warp_lanes_, loc});
-    if (!shuffle) {
+  WarpFailIf(b_.CreateICmpNE(split_warp_lanes_, b_.getInt32(kWarpSize)), 0, split_warp_lanes_, loc);
+  auto lane_of = [&] {
+    return b_.CreateSub(b_.CreateLoad(i32, b_.CreateStructGEP(ThreadTy(), thread_, kLinear)), split_warp_base_);
+  };
+  auto bad_width = [&](llvm::Value* w) {
+    llvm::Value* pow2 = b_.CreateICmpEQ(b_.CreateAnd(w, b_.CreateSub(w, b_.getInt32(1))), b_.getInt32(0));
+    return b_.CreateOr(b_.CreateICmpEQ(w, b_.getInt32(0)),
+                       b_.CreateOr(b_.CreateICmpUGT(w, b_.getInt32(kWarpSize)), b_.CreateNot(pow2)));
+  };
+  if (!shuffle) {
+    llvm::AllocaInst* ballot = EntryAlloca(i32, "warp.ballot");
+    b_.CreateStore(b_.getInt32(0), ballot);
+    SplitThreadLoop([&] {
       llvm::Value* pred = b_.CreateZExt(LowerExpr(op->args[1]), i32);
-      b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32, ballot), b_.CreateShl(pred, lane)), ballot);
-      return;
-    }
-    const Type* t = op->type;
-    llvm::Value* value = LowerExpr(op->args[1]);
-    llvm::Value* bits = t->IsFloat() ? b_.CreateBitCast(value, b_.getIntNTy(t->bits)) : value;
-    b_.CreateStore(b_.CreateZExt(bits, i64), elem(values, lane));
-    b_.CreateStore(LowerExpr(op->args[2]), elem(args, lane));
-    llvm::Value* width = op->args.size() == 4 ? LowerExpr(op->args[3]) : b_.getInt32(kWarpSize);
-    llvm::Value* pow2 = b_.CreateICmpEQ(b_.CreateAnd(width, b_.CreateSub(width, b_.getInt32(1))), b_.getInt32(0));
-    llvm::Value* bad = b_.CreateOr(b_.CreateICmpEQ(width, b_.getInt32(0)),
-                                   b_.CreateOr(b_.CreateICmpUGT(width, b_.getInt32(kWarpSize)), b_.CreateNot(pow2)));
-    FailIf(bad, Runtime("rt_gpu_warp_fault"), {thread_, b_.getInt32(1), width, loc});
-    b_.CreateStore(width, elem(widths, lane));
-  });
-  SplitThreadLoop([&] {
-    llvm::Value* lane = b_.CreateSub(b_.CreateLoad(i32, b_.CreateStructGEP(ThreadTy(), thread_, kLinear)), split_warp_base_);
-    llvm::Value* result;
-    if (!shuffle) {
+      b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32, ballot), b_.CreateShl(pred, lane_of())), ballot);
+    });
+    SplitThreadLoop([&] {
       llvm::Value* bits = b_.CreateLoad(i32, ballot);
-      result = op->builtin == B::BallotSync ? bits
-               : op->builtin == B::AnySync  ? b_.CreateICmpNE(bits, b_.getInt32(0))
-                                            : b_.CreateICmpEQ(bits, b_.getInt32(0xffffffffu));
-    } else {
-      // The lane whose value this one receives (gpu_cpu.c's shuffle_source): a source outside
-      // the lane's segment of `width` lanes gives the lane its own value.
-      llvm::Value* arg = b_.CreateLoad(i32, elem(args, lane));
-      llvm::Value* width = b_.CreateLoad(i32, elem(widths, lane));
-      llvm::Value* low = b_.CreateSub(width, b_.getInt32(1));
+      split_warp_results_[op] = op->builtin == B::BallotSync ? bits
+                                : op->builtin == B::AnySync  ? b_.CreateICmpNE(bits, b_.getInt32(0))
+                                                             : b_.CreateICmpEQ(bits, b_.getInt32(0xffffffffu));
+      LowerStmt(s);
+      split_warp_results_.erase(op);
+    });
+    return;
+  }
+  // A lane or delta and a width that every thread computes alike are evaluated once.
+  const ast::Expr* width_expr = op->args.size() == 4 ? op->args[3] : nullptr;
+  bool uniform = IsUniformExpr(op->args[2]) && (!width_expr || IsUniformExpr(width_expr));
+  llvm::Value* arg = nullptr;
+  llvm::Value* width = b_.getInt32(kWarpSize);
+  if (uniform) {
+    arg = LowerExpr(op->args[2]);
+    if (width_expr) width = LowerExpr(width_expr);
+    WarpFailIf(bad_width(width), 1, width, loc);
+  }
+  llvm::Type* ty = ValTy(op->type);
+  // The values at [32, 64), with 32 elements either side, so that lane ± delta is in bounds.
+  llvm::AllocaInst* values = EntryAlloca(llvm::ArrayType::get(ty, 3 * kWarpSize), "warp.values");
+  llvm::AllocaInst* results = EntryAlloca(llvm::ArrayType::get(ty, kWarpSize), "warp.results");
+  auto* lanes_ty = llvm::ArrayType::get(i32, kWarpSize);
+  llvm::AllocaInst* args = uniform ? nullptr : EntryAlloca(lanes_ty, "warp.args");
+  llvm::AllocaInst* widths = uniform ? nullptr : EntryAlloca(lanes_ty, "warp.widths");
+  auto elem = [&](llvm::AllocaInst* a, llvm::Value* i) {
+    return b_.CreateInBoundsGEP(a->getAllocatedType(), a, {b_.getInt32(0), i});
+  };
+  SplitThreadLoop([&] {
+    llvm::Value* lane = lane_of();
+    b_.CreateStore(LowerExpr(op->args[1]), elem(values, b_.CreateAdd(lane, b_.getInt32(kWarpSize))));
+    if (uniform) return;
+    b_.CreateStore(LowerExpr(op->args[2]), elem(args, lane));
+    llvm::Value* w = width_expr ? LowerExpr(width_expr) : b_.getInt32(kWarpSize);
+    FailIf(bad_width(w), Runtime("rt_gpu_warp_fault"), {thread_, b_.getInt32(1), w, loc});
+    b_.CreateStore(w, elem(widths, lane));
+  });
+  WarpShuffleResults(op->builtin, values, results, uniform ? arg : nullptr, width, args, widths);
+  SplitThreadLoop([&] {
+    split_warp_results_[op] = b_.CreateLoad(ty, elem(results, lane_of()));
+    LowerStmt(s);
+    split_warp_results_.erase(op);
+  });
+}
+
+// results[lane] = the value lane `lane` receives from the shuffle `kind` of `values` (at 32 +
+// lane), for the lanes 0 to 31. With `arg` (block-uniform; `width` too), one delta for the warp,
+// else each lane's from `args` and `widths`. The lane it receives from is gpu_cpu.c's
+// shuffle_source: a source outside the lane's segment of `width` lanes gives it its own value. An
+// up or down shuffle by a uniform delta of at most 32 reads values[32 + lane ∓ delta]: contiguous
+// loads the loop vectoriser can use (it has no gathers on SSE2).
+void Lowerer::WarpShuffleResults(ast::Builtin kind, llvm::AllocaInst* values, llvm::AllocaInst* results,
+                                 llvm::Value* arg, llvm::Value* width, llvm::AllocaInst* args,
+                                 llvm::AllocaInst* widths) {
+  using B = ast::Builtin;
+  auto* i32 = b_.getInt32Ty();
+  llvm::Type* ty = results->getAllocatedType()->getArrayElementType();
+  auto elem = [&](llvm::AllocaInst* a, llvm::Value* i) {
+    return b_.CreateInBoundsGEP(a->getAllocatedType(), a, {b_.getInt32(0), i});
+  };
+  auto value_at = [&](llvm::Value* i) { return b_.CreateLoad(ty, elem(values, b_.CreateAdd(i, b_.getInt32(kWarpSize)))); };
+  auto lanes = [&](const std::function<void(llvm::Value* lane)>& body) {
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    auto* loop = llvm::BasicBlock::Create(ctx_, "shfl", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "shfl.done", fn_);
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* lane = b_.CreatePHI(i32, 2, "shfl.lane");
+    lane->addIncoming(b_.getInt32(0), pre);
+    body(lane);
+    llvm::Value* next = b_.CreateNUWAdd(lane, b_.getInt32(1));
+    lane->addIncoming(next, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpEQ(next, b_.getInt32(kWarpSize)), done, loop);
+    b_.SetInsertPoint(done);
+  };
+  auto generic = [&] {
+    lanes([&](llvm::Value* lane) {
+      llvm::Value* a = arg ? arg : b_.CreateLoad(i32, elem(args, lane));
+      llvm::Value* w = arg ? width : b_.CreateLoad(i32, elem(widths, lane));
+      llvm::Value* low = b_.CreateSub(w, b_.getInt32(1));
       llvm::Value* seg = b_.CreateAnd(lane, b_.CreateNot(low));
       llvm::Value* in_seg = b_.CreateSub(lane, seg);
       llvm::Value* src;
-      switch (op->builtin) {
+      switch (kind) {
         case B::ShflSync:
-          src = b_.CreateAdd(seg, b_.CreateAnd(arg, low));
+          src = b_.CreateAdd(seg, b_.CreateAnd(a, low));
           break;
         case B::ShflUpSync:
-          src = b_.CreateSelect(b_.CreateICmpUGE(in_seg, arg), b_.CreateSub(lane, arg), lane);
+          src = b_.CreateSelect(b_.CreateICmpUGE(in_seg, a), b_.CreateSub(lane, a), lane);
           break;
         case B::ShflDownSync:
-          src = b_.CreateSelect(b_.CreateICmpULT(b_.CreateAdd(in_seg, arg), width), b_.CreateAdd(lane, arg), lane);
+          src = b_.CreateSelect(b_.CreateICmpULT(b_.CreateAdd(in_seg, a), w), b_.CreateAdd(lane, a), lane);
           break;
         default: {  // xor
-          llvm::Value* x = b_.CreateXor(lane, arg);
+          llvm::Value* x = b_.CreateXor(lane, a);
           src = b_.CreateSelect(b_.CreateICmpEQ(b_.CreateAnd(x, b_.CreateNot(low)), seg), x, lane);
           break;
         }
       }
-      const Type* t = op->type;
-      llvm::Value* bits = b_.CreateTrunc(b_.CreateLoad(i64, elem(values, src)), b_.getIntNTy(t->bits));
-      result = t->IsFloat() ? b_.CreateBitCast(bits, ValTy(t)) : bits;
-    }
-    split_warp_results_[op] = result;
-    LowerStmt(s);
-    split_warp_results_.erase(op);
+      b_.CreateStore(value_at(src), elem(results, lane));
+    });
+  };
+  if (!arg || (kind != B::ShflUpSync && kind != B::ShflDownSync)) return generic();
+  auto* fast_bb = llvm::BasicBlock::Create(ctx_, "shfl.near", fn_);
+  auto* generic_bb = llvm::BasicBlock::Create(ctx_, "shfl.far", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "shfl.end", fn_);
+  b_.CreateCondBr(b_.CreateICmpULE(arg, b_.getInt32(kWarpSize)), fast_bb, generic_bb);
+  b_.SetInsertPoint(fast_bb);
+  lanes([&](llvm::Value* lane) {
+    llvm::Value* in_seg = b_.CreateAnd(lane, b_.CreateSub(width, b_.getInt32(1)));
+    bool up = kind == B::ShflUpSync;
+    llvm::Value* take = up ? b_.CreateICmpUGE(in_seg, arg) : b_.CreateICmpULT(b_.CreateAdd(in_seg, arg), width);
+    llvm::Value* other = value_at(up ? b_.CreateSub(lane, arg) : b_.CreateAdd(lane, arg));
+    b_.CreateStore(b_.CreateSelect(take, other, value_at(lane)), elem(results, lane));
   });
+  b_.CreateBr(end_bb);
+  b_.SetInsertPoint(generic_bb);
+  generic();
+  b_.CreateBr(end_bb);
+  b_.SetInsertPoint(end_bb);
+}
+
+// When `fail` holds (the same for the whole warp), the warp's first lane reports
+// rt_gpu_warp_fault(kind, value) at `loc`, with its thread's indices set.
+void Lowerer::WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc) {
+  auto* fail_bb = llvm::BasicBlock::Create(ctx_, "warp.fail", fn_);
+  auto* ok_bb = llvm::BasicBlock::Create(ctx_, "warp.ok", fn_);
+  b_.CreateCondBr(fail, fail_bb, ok_bb);
+  b_.SetInsertPoint(fail_bb);
+  EmitLaneLoop([&](llvm::Value*) { CallNoReturn(Runtime("rt_gpu_warp_fault"), {thread_, b_.getInt32(kind), value, loc}); });
+  b_.CreateBr(ok_bb);  // not taken: the first lane does not return
+  b_.SetInsertPoint(ok_bb);
 }
 
 }  // namespace fusion::lower

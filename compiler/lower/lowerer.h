@@ -173,6 +173,9 @@ class Lowerer {
   void EmitWarpLoop(const std::function<void()>& body);
   void EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body);
   void LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op);
+  void WarpShuffleResults(ast::Builtin kind, llvm::AllocaInst* values, llvm::AllocaInst* results, llvm::Value* arg,
+                          llvm::Value* width, llvm::AllocaInst* args, llvm::AllocaInst* widths);
+  void WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc);
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
