@@ -8,10 +8,13 @@
 // evaluates its condition, and the threads must agree (where they do not, a GPU hangs or gives
 // undefined results: that is reported as a hazard and ends the program). The variables declared in
 // the statement lists that contain barriers outlive a region, so each lives in an array with an
-// element per thread. Kernels outside what this handles run as fibers, as before: warp
-// operations, barriers in called functions or inside expressions, an if with barriers in both
-// branches, break or continue out of a loop that contains a barrier, a return before the last
-// barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
+// element per thread. Warp operations with the full mask cut each warp the same way: the code
+// between barriers that has them runs warp by warp, each warp a loop over its lanes per stretch
+// between warp operations (EmitWarpLoop, "Warp operations" below). Kernels outside what this
+// handles run as fibers, as before: warp operations with another mask or in conditions, barriers
+// in called functions or inside expressions, an if with barriers in both branches, break or
+// continue out of a loop that contains a barrier or warp operation, a return before the last one,
+// more than kMaxPerThreadBytes of such variables per thread. Variables every thread
 // computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, a
 // condition of them is evaluated once, and a `for` with uniform bounds is one loop for the block;
 // immutable values computed only from thread_idx and values fixed while they are in scope are
