@@ -75,6 +75,7 @@ rows = [
     ("matmul", "matmul", 3.0, "matmul 512x512 f32, 16x16 shared tiles (C: naive i-j-k)"),
     ("reduce", "reduce", None, "reduce 2^24 f32, 1 element/thread, 65,536 blocks, 9 barriers each"),
     ("reduce_chunk", "reduce", None, "  variant: 64 blocks of 256, 1,024 elements/thread first"),
+    ("reduce_warp", "reduce", None, "  variant: warp shuffles (shfl_down_sync), 1 barrier"),
 ]
 ok = True
 

@@ -432,6 +432,8 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
   using B = ast::Builtin;
   auto* i32 = b_.getInt32Ty();
   auto arg = [&](size_t i) { return LowerExpr(e->args[i]); };
+  // A warp operation of a split kernel: computed for the warp before its statement (lower_split.cpp).
+  if (auto it = split_warp_results_.find(e); it != split_warp_results_.end()) return it->second;
   switch (e->builtin) {
     case B::Dim3: {
       auto* dim_ty = llvm::ArrayType::get(i32, 3);

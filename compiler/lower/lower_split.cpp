@@ -8,10 +8,13 @@
 // evaluates its condition, and the threads must agree (where they do not, a GPU hangs or gives
 // undefined results: that is reported as a hazard and ends the program). The variables declared in
 // the statement lists that contain barriers outlive a region, so each lives in an array with an
-// element per thread. Kernels outside what this handles run as fibers, as before: warp
-// operations, barriers in called functions or inside expressions, an if with barriers in both
-// branches, break or continue out of a loop that contains a barrier, a return before the last
-// barrier, more than kMaxPerThreadBytes of such variables per thread. Variables every thread
+// element per thread. Warp operations with the full mask cut each warp the same way: the code
+// between barriers that has them runs warp by warp, each warp a loop over its lanes per stretch
+// between warp operations (EmitWarpLoop, "Warp operations" below). Kernels outside what this
+// handles run as fibers, as before: warp operations with another mask or in conditions, barriers
+// in called functions or inside expressions, an if with barriers in both branches, break or
+// continue out of a loop that contains a barrier or warp operation, a return before the last one,
+// more than kMaxPerThreadBytes of such variables per thread. Variables every thread
 // computes alike (block-uniform: UniformPlanner) are one scalar for the block instead, a
 // condition of them is evaluated once, and a `for` with uniform bounds is one loop for the block;
 // immutable values computed only from thread_idx and values fixed while they are in scope are
@@ -28,6 +31,8 @@ namespace {
 // Per-thread storage for the variables that outlive a region, per thread: the block function
 // keeps it on the worker's stack (times up to 1024 threads).
 constexpr uint64_t kMaxPerThreadBytes = 256;
+
+constexpr uint32_t kWarpSize = 32;  // lanes per warp (rt_gpu.h's RT_GPU_WARP_SIZE)
 
 auto IsBarrier(const ast::Stmt* s) -> bool {
   auto* es = As<ast::ExprStmt>(s);
@@ -59,6 +64,73 @@ auto CountBarriers(const ast::Stmt* s) -> uint32_t {
 }
 
 auto HasBarrier(const ast::Stmt* s) -> bool { return CountBarriers(s) > 0; }
+
+auto IsWarpOp(const ast::Expr* e) -> bool {
+  auto* call = As<ast::Call>(e);
+  if (!call) return false;
+  return (call->builtin >= ast::Builtin::ShflSync && call->builtin <= ast::Builtin::ShflXorSync) ||
+         (call->builtin >= ast::Builtin::BallotSync && call->builtin <= ast::Builtin::AllSync);
+}
+
+void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>& f);
+void VisitExprs(const ast::Expr* e, const std::function<void(const ast::Expr*)>& f);
+
+// The warp operations (shuffles and votes) in `s` or `e`, at any depth.
+auto CountWarpOps(const ast::Stmt* s) -> uint32_t {
+  uint32_t n = 0;
+  VisitExprs(s, [&](const ast::Expr* e) { n += IsWarpOp(e); });
+  return n;
+}
+auto CountWarpOps(const ast::Expr* e) -> uint32_t {
+  uint32_t n = 0;
+  VisitExprs(e, [&](const ast::Expr* c) { n += IsWarpOp(c); });
+  return n;
+}
+auto HasWarpOp(const ast::Stmt* s) -> bool { return CountWarpOps(s) > 0; }
+
+// Where a split kernel's statement lists are cut: at barriers (for the block) and at warp
+// operations (for each warp).
+auto IsBoundary(const ast::Stmt* s) -> bool { return HasBarrier(s) || HasWarpOp(s); }
+
+// `0xffffffff`, or a `const` of it (through casts): every lane of the warp.
+auto IsFullMask(const ast::Expr* e) -> bool {
+  if (auto* lit = As<ast::IntLit>(e)) return lit->value == 0xffffffffu;
+  if (auto* c = As<ast::Cast>(e)) return IsFullMask(c->expr);
+  auto* n = As<ast::Name>(e);
+  auto* k = n ? As<ast::ConstDecl>(n->decl) : nullptr;
+  return k && !k->is_static && k->init && IsFullMask(k->init);
+}
+
+// The expression a warp statement (a `let`, an assignment or an expression statement with one warp
+// operation) computes, whose value the statement uses.
+auto WarpStmtExpr(const ast::Stmt* s) -> const ast::Expr* {
+  if (auto* let = As<ast::Let>(s)) return let->init;
+  if (auto* a = As<ast::Assign>(s)) return a->value;
+  if (auto* es = As<ast::ExprStmt>(s)) return es->expr;
+  return nullptr;
+}
+
+// The warp operation in `e`, when it is reached through operators that evaluate all their
+// operands (not `&&`, `||`) and casts only; else null.
+auto FindWarpOp(const ast::Expr* e) -> const ast::Call* {
+  if (!e) return nullptr;
+  if (IsWarpOp(e)) return As<ast::Call>(e);
+  if (auto* u = As<ast::Unary>(e)) return u->op == TokenKind::Amp ? nullptr : FindWarpOp(u->operand);
+  if (auto* c = As<ast::Cast>(e)) return FindWarpOp(c->expr);
+  auto* b = As<ast::Binary>(e);
+  if (!b || b->op == TokenKind::AmpAmp || b->op == TokenKind::PipePipe) return nullptr;
+  const ast::Call* l = FindWarpOp(b->lhs);
+  return l ? l : FindWarpOp(b->rhs);
+}
+
+// A statement with one warp operation that the split code can run: the operation in its value
+// (FindWarpOp), with a full mask (a partial mask, or lanes that may leave, run as fibers).
+auto SplittableWarpStmt(const ast::Stmt* s) -> const ast::Call* {
+  const ast::Expr* e = WarpStmtExpr(s);
+  if (!e || CountWarpOps(s) != 1) return nullptr;
+  const ast::Call* op = FindWarpOp(e);
+  return op && IsFullMask(op->args[0]) ? op : nullptr;
+}
 
 // Whether `s` has a statement of kind `k` (Return; or Break/Continue that are not inside a loop
 // nested in `s`, when `loop_exits`).
@@ -93,16 +165,19 @@ class SplitPlanner {
   explicit SplitPlanner(std::vector<const ast::Node*>& per_thread) : per_thread_(per_thread) {}
 
   auto List(const std::vector<ast::Stmt*>& stmts, bool top) -> bool {
-    size_t last = stmts.size();  // the last statement with a barrier
+    size_t last = stmts.size();  // the last statement with a barrier or a warp operation
     for (size_t i = 0; i < stmts.size(); i++)
-      if (HasBarrier(stmts[i])) last = i;
+      if (IsBoundary(stmts[i])) last = i;
     if (last == stmts.size()) return true;  // one region: ordinary per-thread code
     for (size_t i = 0; i < stmts.size(); i++) {
       const ast::Stmt* s = stmts[i];
       if (Has(s, false) && !(top && i > last)) return false;  // a thread leaving before a barrier
-      // A variable declared after the list's last barrier lives in the last region only.
-      if (auto* let = As<ast::Let>(s); let && !let->is_shared && i < last && !Add(let, let->type)) return false;
-      if (!HasBarrier(s) || IsBarrier(s)) continue;
+      // A variable declared after the list's last cut lives in the last region only; one that a
+      // warp operation initializes is set in a thread loop of its own.
+      if (auto* let = As<ast::Let>(s);
+          let && !let->is_shared && (i < last || (i == last && HasWarpOp(s))) && !Add(let, let->type))
+        return false;
+      if (!IsBoundary(s) || IsBarrier(s)) continue;
       if (!Stmt(s)) return false;
     }
     return true;
@@ -111,21 +186,26 @@ class SplitPlanner {
  private:
   auto Stmt(const ast::Stmt* s) -> bool {
     switch (s->kind) {
+      case ast::NodeKind::Let:
+      case ast::NodeKind::Assign:
+      case ast::NodeKind::ExprStmt:
+        return SplittableWarpStmt(s) != nullptr;
       case ast::NodeKind::Block:
         return List(As<ast::Block>(s)->stmts, false);
       case ast::NodeKind::If: {
         auto* i = As<ast::If>(s);
         bool in_then = HasBarrier(i->then_block), in_else = i->else_stmt && HasBarrier(i->else_stmt);
         if (in_then && in_else) return false;  // threads could meet at different barriers
-        return List(i->then_block->stmts, false) && (!i->else_stmt || Stmt(i->else_stmt));
+        return CountWarpOps(i->cond) == 0 && List(i->then_block->stmts, false) && (!i->else_stmt || Stmt(i->else_stmt));
       }
       case ast::NodeKind::While: {
         auto* w = As<ast::While>(s);
-        return !Has(w->body, true) && List(w->body->stmts, false);
+        return CountWarpOps(w->cond) == 0 && !Has(w->body, true) && List(w->body->stmts, false);
       }
       case ast::NodeKind::For: {
         auto* f = As<ast::For>(s);
-        return !Has(f->body, true) && Add(f, f->type) && Add(f->end, f->type) && List(f->body->stmts, false);
+        return CountWarpOps(f->start) + CountWarpOps(f->end) == 0 && !Has(f->body, true) && Add(f, f->type) &&
+               Add(f->end, f->type) && List(f->body->stmts, false);
       }
       default:
         return false;
@@ -303,7 +383,7 @@ class UniformPlanner {
   UniformPlanner(const ast::FnDecl* k, const std::vector<const ast::Node*>& per_thread) : k_(k) {
     for (const ast::Node* n : per_thread) {
       if (auto* let = As<ast::Let>(n); let && let->type->IsScalar()) uniform_.insert(let);
-      if (auto* f = As<ast::For>(n)) uniform_.insert(f);  // a for with barriers: uniform bounds
+      if (auto* f = As<ast::For>(n)) uniform_.insert(f);  // a for with cuts: uniform bounds
     }
     for (const ast::Param* p : k->params) uniform_.insert(p);
   }
@@ -358,7 +438,7 @@ class UniformPlanner {
       case ast::NodeKind::For: {
         auto* f = As<ast::For>(s);
         bool bounds = Uniform(f->start) && Uniform(f->end);
-        if (HasBarrier(s) && (divergent || !bounds)) Drop(f);
+        if (IsBoundary(s) && (divergent || !bounds)) Drop(f);
         bool d = divergent || (!HasBarrier(s) && (!bounds || Has(f->body, true)));
         Stmt(f->body, d);
         return;
@@ -399,7 +479,6 @@ auto XBound(const ast::Stmt* s) -> const ast::Expr* {
 }  // namespace
 
 auto Lowerer::PlanSplit(const ast::FnDecl* k, std::vector<const ast::Node*>& per_thread) -> bool {
-  if (k->warp_ops) return false;
   for (const ast::FnDecl* callee : k->device_callees)
     if (callee->cooperative) return false;
   if (CountBarriers(k->body) != k->barrier_calls) return false;  // one inside an expression
@@ -471,26 +550,40 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   ret_type_ = nullptr;
 }
 
-// A statement list in block mode: runs of statements without barriers become thread loops.
+// A statement list in block mode: runs of statements without barriers become thread loops, and
+// a run with warp operations a loop over the warps (EmitWarpLoop) whose body is the run in warp
+// mode. In warp mode (split_warp_base_ set) the runs without warp operations become loops over the
+// warp's lanes, and a statement with a warp operation is lowered once for the warp.
 void Lowerer::LowerRegions(const std::vector<ast::Stmt*>& stmts) {
+  bool warp = split_warp_base_ != nullptr;
   size_t i = 0;
   while (i < stmts.size()) {
-    if (HasBarrier(stmts[i])) {
-      LowerSplitStmt(stmts[i++]);
+    if (warp ? HasWarpOp(stmts[i]) : HasBarrier(stmts[i])) {
+      const ast::Stmt* s = stmts[i++];
+      if (warp && WarpStmtExpr(s)) {
+        LowerWarpOpStmt(s, SplittableWarpStmt(s));
+      } else {
+        LowerSplitStmt(s);
+      }
       continue;
     }
     size_t j = i;
     bool uniform = true;  // only block-uniform variables declared or assigned: once for the block
-    for (; j < stmts.size() && !HasBarrier(stmts[j]); j++) {
+    bool warp_ops = false;
+    for (; j < stmts.size() && !(warp ? HasWarpOp(stmts[j]) : HasBarrier(stmts[j])); j++) {
       auto* let = As<ast::Let>(stmts[j]);
       auto* assign = As<ast::Assign>(stmts[j]);
       auto* target = assign ? As<ast::Name>(assign->target) : nullptr;
       uniform = uniform && ((let && split_uniform_.count(let)) || (target && split_uniform_.count(target->decl)));
+      warp_ops = warp_ops || HasWarpOp(stmts[j]);
     }
     if (uniform) {
       for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
+    } else if (warp_ops) {
+      std::vector<ast::Stmt*> run(stmts.begin() + static_cast<ptrdiff_t>(i), stmts.begin() + static_cast<ptrdiff_t>(j));
+      EmitWarpLoop([&] { LowerRegions(run); });
     } else {
-      const ast::Expr* bound = j == i + 1 ? XBound(stmts[i]) : nullptr;
+      const ast::Expr* bound = !warp && j == i + 1 ? XBound(stmts[i]) : nullptr;
       llvm::Value* x_end = bound && IsUniformExpr(bound) ? LowerExpr(bound) : nullptr;
       SplitThreadLoop([&] {
         for (size_t s = i; s < j; s++) LowerStmt(stmts[s]);
@@ -510,13 +603,18 @@ void Lowerer::SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_
     b_.CreateStore(b_.CreateLoad(ty, from), to);
   };
   for (const ast::Node* node : split_uniform_order_) move(node, split_uniform_[node].cur, split_uniform_[node].out);
-  EmitThreadLoop(thread_, [&](llvm::Value* linear) {
+  auto thread = [&](llvm::Value* linear) {
     BindPerThread(linear);
     body();
     if (b_.GetInsertBlock()->getTerminator()) return;
     for (const ast::Node* node : split_uniform_order_)
       move(node, split_uniform_[node].own, split_uniform_[node].out);
-  }, x_end);
+  };
+  if (split_warp_base_) {
+    EmitLaneLoop(thread);
+  } else {
+    EmitThreadLoop(thread_, thread, x_end);
+  }
   for (const ast::Node* node : split_uniform_order_) {
     move(node, split_uniform_[node].out, split_uniform_[node].cur);
     locals_[node] = split_uniform_[node].cur;
@@ -677,9 +775,299 @@ auto Lowerer::UniformCond(const std::function<llvm::Value*()>& cond, SourceRange
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i32, count), b_.CreateZExt(c, i32)), count);
   });
   llvm::Value* yes = b_.CreateLoad(i32, count);
-  llvm::Value* split = b_.CreateAnd(b_.CreateICmpNE(yes, b_.getInt32(0)), b_.CreateICmpNE(yes, split_threads_));
-  FailIf(split, Runtime("rt_gpu_divergent"), {thread_, yes, StringConst(what), LocOf(where)});
+  llvm::Value* all = split_warp_base_ ? split_warp_lanes_ : split_threads_;
+  llvm::Value* split = b_.CreateAnd(b_.CreateICmpNE(yes, b_.getInt32(0)), b_.CreateICmpNE(yes, all));
+  if (split_warp_base_) {
+    FailIf(split, Runtime("rt_gpu_warp_divergent"), {thread_, yes, all, StringConst(what), LocOf(where)});
+  } else {
+    FailIf(split, Runtime("rt_gpu_divergent"), {thread_, yes, StringConst(what), LocOf(where)});
+  }
   return b_.CreateICmpNE(yes, b_.getInt32(0));
+}
+
+// --- Warp operations ----------------------------------------------------------------------------
+//
+// A run of statements with warp operations (between two barriers) runs warp by warp: for each
+// warp of 32 consecutive threads (by linear index, as the GPU forms them), the run is lowered in
+// warp mode, where the stretches between warp operations are loops over the warp's lanes and a
+// statement with a warp operation is two: one lane loop stores each lane's operands in arrays of
+// 32, the next computes each lane's result from them and runs the statement with it.
+
+// `body` once per warp of the block, with split_warp_base_ (its first thread's linear index) and
+// split_warp_lanes_ (its lane count: 32, or fewer in the block's last warp) set. Each warp starts
+// from the block-uniform values the run started with; every warp computes the same ones.
+void Lowerer::EmitWarpLoop(const std::function<void()>& body) {
+  auto* i32 = b_.getInt32Ty();
+  std::vector<llvm::Value*> entry;  // the block-uniform values before the first warp
+  for (const ast::Node* node : split_uniform_order_) {
+    llvm::Type* ty = MemTy(TypeOf(node));
+    llvm::AllocaInst* slot = EntryAlloca(ty, "uniform.warp");
+    b_.CreateStore(b_.CreateLoad(ty, split_uniform_.at(node).cur), slot);
+    entry.push_back(slot);
+  }
+  llvm::Value* n = split_threads_;
+  llvm::Value* warps = b_.CreateLShr(b_.CreateAdd(n, b_.getInt32(kWarpSize - 1)), 5, "warps");
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "warp", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "warp.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpEQ(warps, b_.getInt32(0)), done, loop);
+  b_.SetInsertPoint(loop);
+  llvm::PHINode* w = b_.CreatePHI(i32, 2, "warp.index");
+  w->addIncoming(b_.getInt32(0), pre);
+  for (size_t u = 0; u < entry.size(); u++) {
+    const ast::Node* node = split_uniform_order_[u];
+    llvm::Type* ty = MemTy(TypeOf(node));
+    b_.CreateStore(b_.CreateLoad(ty, entry[u]), split_uniform_.at(node).cur);
+    locals_[node] = split_uniform_.at(node).cur;
+  }
+  llvm::Value* base = b_.CreateShl(w, 5, "warp.base");
+  llvm::Value* left = b_.CreateSub(n, base);
+  split_warp_base_ = base;
+  split_warp_lanes_ = b_.CreateSelect(b_.CreateICmpULT(left, b_.getInt32(kWarpSize)), left,
+                                      b_.getInt32(kWarpSize), "warp.lanes");
+  body();
+  split_warp_base_ = split_warp_lanes_ = nullptr;
+  llvm::Value* next = b_.CreateAdd(w, b_.getInt32(1));
+  w->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpEQ(next, warps), done, loop);
+  b_.SetInsertPoint(done);
+}
+
+// `body` for each lane of the current warp, with thread_idx and the linear index set (x fastest,
+// as in EmitThreadLoop). The first lane's indices are divided out of the warp's base; each next
+// lane's are counted on from them.
+void Lowerer::EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body) {
+  llvm::StructType* tt = ThreadTy();
+  auto* i32 = b_.getInt32Ty();
+  auto field = [&](int f, int d) { return b_.CreateInBoundsGEP(tt, thread_, {b_.getInt32(0), b_.getInt32(f), b_.getInt32(d)}); };
+  llvm::Value* nx = b_.CreateLoad(i32, field(kBlockDim, 0));
+  llvm::Value* ny = b_.CreateLoad(i32, field(kBlockDim, 1));
+  llvm::Value* yz = b_.CreateUDiv(split_warp_base_, nx);
+  llvm::Value* x0 = b_.CreateURem(split_warp_base_, nx);
+  llvm::Value* y0 = b_.CreateURem(yz, ny);
+  llvm::Value* z0 = b_.CreateUDiv(yz, ny);
+  llvm::Value* linear_slot = b_.CreateInBoundsGEP(tt, thread_, {b_.getInt32(0), b_.getInt32(kLinear)});
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "lane", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "lane.done", fn_);
+  b_.CreateBr(loop);  // a warp has at least one lane
+  b_.SetInsertPoint(loop);
+  llvm::PHINode* lane = b_.CreatePHI(i32, 2, "lane.index");
+  llvm::PHINode* x = b_.CreatePHI(i32, 2);
+  llvm::PHINode* y = b_.CreatePHI(i32, 2);
+  llvm::PHINode* z = b_.CreatePHI(i32, 2);
+  lane->addIncoming(b_.getInt32(0), pre);
+  x->addIncoming(x0, pre);
+  y->addIncoming(y0, pre);
+  z->addIncoming(z0, pre);
+  // thread_idx is stored for the body; when nothing in the body reads it (or passes the thread on),
+  // the stores go again, so that the counting on of x, y, z does not keep the loop from being
+  // vectorised (the stores would leave the loop with the last lane's values).
+  llvm::SmallPtrSet<llvm::User*, 16> users_before(thread_->user_begin(), thread_->user_end());
+  llvm::Instruction* stores[3] = {b_.CreateStore(x, field(kThreadIdx, 0)), b_.CreateStore(y, field(kThreadIdx, 1)),
+                                  b_.CreateStore(z, field(kThreadIdx, 2))};
+  llvm::Value* linear = b_.CreateAdd(split_warp_base_, lane, "linear");
+  b_.CreateStore(linear, linear_slot);
+  auto* next_lane = llvm::BasicBlock::Create(ctx_, "lane.next", fn_);
+  llvm::BasicBlock* saved = split_next_;
+  split_next_ = next_lane;
+  body(linear);
+  split_next_ = saved;
+  bool reads_idx = false;
+  for (llvm::User* u : thread_->users()) {
+    if (users_before.count(u)) continue;
+    auto* gep = llvm::dyn_cast<llvm::GetElementPtrInst>(u);
+    auto* f = gep && gep->getNumOperands() >= 3 ? llvm::dyn_cast<llvm::ConstantInt>(gep->getOperand(2)) : nullptr;
+    bool mine = false;
+    for (llvm::Instruction* st : stores) mine = mine || st->getOperand(1) == u;
+    if (mine || (f && f->getZExtValue() != kThreadIdx)) continue;
+    reads_idx = true;
+  }
+  if (!reads_idx) {
+    for (llvm::Instruction* st : stores) {
+      auto* gep = llvm::cast<llvm::Instruction>(st->getOperand(1));
+      st->eraseFromParent();
+      if (gep->use_empty()) gep->eraseFromParent();
+    }
+  }
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(next_lane);
+  b_.SetInsertPoint(next_lane);
+  llvm::Value* x1 = b_.CreateAdd(x, b_.getInt32(1));
+  llvm::Value* wrap_x = b_.CreateICmpEQ(x1, nx);
+  llvm::Value* y1 = b_.CreateAdd(y, b_.CreateZExt(wrap_x, i32));
+  llvm::Value* wrap_y = b_.CreateICmpEQ(y1, ny);
+  x->addIncoming(b_.CreateSelect(wrap_x, b_.getInt32(0), x1), next_lane);
+  y->addIncoming(b_.CreateSelect(wrap_y, b_.getInt32(0), y1), next_lane);
+  z->addIncoming(b_.CreateAdd(z, b_.CreateZExt(wrap_y, i32)), next_lane);
+  llvm::Value* next = b_.CreateAdd(lane, b_.getInt32(1));
+  lane->addIncoming(next, next_lane);
+  b_.CreateCondBr(b_.CreateICmpEQ(next, split_warp_lanes_), done, loop);
+  b_.SetInsertPoint(done);
+}
+
+// A statement with one warp operation `op` (SplittableWarpStmt), for the current warp: a lane loop
+// evaluates the operands and keeps them (a shuffle's values in an array of the warp's, with its
+// lane or delta and width per lane unless they are block-uniform; a vote's ballot), a loop over
+// the 32 lanes computes each lane's result (WarpShuffleResults), and a last lane loop runs the
+// statement with its lane's result in split_warp_results_ (LowerGpuBuiltin takes it from there).
+// The mask is all 32 lanes, so a warp with fewer (the last of a block that is not a multiple of
+// 32) is a hazard, as on fibers.
+void Lowerer::LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op) {
+  FUSION_CHECK(op) << "warp statement the split planner did not accept";
+  using B = ast::Builtin;
+  auto* i32 = b_.getInt32Ty();
+  bool shuffle = op->builtin >= B::ShflSync && op->builtin <= B::ShflXorSync;
+  llvm::Value* loc = LocOf(op->range);
+  WarpFailIf(b_.CreateICmpNE(split_warp_lanes_, b_.getInt32(kWarpSize)), 0, split_warp_lanes_, loc);
+  auto lane_of = [&] {
+    return b_.CreateSub(b_.CreateLoad(i32, b_.CreateStructGEP(ThreadTy(), thread_, kLinear)), split_warp_base_);
+  };
+  auto bad_width = [&](llvm::Value* w) {
+    llvm::Value* pow2 = b_.CreateICmpEQ(b_.CreateAnd(w, b_.CreateSub(w, b_.getInt32(1))), b_.getInt32(0));
+    return b_.CreateOr(b_.CreateICmpEQ(w, b_.getInt32(0)),
+                       b_.CreateOr(b_.CreateICmpUGT(w, b_.getInt32(kWarpSize)), b_.CreateNot(pow2)));
+  };
+  if (!shuffle) {
+    llvm::AllocaInst* ballot = EntryAlloca(i32, "warp.ballot");
+    b_.CreateStore(b_.getInt32(0), ballot);
+    SplitThreadLoop([&] {
+      llvm::Value* pred = b_.CreateZExt(LowerExpr(op->args[1]), i32);
+      b_.CreateStore(b_.CreateOr(b_.CreateLoad(i32, ballot), b_.CreateShl(pred, lane_of())), ballot);
+    });
+    SplitThreadLoop([&] {
+      llvm::Value* bits = b_.CreateLoad(i32, ballot);
+      split_warp_results_[op] = op->builtin == B::BallotSync ? bits
+                                : op->builtin == B::AnySync  ? b_.CreateICmpNE(bits, b_.getInt32(0))
+                                                             : b_.CreateICmpEQ(bits, b_.getInt32(0xffffffffu));
+      LowerStmt(s);
+      split_warp_results_.erase(op);
+    });
+    return;
+  }
+  // A lane or delta and a width that every thread computes alike are evaluated once.
+  const ast::Expr* width_expr = op->args.size() == 4 ? op->args[3] : nullptr;
+  bool uniform = IsUniformExpr(op->args[2]) && (!width_expr || IsUniformExpr(width_expr));
+  llvm::Value* arg = nullptr;
+  llvm::Value* width = b_.getInt32(kWarpSize);
+  if (uniform) {
+    arg = LowerExpr(op->args[2]);
+    if (width_expr) width = LowerExpr(width_expr);
+    WarpFailIf(bad_width(width), 1, width, loc);
+  }
+  llvm::Type* ty = ValTy(op->type);
+  // The values at [32, 64), with 32 elements either side, so that lane ± delta is in bounds.
+  llvm::AllocaInst* values = EntryAlloca(llvm::ArrayType::get(ty, 3 * kWarpSize), "warp.values");
+  llvm::AllocaInst* results = EntryAlloca(llvm::ArrayType::get(ty, kWarpSize), "warp.results");
+  auto* lanes_ty = llvm::ArrayType::get(i32, kWarpSize);
+  llvm::AllocaInst* args = uniform ? nullptr : EntryAlloca(lanes_ty, "warp.args");
+  llvm::AllocaInst* widths = uniform ? nullptr : EntryAlloca(lanes_ty, "warp.widths");
+  auto elem = [&](llvm::AllocaInst* a, llvm::Value* i) {
+    return b_.CreateInBoundsGEP(a->getAllocatedType(), a, {b_.getInt32(0), i});
+  };
+  SplitThreadLoop([&] {
+    llvm::Value* lane = lane_of();
+    b_.CreateStore(LowerExpr(op->args[1]), elem(values, b_.CreateAdd(lane, b_.getInt32(kWarpSize))));
+    if (uniform) return;
+    b_.CreateStore(LowerExpr(op->args[2]), elem(args, lane));
+    llvm::Value* w = width_expr ? LowerExpr(width_expr) : b_.getInt32(kWarpSize);
+    FailIf(bad_width(w), Runtime("rt_gpu_warp_fault"), {thread_, b_.getInt32(1), w, loc});
+    b_.CreateStore(w, elem(widths, lane));
+  });
+  WarpShuffleResults(op->builtin, values, results, uniform ? arg : nullptr, width, args, widths);
+  SplitThreadLoop([&] {
+    split_warp_results_[op] = b_.CreateLoad(ty, elem(results, lane_of()));
+    LowerStmt(s);
+    split_warp_results_.erase(op);
+  });
+}
+
+// results[lane] = the value lane `lane` receives from the shuffle `kind` of `values` (at 32 +
+// lane), for the lanes 0 to 31. With `arg` (block-uniform; `width` too), one delta for the warp,
+// else each lane's from `args` and `widths`. The lane it receives from is gpu_cpu.c's
+// shuffle_source: a source outside the lane's segment of `width` lanes gives it its own value. An
+// up or down shuffle by a uniform delta of at most 32 reads values[32 + lane ∓ delta]: contiguous
+// loads the loop vectoriser can use (it has no gathers on SSE2).
+void Lowerer::WarpShuffleResults(ast::Builtin kind, llvm::AllocaInst* values, llvm::AllocaInst* results,
+                                 llvm::Value* arg, llvm::Value* width, llvm::AllocaInst* args,
+                                 llvm::AllocaInst* widths) {
+  using B = ast::Builtin;
+  auto* i32 = b_.getInt32Ty();
+  llvm::Type* ty = results->getAllocatedType()->getArrayElementType();
+  auto elem = [&](llvm::AllocaInst* a, llvm::Value* i) {
+    return b_.CreateInBoundsGEP(a->getAllocatedType(), a, {b_.getInt32(0), i});
+  };
+  auto value_at = [&](llvm::Value* i) { return b_.CreateLoad(ty, elem(values, b_.CreateAdd(i, b_.getInt32(kWarpSize)))); };
+  auto lanes = [&](const std::function<void(llvm::Value* lane)>& body) {
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    auto* loop = llvm::BasicBlock::Create(ctx_, "shfl", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "shfl.done", fn_);
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* lane = b_.CreatePHI(i32, 2, "shfl.lane");
+    lane->addIncoming(b_.getInt32(0), pre);
+    body(lane);
+    llvm::Value* next = b_.CreateNUWAdd(lane, b_.getInt32(1));
+    lane->addIncoming(next, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpEQ(next, b_.getInt32(kWarpSize)), done, loop);
+    b_.SetInsertPoint(done);
+  };
+  auto generic = [&] {
+    lanes([&](llvm::Value* lane) {
+      llvm::Value* a = arg ? arg : b_.CreateLoad(i32, elem(args, lane));
+      llvm::Value* w = arg ? width : b_.CreateLoad(i32, elem(widths, lane));
+      llvm::Value* low = b_.CreateSub(w, b_.getInt32(1));
+      llvm::Value* seg = b_.CreateAnd(lane, b_.CreateNot(low));
+      llvm::Value* in_seg = b_.CreateSub(lane, seg);
+      llvm::Value* src;
+      switch (kind) {
+        case B::ShflSync:
+          src = b_.CreateAdd(seg, b_.CreateAnd(a, low));
+          break;
+        case B::ShflUpSync:
+          src = b_.CreateSelect(b_.CreateICmpUGE(in_seg, a), b_.CreateSub(lane, a), lane);
+          break;
+        case B::ShflDownSync:
+          src = b_.CreateSelect(b_.CreateICmpULT(b_.CreateAdd(in_seg, a), w), b_.CreateAdd(lane, a), lane);
+          break;
+        default: {  // xor
+          llvm::Value* x = b_.CreateXor(lane, a);
+          src = b_.CreateSelect(b_.CreateICmpEQ(b_.CreateAnd(x, b_.CreateNot(low)), seg), x, lane);
+          break;
+        }
+      }
+      b_.CreateStore(value_at(src), elem(results, lane));
+    });
+  };
+  if (!arg || (kind != B::ShflUpSync && kind != B::ShflDownSync)) return generic();
+  auto* fast_bb = llvm::BasicBlock::Create(ctx_, "shfl.near", fn_);
+  auto* generic_bb = llvm::BasicBlock::Create(ctx_, "shfl.far", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "shfl.end", fn_);
+  b_.CreateCondBr(b_.CreateICmpULE(arg, b_.getInt32(kWarpSize)), fast_bb, generic_bb);
+  b_.SetInsertPoint(fast_bb);
+  lanes([&](llvm::Value* lane) {
+    llvm::Value* in_seg = b_.CreateAnd(lane, b_.CreateSub(width, b_.getInt32(1)));
+    bool up = kind == B::ShflUpSync;
+    llvm::Value* take = up ? b_.CreateICmpUGE(in_seg, arg) : b_.CreateICmpULT(b_.CreateAdd(in_seg, arg), width);
+    llvm::Value* other = value_at(up ? b_.CreateSub(lane, arg) : b_.CreateAdd(lane, arg));
+    b_.CreateStore(b_.CreateSelect(take, other, value_at(lane)), elem(results, lane));
+  });
+  b_.CreateBr(end_bb);
+  b_.SetInsertPoint(generic_bb);
+  generic();
+  b_.CreateBr(end_bb);
+  b_.SetInsertPoint(end_bb);
+}
+
+// When `fail` holds (the same for the whole warp), the warp's first lane reports
+// rt_gpu_warp_fault(kind, value) at `loc`, with its thread's indices set.
+void Lowerer::WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc) {
+  auto* fail_bb = llvm::BasicBlock::Create(ctx_, "warp.fail", fn_);
+  auto* ok_bb = llvm::BasicBlock::Create(ctx_, "warp.ok", fn_);
+  b_.CreateCondBr(fail, fail_bb, ok_bb);
+  b_.SetInsertPoint(fail_bb);
+  EmitLaneLoop([&](llvm::Value*) { CallNoReturn(Runtime("rt_gpu_warp_fault"), {thread_, b_.getInt32(kind), value, loc}); });
+  b_.CreateBr(ok_bb);  // not taken: the first lane does not return
+  b_.SetInsertPoint(ok_bb);
 }
 
 }  // namespace fusion::lower

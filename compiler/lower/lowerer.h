@@ -170,6 +170,12 @@ class Lowerer {
   void SplitThreadLoop(const std::function<void()>& body, llvm::Value* x_end = nullptr);
   auto IsUniformExpr(const ast::Expr* e) const -> bool;
   auto UniformCond(const std::function<llvm::Value*()>& cond, SourceRange where, const char* what) -> llvm::Value*;
+  void EmitWarpLoop(const std::function<void()>& body);
+  void EmitLaneLoop(const std::function<void(llvm::Value* linear)>& body);
+  void LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op);
+  void WarpShuffleResults(ast::Builtin kind, llvm::AllocaInst* values, llvm::AllocaInst* results, llvm::Value* arg,
+                          llvm::Value* width, llvm::AllocaInst* args, llvm::AllocaInst* widths);
+  void WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc);
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
@@ -310,6 +316,11 @@ class Lowerer {
   std::unordered_set<const ast::Node*> split_uniform_params_;  // parameters whose address is not taken
   // Lets recomputed from their initializer at each use (pure functions of thread_idx and fixed values).
   std::unordered_set<const ast::Node*> split_remat_;
+  // Warp mode (EmitWarpLoop): the current warp's first linear index and lane count, else null.
+  llvm::Value* split_warp_base_ = nullptr;
+  llvm::Value* split_warp_lanes_ = nullptr;
+  // In the lane loop that runs a statement with a warp operation: this lane's result of it.
+  std::unordered_map<const ast::Call*, llvm::Value*> split_warp_results_;
 };
 
 }  // namespace fusion::lower

@@ -6,7 +6,8 @@
 // shared memory) and the launch's argument array, as cudaLaunchKernel takes it (one pointer per
 // parameter). The CPU device runs the blocks of a launch on a pool of worker threads (one per
 // core). A kernel that uses no barrier and no warp operation (rt_gpu_kernel.cooperative false)
-// runs its threads as a plain loop; otherwise each thread of a block is a fiber that switches at
+// runs its threads as a plain loop, and so does a cooperative one the compiler split at its barriers
+// and warp operations (rt_gpu_kernel.cpu_block set); otherwise each thread of a block is a fiber that switches at
 // rt_gpu_sync_threads and at warp operations, and warps are groups of 32 lanes, so shuffles and
 // votes give exactly the GPU's results. What a GPU would hang on or corrupt (a barrier some
 // threads never reach, a warp operation whose lanes have exited) is reported with the kernel,
@@ -56,7 +57,7 @@ typedef struct rt_gpu_kernel {
   const char* ptx;          // the PTX (for a CUDA device), or NULL
   uint32_t static_shared;   // bytes of `shared var` storage
   uint32_t max_threads;     // @kernel(max_threads: N), 0 for none
-  bool cooperative;         // uses sync_threads or warp operations: threads run as fibers
+  bool cooperative;         // uses sync_threads or warp operations: fibers, unless cpu_block is set
   rt_gpu_block_fn cpu_block;  // NULL: the executor loops over `cpu` itself
   const char* entry;        // the PTX entry when it is not `name` (a CUDA C kernel's lowered name)
   // One letter per parameter, for `--device check` (NULL: not known). A pointer parameter is its

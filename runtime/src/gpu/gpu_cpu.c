@@ -448,6 +448,32 @@ void rt_gpu_divergent(rt_ptr tp, rt_u32 agree, rt_ptr what, rt_loc loc) {
                bi, (const char*)what, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0, agree, n);
 }
 
+void rt_gpu_warp_divergent(rt_ptr tp, rt_u32 agree, rt_u32 lanes, rt_ptr what, rt_loc loc) {
+  const rt_gpu_thread* t = tp;
+  char bi[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  uint32_t first = t->linear / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE;
+  rtgpu_hazard(g_worker->block.launch,
+               "block %s, warp %u (threads %u to %u by linear index): the condition of the `%s` at %s:%d:%d, which "
+               "contains a warp operation, is true for %u of the warp's %u lanes: the others would not join it",
+               bi, t->linear / RT_GPU_WARP_SIZE, first, first + lanes - 1, (const char*)what, loc ? loc->file : "?",
+               loc ? loc->line : 0, loc ? loc->col : 0, agree, lanes);
+}
+
+void rt_gpu_warp_fault(rt_ptr tp, rt_i32 kind, rt_u32 value, rt_loc loc) {
+  const rt_gpu_thread* t = tp;
+  char bi[48], ti[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  format_dim(ti, sizeof ti, t->thread_idx);
+  if (kind == 0)
+    rtgpu_hazard(g_worker->block.launch,
+                 "block %s, thread %s: the mask 0xffffffff of the warp operation at %s:%d:%d names lanes its warp "
+                 "does not have (it has %u)",
+                 bi, ti, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0, value);
+  rtgpu_hazard(g_worker->block.launch, "block %s, thread %s: shuffle width %u at %s:%d:%d is not a power of two up to 32",
+               bi, ti, value, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
+}
+
 // --- The worker pool ----------------------------------------------------------------------------
 
 // Workers take blocks in runs of `run` (about 16 runs per worker): one atomic operation per run,
