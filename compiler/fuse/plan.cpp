@@ -2,6 +2,8 @@
 // a @fuse function are deferred and where they must be computed (see fuse.h).
 #include "fuse/fuse.h"
 
+#include <algorithm>
+
 #include "base/check.h"
 #include "fuse/kernels.h"
 
@@ -224,7 +226,8 @@ class Planner {
   // An immutable tensor `let` of a @fuse function whose value is computed by kernels from
   // variables and constant scalars can wait until it is needed.
   auto CanDefer(const ast::Let* let) -> bool {
-    if (let->is_var || !IsTensor(let->init) || !IsComputing(let->init) || !PureOperands(let->init)) return false;
+    // A reduction's value is needed whole by whatever reads it: stored at once (its own chain fused).
+    if (let->is_var || !IsTensor(let->init) || !IsElementwise(let->init) || !PureOperands(let->init)) return false;
     // Used more than once and costly to recompute: stored once, at the `let`.
     int uses = CountUses(fn_->body, let);
     if (uses >= 2 && Cost(let->init) > kRecomputeLimit) return false;
@@ -264,8 +267,10 @@ class Planner {
     Children(e, kids);
     int c = 1;
     for (const ast::Expr* k : kids) {
-      if (auto* n = As<ast::Name>(k); n && pending_.count(As<ast::Let>(n->decl))) c += Cost(As<ast::Let>(n->decl)->init);
-      c += Cost(k);
+      auto* n = As<ast::Name>(k);
+      auto* let = n ? As<ast::Let>(n->decl) : nullptr;
+      if (let && pending_.count(let)) c += Cost(let->init);
+      else c += Cost(k);
     }
     return c;
   }
@@ -402,6 +407,7 @@ class Planner {
       g->chain_elem = call->self->type->elem;
       g->out_elem = root->type->elem;
       Build(*g, call->self, true);
+      g->ops.push_back(root->range);
       if (!call->args.empty()) g->axis_leaf = AddLeaf(call->args[0]);
       for (const ast::NamedArg& a : call->named_args)
         if (a.name == "keepdim") g->keepdim = As<ast::BoolLit>(a.value) && As<ast::BoolLit>(a.value)->value;
@@ -480,8 +486,26 @@ class Planner {
       for (const Node& n : g->nodes)
         if (n.kind != OpKind::Input && n.kind != OpKind::Scalar) ops += std::string(ops.empty() ? "" : " ") + n.text;
       if (g->reduce != Reduce::None) ops += std::string(ops.empty() ? "" : " ") + ReduceName(g->reduce);
-      explain_ += "  group " + g->kernel + " at " + Where(g->where) + ": " + ops + " (" + std::to_string(g->inputs.size()) +
-                  " input" + (g->inputs.size() == 1 ? "" : "s") + ")\n";
+      std::vector<int> lines;
+      for (SourceRange r : g->ops) {
+        int line = static_cast<int>(sources_.LineColOf(r.begin).line);
+        if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
+      }
+      std::sort(lines.begin(), lines.end());
+      std::string at;
+      for (int l : lines) at += (at.empty() ? "" : ", ") + std::to_string(l);
+      explain_ += "  group " + g->kernel + " at " + Where(g->where) + ": " + (ops.empty() ? "copy" : ops) +
+                  (at.empty() ? "" : " (line" + std::string(lines.size() > 1 ? "s " : " ") + at + ")") + "\n";
+      for (const Input& in : g->inputs) {
+        if (in.leaf < 0) continue;
+        const ast::Expr* leaf = run_->leaves[in.leaf];
+        if (As<ast::Name>(leaf)) continue;
+        auto* call = As<ast::Call>(leaf);
+        std::string what = call && IsReduction(call->builtin) ? "is a reduction: it ends its own group"
+                           : IsComputing(leaf)                 ? "is computed by its own group"
+                                                               : "is not elementwise";
+        explain_ += "    its input `" + Text(leaf) + "` (" + Where(leaf->range) + ") " + what + "\n";
+      }
     }
     run_->steps.push_back(std::move(g));
   }
