@@ -134,17 +134,20 @@ auto KernelWriter::Partial(const Group& g, bool strided) -> std::string {
   int result = static_cast<int>(g.nodes.size()) - 1;
   std::string a = T(g.chain_elem);
   std::string s = "@kernel fn @NAME@_" + std::string(strided ? "pstrided" : "pflat") +
-                  "(outer: i64, len: i64, inner: i64, parts: i64, div: i64" + (strided ? ", d: *i64" : "") +
+                  "(outer: i64, len: i64, inner: i64, parts: i64, chunk: i64, div: i64" + (strided ? ", d: *i64" : "") +
                   ", pv: *" + a + ", pi: *i64" + InputParams(g) + ") {\n";
   s += "    let t = " + std::string(kThread) + "\n    if t < outer * inner * parts {\n        unsafe {\n";
   s += "            let p = t % parts\n            let q = t / parts\n            let c = q % inner\n"
        "            let o = q / inner\n            var acc: " + a + " = 0 as " + a + "\n"
-       "            var have = false\n            var best: i64 = 0\n            var k = p\n"
-       "            while k < len {\n            let j = (o * len + k) * inner + c\n";
+       "            var have = false\n            var best: i64 = 0\n"
+       "            var k = p\n            var step = parts\n            var end = len\n"
+       "            if chunk > 0 {\n                k = p * chunk\n                step = 1\n"
+       "                if k + chunk < len { end = k + chunk }\n            }\n"
+       "            while k < end {\n            let j = (o * len + k) * inner + c\n";
   if (strided) s += StridedOffsets("j", 0, static_cast<int>(g.inputs.size()));
   s += Chain(g, [&](int k) { return "in" + std::to_string(k) + "[" + (strided ? "o" + std::to_string(k) : "j") + "]"; });
   s += "            " + Accumulate(g.reduce, V(result), "k", false) + "\n";
-  s += "            have = true\n            k = k + parts\n            }\n";
+  s += "            have = true\n            k = k + step\n            }\n";
   s += "            let w = (o * parts + p) * inner + c\n";
   if (g.reduce == Reduce::Mean)
     s += "            if div > 0 { pv[w] = acc / div as " + a + " } else { pv[w] = acc }\n";

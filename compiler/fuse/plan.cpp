@@ -230,7 +230,12 @@ class Planner {
     if (let->is_var || !IsTensor(let->init) || !IsElementwise(let->init) || !PureOperands(let->init)) return false;
     // Used more than once and costly to recompute: stored once, at the `let`.
     int uses = CountUses(fn_->body, let);
-    if (uses >= 2 && Cost(let->init) > kRecomputeLimit) return false;
+    if (int cost = Cost(let->init); uses >= 2 && cost > kRecomputeLimit) {
+      explain_ += "  `" + let->name + "` is stored where it is bound (" + Where(let->name_range) + "): used " +
+                  std::to_string(uses) + " times, and recomputing it costs " + std::to_string(cost) +
+                  " operations (more than " + std::to_string(kRecomputeLimit) + ")\n";
+      return false;
+    }
     return true;
   }
 
@@ -259,13 +264,22 @@ class Planner {
 
   static constexpr int kRecomputeLimit = 8;
 
-  // Elementwise operations to recompute an expression; a reduction counts as too many.
+  // What recomputing an expression costs, in simple operations (+, *, a comparison: 1 each): a
+  // transcendental function (exp, tanh, pow, sigmoid, a user's map) counts as kTranscendental, a
+  // reduction as too many.
+  static constexpr int kTranscendental = 8;
   auto Cost(const ast::Expr* e) -> int {
     if (!IsComputing(e)) return 0;
     if (!IsElementwise(e)) return 1000;
     std::vector<const ast::Expr*> kids;
     Children(e, kids);
     int c = 1;
+    if (auto* call = As<ast::Call>(e)) {
+      B b = call->builtin;
+      bool cheap = b == B::Fmin || b == B::Fmax || b == B::Fabs || b == B::Floor || b == B::Ceil || b == B::TensorWhere ||
+                   b == B::TensorRelu;
+      if (!cheap) c = kTranscendental;
+    }
     for (const ast::Expr* k : kids) {
       auto* n = As<ast::Name>(k);
       auto* let = n ? As<ast::Let>(n->decl) : nullptr;

@@ -192,8 +192,8 @@ static const rt_tensor_group tk_axpy = {
 // Reductions of one f64 input (the chain is the input itself).
 static inline void tk_partial(int op, bool flat, rt_gpu_thread* t, void* const* args) {
   int64_t outer = *(int64_t*)args[0], len = *(int64_t*)args[1], inner = *(int64_t*)args[2];
-  int64_t parts = *(int64_t*)args[3], div = *(int64_t*)args[4];
-  int a = 5;
+  int64_t parts = *(int64_t*)args[3], chunk = *(int64_t*)args[4], div = *(int64_t*)args[5];
+  int a = 6;
   const int64_t* d = flat ? NULL : *(int64_t**)args[a++];
   double* pv = *(double**)args[a++];
   int64_t* pi = *(int64_t**)args[a++];
@@ -205,7 +205,10 @@ static inline void tk_partial(int op, bool flat, rt_gpu_thread* t, void* const* 
   int64_t p = tid % parts, q = tid / parts, c = q % inner, o = q / inner;
   double v = 0;
   int64_t i = -1;
-  for (int64_t k = p; k < len; k += parts) {
+  // Interleaved parts (chunk 0), or contiguous chunks (the CPU device's choice).
+  int64_t k0 = chunk > 0 ? p * chunk : p, step = chunk > 0 ? 1 : parts;
+  int64_t end = chunk > 0 && k0 + chunk < len ? k0 + chunk : len;
+  for (int64_t k = k0; k < end; k += step) {
     int64_t j = (o * len + k) * inner + c;
     tk_step(op, in[flat ? j : tk_offset(d, 0, j)], k, &v, &i);
   }

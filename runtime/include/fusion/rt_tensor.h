@@ -106,10 +106,13 @@ typedef struct rt_tensor_kernels {
 //       operand k+1 input k
 // Reduction kernels (the chain's space S, rank r, reduced over `axis`, or over everything, which
 // is S seen as [numel] with axis 0): outer = product of S before axis, len = S[axis], inner =
-// product after it; `parts` splits each reduced line into interleaved parts (part p takes k = p,
-// p + parts, …), so that a big reduction has threads enough.
-//   partial_flat(outer, len, inner, parts, div: i64, pv: *A, pi: *i64, in0, …, s0, …)
-//   partial_strided(outer, len, inner, parts, div: i64, d: *i64, pv: *A, pi: *i64, in0, …, s0, …)
+// product after it; `parts` splits each reduced line into parts, so that a big reduction has
+// threads enough: interleaved when `chunk` is 0 (part p takes k = p, p + parts, …: neighbouring
+// threads read neighbouring elements, as a GPU wants), else contiguous runs of `chunk` (part p
+// takes k = p*chunk … p*chunk + chunk - 1: each thread streams through its own memory, as a CPU
+// core wants). The order within a part is increasing k either way.
+//   partial_flat(outer, len, inner, parts, chunk, div: i64, pv: *A, pi: *i64, in0, …, s0, …)
+//   partial_strided(outer, len, inner, parts, chunk, div: i64, d: *i64, pv: *A, pi: *i64, in0, …, s0, …)
 //       thread t < outer*inner*parts: p = t % parts, q = t / parts, c = q % inner, o = q / inner;
 //       reduces chain(j) for j = (o*len + k)*inner + c over its k in order, and writes
 //       pv[(o*parts + p)*inner + c] (A: the output dtype, except argmax/argmin: the chain's), and

@@ -334,8 +334,10 @@ static rt_tensor* run_reduction(const rt_tensor_group* g, const rt_tensor* const
   void* pi = !arg ? NULL : parts > 1 ? rtt_alloc(d, (size_t)(lines * parts) * sizeof(int64_t), g->name, loc) : out->data;
   int64_t* desc = p->desc;
   arg_list a = {.n = 0};
-  void* fixed[] = {&outer, &len, &inner, &parts, &div};
-  for (int i = 0; i < 5; i++) a.items[a.n++] = fixed[i];
+  // The CPU device's threads take contiguous chunks (a GPU's interleave: see rt_tensor.h).
+  int64_t chunk = d == rt_gpu_cpu_device() ? (len + parts - 1) / parts : 0;
+  void* fixed[] = {&outer, &len, &inner, &parts, &chunk, &div};
+  for (int i = 0; i < 6; i++) a.items[a.n++] = fixed[i];
   if (!p->flat) a.items[a.n++] = &desc;
   a.items[a.n++] = &pv;
   a.items[a.n++] = &pi;
