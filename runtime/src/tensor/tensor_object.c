@@ -48,16 +48,75 @@ rt_gpu_device* rtt_device(const char* what, rt_loc loc) {
   return d;
 }
 
+// Big blocks of the CPU device are kept when freed and given again to an allocation of the same
+// size, as PyTorch's caching allocator does on a GPU (a CUDA device's memory pool does that there):
+// a fresh block costs a page fault per 4 KiB on first touch, which costs more than an elementwise
+// kernel's whole pass over it, and eager code allocates one per operation. Tensor memory needs no
+// zeroing (kernels write every element; zeros() fills), so a kept block is given as it is.
+enum { CACHE_MIN_BYTES = 1 << 20, CACHE_BLOCKS = 16, LIVE_BLOCKS = 256 };
+#define CACHE_MAX_BYTES ((size_t)4 << 30)
+typedef struct block {
+  void* p;
+  size_t bytes;
+} block;
+static block live_big[LIVE_BLOCKS];  // big blocks in use (so that a free knows their size)
+static block kept[CACHE_BLOCKS];     // freed big blocks, for reuse
+static size_t kept_bytes;
+
+static bool cacheable(rt_gpu_device* d, size_t bytes) { return d == rt_gpu_cpu_device() && bytes >= CACHE_MIN_BYTES; }
+
+static void note_live(void* p, size_t bytes) {
+  for (int i = 0; i < LIVE_BLOCKS; i++)
+    if (!live_big[i].p) {
+      live_big[i] = (block){p, bytes};
+      return;
+    }
+}
+
 void* rtt_alloc(rt_gpu_device* d, size_t bytes, const char* what, rt_loc loc) {
   if (bytes == 0) return NULL;
   void* p = NULL;
+  if (cacheable(d, bytes)) {
+    for (int i = 0; i < CACHE_BLOCKS; i++)
+      if (kept[i].p && kept[i].bytes == bytes) {
+        p = kept[i].p;
+        kept[i].p = NULL;
+        kept_bytes -= bytes;
+        note_live(p, bytes);
+        return p;
+      }
+  }
   if (d->alloc(d, bytes, NULL, &p))
     rtt_panic(loc, "%s: allocating %zu bytes on %s failed: %s", what, bytes, d->name, rt_gpu_last_error());
+  if (cacheable(d, bytes)) note_live(p, bytes);
   return p;
 }
 
 void rtt_free(rt_gpu_device* d, void* p) {
-  if (p && d->free(d, p, NULL)) rtt_panic(NULL, "freeing tensor memory on %s failed: %s", d->name, rt_gpu_last_error());
+  if (!p) return;
+  if (d == rt_gpu_cpu_device()) {
+    for (int i = 0; i < LIVE_BLOCKS; i++) {
+      if (live_big[i].p != p) continue;
+      block b = live_big[i];
+      live_big[i].p = NULL;
+      if (kept_bytes + b.bytes > CACHE_MAX_BYTES) break;
+      // Keep it in a free slot, or in place of the oldest (slot 0 after a shift).
+      int slot = -1;
+      for (int k = 0; k < CACHE_BLOCKS && slot < 0; k++)
+        if (!kept[k].p) slot = k;
+      if (slot < 0) {
+        block old = kept[0];
+        memmove(kept, kept + 1, (CACHE_BLOCKS - 1) * sizeof *kept);
+        kept_bytes -= old.bytes;
+        if (d->free(d, old.p, NULL)) rtt_panic(NULL, "freeing tensor memory on %s failed: %s", d->name, rt_gpu_last_error());
+        slot = CACHE_BLOCKS - 1;
+      }
+      kept[slot] = b;
+      kept_bytes += b.bytes;
+      return;
+    }
+  }
+  if (d->free(d, p, NULL)) rtt_panic(NULL, "freeing tensor memory on %s failed: %s", d->name, rt_gpu_last_error());
 }
 
 void rtt_copy_bytes(rt_gpu_device* d, void* dst, const void* src, size_t bytes, rt_gpu_copy_kind kind,
