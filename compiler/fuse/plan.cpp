@@ -187,7 +187,9 @@ class Planner {
     }
     for (const ast::Let* let : deferred_here) {
       if (pending_.erase(let))
-        explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") is never needed as a tensor: not stored\n";
+        explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") " +
+                    (CountUses(fn_->body, let) == 0 ? "is never used: never computed\n"
+                                                    : "is computed only inside the groups that use it: never stored\n");
     }
   }
 
