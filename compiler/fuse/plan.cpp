@@ -3,6 +3,7 @@
 #include "fuse/fuse.h"
 
 #include <algorithm>
+#include <map>
 
 #include "base/check.h"
 #include "fuse/kernels.h"
@@ -231,7 +232,8 @@ class Planner {
     // A reduction's value is needed whole by whatever reads it: stored at once (its own chain fused).
     if (let->is_var || !IsTensor(let->init) || !IsElementwise(let->init) || !PureOperands(let->init)) return false;
     // Used more than once and costly to recompute: stored once, at the `let`.
-    int uses = CountUses(fn_->body, let);
+    // Uses in one statement are one consumer: its group computes the value once.
+    int uses = CountUsingStmts(fn_->body, let);
     if (int cost = Cost(let->init); uses >= 2 && cost > kRecomputeLimit) {
       explain_ += "  `" + let->name + "` is stored where it is bound (" + Where(let->name_range) + "): used " +
                   std::to_string(uses) + " times, and recomputing it costs " + std::to_string(cost) +
@@ -298,6 +300,20 @@ class Planner {
     StmtParts(s, stmts, exprs);
     for (const ast::Expr* e : exprs) n += CountExprUses(e, let);
     for (const ast::Stmt* c : stmts) n += CountUses(c, let);
+    return n;
+  }
+  // The statements (not blocks, ifs or loops: what they hold) that use `let`.
+  static auto CountUsingStmts(const ast::Stmt* s, const ast::Let* let) -> int {
+    std::vector<const ast::Stmt*> stmts;
+    std::vector<const ast::Expr*> exprs;
+    StmtParts(s, stmts, exprs);
+    int n = 0;
+    for (const ast::Expr* e : exprs)
+      if (CountExprUses(e, let) > 0) {
+        n = 1;
+        break;
+      }
+    for (const ast::Stmt* c : stmts) n += CountUsingStmts(c, let);
     return n;
   }
   static auto CountExprUses(const ast::Expr* e, const ast::Let* let) -> int {
@@ -589,7 +605,15 @@ class Planner {
     }
     if (fuse_) {
       if (auto* name = As<ast::Name>(e))
-        if (auto* let = As<ast::Let>(name->decl); let && pending_.count(let)) return Build(g, let->init, true);
+        if (auto* let = As<ast::Let>(name->decl); let && pending_.count(let)) {
+          // A deferred value read twice in one group is computed once there.
+          auto key = std::make_pair(&g, let);
+          auto it = inlined_.find(key);
+          if (it != inlined_.end()) return it->second;
+          int node = Build(g, let->init, true);
+          inlined_[key] = node;
+          return node;
+        }
     }
     std::vector<const ast::Expr*> operands;
     if (!inline_ops || !ElementwiseOperands(e, operands)) {
@@ -651,6 +675,7 @@ class Planner {
   const ast::FnDecl* fn_ = nullptr;
   Run* run_ = nullptr;
   std::unordered_set<const ast::Let*> pending_;
+  std::map<std::pair<const Group*, const ast::Let*>, int> inlined_;  // a deferred let's node in a group
   size_t group_count_ = 0;
   std::string explain_;
 };
