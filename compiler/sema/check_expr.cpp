@@ -116,6 +116,8 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
       FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
   }
   e->type = t;
+  if (!t->IsError() && (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))
+    CheckStaticShape(e);
   return t;
 }
 

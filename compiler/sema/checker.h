@@ -23,6 +23,9 @@ struct RtLimits {
 using ast::As;
 using lex::TokenKind;
 
+// A tensor's shape where the compiler knows it (check_shape.cpp).
+using TensorShape = std::vector<int64_t>;
+
 // The edit distance of two names, for "did you mean" hints (check_gpu.cpp).
 auto Distance(std::string_view a, std::string_view b) -> size_t;
 
@@ -116,6 +119,16 @@ class Checker {
   auto CheckTensorMap(ast::Call* e, const std::string& name) -> const Type*;
   auto CheckTensorIndex(ast::Index* e, const Type* bt) -> const Type*;
   void CheckTensorAssign(ast::Assign* a, const Type* tt);
+  // Shapes known at compile time (check_shape.cpp): after a tensor expression is checked.
+  void CheckStaticShape(ast::Expr* e);
+  auto StaticShape(const ast::Expr* e) const -> const TensorShape*;
+  auto OperandShape(const ast::Expr* e, bool& known) const -> TensorShape;
+  auto ConstInt(const ast::Expr* e, int64_t& out) -> bool;
+  auto BroadcastShapes(const std::vector<const ast::Expr*>& operands, const std::string& op, SourceRange where,
+                       TensorShape& out) -> bool;
+  auto StaticAxis(const ast::Expr* axis, const TensorShape& s, const std::string& op, int64_t& out) -> bool;
+  auto CallShape(ast::Call* c, TensorShape& shape) -> bool;
+  std::unordered_map<const ast::Expr*, TensorShape> static_shapes_;
 
   // ---- GPU code (check_gpu.cpp) ----
   auto InDevice() const -> bool;  // checking a @kernel or @device function
