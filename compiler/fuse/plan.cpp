@@ -398,6 +398,11 @@ class Planner {
     return false;
   }
   auto ExprChanges(const ast::Expr* e, std::string& why) -> bool {
+    if (auto* c = As<ast::Call>(e); c && c->builtin == B::TensorDataPtr) {
+      // Through the pointer the program may write the tensor's memory.
+      why = "the memory of `" + Text(c->self) + "` is taken at " + Where(c->range) + " (`data_ptr`)";
+      return true;
+    }
     if (auto* c = As<ast::Call>(e); c && c->builtin == B::None) {
       for (const ast::Expr* a : c->args) {
         if (!IsTensor(a)) continue;

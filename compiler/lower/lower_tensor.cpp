@@ -332,6 +332,7 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
     }
     case B::TensorRankOf: r = b_.CreateCall(Runtime("rt_tensor_rank"), {self}); break;
     case B::TensorNumel: r = b_.CreateCall(Runtime("rt_tensor_numel"), {self}); break;
+    case B::TensorDataPtr: r = b_.CreateCall(Runtime("rt_tensor_data"), {self}); break;
     case B::TensorDim: r = b_.CreateCall(Runtime("rt_tensor_dim"), {self, i64(e->args[0]), loc}); break;
     case B::TensorItem: r = FromBits(b_.CreateCall(Runtime("rt_tensor_item"), {self, loc}), t); break;
     case B::TensorToHost: {

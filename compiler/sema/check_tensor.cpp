@@ -468,6 +468,11 @@ auto Checker::CheckTensorMethod(ast::Call* e, ast::Field* callee, const Type* se
     case B::TensorItem:
       count(0, 0);
       return elem;
+    case B::TensorDataPtr:
+      // The device memory of the first element, for C calls (cuBLAS, NCCL): valid while the tensor
+      // lives; its elements are at the tensor's strides.
+      count(0, 0);
+      return types_->Pointer(elem);
     case B::TensorToHost: {
       if (!count(1, 1)) return types_->void_type();
       RequireUnsafe(e->range, "writing host memory through a pointer (`.to_host`)");

@@ -236,6 +236,7 @@ void rt_tensor_release(rt_ptr p) {
 
 rt_i64 rt_tensor_rank(rt_ptr p) { return ((const rt_tensor*)p)->rank; }
 rt_i64 rt_tensor_numel(rt_ptr p) { return ((const rt_tensor*)p)->numel; }
+rt_ptr rt_tensor_data(rt_ptr p) { return ((const rt_tensor*)p)->data; }
 
 // Axis `axis` of a tensor of `rank` (negative counts from the end), or a panic naming the shape.
 static int32_t axis_of(const rt_tensor* t, int64_t axis, const char* what, rt_loc loc) {
