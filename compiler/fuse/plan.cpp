@@ -406,7 +406,8 @@ class Planner {
       g->reduce = ReduceOf(call->builtin);
       g->chain_elem = call->self->type->elem;
       g->out_elem = root->type->elem;
-      Build(*g, call->self, true);
+      // Eager: the reduction reads its operand's value (one operation a group).
+      Build(*g, call->self, fuse_);
       g->ops.push_back(root->range);
       if (!call->args.empty()) g->axis_leaf = AddLeaf(call->args[0]);
       for (const ast::NamedArg& a : call->named_args)
@@ -433,7 +434,7 @@ class Planner {
   }
 
   // softmax(x, axis) = exp(x - max) / sum(exp(x - max)), max and sum along the axis (kept):
-  // three groups; x's own chain is recomputed in each.
+  // three groups; in a @fuse function x's own chain is recomputed in each, eager reads x's value.
   void MakeSoftmax(const ast::Call* call) {
     const sema::Type* elem = call->type->elem;
     int axis = AddLeaf(call->args[0]);
@@ -446,10 +447,10 @@ class Planner {
       return g;
     };
     auto g_max = step(Reduce::Max);
-    Build(*g_max, call->self, true);
+    Build(*g_max, call->self, fuse_);
     FinishGroup(std::move(g_max));
     auto shifted_exp = [&](Group& g) {
-      int x = Build(g, call->self, true);
+      int x = Build(g, call->self, fuse_);
       int m = StepInput(g, 0, elem);
       int d = AddNode(g, Binary(TokenKind::Minus, x, m, elem, call, "-"));
       Node ex;
