@@ -257,7 +257,7 @@ class Planner {
 
   // The first operand whose value could change before a deferred `let` is computed, or null when
   // there is none: tensor variables (a statement that could change one flushes first), literals,
-  // constants and immutable scalars cannot.
+  // constants, immutable scalars and loop variables cannot.
   auto ChangingOperand(const ast::Expr* e) -> const ast::Expr* {
     if (!e) return nullptr;
     if (IsComputing(e)) {
@@ -271,7 +271,8 @@ class Planner {
       bool fixed = IsTensor(e);
       if (auto* let = As<ast::Let>(n->decl)) fixed = fixed || !let->is_var;
       else if (auto* c = As<ast::ConstDecl>(n->decl)) fixed = fixed || !c->is_static;
-      else fixed = fixed || As<ast::Param>(n->decl);
+      // A loop variable is fixed for the body, where every `let` that reads it lives.
+      else fixed = fixed || As<ast::Param>(n->decl) || As<ast::For>(n->decl);
       return fixed ? nullptr : e;
     }
     if (As<ast::IntLit>(e) || As<ast::FloatLit>(e) || As<ast::BoolLit>(e)) return nullptr;
