@@ -177,20 +177,23 @@ class Planner {
     }
     std::vector<const ast::Let*> deferred_here;
     for (const ast::Stmt* s : stmts) {
-      if (auto* let = As<ast::Let>(s); let && CanDefer(let)) {
+      auto* let = As<ast::Let>(s);
+      std::string stored_why;
+      if (let && CanDefer(let, stored_why)) {
         plan_.deferred.insert(let);
         pending_.insert(let);
         deferred_here.push_back(let);
         continue;
       }
       FlushFor(s);
+      if (!stored_why.empty())
+        explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") is evaluated where it is declared: " + stored_why + "\n";
       PlanStmt(s);
     }
     for (const ast::Let* let : deferred_here) {
-      if (pending_.erase(let))
-        explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") " +
-                    (CountUses(fn_->body, let) == 0 ? "is never used: never computed\n"
-                                                    : "is computed only inside the groups that use it: never stored\n");
+      if (!pending_.erase(let)) continue;
+      explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") " +
+                  (CountUses(fn_->body, let) == 0 ? "is never used: not computed" : "is fused into each group that uses it: not stored") + "\n";
     }
   }
 
@@ -227,43 +230,61 @@ class Planner {
   }
 
   // An immutable tensor `let` of a @fuse function whose value is computed by kernels from
-  // variables and constant scalars can wait until it is needed.
-  auto CanDefer(const ast::Let* let) -> bool {
+  // variables and constant scalars can wait until it is needed. When a tensor `let` cannot, `why`
+  // says why (for --explain-fusion; empty for a name of another variable's tensor).
+  auto CanDefer(const ast::Let* let, std::string& why) -> bool {
+    if (!IsTensor(let->init) || As<ast::Name>(let->init)) return false;
+    if (let->is_var) return why = "it is a `var`", false;
     // A reduction's value is needed whole by whatever reads it: stored at once (its own chain fused).
-    if (let->is_var || !IsTensor(let->init) || !IsElementwise(let->init) || !PureOperands(let->init)) return false;
+    if (!IsElementwise(let->init)) {
+      auto* call = As<ast::Call>(let->init);
+      why = "`" + Text(let->init) + "` " + (call && IsReduction(call->builtin) ? "is a reduction" : "is not elementwise");
+      return false;
+    }
+    if (const ast::Expr* c = ChangingOperand(let->init)) {
+      why = "it reads `" + Text(c) + "` (" + Where(c->range) + "), which may change";
+      return false;
+    }
     // Used more than once and costly to recompute: stored once, at the `let`.
     // Uses in one statement are one consumer: its group computes the value once.
     int uses = CountUsingStmts(fn_->body, let);
-    if (int cost = Cost(let->init); uses >= 2 && cost > kRecomputeLimit) {
-      explain_ += "  `" + let->name + "` is stored where it is bound (" + Where(let->name_range) + "): used " +
-                  std::to_string(uses) + " times, and recomputing it costs " + std::to_string(cost) +
-                  " operations (more than " + std::to_string(kRecomputeLimit) + ")\n";
+    int cost = Cost(let->init);
+    if (uses >= 2 && cost > kRecomputeLimit) {
+      why = "it is used by " + std::to_string(uses) + " statements and costs " + std::to_string(cost) +
+            " operations to recompute (more than " + std::to_string(kRecomputeLimit) + ")";
       return false;
     }
     return true;
   }
 
-  // Operands whose values cannot change before a deferred `let` is computed: tensor variables
-  // (a statement that could change one flushes first), literals, constants, immutable scalars.
-  auto PureOperands(const ast::Expr* e) -> bool {
-    if (!e) return true;
+  // The first operand whose value could change before a deferred `let` is computed, or null when
+  // there is none: tensor variables (a statement that could change one flushes first), literals,
+  // constants, immutable scalars and loop variables cannot.
+  auto ChangingOperand(const ast::Expr* e) -> const ast::Expr* {
+    if (!e) return nullptr;
     if (IsComputing(e)) {
       std::vector<const ast::Expr*> kids;
       Children(e, kids);
       for (const ast::Expr* k : kids)
-        if (!PureOperands(k)) return false;
-      return true;
+        if (const ast::Expr* c = ChangingOperand(k)) return c;
+      return nullptr;
     }
     if (auto* n = As<ast::Name>(e)) {
-      if (IsTensor(e)) return true;
-      if (auto* let = As<ast::Let>(n->decl)) return !let->is_var;
-      return As<ast::Param>(n->decl) || (As<ast::ConstDecl>(n->decl) && !As<ast::ConstDecl>(n->decl)->is_static);
+      bool fixed = IsTensor(e);
+      if (auto* let = As<ast::Let>(n->decl)) fixed = fixed || !let->is_var;
+      else if (auto* c = As<ast::ConstDecl>(n->decl)) fixed = fixed || !c->is_static;
+      // A loop variable is fixed for the body, where every `let` that reads it lives.
+      else fixed = fixed || As<ast::Param>(n->decl) || As<ast::For>(n->decl);
+      return fixed ? nullptr : e;
     }
-    if (As<ast::IntLit>(e) || As<ast::FloatLit>(e) || As<ast::BoolLit>(e)) return true;
-    if (auto* u = As<ast::Unary>(e); u && !IsTensor(e)) return u->op == TokenKind::Minus && PureOperands(u->operand);
-    if (auto* b = As<ast::Binary>(e); b && !IsTensor(e)) return PureOperands(b->lhs) && PureOperands(b->rhs);
-    if (auto* c = As<ast::Cast>(e); c && !IsTensor(e)) return PureOperands(c->expr);
-    return false;
+    if (As<ast::IntLit>(e) || As<ast::FloatLit>(e) || As<ast::BoolLit>(e)) return nullptr;
+    if (auto* u = As<ast::Unary>(e); u && !IsTensor(e)) return u->op == TokenKind::Minus ? ChangingOperand(u->operand) : e;
+    if (auto* b = As<ast::Binary>(e); b && !IsTensor(e)) {
+      const ast::Expr* c = ChangingOperand(b->lhs);
+      return c ? c : ChangingOperand(b->rhs);
+    }
+    if (auto* c = As<ast::Cast>(e); c && !IsTensor(e)) return ChangingOperand(c->expr);
+    return e;
   }
 
   static constexpr int kRecomputeLimit = 8;
@@ -344,11 +365,12 @@ class Planner {
 
   void Flush(const ast::Stmt* s, const ast::Let* let, const std::string& why) {
     pending_.erase(let);
+    // Before the groups that compute it.
+    explain_ += "  `" + let->name + "` is stored before " + Where(s->range) + ": " + why + "\n";
     std::unique_ptr<Run> run = MakeRun(let->init);
     fuse::Flush flush{let, run.get(), why};
     plan_.flush_runs.push_back(std::move(run));
     plan_.flush_before[s].push_back(flush);
-    explain_ += "  `" + let->name + "` is stored before " + Where(s->range) + ": " + why + "\n";
   }
 
   // Pending lets that statement `s` reads as stored tensors (not only inside fused expressions),
@@ -443,7 +465,8 @@ class Planner {
       g->reduce = ReduceOf(call->builtin);
       g->chain_elem = call->self->type->elem;
       g->out_elem = root->type->elem;
-      Build(*g, call->self, true);
+      // Eager: the reduction reads its operand's value (one operation a group).
+      Build(*g, call->self, fuse_);
       g->ops.push_back(root->range);
       if (!call->args.empty()) g->axis_leaf = AddLeaf(call->args[0]);
       for (const ast::NamedArg& a : call->named_args)
@@ -470,7 +493,7 @@ class Planner {
   }
 
   // softmax(x, axis) = exp(x - max) / sum(exp(x - max)), max and sum along the axis (kept):
-  // three groups; x's own chain is recomputed in each.
+  // three groups; in a @fuse function x's own chain is recomputed in each, eager reads x's value.
   void MakeSoftmax(const ast::Call* call) {
     const sema::Type* elem = call->type->elem;
     int axis = AddLeaf(call->args[0]);
@@ -483,10 +506,10 @@ class Planner {
       return g;
     };
     auto g_max = step(Reduce::Max);
-    Build(*g_max, call->self, true);
+    Build(*g_max, call->self, fuse_);
     FinishGroup(std::move(g_max));
     auto shifted_exp = [&](Group& g) {
-      int x = Build(g, call->self, true);
+      int x = Build(g, call->self, fuse_);
       int m = StepInput(g, 0, elem);
       int d = AddNode(g, Binary(TokenKind::Minus, x, m, elem, call, "-"));
       Node ex;
