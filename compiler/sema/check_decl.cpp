@@ -1,4 +1,6 @@
 // Declarations: global names, types and their layout, function signatures, consts, bodies.
+#include <algorithm>
+
 #include "base/check.h"
 #include "sema/checker.h"
 
@@ -372,7 +374,10 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     }
     if (a.name == "fuse") {
       // @fuse: tensor operations in the body are grouped into fused kernels (compiler/fuse/).
-      if (fn->is_extern || fn->is_kernel || fn->is_device) Error(diag::Kind::FuseNotHost, a.range, {fn->is_extern ? "extern functions" : "GPU functions"});
+      // `@kernel` or `@device` may come after `@fuse`, before the loop has set is_kernel/is_device.
+      bool gpu = fn->is_kernel || fn->is_device ||
+                 std::any_of(fn->attrs.begin(), fn->attrs.end(), [](const auto& x) { return x.name == "kernel" || x.name == "device"; });
+      if (fn->is_extern || gpu) Error(diag::Kind::FuseNotHost, a.range, {fn->is_extern ? "extern functions" : "GPU functions"});
       else if (!a.args.empty()) Error(diag::Kind::FuseAttrArgs, a.range);
       else fn->is_fuse = true;
       continue;
