@@ -407,9 +407,16 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   if (fn->is_kernel) CheckKernelSignature(fn);
   if (fn->is_kernel || fn->is_device) {
-    for (ast::Param* p : fn->params)
-      if (p->type->IsTensor()) Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
-    if (fn->ret_type->IsTensor()) Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+    // Reported once: the parameter or result is an error type in the body.
+    for (ast::Param* p : fn->params) {
+      if (!p->type->IsTensor()) continue;
+      Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      p->type = types_->error();
+    }
+    if (fn->ret_type->IsTensor()) {
+      Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      fn->ret_type = types_->error();
+    }
   }
   if ((fn->is_kernel || fn->is_device) && fn->track_caller)
     Error(diag::Kind::AttributeNotHere, fn->name_range, {"track_caller", "host functions"});
