@@ -5,6 +5,7 @@ packages=(
   llvm-19-dev llvm-19-tools libclang-19-dev clang-19 lld-19 libclang-rt-19-dev
   libffi-dev cmake ninja-build libgtest-dev python3 make
   gdb  # tests/lit/debug: breakpoints and stacks of Fusion programs
+  liblsan0  # tests/lit/tensor/memory_lsan.test: LeakSanitizer preloaded into a built program
   xz-utils binutils  # make gpu-bundle: compresses the bundle, checks its symbol versions
 )
 missing=()

@@ -332,6 +332,8 @@ auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* 
   if (TakesThread(e->fn)) args.push_back(thread_);
   llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
   if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
+  // Tensor parameters are borrowed: a temporary argument is released once the call returns.
+  for (size_t i = 0; i < e->args.size(); i++) ReleaseIfOwned(e->args[i], args[i + (result ? 1 : 0)]);
   return call;
 }
 

@@ -1,4 +1,6 @@
 // Declarations: global names, types and their layout, function signatures, consts, bodies.
+#include <algorithm>
+
 #include "base/check.h"
 #include "sema/checker.h"
 
@@ -372,7 +374,10 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     }
     if (a.name == "fuse") {
       // @fuse: tensor operations in the body are grouped into fused kernels (compiler/fuse/).
-      if (fn->is_extern || fn->is_kernel || fn->is_device) Error(diag::Kind::FuseNotHost, a.range, {fn->is_extern ? "extern functions" : "GPU functions"});
+      // `@kernel` or `@device` may come after `@fuse`, before the loop has set is_kernel/is_device.
+      bool gpu = fn->is_kernel || fn->is_device ||
+                 std::any_of(fn->attrs.begin(), fn->attrs.end(), [](const auto& x) { return x.name == "kernel" || x.name == "device"; });
+      if (fn->is_extern || gpu) Error(diag::Kind::FuseNotHost, a.range, {fn->is_extern ? "extern functions" : "GPU functions"});
       else if (!a.args.empty()) Error(diag::Kind::FuseAttrArgs, a.range);
       else fn->is_fuse = true;
       continue;
@@ -402,9 +407,16 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   if (fn->is_kernel) CheckKernelSignature(fn);
   if (fn->is_kernel || fn->is_device) {
-    for (ast::Param* p : fn->params)
-      if (p->type->IsTensor()) Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
-    if (fn->ret_type->IsTensor()) Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+    // Reported once: the parameter or result is an error type in the body.
+    for (ast::Param* p : fn->params) {
+      if (!p->type->IsTensor()) continue;
+      Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      p->type = types_->error();
+    }
+    if (fn->ret_type->IsTensor()) {
+      Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      fn->ret_type = types_->error();
+    }
   }
   if ((fn->is_kernel || fn->is_device) && fn->track_caller)
     Error(diag::Kind::AttributeNotHere, fn->name_range, {"track_caller", "host functions"});

@@ -125,7 +125,9 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
   ast::Node* d = Lookup(e->name);
   if (!d) {
     if (ast::GpuValue v = GpuValueOf(e->name); v != ast::GpuValue::None) return CheckGpuName(e, v);
-    if (BuiltinOf(e->name) != ast::Builtin::None)
+    if (e->name == "tensor")
+      Error(diag::Kind::TensorNotValue, e->range);  // `let f = tensor`, `tensor.zeros` not called
+    else if (BuiltinOf(e->name) != ast::Builtin::None)
       Error(diag::Kind::NotSupportedYet, e->range, {"using a function as a value"});
     else if (types_->Builtin(e->name))
       Error(diag::Kind::NotAValue, e->range, {e->name});  // `i32`

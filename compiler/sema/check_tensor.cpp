@@ -97,6 +97,16 @@ auto Checker::CheckTensorBinary(ast::Binary* e, const Type* lt, const Type* rt) 
   const std::string op = lex::Spelling(e->op);
   const Type* elem = ElemOf({e->lhs, e->rhs});
   const Type* tensor = lt->IsTensor() ? lt : rt;
+  // Typed operands of other elements (`tensor<f32> + tensor<f64>`, `tensor<f32> + x_f64`): one
+  // error at the operator, naming the operands in order, as for scalars.
+  for (const Type* t : {lt, rt}) {
+    if (t->IsError()) return types_->error();
+    bool untyped = t->kind == TypeKind::UntypedInt || t->kind == TypeKind::UntypedFloat;
+    if (!untyped && (t->IsTensor() ? t->elem != elem : t != elem)) {
+      Error(diag::Kind::BinaryTypes, e->op_range, {op, ToString(lt), ToString(rt)});
+      return types_->error();
+    }
+  }
   if (!TensorOperand(e->lhs, elem, op, tensor) || !TensorOperand(e->rhs, elem, op, tensor)) return types_->error();
   bool is_bool = elem->kind == TypeKind::Bool;
   switch (e->op) {

@@ -44,6 +44,13 @@ if shutil.which("gdb"):
     config.available_features.add("gdb")
 # %gdb: gdb in batch mode, without the user's settings.
 config.substitutions.append(("%gdb", "gdb -batch -nx -ex 'set debuginfod enabled off'"))
+# %lsan: the standalone LeakSanitizer runtime (Debian's liblsan0), preloaded into a built executable
+# to find what it leaks (REQUIRES: lsan; tests/lit/tensor/memory_lsan.test).
+import glob
+lsan = sorted(glob.glob("/usr/lib/x86_64-linux-gnu/liblsan.so.*")) + sorted(glob.glob("/usr/lib/gcc/x86_64-linux-gnu/*/liblsan.so"))
+if lsan:
+    config.available_features.add("lsan")
+    config.substitutions.append(("%lsan", lsan[0]))
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
