@@ -3,7 +3,8 @@
 # into a fresh directory under /tmp and, in a clean environment (env -i, a PATH without LLVM,
 # no LD_LIBRARY_PATH), checks that every bundled binary's libraries resolve to the bundle or to
 # the C/C++ run-time every target has (glibc, libstdc++, libgcc_s), runs run-gpu-suite.sh on the
-# CPU device (everything must pass), and on the CUDA device, where with no GPU every item must be
+# CPU device (everything must pass, and the tensor fusion table must have Fusion's times), and on
+# the CUDA device, where with no GPU every item must be
 # a SKIP and the exit status 2.
 # usage: check_bundle.sh BUNDLE.tar.xz
 set -euo pipefail
@@ -41,6 +42,8 @@ set -e
 [ $rc = 0 ] || { echo "check_bundle: FAILED: the suite on the CPU device exited $rc"; exit 1; }
 grep -q '^gpu-suite summary: device cpu: [1-9][0-9]* passed, 0 failed' "$dir/out-cpu/gpu-suite-results.txt" ||
   { echo "check_bundle: FAILED: no passing summary in the results file"; exit 1; }
+awk '$1 == "chain10" && $2 != "-" && $3 != "-" { found = 1 } END { exit !found }' "$dir/out-cpu/fusion-bench.txt" ||
+  { echo "check_bundle: FAILED: no tensor fusion table with Fusion's times (fusion-bench.txt)"; exit 1; }
 
 echo "check_bundle: run-gpu-suite.sh --device cuda (no GPU here: everything must be skipped)"
 set +e

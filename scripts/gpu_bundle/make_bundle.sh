@@ -4,7 +4,8 @@
 # userland): the compiler and the shared libraries it needs (all but glibc, libstdc++ and
 # libgcc_s, which every such machine has in newer versions), the Fusion library, every GPU test and
 # example as source and as a prebuilt executable with the output it gives on the CPU device here,
-# the GPU benchmarks with their CUDA C references, and run-gpu-suite.sh.
+# the GPU benchmarks with their CUDA C references, the tensor fusion benchmark with its CuPy and
+# PyTorch reference, and run-gpu-suite.sh.
 # usage: make_bundle.sh BUILD_DIR [OUT.tar.xz]
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -19,7 +20,7 @@ die() { echo "make_bundle: $*" >&2; exit 1; }
 
 [ -x "$fusion" ] || die "no compiler at $fusion (build first)"
 rm -rf "$stage_root"
-mkdir -p "$stage"/{bin,libexec,lib/deps,tests,bench}
+mkdir -p "$stage"/{bin,libexec,lib/deps,tests,bench/fusion}
 
 # The compiler: the real binaries in libexec/ (the launcher `fusion` and `fusion-compiler` beside
 # it, which finds the Fusion library at ../lib/fusion and the runtime at ../lib/libfusion_rt.a, as
@@ -53,12 +54,12 @@ bundle_deps() {
 bundle_deps "$stage/libexec/fusion"
 bundle_deps "$stage/libexec/fusion-compiler"
 
-# Every GPU test program and GPU example: the source, an executable built here, and what both
+# Every GPU test program (tensor_*.fu among them) and GPU and tensor fusion example: the source, an executable built here, and what both
 # print on the CPU device (stdout and exit status), which the GPU must reproduce. The JIT and the
 # executable must agree here, or the bundle is not made.
 programs=()
 for f in "$src"/tests/lit/gpu/*.fu; do programs+=("gpu_$(basename "$f" .fu):$f"); done
-for d in "$src"/examples/gpu_*/; do programs+=("example_$(basename "$d"):$d/main.fu"); done
+for d in "$src"/examples/gpu_*/ "$src"/examples/fusion_*/; do programs+=("example_$(basename "$d"):$d/main.fu"); done
 for entry in "${programs[@]}"; do
   id=${entry%%:*}
   file=${entry#*:}
@@ -100,6 +101,13 @@ for f in "$stage"/bench/*.fu; do
   (cd "$stage" && "$fusion" build "bench/$b.fu" -o "bench/$b") || die "cannot build bench/gpu/$b.fu"
   bundle_deps "$stage/bench/$b"
 done
+
+# The tensor fusion benchmark (issue 15): chain.fu built -O2 as bench/fusion/run.sh builds it, with
+# cubins for sm_80 and sm_90 as the tests have, and its CuPy / PyTorch reference for the GPU.
+cp "$src"/bench/fusion/chain.fu "$src"/bench/fusion/gpu_ref.py "$stage/bench/fusion/"
+(cd "$stage" && "$fusion" build -O2 --gpu-arch sm_80,sm_90 bench/fusion/chain.fu -o bench/fusion/chain) ||
+  die "cannot build bench/fusion/chain.fu"
+bundle_deps "$stage/bench/fusion/chain"
 
 cp "$src/scripts/gpu_bundle/run-gpu-suite.sh" "$stage/"
 chmod +x "$stage/run-gpu-suite.sh"

@@ -2,14 +2,19 @@
 # The GPU bundle's suite (docs/gpu-bundle.md): runs every GPU test program and example on a device,
 # by the JIT (`fusion run`) and as the executable prebuilt with the bundle, compares each output
 # with what the CPU device printed when the bundle was made, runs the GPU benchmarks against their
-# CUDA C references (compiled here with `nvcc -O3`), and prints one summary. Writes the summary and
-# every log under $OUT (or --out DIR) when set. Exit status: 0 when something ran and nothing
-# failed, 1 when something failed, 2 when everything was skipped (no GPU).
+# CUDA C references (compiled here with `nvcc -O3`) and the tensor fusion benchmark against CuPy
+# and PyTorch (bench/fusion/gpu_ref.py, in this machine's python3), and prints one summary. Writes
+# the summary, the fusion table (fusion-bench.txt) and every log under $OUT (or --out DIR) when
+# set. Exit status: 0 when something ran and nothing failed, 1 when something failed, 2 when
+# everything was skipped (no GPU).
 #
 # usage: run-gpu-suite.sh [--device cuda|cpu] [--out DIR] [--quick]
 #   --device cuda (default): the GPU; without one every item says SKIP, none passes.
 #   --device cpu: the CPU executor, with the benchmarks at a small size (checks the bundle itself).
 #   --quick: the benchmarks at a small size on any device.
+# Environment: SUITE_BUDGET_S (450): start nothing new after it; FUSION_BENCH_S (150): the part of
+# it kept for the tensor fusion benchmark, last; RUNS, REPS: that benchmark's timed runs (10) and
+# calls per run (20; 1 and 1 with --quick or --device cpu).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 device=cuda
@@ -21,7 +26,7 @@ while [ $# -gt 0 ]; do
     --device=*) device=${1#*=}; shift ;;
     --out) out=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run-gpu-suite: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -29,6 +34,7 @@ case $device in cuda|cpu) ;; *) echo "run-gpu-suite: --device is cuda or cpu" >&
 [ "$device" = cpu ] && quick=1
 start=$(date +%s)
 budget_s=${SUITE_BUDGET_S:-450}   # stop starting new items after this (the suite must end in 8 minutes)
+fusion_s=${FUSION_BENCH_S:-150}   # of which the tensor fusion benchmark's part, kept for it at the end
 work=${out:+$out/gpu-suite}
 work=${work:-$(mktemp -d /tmp/gpu-suite.XXXXXX)}
 mkdir -p "$work/logs" "$work/refs"
@@ -40,10 +46,13 @@ result() {   # result PASS|FAIL|SKIP NAME DETAIL
   case $1 in PASS) pass=$((pass + 1)) ;; FAIL) fail=$((fail + 1)) ;; SKIP) skip=$((skip + 1)) ;; esac
   say "$1: $2${3:+ ($3)}"
 }
-over_budget() { [ $(($(date +%s) - start)) -ge "$budget_s" ]; }
+# The tests and bench/gpu start nothing new in the last fusion_s of the budget: the tensor fusion
+# benchmark, last, has that time.
+over_budget() { [ $(($(date +%s) - start)) -ge $((budget_s - fusion_s)) ]; }
 
 export FUSION_DEVICE=$device
 export FUSION_CACHE=off   # `fusion run` is the JIT every time, not a cached executable
+system_ld_path=${LD_LIBRARY_PATH-}   # for this machine's python3 (CuPy, PyTorch): not the bundle's libraries
 export LD_LIBRARY_PATH="$here/lib/deps${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"   # for the prebuilt executables
 fusion=$here/bin/fusion
 
@@ -202,6 +211,101 @@ ratio "block reduction time, Fusion / nvcc twin" \
   "$(bench_line $L/bench-reduction.out reduction best_ns 2>/dev/null)" "$(bench_line $L/bench-reduction_c.out reduction_c best_ns 2>/dev/null)" "<=" 1.10
 ratio "cuBLAS SGEMM GFLOP/s, Fusion on gpu.alloc / C on cudaMalloc" \
   "$(bench_line $L/bench-sgemm.out sgemm gflops 2>/dev/null)" "$(bench_line $L/bench-sgemm_c.out sgemm_c gflops 2>/dev/null)" ">=" 0.98
+
+# The tensor fusion benchmark (issue 15, bench/fusion): chain.fu, prebuilt, each case eager and
+# under @fuse on the device (ms per call: the best of RUNS runs of REPS calls back to back), then
+# the same cases in CuPy (eager, cupy.fuse) and PyTorch (eager, torch.compile) by
+# bench/fusion/gpu_ref.py in this machine's python3, which also times a device-to-device copy of the
+# chain's 2^24 floats. One table and its ratios, in the summary and in fusion-bench.txt. On the
+# CPU device (and without CuPy or PyTorch) the references say SKIP and only Fusion's columns fill.
+ftable=$work/fusion-bench.txt
+: > "$ftable"
+fsay() { say "$*"; echo "$*" >> "$ftable"; }
+if [ $quick = 1 ]; then fusion_runs=${RUNS:-1}; fusion_reps=${REPS:-1}; else fusion_runs=${RUNS:-10}; fusion_reps=${REPS:-20}; fi
+fusion_start=$(date +%s)
+fusion_over() { [ $(($(date +%s) - start)) -ge "$budget_s" ]; }
+FB=$L/fusion-chain
+: > "$FB.out"
+if needs_gpu; then
+  result SKIP "bench fusion chain (Fusion)" "SKIP: no GPU: $no_gpu_why"
+elif fusion_over; then
+  result SKIP "bench fusion chain (Fusion)" "time budget of ${budget_s}s spent"
+else
+  (cd "$here" && RUNS=$fusion_runs REPS=$fusion_reps timeout 100 bench/fusion/chain > "$FB.out" 2> "$FB.err")
+  rc=$?
+  # Eager and fused must give the same checksum (the same bits): `case eager X, fused Y` where not.
+  bad=$(awk '$1 ~ /_eager$/ { e[substr($1, 1, length($1) - 6)] = $3 } $1 ~ /_fused$/ { f[substr($1, 1, length($1) - 6)] = $3 }
+             END { for (c in e) if (!(c in f) || e[c] != f[c]) printf "%s eager %s, fused %s; ", c, e[c], f[c] }' "$FB.out")
+  if [ $rc != 0 ]; then
+    result FAIL "bench fusion chain (Fusion)" "exit $rc: $(head -2 "$FB.err" | tr '\n' ' ' | cut -c1-200)"
+  elif [ "$(awk '$1 ~ /_(eager|fused)$/' "$FB.out" | wc -l)" != 6 ] || [ -n "$bad" ]; then
+    result FAIL "bench fusion chain (Fusion)" "eager and fused checksums differ or are missing: ${bad:-$(tr '\n' ' ' < "$FB.out" | cut -c1-200)}"
+  else
+    result PASS "bench fusion chain (Fusion)" "$(awk '{ printf "%s%s %.3f ms", NR > 1 ? ", " : "", $1, $2 }' "$FB.out")"
+  fi
+fi
+FR=$L/fusion-ref
+: > "$FR.out"
+py=$(command -v python3 2>/dev/null)
+if needs_gpu; then
+  result SKIP "bench fusion references (CuPy, PyTorch)" "SKIP: no GPU: $no_gpu_why"
+elif [ -z "$py" ]; then
+  result SKIP "bench fusion references (CuPy, PyTorch)" "SKIP: no python3 on PATH"
+elif fusion_over; then
+  result SKIP "bench fusion references (CuPy, PyTorch)" "time budget of ${budget_s}s spent"
+else
+  # What is left of the fusion part's time, at least 30 s. On the CPU device the references see
+  # no GPU (CUDA_VISIBLE_DEVICES empty), so that a GPU's times never stand beside the CPU's.
+  left=$((fusion_s - ($(date +%s) - fusion_start)))
+  [ $left -ge 30 ] || left=30
+  hide_gpu=()
+  [ "$device" = cpu ] && hide_gpu=(CUDA_VISIBLE_DEVICES=)
+  (cd "$here" && env LD_LIBRARY_PATH="$system_ld_path" "${hide_gpu[@]}" RUNS=$fusion_runs REPS=$fusion_reps \
+     timeout "$left" "$py" bench/fusion/gpu_ref.py > "$FR.out" 2> "$FR.err")
+  rc=$?
+  for lib in cupy torch; do
+    n=$(awk -v l="$lib" '$1 ~ ("_" l "(_fuse|_compile|_native)?$") && NF == 3' "$FR.out" | wc -l)
+    if [ "$n" -gt 0 ]; then
+      result PASS "bench fusion reference ($lib)" "$n cases, $(grep -c "^SKIP: [a-z0-9_]*_${lib}" "$FR.out") skipped"
+    elif grep -q "^SKIP: ${lib}" "$FR.out"; then
+      result SKIP "bench fusion reference ($lib)" "$(grep -m1 "^SKIP: ${lib}" "$FR.out")"
+    fi
+  done
+  # Stopped at its time limit: the cases it printed are used, the rest are left out (as the budget
+  # leaves items out); torch.compile, last, is what a slow compile loses.
+  if [ $rc = 124 ]; then
+    result SKIP "bench fusion references (CuPy, PyTorch)" "stopped after ${left}s, the fusion part's time; cases after $(awk 'NF == 3 && $1 !~ /^#/ { l = $1 } END { print l ? l : "none" }' "$FR.out") left out"
+  elif [ $rc != 0 ]; then
+    result FAIL "bench fusion references (CuPy, PyTorch)" "exit $rc: $(tail -2 "$FR.err" | tr '\n' ' ' | cut -c1-200)"
+  fi
+  grep '^SKIP: [a-z0-9_]*_' "$FR.out" | sed 's/^/  gpu_ref: /' | tee -a "$summary"
+fi
+fval() { awk -v n="$2" '$1 == n { v = $2 } END { if (v != "") print v }' "$1"; }   # fval LOG NAME: its ms
+fcell() { local v; v=$(fval "$@"); if [ -n "$v" ]; then printf '%.3f' "$v"; else printf -- '-'; fi; }
+fsay "tensor fusion (bench/fusion, device $device): ms per call, the best of RUNS=$fusion_runs runs of REPS=$fusion_reps calls"
+fsay "$(printf '%-8s %13s %13s %11s %11s %12s %14s' case 'Fusion eager' 'Fusion fused' 'CuPy eager' cupy.fuse 'torch eager' torch.compile)"
+for c in chain10 gelu softmax; do
+  fsay "$(printf '%-8s %13s %13s %11s %11s %12s %14s' $c "$(fcell "$FB.out" ${c}_eager)" "$(fcell "$FB.out" ${c}_fused)" \
+    "$(fcell "$FR.out" ${c}_cupy)" "$(fcell "$FR.out" ${c}_cupy_fuse)" "$(fcell "$FR.out" ${c}_torch)" "$(fcell "$FR.out" ${c}_torch_compile)")"
+done
+[ -z "$(fval "$FR.out" softmax_torch_native)" ] || fsay "(torch.softmax itself: $(fcell "$FR.out" softmax_torch_native) ms)"
+for c in chain10 gelu softmax; do
+  fused=$(fval "$FB.out" ${c}_fused)
+  ratio "$c: Fusion eager / Fusion fused (the speed-up)" "$(fval "$FB.out" ${c}_eager)" "$fused" "-" 0 | tee -a "$ftable"
+  ratio "$c: cupy.fuse / Fusion fused (above 1: Fusion is faster)" "$(fval "$FR.out" ${c}_cupy_fuse)" "$fused" "-" 0 | tee -a "$ftable"
+  ratio "$c: torch.compile / Fusion fused (above 1: Fusion is faster)" "$(fval "$FR.out" ${c}_torch_compile)" "$fused" "-" 0 | tee -a "$ftable"
+done
+# The chain reads 2^24 floats and writes 2^24, 128 MiB as the copy moves: its bandwidth over the
+# copy's is the copy's time over its own. The copy is the faster of CuPy's and PyTorch's.
+copy=$(awk '$1 ~ /^copy_/ && NF == 3 && (best == "" || $2 < best) { best = $2; who = $1 } END { if (best != "") print best, who }' "$FR.out")
+copy_ms=${copy% *}
+fused=$(fval "$FB.out" chain10_fused)
+if [ -n "$fused" ] && [ -n "$copy" ]; then
+  fsay "$(awk -v f="$fused" -v c="$copy_ms" -v w="${copy#* }" 'BEGIN { b = 2 * 4 * 2^24 / 1e9
+    printf "bandwidth: chain10 fused %.0f GB/s; device-to-device copy %.0f GB/s (%s, %.4f ms)", b / (f / 1000), b / (c / 1000), w, c }')"
+fi
+ratio "chain10: fused bandwidth / a device-to-device copy's" "${copy:+$copy_ms}" "$fused" ">=" 0.9 | tee -a "$ftable"
+if [ -n "$out" ]; then cp "$ftable" "$out/fusion-bench.txt"; fi
 
 elapsed=$(($(date +%s) - start))
 say "gpu-suite summary: device $device: $pass passed, $fail failed, $skip skipped, in ${elapsed}s; logs in $work"
