@@ -213,8 +213,9 @@ class Planner {
       in.leaf = AddLeaf(a->target);
       int t = InputNode(*g, in, g->out_elem);
       int v = Build(*g, a->value, fuse_);
-      TokenKind op = lex::CompoundAssignBase(a->op);
-      AddNode(*g, Binary(op, t, v, g->out_elem, a->value, lex::Spelling(op)));
+      // Its operation is the statement (`+=` at the target's place), for shape errors.
+      AddNode(*g, Binary(lex::CompoundAssignBase(a->op), t, v, g->out_elem, nullptr, lex::Spelling(a->op)));
+      g->ops.push_back(a->range);
       FinishGroup(std::move(g));
       run_ = nullptr;
       for (const ast::Expr* leaf : run->leaves) PlanLeaf(leaf);

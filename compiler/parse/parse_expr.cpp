@@ -137,10 +137,9 @@ auto Parser::ParsePostfix() -> ast::Expr* {
         generic = i >= 0 && kGpuApi[i].result[0] == 'T';
       } else if (auto* f = ast::As<ast::Field>(e); f && ast::As<ast::Name>(f->base) &&
                                                      ast::As<ast::Name>(f->base)->name == "tensor") {
-        // from_array takes an optional element type: tensor.from_array<f32>([1.0, 2.0]).
-#define TENSOR_FN(fn_name, kind, is_generic) \
-  generic = generic || ((is_generic || ast::Builtin::kind == ast::Builtin::TensorFromArray) && f->name == #fn_name);
-#include "base/tensor_api.def"
+        // `tensor` names functions, never a value, so `tensor.NAME<` starts type arguments (the
+        // checker says which functions take them, and suggests a name for a misspelt one).
+        generic = true;
       }
       if (!generic) break;
       if (!chain.Grow(RangeOf(cur()))) return nullptr;

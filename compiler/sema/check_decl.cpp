@@ -324,7 +324,7 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
 
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
   if (t->IsTensor()) {
-    Error(diag::Kind::TensorPlacement, where, {"passed to or from C (pass its memory: see docs/tensors.md)"});
+    Error(diag::Kind::TensorToC, where);
     return false;
   }
   if (t->kind == TypeKind::Handle) {
