@@ -96,6 +96,7 @@ struct Flush {
 struct Plan {
   std::unordered_map<const ast::Expr*, std::unique_ptr<Run>> runs;      // expressions computed by a run
   std::unordered_set<const ast::Let*> deferred;                          // lets whose init is not lowered there
+  std::unordered_set<const ast::Assign*> deferred_assigns;               // `x = e` not lowered there
   std::unordered_map<const ast::Stmt*, std::vector<Flush>> flush_before;
   std::vector<std::unique_ptr<Run>> flush_runs;                          // the runs of flushes
   std::unordered_map<const ast::Assign*, std::unique_ptr<Run>> compound;  // `t op= v`: the run of `t op v`

@@ -157,6 +157,13 @@ class Planner {
   }
 
  private:
+  // A deferred value of a variable: `let x = e`, `var x = e` or `x = e` in a @fuse function.
+  struct Def {
+    const ast::Let* var = nullptr;
+    const ast::Expr* expr = nullptr;
+    bool pending = true;  // false once stored in the variable's slot
+  };
+
   auto Where(SourceRange r) const -> std::string {
     const SourceFile& f = sources_.file(r.begin.file);
     LineCol lc = sources_.LineColOf(r.begin);
@@ -175,26 +182,72 @@ class Planner {
       for (const ast::Stmt* s : stmts) PlanStmt(s);
       return;
     }
-    std::vector<const ast::Let*> deferred_here;
+    std::vector<const ast::Let*> declared_here;  // the block's tensor variables
     for (const ast::Stmt* s : stmts) {
       auto* let = As<ast::Let>(s);
       std::string stored_why;
-      if (let && CanDefer(let, stored_why)) {
+      if (let && IsTensor(let->init) && CanDefer(let, let->init, stored_why)) {
         plan_.deferred.insert(let);
-        pending_.insert(let);
-        deferred_here.push_back(let);
+        Defer(let, let->init);
+        declared_here.push_back(let);
         continue;
+      }
+      // `x = e` of a variable of this block: a new value, deferred as a `let` is (rebinding fuses).
+      if (auto* a = As<ast::Assign>(s); a && a->op == TokenKind::Eq && IsTensor(a->target)) {
+        auto* name = As<ast::Name>(a->target);
+        auto* target = name ? As<ast::Let>(name->decl) : nullptr;
+        std::string why;
+        if (target && std::find(declared_here.begin(), declared_here.end(), target) != declared_here.end() &&
+            CanDefer(target, a->value, why)) {
+          plan_.deferred_assigns.insert(a);
+          Defer(target, a->value);
+          continue;
+        }
       }
       FlushFor(s);
       if (!stored_why.empty())
         explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") is evaluated where it is declared: " + stored_why + "\n";
+      if (let && IsTensor(let->init)) declared_here.push_back(let);
       PlanStmt(s);
     }
-    for (const ast::Let* let : deferred_here) {
-      if (!pending_.erase(let)) continue;
+    for (const ast::Let* let : declared_here) {
+      auto it = current_.find(let);
+      if (it == current_.end()) continue;
+      current_.erase(it);
       explain_ += "  `" + let->name + "` (" + Where(let->name_range) + ") " +
                   (CountUses(fn_->body, let) == 0 ? "is never used: not computed" : "is fused into each group that uses it: not stored") + "\n";
     }
+  }
+
+  // `var` (a variable of the block being planned) gets the deferred value `expr`; the names `expr`
+  // reads keep the values they have now.
+  void Defer(const ast::Let* var, const ast::Expr* expr) {
+    BindNames(expr);
+    auto d = std::make_unique<Def>();
+    d->var = var;
+    d->expr = expr;
+    current_[var] = d.get();
+    defs_.push_back(std::move(d));
+  }
+  void BindNames(const ast::Expr* e) {
+    if (auto* n = As<ast::Name>(e)) {
+      if (auto* let = As<ast::Let>(n->decl); let && IsTensor(e)) {
+        auto it = current_.find(let);
+        name_def_[n] = it == current_.end() ? nullptr : it->second;
+      }
+      return;
+    }
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    for (const ast::Expr* k : kids) BindNames(k);
+  }
+  // The deferred value a name reads, or null when it reads its variable's slot.
+  auto PendingOf(const ast::Name* n) const -> Def* {
+    auto b = name_def_.find(n);
+    if (b != name_def_.end()) return b->second && b->second->pending ? b->second : nullptr;
+    auto* let = As<ast::Let>(n->decl);
+    auto it = let ? current_.find(let) : current_.end();
+    return it == current_.end() ? nullptr : it->second;
   }
 
   void PlanStmt(const ast::Stmt* s) {
@@ -233,23 +286,22 @@ class Planner {
   // An immutable tensor `let` of a @fuse function whose value is computed by kernels from
   // variables and constant scalars can wait until it is needed. When a tensor `let` cannot, `why`
   // says why (for --explain-fusion; empty for a name of another variable's tensor).
-  auto CanDefer(const ast::Let* let, std::string& why) -> bool {
-    if (!IsTensor(let->init) || As<ast::Name>(let->init)) return false;
-    if (let->is_var) return why = "it is a `var`", false;
+  auto CanDefer(const ast::Let* let, const ast::Expr* init, std::string& why) -> bool {
+    if (As<ast::Name>(init)) return false;
     // A reduction's value is needed whole by whatever reads it: stored at once (its own chain fused).
-    if (!IsElementwise(let->init)) {
-      auto* call = As<ast::Call>(let->init);
-      why = "`" + Text(let->init) + "` " + (call && IsReduction(call->builtin) ? "is a reduction" : "is not elementwise");
+    if (!IsElementwise(init)) {
+      auto* call = As<ast::Call>(init);
+      why = "`" + Text(init) + "` " + (call && IsReduction(call->builtin) ? "is a reduction" : "is not elementwise");
       return false;
     }
-    if (const ast::Expr* c = ChangingOperand(let->init)) {
+    if (const ast::Expr* c = ChangingOperand(init)) {
       why = "it reads `" + Text(c) + "` (" + Where(c->range) + "), which may change";
       return false;
     }
     // Used more than once and costly to recompute: stored once, at the `let`.
     // Uses in one statement are one consumer: its group computes the value once.
     int uses = CountUsingStmts(fn_->body, let);
-    int cost = Cost(let->init);
+    int cost = Cost(init);
     if (uses >= 2 && cost > kRecomputeLimit) {
       why = "it is used by " + std::to_string(uses) + " statements and costs " + std::to_string(cost) +
             " operations to recompute (more than " + std::to_string(kRecomputeLimit) + ")";
@@ -308,8 +360,7 @@ class Planner {
     }
     for (const ast::Expr* k : kids) {
       auto* n = As<ast::Name>(k);
-      auto* let = n ? As<ast::Let>(n->decl) : nullptr;
-      if (let && pending_.count(let)) c += Cost(let->init);
+      if (Def* d = n ? PendingOf(n) : nullptr) c += Cost(d->expr);
       else c += Cost(k);
     }
     return c;
@@ -350,28 +401,53 @@ class Planner {
   // Before statement `s`: computes every pending `let` that `s` needs as a stored tensor, or all
   // of them when `s` may change a tensor one of them reads.
   void FlushFor(const ast::Stmt* s) {
-    if (pending_.empty()) return;
+    if (current_.empty()) return;
     std::string why;
     if (Changes(s, why)) {
-      std::vector<const ast::Let*> all(pending_.begin(), pending_.end());
+      std::vector<const ast::Let*> all;
+      for (auto& [var, d] : current_) all.push_back(var);
       std::sort(all.begin(), all.end(), [](const ast::Let* a, const ast::Let* b) { return a->range.begin.offset < b->range.begin.offset; });
       for (const ast::Let* let : all) Flush(s, let, why);
       return;
     }
     std::vector<std::pair<const ast::Let*, std::string>> needed;
     NeededIn(s, needed, false);
-    for (auto& [let, reason] : needed)
-      if (pending_.count(let)) Flush(s, let, reason);
+    for (auto& [let, reason] : needed) Flush(s, let, reason);
   }
 
+  // Stores `let`'s deferred value in its variable before statement `s`. Deferred values that read
+  // the variable's slot as it is now are stored first, since the store overwrites it.
   void Flush(const ast::Stmt* s, const ast::Let* let, const std::string& why) {
-    pending_.erase(let);
+    auto it = current_.find(let);
+    if (it == current_.end()) return;
+    Def* d = it->second;
+    current_.erase(it);
+    std::vector<const ast::Let*> readers;
+    for (auto& [var, other] : current_)
+      if (ReadsSlot(other->expr, let)) readers.push_back(var);
+    std::sort(readers.begin(), readers.end(), [](const ast::Let* a, const ast::Let* b) { return a->range.begin.offset < b->range.begin.offset; });
+    for (const ast::Let* r : readers)
+      Flush(s, r, "it reads `" + let->name + "`, which is stored next");
     // Before the groups that compute it.
     explain_ += "  `" + let->name + "` is stored before " + Where(s->range) + ": " + why + "\n";
-    std::unique_ptr<Run> run = MakeRun(let->init);
+    std::unique_ptr<Run> run = MakeRun(d->expr);
+    d->pending = false;
     fuse::Flush flush{let, run.get(), why};
     plan_.flush_runs.push_back(std::move(run));
     plan_.flush_before[s].push_back(flush);
+  }
+
+  // Whether computing `e` now reads the slot of `var` (directly, or through deferred values).
+  auto ReadsSlot(const ast::Expr* e, const ast::Let* var) const -> bool {
+    if (auto* n = As<ast::Name>(e)) {
+      if (Def* d = PendingOf(n)) return ReadsSlot(d->expr, var);
+      return n->decl == var;
+    }
+    std::vector<const ast::Expr*> kids;
+    Children(e, kids);
+    for (const ast::Expr* k : kids)
+      if (ReadsSlot(k, var)) return true;
+    return false;
   }
 
   // Pending lets that statement `s` reads as stored tensors (not only inside fused expressions),
@@ -386,11 +462,14 @@ class Planner {
   }
   void NeededInExpr(const ast::Expr* e, std::vector<std::pair<const ast::Let*, std::string>>& out, bool fused, bool loop) {
     if (auto* n = As<ast::Name>(e)) {
-      auto* let = As<ast::Let>(n->decl);
-      if (!let || !pending_.count(let)) return;
-      if (!fused) out.push_back({let, "`" + let->name + "` is used as a stored tensor at " + Where(e->range)});
-      else if (loop) out.push_back({let, "`" + let->name + "` is used in a loop at " + Where(e->range)});
-      else NeededInExpr(let->init, out, true, loop);  // its own operands, inlined here
+      Def* d = PendingOf(n);
+      if (!d) return;
+      const ast::Let* let = d->var;
+      // Only the variable's current value can be stored in its slot; an older one is inlined.
+      bool current = current_.count(let) && current_.at(let) == d;
+      if (!fused && current) out.push_back({let, "`" + let->name + "` is used as a stored tensor at " + Where(e->range)});
+      else if (loop && current) out.push_back({let, "`" + let->name + "` is used in a loop at " + Where(e->range)});
+      else NeededInExpr(d->expr, out, true, loop);  // its own operands, inlined here
       return;
     }
     bool computing = IsComputing(e);
@@ -634,12 +713,12 @@ class Planner {
     }
     if (fuse_) {
       if (auto* name = As<ast::Name>(e))
-        if (auto* let = As<ast::Let>(name->decl); let && pending_.count(let)) {
+        if (Def* d = PendingOf(name)) {
           // A deferred value read twice in one group is computed once there.
-          auto key = std::make_pair(&g, let);
+          auto key = std::make_pair(static_cast<const Group*>(&g), static_cast<const Def*>(d));
           auto it = inlined_.find(key);
           if (it != inlined_.end()) return it->second;
-          int node = Build(g, let->init, true);
+          int node = Build(g, d->expr, true);
           inlined_[key] = node;
           return node;
         }
@@ -703,8 +782,10 @@ class Planner {
   bool fuse_ = false;
   const ast::FnDecl* fn_ = nullptr;
   Run* run_ = nullptr;
-  std::unordered_set<const ast::Let*> pending_;
-  std::map<std::pair<const Group*, const ast::Let*>, int> inlined_;  // a deferred let's node in a group
+  std::vector<std::unique_ptr<Def>> defs_;
+  std::unordered_map<const ast::Let*, Def*> current_;   // a variable's pending value (none: its slot holds it)
+  std::unordered_map<const ast::Name*, Def*> name_def_;  // in deferred expressions: the value a name read then
+  std::map<std::pair<const Group*, const Def*>, int> inlined_;  // a deferred value's node in a group
   size_t group_count_ = 0;
   std::string explain_;
 };

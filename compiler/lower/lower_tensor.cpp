@@ -86,6 +86,7 @@ void Lowerer::LowerTensorAssign(const ast::Assign* a) {
     return;
   }
   if (a->op == TokenKind::Eq) {
+    if (options_.tensors && options_.tensors->deferred_assigns.count(a)) return;  // computed where needed
     llvm::Value* v = OwnedTensor(a->value);
     StoreTensor(LowerAddr(a->target), v);
     return;
