@@ -33,8 +33,12 @@ auto Chain(const Group& g, const std::function<std::string(int)>& load) -> std::
       case OpKind::Binary: line = "let " + v + ": " + t + " = " + a(0) + " " + lex::Spelling(n.op) + " " + a(1); break;
       case OpKind::Cast: {
         // bool converts to integers only: through i32 to floats.
-        bool from_bool = g.nodes[n.args[0]].type->kind == sema::TypeKind::Bool && n.type->IsFloat();
-        line = "let " + v + ": " + t + " = " + a(0) + (from_bool ? " as i32" : "") + " as " + t;
+        const sema::Type* from = g.nodes[n.args[0]].type;
+        bool from_bool = from->kind == sema::TypeKind::Bool && n.type->IsFloat();
+        if (n.type->kind == sema::TypeKind::Bool && from->kind != sema::TypeKind::Bool)
+          line = "let " + v + ": bool = " + a(0) + " != 0 as " + T(from);  // non-zero
+        else
+          line = "let " + v + ": " + t + " = " + a(0) + (from_bool ? " as i32" : "") + " as " + t;
         break;
       }
       case OpKind::Where: line = "var " + v + ": " + t + " = " + a(2) + "\n if " + a(0) + " { " + v + " = " + a(1) + " }"; break;

@@ -562,9 +562,8 @@ auto Checker::CheckCast(ast::Cast* e) -> const Type* {
   auto is_ptr_int = [](const Type* t) { return t->IsInt() && t->bits == 64; };
   // A tensor converts elementwise to another element type (bool as the integer casts do).
   if (from->IsTensor() || to->IsTensor()) {
-    bool elem_ok = from->IsTensor() && to->IsTensor() &&
-                   (from->elem == to->elem || to->elem->kind != TypeKind::Bool) &&
-                   TensorHostOnly(e, "");
+    // To bool: whether each element is non-zero (NumPy's astype(bool)).
+    bool elem_ok = from->IsTensor() && to->IsTensor() && TensorHostOnly(e, "");
     if (!elem_ok) {
       Error(diag::Kind::InvalidCast, e->range, {ToString(from), ToString(to)});
       return types_->error();

@@ -273,8 +273,16 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
         return types_->error();
       }
       if (!count(1, 3)) return types_->error();
+      // Bounds and step of any number type (`tensor.arange<f64>(n)` with an i64 n); an untyped
+      // literal takes the element type.
       bool ok = true;
-      for (size_t i = 0; i < e->args.size(); i++) ok = scalar_arg(i, elem, "values of the element type") && ok;
+      for (size_t i = 0; i < e->args.size(); i++) {
+        const Type* at = CheckExpr(e->args[i], elem);
+        if (at->IsUntyped() && at->kind != TypeKind::Null) ok = Coerce(e->args[i], elem) && ok;
+        else if (!at->IsError() && !at->IsNumeric())
+          Error(diag::Kind::BuiltinArg, e->args[i]->range, {name, "numbers", ToString(at)}), ok = false;
+        else if (at->IsError()) ok = false;
+      }
       return ok ? result : types_->error();
     }
     case B::TensorFromHost: {
