@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -108,6 +109,9 @@ struct Plan {
   std::map<std::string, std::string> utility;  // "copy.f32" → "__fu_copy_f32"
   std::string explain;                         // --explain-fusion's text
   bool uses_tensors = false;
+  // What the utility kernels must cover: "f32", … for every element type the program's tensors
+  // have, "arange.f32", "rand.f64", … for the creation functions it calls.
+  std::set<std::string> needs;
 
   void BindKernels(const ast::Tree& generated);
   auto Kernel(const std::string& name) const -> const ast::FnDecl*;

@@ -206,7 +206,11 @@ void KernelWriter::Assign(Group& g) {
 void KernelWriter::Finish() {
   if (!plan_.uses_tensors) return;
   std::string& s = plan_.source;
+  // Only what the program can call for: copies for the element types its tensors have (and i64,
+  // which argmax gives), arange and rand for the types it creates with them.
+  auto needs = [&](const std::string& what) { return plan_.needs.count(what) > 0; };
   for (const char* t : {"f32", "f64", "i32", "i64", "bool"}) {
+    if (!needs(t) && std::string(t) != "i64") continue;
     std::string name = std::string("__fu_copy_") + t;
     plan_.utility[std::string("copy.") + t] = name;
     s += "@kernel fn " + name + "(n: i64, d: *i64, out: *" + t + ", src: *" + t + ") {\n"
@@ -214,6 +218,7 @@ void KernelWriter::Finish() {
          StridedOffsets("i", 0, 2) + "            out[o0] = src[o1]\n        }\n    }\n}\n";
   }
   for (const char* t : {"f32", "f64", "i32", "i64"}) {
+    if (!needs(std::string("arange.") + t)) continue;
     std::string name = std::string("__fu_arange_") + t;
     plan_.utility[std::string("arange.") + t] = name;
     s += "@kernel fn " + name + "(n: i64, out: *" + t + ", start: f64, step: f64) {\n"
@@ -222,6 +227,7 @@ void KernelWriter::Finish() {
   // Uniform in [0, 1) from (seed, index) alone: SplitMix64 of seed + index * golden ratio, its top
   // 24 (f32) or 53 (f64) bits.
   for (const char* t : {"f32", "f64"}) {
+    if (!needs(std::string("rand.") + t)) continue;
     std::string name = std::string("__fu_rand_") + t;
     plan_.utility[std::string("rand.") + t] = name;
     bool f32 = std::string(t) == "f32";

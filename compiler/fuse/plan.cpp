@@ -523,7 +523,13 @@ class Planner {
   // ---- expressions ----
   void PlanExpr(const ast::Expr* e) {
     if (!e) return;
-    if (IsTensor(e)) plan_.uses_tensors = true;
+    if (IsTensor(e)) {
+      plan_.uses_tensors = true;
+      std::string dt = sema::ToString(e->type->elem);
+      plan_.needs.insert(dt);
+      if (auto* c = As<ast::Call>(e); c && (c->builtin == B::TensorArange || c->builtin == B::TensorRand))
+        plan_.needs.insert((c->builtin == B::TensorArange ? "arange." : "rand.") + dt);
+    }
     if (IsComputing(e) && !plan_.runs.count(e)) {
       plan_.runs[e] = MakeRun(e);
       return;
