@@ -489,10 +489,12 @@ static int symbolize_unit(unit* u, cursor* c, rt_frame* frames, int max) {
       continue;
     }
     if (n > 0 && depth <= chain[0].depth) break;  // a sibling of the subprogram that covers addr
-    while (n > 0 && chain[n - 1].depth >= depth) n--;
-    if ((d.tag == DW_TAG_subprogram || d.tag == DW_TAG_inlined_subroutine) && n < kMaxChain &&
-        covers(u, &d, u->im->addr) && (n > 0 || d.tag == DW_TAG_subprogram)) {
-      chain[n++] = (chain_entry){d, depth};
+    if ((d.tag == DW_TAG_subprogram || d.tag == DW_TAG_inlined_subroutine) && covers(u, &d, u->im->addr) &&
+        (n > 0 || d.tag == DW_TAG_subprogram)) {
+      // A covering entry replaces any at its depth or deeper (never a non-covering sibling that
+      // comes after a covering one: that dropped inlined frames whose later siblings were read).
+      while (n > 0 && chain[n - 1].depth >= depth) n--;
+      if (n < kMaxChain) chain[n++] = (chain_entry){d, depth};
     }
     if (d.children) depth++;
   }
