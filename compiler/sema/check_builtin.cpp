@@ -18,8 +18,7 @@ auto Checker::BuiltinArgCount(ast::Call* e, const std::string& name, size_t lo, 
   if (given >= lo && given <= hi) return true;
   std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + (hi == lo + 1 ? " or " : " to ") + std::to_string(hi);
   Error(diag::Kind::ArgCount, e->range, {name, n, hi == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
-  for (ast::Expr* a : e->args) CheckValue(a);
-  for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
+  CheckArgsAlone(e);
   return false;
 }
 

@@ -335,20 +335,8 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
     return types_->error();
   }
   const Type* t = lt;
-  bool ok = false;
+  bool ok = ArithmeticAccepts(op, t);
   switch (op) {
-    case TokenKind::Plus:
-    case TokenKind::Minus:
-    case TokenKind::Star:
-    case TokenKind::Slash:
-    case TokenKind::Percent:
-      ok = t->IsNumeric();
-      break;
-    case TokenKind::Amp:
-    case TokenKind::Pipe:
-    case TokenKind::Caret:
-      ok = t->IsInt() || t->kind == TypeKind::Bool;
-      break;
     case TokenKind::EqEq:
     case TokenKind::NotEq:
       // Two strings (not a comparison with `null`): almost always meant as text.
@@ -372,6 +360,28 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
     return types_->error();
   }
   return t;
+}
+
+auto Checker::ArithmeticAccepts(TokenKind op, const Type* t) -> bool {
+  switch (op) {
+    case TokenKind::Plus:
+    case TokenKind::Minus:
+    case TokenKind::Star:
+    case TokenKind::Slash:
+    case TokenKind::Percent:
+      return t->IsNumeric();
+    case TokenKind::Amp:
+    case TokenKind::Pipe:
+    case TokenKind::Caret:
+      return t->IsInt() || t->kind == TypeKind::Bool;
+    default:
+      return false;
+  }
+}
+
+void Checker::CheckArgsAlone(ast::Call* e) {
+  for (ast::Expr* a : e->args) CheckValue(a);
+  for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
 }
 
 auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {

@@ -120,10 +120,6 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   using B = ast::Builtin;
   e->builtin = b;
   e->callee->type = types_->void_type();
-  auto check_all = [&] {
-    for (ast::Expr* a : e->args) CheckValue(a);
-    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
-  };
   auto count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
   auto arg_as = [&](size_t i, const Type* t) {
     const Type* at = CheckExpr(e->args[i], t);
@@ -148,7 +144,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   }
   if (!InDevice()) {
     Error(diag::Kind::DeviceOnly, e->callee->range, {name});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   UsesThread(name + "()");
@@ -167,7 +163,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     case B::DynamicShared: {
       if (e->type_args.size() != 1) {
         Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `dynamic_shared<T>()`"});
-        check_all();
+        CheckArgsAlone(e);
         return types_->error();
       }
       const Type* elem = ResolveType(e->type_args[0]);
@@ -294,10 +290,6 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
   int index = GpuApiIndex(callee->name);
   callee->type = types_->void_type();
   callee->base->type = types_->void_type();
-  auto check_all = [&] {
-    for (ast::Expr* a : e->args) CheckValue(a);
-    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
-  };
   if (index < 0) {
     std::string hint = "; the functions of `gpu` are listed in docs/gpu.md";
     if (callee->name == "launch") hint = "; a kernel is launched with `launch k<<<grid, block>>>(…)`";
@@ -307,7 +299,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
       if (d < best) best = d, hint = std::string("; did you mean `gpu.") + f.name + "`?";
     }
     Error(diag::Kind::NoGpuFunction, callee->name_range, {callee->name, hint});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   const GpuApiFn& fn = kGpuApi[index];
@@ -318,7 +310,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   if (InDevice()) {
     Error(diag::Kind::HostOnlyInDevice, e->range, {"`" + name + "`", DeviceWhat(), fn_->name});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   // The element type: the type argument, or the first pointer's.
@@ -327,7 +319,7 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
   if (generic) {
     if (e->type_args.size() != 1) {
       Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `" + name + "<T>(…)`"});
-      check_all();
+      CheckArgsAlone(e);
       return types_->error();
     }
     elem = ResolveType(e->type_args[0]);

@@ -207,27 +207,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     vt = a->value->type;
   }
   if (vt->IsError()) return;
-  bool ok = false;
-  switch (op) {
-    case TokenKind::Plus:
-    case TokenKind::Minus:
-    case TokenKind::Star:
-    case TokenKind::Slash:
-    case TokenKind::Percent:
-      ok = tt->IsNumeric();
-      break;
-    case TokenKind::Amp:
-    case TokenKind::Pipe:
-    case TokenKind::Caret:
-      ok = tt->IsInt() || tt->kind == TypeKind::Bool;
-      break;
-    case TokenKind::Shl:
-    case TokenKind::Shr:
-      ok = tt->IsInt() && vt->IsInt();
-      break;
-    default:
-      break;
-  }
+  bool ok = shift ? tt->IsInt() && vt->IsInt() : ArithmeticAccepts(op, tt);
   if (!ok) Error(diag::Kind::BinaryTypes, a->range, {lex::Spelling(a->op), ToString(tt), ToString(vt)});
 }
 

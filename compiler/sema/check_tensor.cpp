@@ -109,18 +109,8 @@ auto Checker::CheckTensorBinary(ast::Binary* e, const Type* lt, const Type* rt) 
   }
   if (!TensorOperand(e->lhs, elem, op, tensor) || !TensorOperand(e->rhs, elem, op, tensor)) return types_->error();
   bool is_bool = elem->kind == TypeKind::Bool;
+  if (ArithmeticAccepts(e->op, elem)) return types_->Tensor(elem);
   switch (e->op) {
-    case TokenKind::Plus:
-    case TokenKind::Minus:
-    case TokenKind::Star:
-    case TokenKind::Slash:
-      if (is_bool) break;
-      return types_->Tensor(elem);
-    case TokenKind::Amp:
-    case TokenKind::Pipe:
-    case TokenKind::Caret:
-      if (!is_bool && !elem->IsInt()) break;
-      return types_->Tensor(elem);
     case TokenKind::EqEq:
     case TokenKind::NotEq:
       return types_->Tensor(types_->bool_type());
@@ -198,18 +188,14 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
   callee->base->type = types_->void_type();
   std::string name = "tensor." + callee->name;
   const TensorApiName* api = FindTensorApi(callee->name, false);
-  auto check_all = [&] {
-    for (ast::Expr* a : e->args) CheckValue(a);
-    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
-  };
   if (!api) {
     Error(diag::Kind::NoTensorFunction, callee->name_range, {callee->name, TensorHint(callee->name, false)});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   e->builtin = api->kind;
   if (!TensorHostOnly(e, name)) {
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
@@ -224,18 +210,18 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
     } else {
       elem = ResolveType(e->type_args[0]);
       if (elem->IsError()) {
-        check_all();
+        CheckArgsAlone(e);
         return types_->error();
       }
       if (!IsTensorElem(elem)) {
         Error(diag::Kind::TensorElemType, e->type_args[0]->range, {ToString(elem)});
-        check_all();
+        CheckArgsAlone(e);
         return types_->error();
       }
     }
   } else if (generic) {
     Error(diag::Kind::GenericArgs, e->range, {name, "the element type: `" + name + "<f32>(…)`"});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   auto count = [&](size_t lo, size_t hi) { return BuiltinArgCount(e, name, lo, hi); };
@@ -432,18 +418,14 @@ auto Checker::CheckTensorMethod(ast::Call* e, ast::Field* callee, const Type* se
   e->self = callee->base;
   std::string name = "." + callee->name;
   const TensorApiName* api = FindTensorApi(callee->name, true);
-  auto check_all = [&] {
-    for (ast::Expr* a : e->args) CheckValue(a);
-    for (ast::NamedArg& a : e->named_args) CheckValue(a.value);
-  };
   if (!api) {
     Error(diag::Kind::NoTensorMethod, callee->name_range, {ToString(self), callee->name, TensorHint(callee->name, true)});
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   e->builtin = api->kind;
   if (!TensorHostOnly(e, name)) {
-    check_all();
+    CheckArgsAlone(e);
     return types_->error();
   }
   if (!e->type_args.empty()) Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
@@ -569,23 +551,7 @@ void Checker::CheckTensorAssign(ast::Assign* a, const Type* tt) {
   if (vt->IsError()) return;
   std::string spelled = lex::Spelling(a->op);
   if (!TensorOperand(a->value, tt->elem, spelled, tt)) return;
-  bool ok = false;
-  switch (op) {
-    case TokenKind::Plus:
-    case TokenKind::Minus:
-    case TokenKind::Star:
-    case TokenKind::Slash:
-      ok = tt->elem->IsNumeric();
-      break;
-    case TokenKind::Amp:
-    case TokenKind::Pipe:
-    case TokenKind::Caret:
-      ok = tt->elem->IsInt() || tt->elem->kind == TypeKind::Bool;
-      break;
-    default:
-      break;
-  }
-  if (!ok) Error(diag::Kind::BinaryTypes, a->range, {spelled, ToString(tt), ToString(a->value->type)});
+  if (!ArithmeticAccepts(op, tt->elem)) Error(diag::Kind::BinaryTypes, a->range, {spelled, ToString(tt), ToString(a->value->type)});
 }
 
 }  // namespace fusion::sema

@@ -91,6 +91,12 @@ class Checker {
   void SetUntypedType(ast::Expr* e, const Type* t);
   // Reports an integer constant expression that is not a value of `t`.
   void CheckIntRange(ast::Expr* e, const Type* t);
+  // Whether arithmetic or bitwise operator `op` (`+ - * / %`, `& | ^`) takes operands of type `t`:
+  // the one rule for scalars, compound assignments and tensor elements.
+  static auto ArithmeticAccepts(TokenKind op, const Type* t) -> bool;
+  // Checks every argument of `e` (positional and named) on its own, after an error that stops the
+  // call's own checks (an unknown function, a wrong argument count).
+  void CheckArgsAlone(ast::Call* e);
   // For an assignment target: the binding that makes it immutable, or null.
   auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
   // Reports `what` unless inside `unsafe`; true when it reported (a note may follow).
