@@ -408,7 +408,8 @@ auto Main(int argc, char** argv) -> int {
   std::string error;
   lower::LowerOptions lower_opts;
   lower_opts.check_kernels = opts.check_kernels;
-  lower_opts.tensors = plan.get();
+  // Programs without tensors lower without a plan: no lookups on every expression and statement.
+  lower_opts.tensors = plan && plan->uses_tensors ? plan.get() : nullptr;
   lower_opts.cuda_ptx = std::move(cuda_ptx);
   // Line tables always: a crash prints a backtrace of Fusion functions with file:line.
   lower_opts.debug = opts.debug_full ? lower::DebugInfo::Full : lower::DebugInfo::LineTables;

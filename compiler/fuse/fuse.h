@@ -61,8 +61,12 @@ struct Input {
 };
 
 // What the runtime runs (rt_tensor_group): a chain over the broadcast shape of its inputs, maybe
-// reduced.
+// reduced. The numbers are rt_tensor_reduce's.
 enum class Reduce : uint8_t { None, Sum, Max, Min, Mean, Argmax, Argmin };
+inline constexpr int kReduces = 7;
+// Element types in rt_dtype's order (DtypeOf gives the index).
+inline constexpr int kDtypes = 5;
+inline constexpr const char* kDtypeNames[kDtypes] = {"f32", "f64", "i32", "i64", "bool"};
 
 struct Group {
   std::vector<Node> nodes;         // in order; the last is the chain's result
@@ -104,9 +108,12 @@ struct Plan {
   std::string source;  // the generated kernels' Fusion source
   // Kernel functions by name, once the generated tree is checked (BindKernels).
   std::unordered_map<std::string, const ast::FnDecl*> kernel_fns;
-  // The utility kernels the runtime needs, by element type: copy, arange, rand; combine by
-  // (reduction, element type). Names of generated functions, empty when not needed.
-  std::map<std::string, std::string> utility;  // "copy.f32" → "__fu_copy_f32"
+  // The utility kernels of the runtime's table (rt_tensor_kernels), laid out as it is: generated
+  // functions' names by rt_dtype (and reduction), empty where the program needs none.
+  struct Utility {
+    std::string copy[kDtypes], arange[kDtypes], rand[kDtypes];
+    std::string combine[kReduces][kDtypes];
+  } utility;
   std::string explain;                         // --explain-fusion's text
   bool uses_tensors = false;
   // What the utility kernels must cover: "f32", … for every element type the program's tensors
@@ -123,5 +130,7 @@ auto PlanModule(const sema::CheckedModule& m, const SourceManager& sources) -> s
 // The runtime's numbers (rt_tensor.h).
 auto DtypeOf(const sema::Type* elem) -> int;
 auto ReduceCode(Reduce r) -> int;
+// "sum", "argmax", …; "none" for Reduce::None.
+auto ReduceName(Reduce r) -> const char*;
 
 }  // namespace fusion::fuse

@@ -109,18 +109,6 @@ auto Accumulate(Reduce r, const std::string& v, const std::string& k, bool combi
   }
 }
 
-auto ReduceTag(Reduce r) -> const char* {
-  switch (r) {
-    case Reduce::Sum: return "sum";
-    case Reduce::Max: return "max";
-    case Reduce::Min: return "min";
-    case Reduce::Mean: return "mean";
-    case Reduce::Argmax: return "argmax";
-    case Reduce::Argmin: return "argmin";
-    default: return "none";
-  }
-}
-
 }  // namespace
 
 auto KernelWriter::Elementwise(const Group& g, bool strided) -> std::string {
@@ -164,7 +152,7 @@ auto KernelWriter::Partial(const Group& g, bool strided) -> std::string {
 
 auto KernelWriter::Combine(Reduce r, const sema::Type* elem) -> std::string {
   std::string a = T(elem);
-  std::string name = std::string("__fu_combine_") + ReduceTag(r) + "_" + a;
+  std::string name = std::string("__fu_combine_") + ReduceName(r) + "_" + a;
   std::string s = "@kernel fn " + name + "(outer: i64, parts: i64, inner: i64, div: i64, pv: *" + a +
                   ", pi: *i64, out_v: *" + a + ", out_i: *i64) {\n";
   s += "    let t = " + std::string(kThread) + "\n    if t < outer * inner {\n        unsafe {\n";
@@ -209,28 +197,32 @@ void KernelWriter::Finish() {
   // Only what the program can call for: copies for the element types its tensors have (and i64,
   // which argmax gives), arange and rand for the types it creates with them.
   auto needs = [&](const std::string& what) { return plan_.needs.count(what) > 0; };
-  for (const char* t : {"f32", "f64", "i32", "i64", "bool"}) {
-    if (!needs(t) && std::string(t) != "i64") continue;
-    std::string name = std::string("__fu_copy_") + t;
-    plan_.utility[std::string("copy.") + t] = name;
+  Plan::Utility& u = plan_.utility;
+  for (int dt = 0; dt < kDtypes; dt++) {
+    std::string t = kDtypeNames[dt];
+    if (!needs(t) && t != "i64") continue;
+    std::string name = "__fu_copy_" + t;
+    u.copy[dt] = name;
     s += "@kernel fn " + name + "(n: i64, d: *i64, out: *" + t + ", src: *" + t + ") {\n"
          "    let i = " + kThread + "\n    if i < n {\n        unsafe {\n" +
          StridedOffsets("i", 0, 2) + "            out[o0] = src[o1]\n        }\n    }\n}\n";
   }
-  for (const char* t : {"f32", "f64", "i32", "i64"}) {
-    if (!needs(std::string("arange.") + t)) continue;
-    std::string name = std::string("__fu_arange_") + t;
-    plan_.utility[std::string("arange.") + t] = name;
+  for (int dt = 0; dt < kDtypes; dt++) {
+    std::string t = kDtypeNames[dt];
+    if (!needs("arange." + t)) continue;
+    std::string name = "__fu_arange_" + t;
+    u.arange[dt] = name;
     s += "@kernel fn " + name + "(n: i64, out: *" + t + ", start: f64, step: f64) {\n"
          "    let i = " + kThread + "\n    if i < n {\n        unsafe { out[i] = (start + i as f64 * step) as " + t + " }\n    }\n}\n";
   }
   // Uniform in [0, 1) from (seed, index) alone: SplitMix64 of seed + index * golden ratio, its top
   // 24 (f32) or 53 (f64) bits.
-  for (const char* t : {"f32", "f64"}) {
-    if (!needs(std::string("rand.") + t)) continue;
-    std::string name = std::string("__fu_rand_") + t;
-    plan_.utility[std::string("rand.") + t] = name;
-    bool f32 = std::string(t) == "f32";
+  for (int dt = 0; dt < kDtypes; dt++) {
+    std::string t = kDtypeNames[dt];
+    if (!needs("rand." + t)) continue;
+    std::string name = "__fu_rand_" + t;
+    u.rand[dt] = name;
+    bool f32 = t == "f32";
     s += "@kernel fn " + name + "(n: i64, out: *" + t + ", seed: u64) {\n"
          "    let i = " + kThread + "\n    if i < n {\n"
          "        var z: u64 = seed + i as u64 * 0x9E3779B97F4A7C15\n"
@@ -241,10 +233,8 @@ void KernelWriter::Finish() {
          (f32 ? "5.9604644775390625e-08" : "1.1102230246251565e-16") + " }\n    }\n}\n";
   }
   for (auto& [key, elem] : combines_) {
-    Reduce r = static_cast<Reduce>(key.first);
-    s += Combine(r, elem);
-    plan_.utility[std::string("combine.") + ReduceTag(r) + "." + T(elem)] =
-        std::string("__fu_combine_") + ReduceTag(r) + "_" + T(elem);
+    s += Combine(static_cast<Reduce>(key.first), elem);
+    u.combine[key.first][key.second] = std::string("__fu_combine_") + ReduceName(static_cast<Reduce>(key.first)) + "_" + T(elem);
   }
 }
 

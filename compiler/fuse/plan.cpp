@@ -656,17 +656,6 @@ class Planner {
     run_->steps.push_back(std::move(g));
   }
 
-  static auto ReduceName(Reduce r) -> const char* {
-    switch (r) {
-      case Reduce::Sum: return "sum";
-      case Reduce::Max: return "max";
-      case Reduce::Min: return "min";
-      case Reduce::Mean: return "mean";
-      case Reduce::Argmax: return "argmax";
-      case Reduce::Argmin: return "argmin";
-      default: return "";
-    }
-  }
 
   auto AddLeaf(const ast::Expr* e) -> int {
     for (size_t i = 0; i < run_->leaves.size(); i++) {
@@ -821,5 +810,18 @@ auto DtypeOf(const sema::Type* elem) -> int {
 }
 
 auto ReduceCode(Reduce r) -> int { return static_cast<int>(r); }
+
+auto ReduceName(Reduce r) -> const char* {
+  switch (r) {
+    case Reduce::Sum: return "sum";
+    case Reduce::Max: return "max";
+    case Reduce::Min: return "min";
+    case Reduce::Mean: return "mean";
+    case Reduce::Argmax: return "argmax";
+    case Reduce::Argmin: return "argmin";
+    case Reduce::None: return "none";
+  }
+  return "none";
+}
 
 }  // namespace fusion::fuse

@@ -667,9 +667,7 @@ auto Lowerer::LowerGpuApi(const ast::Call* e) -> llvm::Value* {
         break;
       }
       case 'V': {
-        llvm::Type* bits = b_.getIntNTy(static_cast<unsigned>(elem->size * 8));
-        llvm::Value* raw = v->getType()->isIntegerTy() ? v : b_.CreateBitCast(v, bits);
-        args.push_back(b_.CreateZExt(raw, b_.getInt64Ty()));
+        args.push_back(ScalarBits(v, elem));
         args.push_back(b_.getInt32(static_cast<uint32_t>(elem->size)));
         break;
       }

@@ -11,6 +11,9 @@
 #include "fusion/rt_tensor.h"
 #include "lower/lowerer.h"
 
+static_assert(fusion::fuse::kDtypes == RT_DTYPE_COUNT && fusion::fuse::kReduces == RT_REDUCE_COUNT,
+              "fuse/fuse.h and fusion/rt_tensor.h number element types and reductions alike");
+
 namespace fusion::lower {
 
 using B = ast::Builtin;
@@ -98,16 +101,13 @@ void Lowerer::LowerTensorAssign(const ast::Assign* a) {
   b_.CreateCall(Runtime("rt_tensor_release"), {r});
 }
 
-// A scalar as the 64 bits the runtime takes (a kernel parameter's bytes in the low end).
+// A scalar's bytes, zero-extended to 64 bits: how the runtime takes a value of any element type
+// (gpu.fill's pattern, a tensor's fill value or element, a kernel scalar in its 64-bit slot), of
+// which it reads the element's own low bytes.
 auto Lowerer::ScalarBits(llvm::Value* v, const Type* t) -> llvm::Value* {
-  auto* i64 = b_.getInt64Ty();
-  if (t->IsFloat()) {
-    if (t->bits == 32) return b_.CreateZExt(b_.CreateBitCast(v, b_.getInt32Ty()), i64);
-    return b_.CreateBitCast(v, i64);
-  }
-  if (t->kind == TypeKind::Bool) return b_.CreateZExt(v, i64);
-  if (t->IsInt()) return IntCast(v, t, i64);
-  return b_.CreatePtrToInt(v, i64);
+  if (v->getType()->isPointerTy()) return b_.CreatePtrToInt(v, b_.getInt64Ty());
+  llvm::Value* raw = v->getType()->isIntegerTy() ? v : b_.CreateBitCast(v, b_.getIntNTy(static_cast<unsigned>(t->size * 8)));
+  return b_.CreateZExt(raw, b_.getInt64Ty());
 }
 
 auto Lowerer::FromBits(llvm::Value* bits, const Type* t) -> llvm::Value* {
@@ -119,27 +119,25 @@ auto Lowerer::FromBits(llvm::Value* bits, const Type* t) -> llvm::Value* {
   return b_.CreateTrunc(bits, ValTy(t));
 }
 
-// Integer arguments first.. of a call as an i64 array: (pointer, count).
-auto Lowerer::TensorDims(const ast::Call* e, size_t first) -> std::pair<llvm::Value*, int> {
-  int n = static_cast<int>(e->args.size() - first);
-  llvm::Value* dims = EntryAlloca(llvm::ArrayType::get(b_.getInt64Ty(), std::max(n, 1)), "dims");
-  for (int i = 0; i < n; i++) {
-    const ast::Expr* a = e->args[first + i];
-    llvm::Value* v = IntCast(LowerExpr(a), a->type, b_.getInt64Ty());
-    b_.CreateStore(v, b_.CreateConstGEP2_32(llvm::ArrayType::get(b_.getInt64Ty(), std::max(n, 1)), dims, 0, i));
-  }
-  return {dims, n};
+// i64 values in a stack array, for the runtime calls that take sizes or indices.
+auto Lowerer::I64Array(const std::vector<llvm::Value*>& values) -> llvm::Value* {
+  auto* ty = llvm::ArrayType::get(b_.getInt64Ty(), std::max<size_t>(values.size(), 1));
+  llvm::Value* array = EntryAlloca(ty, "i64s");
+  for (size_t i = 0; i < values.size(); i++) b_.CreateStore(values[i], b_.CreateConstGEP2_32(ty, array, 0, i));
+  return array;
+}
+
+// Integer expressions (sizes, indices) as an i64 array: (pointer, count).
+auto Lowerer::I64Args(const std::vector<const ast::Expr*>& exprs) -> std::pair<llvm::Value*, int> {
+  std::vector<llvm::Value*> values;
+  for (const ast::Expr* a : exprs) values.push_back(IntCast(LowerExpr(a), a->type, b_.getInt64Ty()));
+  return {I64Array(values), static_cast<int>(values.size())};
 }
 
 auto Lowerer::TensorIndices(const ast::Index* e) -> std::pair<llvm::Value*, int> {
   std::vector<const ast::Expr*> all = {e->index};
   all.insert(all.end(), e->more.begin(), e->more.end());
-  int n = static_cast<int>(all.size());
-  auto* ty = llvm::ArrayType::get(b_.getInt64Ty(), n);
-  llvm::Value* idx = EntryAlloca(ty, "index");
-  for (int i = 0; i < n; i++)
-    b_.CreateStore(IntCast(LowerExpr(all[i]), all[i]->type, b_.getInt64Ty()), b_.CreateConstGEP2_32(ty, idx, 0, i));
-  return {idx, n};
+  return I64Args(all);
 }
 
 auto Lowerer::LowerTensorIndex(const ast::Index* e) -> llvm::Value* {
@@ -272,7 +270,7 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
   switch (e->builtin) {
     case B::TensorZeros:
     case B::TensorOnes: {
-      auto [dims, n] = TensorDims(e, 0);
+      auto [dims, n] = I64Args({e->args.begin(), e->args.end()});
       llvm::Value* one = nullptr;
       const Type* el = t->elem;
       if (el->IsFloat()) one = llvm::ConstantFP::get(ValTy(el), 1.0);
@@ -283,7 +281,7 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
     }
     case B::TensorFull: {
       llvm::Value* bits = ScalarBits(LowerExpr(e->args[0]), e->args[0]->type);
-      auto [dims, n] = TensorDims(e, 1);
+      auto [dims, n] = I64Args({e->args.begin() + 1, e->args.end()});
       return b_.CreateCall(Runtime("rt_tensor_full"), {dtype(t), b_.getInt32(n), dims, bits, loc});
     }
     case B::TensorArange: {
@@ -296,26 +294,22 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
     }
     case B::TensorRand: {
       llvm::Value* seed = LowerExpr(e->args[0]);
-      auto [dims, n] = TensorDims(e, 1);
+      auto [dims, n] = I64Args({e->args.begin() + 1, e->args.end()});
       return b_.CreateCall(Runtime("rt_tensor_rand"), {dtype(t), seed, b_.getInt32(n), dims, loc});
     }
     case B::TensorFromHost: {
       llvm::Value* src = LowerExpr(e->args[0]);
-      auto [dims, n] = TensorDims(e, 1);
+      auto [dims, n] = I64Args({e->args.begin() + 1, e->args.end()});
       return b_.CreateCall(Runtime("rt_tensor_from_host"), {dtype(t), src, b_.getInt32(n), dims, loc});
     }
     case B::TensorFromArray: {
       const Type* at = e->args[0]->type;
       llvm::Value* tmp = EntryAllocaOf(at, "array");
       StoreInto(e->args[0], tmp);
-      std::vector<uint64_t> shape;
-      for (const Type* x = at; x->kind == TypeKind::Array; x = x->elem) shape.push_back(x->count);
-      auto* ty = llvm::ArrayType::get(b_.getInt64Ty(), shape.size());
-      llvm::Value* dims = EntryAlloca(ty, "dims");
-      for (size_t i = 0; i < shape.size(); i++)
-        b_.CreateStore(b_.getInt64(shape[i]), b_.CreateConstGEP2_32(ty, dims, 0, i));
+      std::vector<llvm::Value*> shape;
+      for (const Type* x = at; x->kind == TypeKind::Array; x = x->elem) shape.push_back(b_.getInt64(x->count));
       return b_.CreateCall(Runtime("rt_tensor_from_host"),
-                           {dtype(t), tmp, b_.getInt32(static_cast<int>(shape.size())), dims, loc});
+                           {dtype(t), tmp, b_.getInt32(static_cast<int>(shape.size())), I64Array(shape), loc});
     }
     case B::TensorMatmul: {
       llvm::Value* a = LowerExpr(e->args[0]);
@@ -343,7 +337,7 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
       break;
     }
     case B::TensorReshape: {
-      auto [dims, n] = TensorDims(e, 0);
+      auto [dims, n] = I64Args({e->args.begin(), e->args.end()});
       r = b_.CreateCall(Runtime("rt_tensor_reshape"), {self, b_.getInt32(n), dims, loc});
       break;
     }
@@ -370,18 +364,16 @@ void Lowerer::DefineTensorInit() {
   const fuse::Plan* plan = options_.tensors;
   if (!plan || !plan->uses_tensors) return;
   auto* ptr = b_.getPtrTy();
-  const char* dtypes[] = {"f32", "f64", "i32", "i64", "bool"};
-  const char* reduces[] = {"none", "sum", "max", "min", "mean", "argmax", "argmin"};
   std::vector<llvm::Constant*> slots;
-  auto kernel = [&](const std::string& key) -> llvm::Constant* {
-    auto it = plan->utility.find(key);
-    const ast::FnDecl* k = it == plan->utility.end() ? nullptr : plan->Kernel(it->second);
+  auto kernel = [&](const std::string& name) -> llvm::Constant* {
+    const ast::FnDecl* k = name.empty() ? nullptr : plan->Kernel(name);
     return k ? static_cast<llvm::Constant*>(kernels_.at(k)) : llvm::ConstantPointerNull::get(ptr);
   };
-  for (const char* what : {"copy", "arange", "rand"})
-    for (const char* dt : dtypes) slots.push_back(kernel(std::string(what) + "." + dt));
-  for (const char* r : reduces)
-    for (const char* dt : dtypes) slots.push_back(kernel(std::string("combine.") + r + "." + dt));
+  const fuse::Plan::Utility& u = plan->utility;
+  for (const std::string* row : {u.copy, u.arange, u.rand})
+    for (int dt = 0; dt < fuse::kDtypes; dt++) slots.push_back(kernel(row[dt]));
+  for (int r = 0; r < fuse::kReduces; r++)
+    for (int dt = 0; dt < fuse::kDtypes; dt++) slots.push_back(kernel(u.combine[r][dt]));
   auto* ty = llvm::ArrayType::get(ptr, slots.size());
   auto* table = new llvm::GlobalVariable(*mod_, ty, true, llvm::GlobalValue::PrivateLinkage,
                                          llvm::ConstantArray::get(ty, slots), ".tensor.kernels");

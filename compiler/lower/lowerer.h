@@ -208,7 +208,8 @@ class Lowerer {
   void LowerTensorAssign(const ast::Assign* a);
   auto ScalarBits(llvm::Value* v, const Type* t) -> llvm::Value*;
   auto FromBits(llvm::Value* bits, const Type* t) -> llvm::Value*;
-  auto TensorDims(const ast::Call* e, size_t first) -> std::pair<llvm::Value*, int>;
+  auto I64Array(const std::vector<llvm::Value*>& values) -> llvm::Value*;
+  auto I64Args(const std::vector<const ast::Expr*>& exprs) -> std::pair<llvm::Value*, int>;
   auto TensorIndices(const ast::Index* e) -> std::pair<llvm::Value*, int>;
   auto LowerTensorIndex(const ast::Index* e) -> llvm::Value*;
   auto GroupDesc(const fuse::Group& g) -> llvm::Constant*;
