@@ -9,31 +9,7 @@
 
 #include "fusion/rt_core.h"
 #include "test_check.h"
-
-// Runs `child` in a child process with stderr (and stdout) captured; returns its exit status and
-// fills `out` (both streams, stdout first as the child flushes it). Gives up after 10 s.
-static int run_child(void (*child)(void), char* out, size_t size) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    alarm(10);
-    child();
-    _exit(0);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t r;
-  while (n + 1 < size && (r = read(fds[0], out + n, size - 1 - n)) > 0) n += (size_t)r;
-  out[n] = '\0';
-  close(fds[0]);
-  int status;
-  waitpid(pid, &status, 0);
-  return status;
-}
+#include "test_child.h"
 
 static int count(const char* text, const char* what) {
   int n = 0;

@@ -207,7 +207,7 @@ static void cache_log_child(void) {
 
 static void check_cache_log(void) {
   char out[4096];
-  int status = tk_run_child(cache_log_child, out, sizeof out);
+  int status = run_child(cache_log_child, out, sizeof out);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
   const char* want =
       "fusion cache: tensor f.fu:3:9 miss (flat) [2, 2]\n"

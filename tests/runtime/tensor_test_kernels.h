@@ -15,6 +15,7 @@
 
 #include "fusion/rt_tensor.h"
 #include "test_check.h"
+#include "test_child.h"
 
 static inline int64_t tk_index(const rt_gpu_thread* t) {
   return (int64_t)t->block_idx.x * t->block_dim.x + t->thread_idx.x;
@@ -293,37 +294,11 @@ static inline void tk_capture_stdout(void (*fn)(const void*), const void* arg, c
   fclose(tmp);
 }
 
-// Runs `child` in a child process, stdout and stderr captured into `out`; its wait status.
-static inline int tk_run_child(void (*child)(void), char* out, size_t size) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    alarm(20);
-    child();
-    _exit(0);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t r;
-  while (n + 1 < size && (r = read(fds[0], out + n, size - 1 - n)) > 0) n += (size_t)r;
-  out[n] = '\0';
-  close(fds[0]);
-  int status;
-  waitpid(pid, &status, 0);
-  return status;
-}
-
 // `child` must end the program with exit code 101 and print `want`.
 #define CHECK_DIES(child, want)                                                                        \
   do {                                                                                                 \
     char out_[8192];                                                                                   \
-    int st_ = tk_run_child(child, out_, sizeof out_);                                                  \
+    int st_ = run_child(child, out_, sizeof out_);                                                  \
     CHECK(WIFEXITED(st_) && WEXITSTATUS(st_) == 101, "%s: status %d, output:\n%s", #child, st_, out_); \
     CHECK(strstr(out_, want) != NULL, "%s: no `%s` in:\n%s", #child, want, out_);                      \
   } while (0)
