@@ -46,42 +46,15 @@ void Lowerer::FailIf(llvm::Value* fail, llvm::Function* f, llvm::ArrayRef<llvm::
 }
 
 void Lowerer::LowerPrint(const ast::Call* e, int stream) {
-  llvm::Value* s = b_.getInt32(stream);
-  for (size_t i = 0; i < e->args.size(); i++) {
-    if (i > 0) b_.CreateCall(Runtime("rt_print_sep"), {s});
-    const ast::Expr* a = e->args[i];
-    const Type* t = a->type;
-    llvm::Value* v = LowerExpr(a);
-    switch (t->kind) {
-      case TypeKind::Int:
-      case TypeKind::Enum: {
-        const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
-        llvm::Value* wide = IntCast(v, it, b_.getInt64Ty());
-        b_.CreateCall(Runtime(it->is_signed ? "rt_print_i64" : "rt_print_u64"), {s, wide});
-        break;
-      }
-      case TypeKind::Float:
-        b_.CreateCall(Runtime(t->bits == 32 ? "rt_print_f32" : "rt_print_f64"), {s, v});
-        break;
-      case TypeKind::Bool:
-        b_.CreateCall(Runtime("rt_print_bool"), {s, v});
-        break;
-      case TypeKind::CString:
-        b_.CreateCall(Runtime("rt_print_str"), {s, v});
-        break;
-      case TypeKind::Pointer:
-      case TypeKind::FnPtr:
-        b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
-        break;
-      case TypeKind::Tensor:
-        b_.CreateCall(Runtime("rt_tensor_print"), {s, v});
-        ReleaseIfOwned(a, v);
-        break;
-      default:
-        FUSION_UNREACHABLE("print of " << sema::ToString(t));
-    }
-  }
-  b_.CreateCall(Runtime("rt_print_end"), {s});
+  LowerFormatArgs(e, stream);
+  b_.CreateCall(Runtime("rt_print_end"), {b_.getInt32(stream)});
+}
+
+// A panic's or an assert's message as a C string (a `string`'s bytes: the program ends with it).
+auto Lowerer::MessageText(const ast::Expr* e) -> llvm::Value* {
+  llvm::Value* v = LowerExpr(e);
+  if (e->type->IsString()) return b_.CreateCall(Runtime("rt_str_cstr"), {v, PanicLoc(e->range)});
+  return v;
 }
 
 auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
@@ -102,7 +75,16 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       return b_.CreateCall(Runtime("rt_arg"), {i, LocOf(e->range)});
     }
     case B::Env:
-      return b_.CreateCall(Runtime("rt_env"), {LowerExpr(e->args[0])});
+    case B::HasEnv: {
+      llvm::Value* name = LowerExpr(e->args[0]);
+      llvm::Value* r = b_.CreateCall(Runtime(e->builtin == B::Env ? "rt_env" : "rt_has_env"), {name});
+      ReleaseIfOwned(e->args[0], name);
+      return r;
+    }
+    case B::Format:
+      b_.CreateCall(Runtime("rt_format_begin"), {PanicLoc(e->range)});
+      LowerFormatArgs(e, 0);
+      return b_.CreateCall(Runtime("rt_format_end"), {});
     case B::MonotonicNs:
       return b_.CreateCall(Runtime("rt_monotonic_ns"), {});
     case B::UnixTime:
@@ -118,7 +100,7 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       b_.SetInsertPoint(fail_bb);
       NotePanicThread(Runtime("rt_panic"));
       if (e->args.size() == 2)
-        b_.CreateCall(Runtime("rt_panic"), {LowerExpr(e->args[1]), PanicLoc(e->range)});
+        b_.CreateCall(Runtime("rt_panic"), {MessageText(e->args[1]), PanicLoc(e->range)});
       else
         b_.CreateCall(Runtime("rt_panic_assert"), {StringConst(SourceText(e->args[0]->range)), PanicLoc(e->range)});
       b_.CreateUnreachable();
@@ -126,7 +108,7 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       return nullptr;
     }
     case B::Panic:
-      CallNoReturn(Runtime("rt_panic"), {LowerExpr(e->args[0]), PanicLoc(e->range)});
+      CallNoReturn(Runtime("rt_panic"), {MessageText(e->args[0]), PanicLoc(e->range)});
       return nullptr;
     case B::Exit:
       CallNoReturn(Runtime("rt_exit"), {LowerExpr(e->args[0])});

@@ -102,6 +102,8 @@ auto Lowerer::DebugType(const Type* t) -> llvm::DIType* {
     case TypeKind::Null:
     case TypeKind::FnPtr: d = di_->createPointerType(nullptr, 64); break;
     case TypeKind::Handle: d = di_->createPointerType(nullptr, 64, 0, std::nullopt, t->name); break;
+    case TypeKind::String:
+    case TypeKind::File:
     case TypeKind::Tensor: d = di_->createPointerType(nullptr, 64, 0, std::nullopt, sema::ToString(t)); break;
     case TypeKind::Opaque:
       d = di_->createForwardDecl(dw::DW_TAG_structure_type, t->name, di_cu_, DebugFile(0), 0);

@@ -18,6 +18,8 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::FnPtr:
     case TypeKind::Handle:
     case TypeKind::Tensor:
+    case TypeKind::String:
+    case TypeKind::File:
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
     case TypeKind::Struct: {
@@ -298,9 +300,9 @@ void Lowerer::DefineEntry() {
     SourceRange start = m_.script_stmts.empty() ? SourceRange{} : m_.script_stmts.front()->range;
     BeginDebugFunction(program, "main", start, false);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", program));
-    PushTensorScope();
+    PushRefScope();
     for (const ast::Stmt* s : m_.script_stmts) LowerStmt(s);
-    PopTensorScope();
+    PopRefScope();
     if (!b_.GetInsertBlock()->getTerminator()) b_.CreateRetVoid();
     ClearDebugLoc();
     fn_ = nullptr;

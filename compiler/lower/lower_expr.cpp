@@ -64,6 +64,9 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
   DebugLocScope loc(*this, e->range);
   const Type* t = e->type;
   FUSION_CHECK(t && !t->IsUntyped() && !t->IsError()) << ast::NodeKindName(e->kind) << " has type " << sema::ToString(t);
+  if (auto* c = As<ast::Call>(e); c && c->builtin > ast::Builtin::StringFirst) return LowerStringCall(c);
+  if (auto* i = As<ast::Index>(e); i && i->base->type->IsString()) return LowerStringIndex(i);
+  if (auto* b = As<ast::Binary>(e); b && b->lhs->type->IsString()) return LowerStringBinary(b);
   if (options_.tensors) {
     auto run = options_.tensors->runs.find(e);
     if (run != options_.tensors->runs.end()) return LowerRun(*run->second);
@@ -83,6 +86,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
     case ast::NodeKind::NullLit:
       return llvm::ConstantPointerNull::get(b_.getPtrTy());
     case ast::NodeKind::StringLit:
+      if (t->IsString()) return StringObject(As<ast::StringLit>(e)->value);
       return StringConst(As<ast::StringLit>(e)->value);
     case ast::NodeKind::TypeQuery:
       return llvm::ConstantInt::get(ValTy(t), As<ast::TypeQuery>(e)->value);
@@ -284,8 +288,10 @@ auto Lowerer::LowerLogical(const ast::Binary* e) -> llvm::Value* {
 auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
   const Type* from = e->expr->type;
   const Type* to = e->type;
+  if (to->IsCounted() && from == to) return OwnedRef(e->expr);  // the cast's value is a new reference
   llvm::Value* v = LowerExpr(e->expr);
   if (from == to) return v;
+  if (to->IsString()) return b_.CreateCall(Runtime("rt_str_from_cstring"), {v, PanicLoc(e->range)});
   llvm::Type* dst = ValTy(to);
   bool from_int = from->IsInt() || from->kind == TypeKind::Enum || from->kind == TypeKind::Bool;
   bool to_int = to->IsInt() || to->kind == TypeKind::Enum;

@@ -11,9 +11,9 @@ void Lowerer::StartDeadBlock() {
 }
 
 void Lowerer::LowerBlock(const ast::Block* b) {
-  PushTensorScope();
+  PushRefScope();
   for (const ast::Stmt* s : b->stmts) LowerStmt(s);
-  PopTensorScope();
+  PopRefScope();
 }
 
 void Lowerer::LowerStmt(const ast::Stmt* s) {
@@ -30,7 +30,7 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
       const ast::Expr* e = As<ast::ExprStmt>(s)->expr;
       if (IsAggregate(e->type) && sema::IsPlace(e)) return;  // no effect
       llvm::Value* v = LowerExpr(e);
-      if (e->type->IsTensor()) ReleaseIfOwned(e, v);
+      if (e->type->IsCounted()) ReleaseIfOwned(e, v);
       return;
     }
     case ast::NodeKind::If:
@@ -40,11 +40,11 @@ void Lowerer::LowerStmt(const ast::Stmt* s) {
     case ast::NodeKind::For:
       return LowerFor(As<ast::For>(s));
     case ast::NodeKind::Break:
-      ReleaseTensorScopes(loops_.back().tensor_depth);
+      ReleaseRefScopes(loops_.back().ref_depth);
       b_.CreateBr(loops_.back().break_bb);
       return StartDeadBlock();
     case ast::NodeKind::Continue:
-      ReleaseTensorScopes(loops_.back().tensor_depth);
+      ReleaseRefScopes(loops_.back().ref_depth);
       b_.CreateBr(loops_.back().continue_bb);
       return StartDeadBlock();
     case ast::NodeKind::Return:
@@ -113,7 +113,7 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
 }
 
 void Lowerer::LowerLet(const ast::Let* let) {
-  if (let->type->IsTensor()) return LowerTensorLet(let);
+  if (let->type->IsCounted()) return LowerRefLet(let);
   if (let->is_shared) {
     locals_[let] = SharedVarAddr(let);
     return;
@@ -150,6 +150,7 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
   const Type* t = a->target->type;
   if (t->IsTensor() || (As<ast::Index>(a->target) && As<ast::Index>(a->target)->base->type->IsTensor()))
     return LowerTensorAssign(a);
+  if (t->IsString() || t->kind == TypeKind::File) return LowerStringAssign(a);
   if (a->op == TokenKind::Eq) {
     if (IsAggregate(t)) {
       // Evaluate the value into a temporary first: `a = [a[1], a[0]]` must read the old `a`.
@@ -204,7 +205,7 @@ void Lowerer::LowerWhile(const ast::While* s) {
   b_.SetInsertPoint(cond_bb);
   b_.CreateCondBr(LowerExpr(s->cond), body_bb, end_bb);
   b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, cond_bb, tensor_scopes_.size()});
+  loops_.push_back({end_bb, cond_bb, ref_scopes_.size()});
   LowerBlock(s->body);
   loops_.pop_back();
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(cond_bb);
@@ -213,6 +214,7 @@ void Lowerer::LowerWhile(const ast::While* s) {
 
 // for i in a..b: a and b are evaluated once; i runs a, a+1, …, b-1.
 void Lowerer::LowerFor(const ast::For* s) {
+  if (s->is_lines) return LowerLinesFor(s);
   llvm::Type* ty = MemTy(s->type);
   llvm::Value* start = LowerExpr(s->start);
   llvm::Value* end = LowerExpr(s->end);
@@ -230,7 +232,7 @@ void Lowerer::LowerFor(const ast::For* s) {
   llvm::Value* more = s->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end);
   b_.CreateCondBr(more, body_bb, end_bb);
   b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, step_bb, tensor_scopes_.size()});
+  loops_.push_back({end_bb, step_bb, ref_scopes_.size()});
   LowerBlock(s->body);
   loops_.pop_back();
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(step_bb);
@@ -257,12 +259,12 @@ void Lowerer::LowerReturn(const ast::Return* r) {
                     ret_type_->size);
     b_.CreateRetVoid();
   } else if (r->value && ret_type_ && ret_type_->kind != TypeKind::Void) {
-    llvm::Value* v = ret_type_->IsTensor() ? OwnedTensor(r->value) : LowerExpr(r->value);
-    ReleaseTensorScopes(0);
+    llvm::Value* v = ret_type_->IsCounted() ? OwnedRef(r->value) : LowerExpr(r->value);
+    ReleaseRefScopes(0);
     b_.CreateRet(v);
   } else {
     if (r->value) LowerExpr(r->value);
-    ReleaseTensorScopes(0);
+    ReleaseRefScopes(0);
     b_.CreateRetVoid();
   }
   StartDeadBlock();

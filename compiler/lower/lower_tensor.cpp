@@ -1,12 +1,6 @@
-// Tensors (docs/tensors.md): references to the runtime's rt_tensor, their release at the end of
-// scopes, the runs the fusion pass planned (fuse/fuse.h), and the tensor functions that are
-// runtime calls (creation, views, matmul, elements).
-//
-// The memory rule: a tensor value is a counted reference. A variable holds one reference; an
-// expression that is not a variable gives a new one (owned), which its consumer releases at once
-// unless it keeps it (a `let`, an assignment, a `return`). Leaving a block releases its tensor
-// variables (also by `break`, `continue` and `return`). Parameters are borrowed from the caller,
-// which keeps its reference for the call.
+// Tensors (docs/tensors.md): the runs the fusion pass planned (fuse/fuse.h), and the tensor
+// functions that are runtime calls (creation, views, matmul, elements). A tensor is a counted
+// reference to the runtime's rt_tensor (lower/lower_ref.cpp has the rule).
 #include "base/check.h"
 #include "fusion/rt_tensor.h"
 #include "lower/lowerer.h"
@@ -18,64 +12,10 @@ namespace fusion::lower {
 
 using B = ast::Builtin;
 
-auto Lowerer::TensorOwned(const ast::Expr* e) const -> bool { return !As<ast::Name>(e); }
-
-void Lowerer::ReleaseIfOwned(const ast::Expr* e, llvm::Value* v) {
-  if (e->type->IsTensor() && TensorOwned(e)) b_.CreateCall(Runtime("rt_tensor_release"), {v});
-}
-
-auto Lowerer::OwnedTensor(const ast::Expr* e) -> llvm::Value* {
-  llvm::Value* v = LowerExpr(e);
-  if (!TensorOwned(e)) b_.CreateCall(Runtime("rt_tensor_retain"), {v});
-  return v;
-}
-
-void Lowerer::PushTensorScope() { tensor_scopes_.emplace_back(); }
-
-void Lowerer::PopTensorScope() {
-  if (!b_.GetInsertBlock()->getTerminator()) {
-    for (auto it = tensor_scopes_.back().rbegin(); it != tensor_scopes_.back().rend(); ++it)
-      b_.CreateCall(Runtime("rt_tensor_release"), {b_.CreateLoad(b_.getPtrTy(), *it)});
-  }
-  tensor_scopes_.pop_back();
-}
-
-void Lowerer::ReleaseTensorScopes(size_t down_to) {
-  for (size_t i = tensor_scopes_.size(); i > down_to; i--)
-    for (auto it = tensor_scopes_[i - 1].rbegin(); it != tensor_scopes_[i - 1].rend(); ++it)
-      b_.CreateCall(Runtime("rt_tensor_release"), {b_.CreateLoad(b_.getPtrTy(), *it)});
-}
-
-// A tensor variable's slot: null from the function's start, released when its block ends.
-auto Lowerer::TensorSlot(const std::string& name) -> llvm::Value* {
-  llvm::AllocaInst* slot = EntryAlloca(b_.getPtrTy(), name);
-  llvm::BasicBlock& entry = fn_->getEntryBlock();
-  llvm::IRBuilder<> eb(&entry, std::next(llvm::BasicBlock::iterator(slot)));
-  eb.CreateStore(llvm::ConstantPointerNull::get(b_.getPtrTy()), slot);
-  if (!tensor_scopes_.empty()) tensor_scopes_.back().push_back(slot);
-  return slot;
-}
-
-void Lowerer::LowerTensorLet(const ast::Let* let) {
-  llvm::Value* slot = TensorSlot(let->name);
-  bool deferred = options_.tensors && options_.tensors->deferred.count(let);
-  llvm::Value* v = deferred || !let->init ? llvm::ConstantPointerNull::get(b_.getPtrTy()) : OwnedTensor(let->init);
-  b_.CreateStore(v, slot);
-  locals_[let] = slot;
-  DeclareLocal(slot, let->name, let->type, let->name_range);
-}
-
-// Stores a reference the caller owns into a tensor variable, releasing what it held.
-void Lowerer::StoreTensor(llvm::Value* slot, llvm::Value* v) {
-  llvm::Value* old = b_.CreateLoad(b_.getPtrTy(), slot);
-  b_.CreateStore(v, slot);
-  b_.CreateCall(Runtime("rt_tensor_release"), {old});
-}
-
 void Lowerer::LowerFlushes(const ast::Stmt* s) {
   auto it = options_.tensors->flush_before.find(s);
   if (it == options_.tensors->flush_before.end()) return;
-  for (const fuse::Flush& f : it->second) StoreTensor(locals_.at(f.let), LowerRun(*f.run));
+  for (const fuse::Flush& f : it->second) StoreRef(locals_.at(f.let), LowerRun(*f.run));
 }
 
 // `t = v`, `t op= v` (in place, through the fusion pass's run of `t op v`), `t[i, j] = v`.
@@ -90,15 +30,15 @@ void Lowerer::LowerTensorAssign(const ast::Assign* a) {
   }
   if (a->op == TokenKind::Eq) {
     if (options_.tensors && options_.tensors->deferred_assigns.count(a)) return;  // computed where needed
-    llvm::Value* v = OwnedTensor(a->value);
-    StoreTensor(LowerAddr(a->target), v);
+    llvm::Value* v = OwnedRef(a->value);
+    StoreRef(LowerAddr(a->target), v);
     return;
   }
   const fuse::Run& run = *options_.tensors->compound.at(a);
   llvm::Value* r = LowerRun(run);
   llvm::Value* t = LowerExpr(a->target);
   b_.CreateCall(Runtime("rt_tensor_assign"), {t, r, LocOf(a->range)});
-  b_.CreateCall(Runtime("rt_tensor_release"), {r});
+  b_.CreateCall(Runtime("rt_release"), {r});
 }
 
 // A scalar's bytes, zero-extended to 64 bits: how the runtime takes a value of any element type
@@ -249,7 +189,7 @@ auto Lowerer::LowerRun(const fuse::Run& run) -> llvm::Value* {
     results.push_back(b_.CreateCall(Runtime("rt_tensor_run"), {GroupDesc(g), ins, scalars, axis, LocOf(g.where)}));
   }
   for (size_t i = 0; i < run.leaves.size(); i++) ReleaseIfOwned(run.leaves[i], leaves[i]);
-  for (size_t i = 0; i + 1 < results.size(); i++) b_.CreateCall(Runtime("rt_tensor_release"), {results[i]});
+  for (size_t i = 0; i + 1 < results.size(); i++) b_.CreateCall(Runtime("rt_release"), {results[i]});
   return results.back();
 }
 

@@ -194,16 +194,29 @@ class Lowerer {
   // vprintf(format, {args…}) on the device.
   void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 
-  // ---- tensors (lower_tensor.cpp) ----
-  auto TensorOwned(const ast::Expr* e) const -> bool;  // lowering `e` gives a new reference
+  // ---- counted references: tensors, strings, files (lower_ref.cpp) ----
+  auto OwnsRef(const ast::Expr* e) const -> bool;  // lowering `e` gives a new reference
   void ReleaseIfOwned(const ast::Expr* e, llvm::Value* v);
-  auto OwnedTensor(const ast::Expr* e) -> llvm::Value*;  // a reference the caller keeps
-  void PushTensorScope();
-  void PopTensorScope();  // releases the block's tensor variables unless the block has ended
-  void ReleaseTensorScopes(size_t down_to);
-  auto TensorSlot(const std::string& name) -> llvm::Value*;
-  void LowerTensorLet(const ast::Let* let);
-  void StoreTensor(llvm::Value* slot, llvm::Value* v);
+  auto OwnedRef(const ast::Expr* e) -> llvm::Value*;  // a reference the caller keeps
+  void PushRefScope();
+  void ReleaseSlots(const std::vector<llvm::Value*>& slots);
+  void PopRefScope();  // releases the block's counted variables unless the block has ended
+  void ReleaseRefScopes(size_t down_to);
+  auto RefSlot(const std::string& name) -> llvm::Value*;
+  void LowerRefLet(const ast::Let* let);
+  void StoreRef(llvm::Value* slot, llvm::Value* v);
+
+  // ---- strings and files (lower_string.cpp) ----
+  auto StringObject(const std::string& text) -> llvm::Constant*;  // a literal's static rt_str
+  auto LowerStringCall(const ast::Call* e) -> llvm::Value*;
+  auto LowerStringBinary(const ast::Binary* e) -> llvm::Value*;
+  auto LowerStringIndex(const ast::Index* e) -> llvm::Value*;
+  void LowerStringAssign(const ast::Assign* a);
+  void LowerLinesFor(const ast::For* s);
+  void LowerFormatArgs(const ast::Call* e, int stream);  // print/eprint/format's values
+  auto MessageText(const ast::Expr* e) -> llvm::Value*;   // panic/assert's message, a cstring
+
+  // ---- tensors (lower_tensor.cpp) ----
   void LowerFlushes(const ast::Stmt* s);
   void LowerTensorAssign(const ast::Assign* a);
   auto ScalarBits(llvm::Value* v, const Type* t) -> llvm::Value*;
@@ -277,11 +290,12 @@ class Lowerer {
   struct Loop {
     llvm::BasicBlock* break_bb;
     llvm::BasicBlock* continue_bb;
-    size_t tensor_depth = 0;  // tensor_scopes_ outside the loop (break and continue release the rest)
+    size_t ref_depth = 0;  // ref_scopes_ outside the loop (break and continue release the rest)
   };
   std::vector<Loop> loops_;
   llvm::Function* fn_ = nullptr;  // the function being built
-  std::vector<std::vector<llvm::Value*>> tensor_scopes_;  // per open block: its tensor variables' slots
+  std::vector<std::vector<llvm::Value*>> ref_scopes_;  // per open block: its counted variables' slots
+  std::map<std::string, llvm::Constant*> string_objects_;  // StringObject's, by text
   // Debug info (host module only; null without it).
   std::unique_ptr<llvm::DIBuilder> di_;
   llvm::DICompileUnit* di_cu_ = nullptr;

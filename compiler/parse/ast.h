@@ -120,7 +120,8 @@ struct Binary : Expr {
 // What a call's callee turned out to be (set by the checker).
 enum class Builtin : uint8_t {
   None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
-  ArgCount, Arg, Env, MonotonicNs, UnixTime,  // the process: arguments, environment, clocks
+  ArgCount, Arg, Env, HasEnv, MonotonicNs, UnixTime,  // the process: arguments, environment, clocks
+  Format,  // format(a, b, …): what print would print, as a string
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
   Popc, Clz, Ctz, Ffs,  // bit counts of an integer
   // Kernel code (see docs/gpu.md).
@@ -136,6 +137,12 @@ enum class Builtin : uint8_t {
 #define TENSOR_FN(name, kind, generic) kind,
 #define TENSOR_METHOD(name, kind) kind,
 #include "base/tensor_api.def"
+  // String and file methods, `io.*` (base/string_api.def).
+  StringFirst,
+#define STRING_METHOD(name, kind, result, params) kind,
+#define FILE_METHOD(name, kind, result, params) kind,
+#define IO_FN(name, kind, result, params) kind,
+#include "base/string_api.def"
 };
 // The scope of an atomic operation: `scope: block|device|system` (device when not given).
 enum class AtomicScope : uint8_t { Block, Device, System };
@@ -154,7 +161,7 @@ struct Call : Expr {
   AtomicScope scope = AtomicScope::Device;  // checker: atomics
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
-  Expr* self = nullptr;             // checker: a tensor method's tensor (`t` of `t.sum()`)
+  Expr* self = nullptr;             // checker: a method's receiver (`t` of `t.sum()`, `s` of `s.len()`)
 };
 struct Index : Expr {
   FUSION_NODE(Index, Expr)
@@ -249,12 +256,13 @@ struct While : Stmt {
   Expr* cond = nullptr;
   Block* body = nullptr;
 };
-struct For : Stmt {  // for name in start..end body
+struct For : Stmt {  // for name in start..end body;  for name in x.lines() body (start: the call, end: null)
   FUSION_NODE(For, Stmt)
   std::string name;
   SourceRange name_range;
   Expr* start = nullptr;
   Expr* end = nullptr;
+  bool is_lines = false;  // for line in x.lines()
   Block* body = nullptr;
   const sema::Type* type = nullptr;  // checker: the loop variable's type
 };

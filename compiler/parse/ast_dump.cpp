@@ -145,7 +145,7 @@ class Dumper {
       case NodeKind::For:
         Line(d, head + " " + As<For>(n)->name);
         Node(As<For>(n)->start, d + 1);
-        Node(As<For>(n)->end, d + 1);
+        if (!As<For>(n)->is_lines) Node(As<For>(n)->end, d + 1);
         return Node(As<For>(n)->body, d + 1);
       case NodeKind::Return:
         Line(d, head);

@@ -234,18 +234,23 @@ auto Parser::ParseFor() -> ast::Stmt* {
     size_t start_first = pos_;
     s->start = ParseExprNoStruct();
     size_t start_last = pos_;
-    if (!Expect(TokenKind::DotDot, "`..` in the range")) return Synchronize(), nullptr;
-    SourceRange dots = RangeOf(tokens_.tokens[pos_ - 1]);
-    bool inclusive = at(TokenKind::Eq) && cur().offset == dots.end;
-    if (inclusive) Advance();
-    size_t end_first = pos_;
-    s->end = ParseExprNoStruct();
-    if (inclusive && s->end) {
-      auto* lit = As<ast::IntLit>(s->end);
-      std::string past = lit ? std::to_string(lit->value + 1) : PlusOne(end_first, pos_);
-      diags_.Report(diag::Kind::InclusiveRange, {dots.begin, RangeOf(tokens_.tokens[end_first - 1]).end},
-            {TextOf(start_first, start_last), past});
+    // for line in x.lines(): no range (the checker makes sure the expression is a `lines()`).
+    bool lines = s->start && at(TokenKind::LBrace);
+    if (!lines && !Expect(TokenKind::DotDot, "`..` in the range")) return Synchronize(), nullptr;
+    if (!lines) {
+      SourceRange dots = RangeOf(tokens_.tokens[pos_ - 1]);
+      bool inclusive = at(TokenKind::Eq) && cur().offset == dots.end;
+      if (inclusive) Advance();
+      size_t end_first = pos_;
+      s->end = ParseExprNoStruct();
+      if (inclusive && s->end) {
+        auto* lit = As<ast::IntLit>(s->end);
+        std::string past = lit ? std::to_string(lit->value + 1) : PlusOne(end_first, pos_);
+        diags_.Report(diag::Kind::InclusiveRange, {dots.begin, RangeOf(tokens_.tokens[end_first - 1]).end},
+              {TextOf(start_first, start_last), past});
+      }
     }
+    s->is_lines = lines;
   }
   s->range = RangeFrom(begin);
   if (!at(TokenKind::LBrace)) {

@@ -29,7 +29,8 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   e->callee->type = types_->void_type();
   // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr, no
   // arguments, environment or clocks.
-  bool process = b == B::ArgCount || b == B::Arg || b == B::Env || b == B::MonotonicNs || b == B::UnixTime;
+  bool process = b == B::ArgCount || b == B::Arg || b == B::Env || b == B::HasEnv || b == B::MonotonicNs ||
+                 b == B::UnixTime || b == B::Format;
   if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint || process)) {
     Error(diag::Kind::HostOnlyInDevice, e->callee->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     for (ast::Expr* a : e->args) CheckValue(a);
@@ -42,29 +43,33 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     if (!t->IsError() && !ok(t)) Error(diag::Kind::BuiltinArg, e->args[i]->range, {name, what, ToString(t)});
   };
   auto is_cstring = [&](const Type* t) { return t == types_->cstring(); };
+  auto is_string = [](const Type* t) { return t->IsString(); };
+  // A message: a `cstring` or a `string` (`panic(format("bad value", x))`).
+  auto is_text = [&](const Type* t) { return t == types_->cstring() || t->IsString(); };
   auto is_int = [](const Type* t) { return t->IsInt(); };
   if (b != B::Alloc && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   switch (b) {
     case B::Print:
     case B::Eprint:
+    case B::Format:
       for (ast::Expr* a : e->args) {
         const Type* t = CheckValue(a);
         if (t->IsError()) continue;
-        if (!t->IsScalar() && !t->IsTensor()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
+        if (!t->IsScalar() && !t->IsTensor() && !t->IsString()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
       }
-      return types_->void_type();
+      return b == B::Format ? types_->string() : types_->void_type();
     case B::Assert: {
       if (!arg_count(1, 2)) return types_->void_type();
       const Type* t = CheckExpr(e->args[0], types_->bool_type());
       if (!t->IsError() && t->kind != TypeKind::Bool)
         Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `bool` condition", ToString(Finalize(e->args[0]))});
-      if (e->args.size() == 2) check_arg(1, types_->cstring(), is_cstring, "a `cstring` message");
+      if (e->args.size() == 2) check_arg(1, types_->cstring(), is_text, "a `cstring` or `string` message");
       return types_->void_type();
     }
     case B::Panic: {
       if (!arg_count(1, 1)) return types_->void_type();
-      check_arg(0, types_->cstring(), is_cstring, "a `cstring` message");
+      check_arg(0, types_->cstring(), is_text, "a `cstring` or `string` message");
       return types_->void_type();
     }
     case B::Exit: {
@@ -118,12 +123,13 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
     case B::Arg: {
       // arg(i): the program's i-th argument (0: the program), bounds-checked.
       if (arg_count(1, 1)) check_arg(0, types_->i64(), is_int, "an integer index");
-      return types_->cstring();
+      return types_->string();
     }
-    case B::Env: {
-      // env(name): the variable's value, or null when it is not set.
-      if (arg_count(1, 1)) check_arg(0, types_->cstring(), is_cstring, "a `cstring` name");
-      return types_->cstring();
+    case B::Env:
+    case B::HasEnv: {
+      // env(name): the variable's value, "" when it is not set; has_env(name): whether it is set.
+      if (arg_count(1, 1)) check_arg(0, types_->string(), is_string, "a `string` name");
+      return b == B::Env ? types_->string() : types_->bool_type();
     }
     case B::Popc:
     case B::Clz:

@@ -215,7 +215,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   } else if (auto* p = As<ast::PointerType>(t)) {
     const Type* inner = ResolveType(p->pointee);
     result = inner->IsError() ? inner : types_->Pointer(inner);
-    if (inner->IsTensor()) Error(diag::Kind::TensorPlacement, t->range, {"behind a pointer"}), result = types_->error();
+    if (inner->IsCounted()) Error(diag::Kind::CountedPlacement, t->range, {CountedNoun(inner), "behind a pointer"}), result = types_->error();
   } else if (auto* a = As<ast::ArrayType>(t)) {
     const Type* elem = ResolveType(a->elem);
     int64_t n = 0;
@@ -235,7 +235,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
       }
     }
     if (elem->kind == TypeKind::Void) Error(diag::Kind::VoidValue, a->elem->range), ok = false;
-    if (elem->IsTensor()) Error(diag::Kind::TensorPlacement, a->elem->range, {"an array element"}), ok = false;
+    if (elem->IsCounted()) Error(diag::Kind::CountedPlacement, a->elem->range, {CountedNoun(elem), "an array element"}), ok = false;
     result = ok && !elem->IsError() ? types_->Array(elem, static_cast<uint64_t>(n)) : types_->error();
   } else if (auto* f = As<ast::FnPointerType>(t)) {
     // A C function pointer: parameters and result are C values, so no arrays by value.
@@ -288,7 +288,7 @@ auto Checker::EnsureLayout(const Type* t, SourceRange where) -> bool {
     const Type* ft = ResolveType(f.declared_type);
     SourceRange type_range = f.declared_type ? f.declared_type->range : f.range;
     if (ft->kind == TypeKind::Void) Error(diag::Kind::VoidValue, type_range), ft = types_->error();
-    if (ft->IsTensor()) Error(diag::Kind::TensorPlacement, type_range, {"a struct field"}), ft = types_->error();
+    if (ft->IsCounted()) Error(diag::Kind::CountedPlacement, type_range, {CountedNoun(ft), "a struct field"}), ft = types_->error();
     if (!EnsureLayout(ft, type_range)) ok = false, ft = types_->error();
     mut->fields.push_back({f.name, ft, 0});
   }
@@ -323,8 +323,10 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
 }
 
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
-  if (t->IsTensor()) {
-    Error(diag::Kind::TensorToC, where);
+  if (t->IsCounted()) {
+    const char* hint = t->IsTensor() ? "; pass its memory to C with `t.data_ptr()`"
+                       : t->IsString() ? "; give C a `cstring` with `s.cstr()`" : "";
+    Error(diag::Kind::CountedToC, where, {CountedNoun(t), hint});
     return false;
   }
   if (t->kind == TypeKind::Handle) {
@@ -409,12 +411,18 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   if (fn->is_kernel || fn->is_device) {
     // Reported once: the parameter or result is an error type in the body.
     for (ast::Param* p : fn->params) {
-      if (!p->type->IsTensor()) continue;
-      Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      if (!p->type->IsCounted()) continue;
+      if (p->type->IsTensor())
+        Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      else
+        Error(diag::Kind::CountedInDevice, p->range, {ToString(p->type), fn->is_kernel ? "kernel" : "device function", fn->name});
       p->type = types_->error();
     }
-    if (fn->ret_type->IsTensor()) {
-      Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+    if (fn->ret_type->IsCounted()) {
+      if (fn->ret_type->IsTensor())
+        Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
+      else
+        Error(diag::Kind::CountedInDevice, fn->ret->range, {ToString(fn->ret_type), fn->is_kernel ? "kernel" : "device function", fn->name});
       fn->ret_type = types_->error();
     }
   }
@@ -438,8 +446,8 @@ void Checker::CheckConstDecl(ast::ConstDecl* c) {
   resolving_[c] = 1;
   const Type* declared = c->declared_type ? ResolveType(c->declared_type) : nullptr;
   if (declared) EnsureLayout(declared, c->declared_type->range);
-  if (declared && declared->IsTensor()) {
-    Error(diag::Kind::TensorPlacement, c->declared_type->range, {c->is_static ? "a `static`" : "a `const`"});
+  if (declared && declared->IsCounted()) {
+    Error(diag::Kind::CountedPlacement, c->declared_type->range, {CountedNoun(declared), c->is_static ? "a `static`" : "a `const`"});
     declared = types_->error();
   }
   if (!c->init && (!c->is_static || !declared || c->parse_error)) {

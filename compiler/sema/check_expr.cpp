@@ -79,7 +79,8 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
       t = expected && expected->IsPointerLike() ? expected : types_->null_type();
       break;
     case ast::NodeKind::StringLit:
-      t = types_->cstring();
+      // A `cstring`, unless its context wants a `string` (as an untyped number takes its type).
+      t = expected && expected->IsString() ? types_->string() : types_->cstring();
       break;
     case ast::NodeKind::Name:
       t = CheckName(As<ast::Name>(e));
@@ -116,6 +117,7 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
       FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
   }
   e->type = t;
+  if ((t->IsString() || t->kind == TypeKind::File) && !CountedHostOnly(e)) return e->type = types_->error();
   if (!t->IsError() && (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))
     CheckStaticShape(e);
   return t;
@@ -275,7 +277,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   }
   bool cmp = IsComparison(op);
   bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
-  const Type* hint = (!cmp && expected && expected->IsNumeric()) ? expected : nullptr;
+  const Type* hint = (!cmp && expected && (expected->IsNumeric() || expected->IsString())) ? expected : nullptr;
   const Type* lt = CheckExpr(e->lhs, IsLiteralTree(e->lhs) ? nullptr : hint);
   if (shift) {
     // The shift amount may be any integer type; the result has the left side's type.
@@ -300,6 +302,9 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   const Type* rt = CheckExpr(e->rhs, !lt->IsUntyped() ? lt : IsLiteralTree(e->rhs) ? nullptr : hint);
   if (lt->IsError() || rt->IsError()) return types_->error();
   if (lt->IsTensor() || rt->IsTensor()) return CheckTensorBinary(e, lt, rt);
+  if (lt->IsString() || rt->IsString() ||
+      (op == TokenKind::Plus && As<ast::StringLit>(e->lhs) && As<ast::StringLit>(e->rhs)))
+    return CheckStringBinary(e, lt, rt);
   // Unify untyped operands with typed ones.
   if (lt->IsUntyped() && rt->IsUntyped()) {
     if (lt->kind == TypeKind::Null || rt->kind == TypeKind::Null) {
@@ -394,10 +399,16 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "tensor" &&
                                            !Lookup("tensor"))
     return CheckTensorCall(e, f);
-  // t.sum(), t.reshape(2, 3), …: a tensor's methods.
+  // io.open(path) and the other file functions, unless `io` names something.
+  if (auto* f = As<ast::Field>(e->callee); f && As<ast::Name>(f->base) && As<ast::Name>(f->base)->name == "io" &&
+                                           !Lookup("io"))
+    return CheckIoCall(e, f);
+  // t.sum(), s.find(t), f.read_line(), …: the methods of tensors, strings and files.
   if (auto* f = As<ast::Field>(e->callee)) {
-    const Type* bt = CheckValue(f->base);
+    // A literal's methods are a string's: `"a,b".find(",")` (a cstring has none).
+    const Type* bt = CheckValue(f->base, As<ast::StringLit>(f->base) ? types_->string() : nullptr);
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
+    if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
   }
   if (name) {
     ast::Node* d = Lookup(name->name);
@@ -481,6 +492,7 @@ auto Checker::CheckIndex(ast::Index* e) -> const Type* {
     return types_->error();
   }
   if (bt->IsTensor()) return CheckTensorIndex(e, bt);
+  if (bt->IsString()) return CheckStringIndex(e);
   if (!e->more.empty()) {
     for (ast::Expr* m : e->more) CheckValue(m);
     Error(diag::Kind::BuiltinArg, e->more[0]->range, {"indexing `" + ToString(bt) + "`", "one index", "several"});
@@ -541,6 +553,7 @@ auto Checker::CheckField(ast::Field* e) -> const Type* {
   }
   if (st->kind != TypeKind::Struct) {
     Error(diag::Kind::FieldOfNonStruct, e->name_range, {e->name, ToString(bt)});
+    if (bt == types_->cstring()) Note(diag::Kind::NoteCstringMethods, e->base->range);
     return types_->error();
   }
   int idx = st->FieldIndex(e->name);
@@ -570,6 +583,13 @@ auto Checker::CheckCast(ast::Cast* e) -> const Type* {
     from = Finalize(e->expr);
   }
   auto is_ptr_int = [](const Type* t) { return t->IsInt() && t->bits == 64; };
+  // A `cstring` converts to a `string` (a copy of its bytes); the other way is `s.cstr()`.
+  if (from->IsString() || to->IsString() || from->kind == TypeKind::File || to->kind == TypeKind::File) {
+    if (from == to || (from == types_->cstring() && to->IsString())) return to;
+    Error(diag::Kind::InvalidCast, e->range, {ToString(from), ToString(to)});
+    if (from->IsString() && to == types_->cstring()) Note(diag::Kind::NoteCstringToString, e->range);
+    return types_->error();
+  }
   // A tensor converts elementwise to another element type (bool as the integer casts do).
   if (from->IsTensor() || to->IsTensor()) {
     // To bool: whether each element is non-zero (NumPy's astype(bool)).

@@ -57,6 +57,16 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
     }
     case ast::NodeKind::For: {
       auto* s = As<ast::For>(stmt);
+      if (s->is_lines) {  // for line in x.lines()
+        s->type = CheckLinesCall(s->start) ? types_->string() : types_->error();
+        PushScope();
+        Declare(s->name, s);
+        loop_depth_++;
+        CheckBlock(s->body);
+        loop_depth_--;
+        PopScope();
+        return;
+      }
       const Type* st = CheckExpr(s->start);
       const Type* et = CheckExpr(s->end, st->IsUntyped() ? nullptr : st);
       const Type* t = st;
@@ -207,7 +217,7 @@ void Checker::CheckAssign(ast::Assign* a) {
     vt = a->value->type;
   }
   if (vt->IsError()) return;
-  bool ok = shift ? tt->IsInt() && vt->IsInt() : ArithmeticAccepts(op, tt);
+  bool ok = shift ? tt->IsInt() && vt->IsInt() : tt->IsString() ? op == TokenKind::Plus : ArithmeticAccepts(op, tt);
   if (!ok) Error(diag::Kind::BinaryTypes, a->range, {lex::Spelling(a->op), ToString(tt), ToString(vt)});
 }
 

@@ -132,7 +132,7 @@ auto Checker::CheckTensorUnary(ast::Unary* e, const Type* t) -> const Type* {
   if (e->op == TokenKind::Minus && t->elem->IsNumeric()) return t;
   if (e->op == TokenKind::Bang && t->elem->kind == TypeKind::Bool) return t;
   if (e->op == TokenKind::Amp || e->op == TokenKind::Star) {
-    Error(diag::Kind::TensorPlacement, e->range, {"behind a pointer"});
+    Error(diag::Kind::CountedPlacement, e->range, {"tensor", "behind a pointer"});
     return types_->error();
   }
   Error(diag::Kind::UnaryType, e->range, {lex::Spelling(e->op), ToString(t)});

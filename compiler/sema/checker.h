@@ -124,6 +124,15 @@ class Checker {
   auto CheckMatmulOperands(ast::Call* e, ast::Expr* a, ast::Expr* b, const std::string& name) -> const Type*;
   auto CheckTensorMap(ast::Call* e, const std::string& name) -> const Type*;
   auto CheckTensorIndex(ast::Index* e, const Type* bt) -> const Type*;
+  // Strings and files (sema/check_string.cpp).
+  static auto CountedNoun(const Type* t) -> std::string;  // "tensor", "`string`", "`file`"
+  auto CountedHostOnly(ast::Expr* e) -> bool;
+  auto CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result, const char* params) -> const Type*;
+  auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
+  auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
+  auto CheckLinesCall(ast::Expr* e) -> bool;
+  auto CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;
+  auto CheckStringIndex(ast::Index* e) -> const Type*;
   void CheckTensorAssign(ast::Assign* a, const Type* tt);
   // Shapes known at compile time (check_shape.cpp): after a tensor expression is checked.
   void CheckStaticShape(ast::Expr* e);

@@ -65,6 +65,8 @@ TypeContext::TypeContext() {
   // passed back to gpu.* and `launch`. Two types, so that one is never passed for the other.
   // A kernel compiled at run time by gpu.compile_cuda, launched as `launch k<<<…>>>(…)`.
   for (const char* name : {"gpu_stream", "gpu_event", "gpu_kernel"}) builtins_[name] = Make(TypeKind::Handle, name, 8, 8);
+  builtins_["string"] = Make(TypeKind::String, "string", 8, 8);
+  builtins_["file"] = Make(TypeKind::File, "file", 8, 8);
 }
 
 auto TypeContext::Make(TypeKind kind, std::string name, uint64_t size, uint64_t align) -> Type* {

@@ -33,6 +33,8 @@ enum class TypeKind : uint8_t {
   FnPtr,         // fn(T, …) -> R: a C function pointer
   Handle,        // gpu_stream, gpu_event: the runtime's objects, pointer-sized, opaque to code
   Tensor,        // tensor<T>: a reference to the runtime's rt_tensor (elem: T, the element type)
+  String,        // string: a reference to the runtime's rt_str (docs/strings.md)
+  File,          // file: a reference to the runtime's rt_file
 };
 
 struct StructField {
@@ -74,6 +76,13 @@ class Type {
     return kind == TypeKind::Pointer || kind == TypeKind::CString || kind == TypeKind::FnPtr;
   }
   auto IsTensor() const -> bool { return kind == TypeKind::Tensor; }
+  auto IsString() const -> bool { return kind == TypeKind::String; }
+  // Counted references to runtime objects (tensors, strings, files): a variable holds one, the
+  // end of its block releases it (lower/lower_ref.cpp); they live in host code and in variables
+  // and parameters only, not in fields, arrays, statics or behind pointers.
+  auto IsCounted() const -> bool {
+    return kind == TypeKind::Tensor || kind == TypeKind::String || kind == TypeKind::File;
+  }
   auto IsScalar() const -> bool {
     return IsNumeric() || kind == TypeKind::Bool || IsPointerLike() || kind == TypeKind::Enum;
   }
@@ -112,6 +121,8 @@ class TypeContext {
   auto gpu_stream() const -> const Type* { return Builtin("gpu_stream"); }
   auto gpu_event() const -> const Type* { return Builtin("gpu_event"); }
   auto gpu_kernel() const -> const Type* { return Builtin("gpu_kernel"); }
+  auto string() const -> const Type* { return Builtin("string"); }
+  auto file() const -> const Type* { return Builtin("file"); }
   // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
   auto Builtin(const std::string& name) const -> const Type*;
 

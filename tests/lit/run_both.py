@@ -4,12 +4,13 @@
 Then prints that stdout and stderr (to its own stdout and stderr) and exits with that code, so
 FileCheck and `not` can check it.
 
-usage: run_both.py FUSION [--double LIB] FILE.fu [--expect-exit N] [--stderr-until PREFIX] [-L DIR]... [-I DIR]...
-                   [-O0..-O3] [-g] [--gpu-arch SM] [-- ARGS...]
+usage: run_both.py FUSION [--double LIB] FILE.fu [--expect-exit N] [--stderr-until PREFIX] [--stdin FILE]
+                   [-L DIR]... [-I DIR]... [-O0..-O3] [-g] [--gpu-arch SM] [-- ARGS...]
 (-L and -I directories, -O levels, -g and --gpu-arch go to both `fusion run` and `fusion build`.)
 --stderr-until PREFIX compares and prints stderr only up to the first line that starts with
 PREFIX (that line included), for crash reports whose later lines may differ between the JIT and
 the executable.
+--stdin FILE gives each run FILE's bytes as its standard input (else it reads nothing).
 --double LIB runs the built executable a third time on the CUDA device, with LIB (the CUDA
 driver's test double, tests/cuda_double) as the driver, and fails unless that run gives the same
 output and exit code too (%run_gpu in lit).
@@ -40,12 +41,16 @@ def main():
     expect = None
     until = None
     flags = []
-    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["-L"], ["-I"], ["--gpu-arch"], ["-O0"], ["-O1"],
+    stdin = b""
+    while rest[:1] in (["--expect-exit"], ["--stderr-until"], ["--stdin"], ["-L"], ["-I"], ["--gpu-arch"], ["-O0"], ["-O1"],
                        ["-O2"], ["-O3"], ["-g"]):
         if rest[0] == "--expect-exit":
             expect = int(rest[1])
         elif rest[0] == "--stderr-until":
             until = rest[1].encode()
+        elif rest[0] == "--stdin":
+            with open(rest[1], "rb") as f:
+                stdin = f.read()
         elif rest[0] in ("-L", "-I", "--gpu-arch"):
             flags += rest[:2]
         else:
@@ -55,7 +60,7 @@ def main():
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
-    jit = subprocess.run([fusion, "run"] + flags + [source] + rest, capture_output=True)
+    jit = subprocess.run([fusion, "run"] + flags + [source] + rest, capture_output=True, input=stdin)
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "prog")
         build = subprocess.run([fusion, "build"] + flags + [source, "-o", exe], capture_output=True)
@@ -63,14 +68,14 @@ def main():
             sys.stderr.write("run_both: `fusion build` failed (%d):\n%s" % (build.returncode, build.stderr.decode(errors="replace")))
             return 99
         # The built program sees its own path as argv[0]; give it the source path like `fusion run`.
-        aot = subprocess.run([exe] + rest, capture_output=True, executable=exe)
+        aot = subprocess.run([exe] + rest, capture_output=True, executable=exe, input=stdin)
         on_double = None
         if double is not None:
             if not os.path.exists(double):
                 sys.stderr.write("run_both: the CUDA driver's test double %s is not built\n" % double)
                 return 99
             env = dict(os.environ, FUSION_DEVICE="cuda", FUSION_CUDA_DRIVER=double)
-            on_double = subprocess.run([exe] + rest, capture_output=True, executable=exe, env=env)
+            on_double = subprocess.run([exe] + rest, capture_output=True, executable=exe, env=env, input=stdin)
     if until is not None:
         jit.stderr, aot.stderr = cut(jit.stderr, until), cut(aot.stderr, until)
         if on_double is not None:

@@ -98,7 +98,7 @@ static void check_views(void) {
   rt_tensor* e = (rt_tensor*)rt_tensor_slice(t, 0, 2, 1, &here);
   CHECK(e->numel == 0 && e->shape[0] == 0, "stop before start: empty");
   rt_tensor* c1 = (rt_tensor*)rt_tensor_contiguous(t, &here);
-  CHECK(c1 == t && t->refs >= 2, "contiguous of contiguous is the same tensor");
+  CHECK(c1 == t && t->ref.refs >= 2, "contiguous of contiguous is the same tensor");
   rt_tensor* c2 = (rt_tensor*)rt_tensor_contiguous(s, &here);
   CHECK(c2 != s && c2->strides[0] == 3 && c2->strides[1] == 1, "contiguous of a slice copies");
   rt_tensor* cl = (rt_tensor*)rt_tensor_clone(t, &here);

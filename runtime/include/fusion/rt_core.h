@@ -17,6 +17,19 @@ extern "C" {
 #define RT_FN_NORETURN(name, ...) RT_NORETURN void name(__VA_ARGS__);
 #include "fusion/rt_functions.def"
 
+// A counted object (tensors, strings, files): every such object starts with this header. `refs`
+// counts the references; the last rt_release calls `drop`, which frees the object. An object whose
+// `refs` is negative is static (a string literal's object): retain and release leave it alone.
+// Counts are plain integers: an object is used by one thread at a time.
+typedef struct rt_ref {
+  int64_t refs;
+  void (*drop)(struct rt_ref* self);
+} rt_ref;
+
+// The FILE that print/eprint pieces write to: stream 1 is stdout, 2 stderr, 0 the string that
+// the innermost `format(…)` of this thread is building (rt_format_begin).
+void* rt_print_file(rt_i32 stream);
+
 // Formats a float as Python's repr() does into `buf` (at least 32 bytes); returns its length.
 // `is_f32` selects the shortest digits that read back to the same f32.
 int rt_format_float(char* buf, double value, bool is_f32);

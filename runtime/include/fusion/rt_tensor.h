@@ -42,7 +42,7 @@ typedef enum rt_dtype {
 enum { RT_TENSOR_MAX_RANK = 8, RT_TENSOR_MAX_INPUTS = 16 };
 
 typedef struct rt_tensor {
-  int64_t refs;
+  rt_ref ref;              // counted (fusion/rt_core.h): the last release frees it
   struct rt_tensor* base;  // a view: the tensor whose memory it shares (a reference); else NULL
   void* alloc;             // device memory this tensor owns (freed with it); NULL for a view
   void* data;              // the first element (device memory)

@@ -2,9 +2,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fusion/rt_core.h"
+#include "../str/str_internal.h"
 
 static int g_argc;
 static char** g_argv;
@@ -28,10 +30,13 @@ rt_ptr rt_arg(rt_i64 i, rt_loc loc) {
              g_argc == 1 ? "" : "s");
     rt_panic(msg, loc);
   }
-  return g_argv[i];
+  return rt_str_copy(g_argv[i], (int64_t)strlen(g_argv[i]));
 }
 
-rt_ptr rt_env(rt_ptr name) { return getenv((const char*)name); }
+rt_ptr rt_env(rt_ptr name) {
+  const char* v = getenv(rts_cstr((rt_str*)name, NULL));
+  return v ? rt_str_copy(v, (int64_t)strlen(v)) : rt_str_copy("", 0);
+}
 
 rt_i64 rt_monotonic_ns(void) {
   struct timespec t;

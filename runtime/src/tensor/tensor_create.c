@@ -276,13 +276,13 @@ static void print_axis(const printer* p, int32_t axis, int64_t start) {
 }
 
 void rt_tensor_print(rt_i32 stream, rt_ptr tp) {
-  if (rt_print_muted) return;
+  if (rt_print_muted && stream != 0) return;
   const rt_tensor* t = tp;
   size_t elem = rtt_elem_size(t->dtype, "print", NULL);
   char* host = malloc(t->numel ? (size_t)t->numel * elem : 1);
   if (!host) rtt_panic(NULL, "print: out of memory for a tensor of %" PRId64 " elements", t->numel);
   rt_tensor_to_host(t, host, NULL);
-  printer p = {stream == 2 ? stderr : stdout, t, host, elem, t->numel > SUMMARY_THRESHOLD};
+  printer p = {rt_print_file(stream), t, host, elem, t->numel > SUMMARY_THRESHOLD};
   print_axis(&p, 0, 0);
   free(host);
 }

@@ -188,12 +188,22 @@ static int64_t checked_numel(int32_t rank, const int64_t* shape, size_t elem, co
   return n;
 }
 
+// The last reference is gone: the memory (a tensor's own) or the reference to the base (a view's).
+static void tensor_drop(rt_ref* r) {
+  rt_tensor* t = (rt_tensor*)r;
+  if (t->alloc) rtt_free(t->device, t->alloc);
+  rt_tensor* base = t->base;
+  free(t);
+  atomic_fetch_sub(&g_live, 1);
+  rt_release(base);
+}
+
 rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t* shape, const char* what, rt_loc loc) {
   size_t elem = rtt_elem_size(dtype, what, loc);
   int64_t numel = checked_numel(rank, shape, elem, what, loc);
   rt_tensor* t = calloc(1, sizeof *t);
   if (!t) rtt_panic(loc, "%s: out of memory", what);
-  t->refs = 1;
+  t->ref = (rt_ref){1, tensor_drop};
   t->device = d;
   t->dtype = dtype;
   t->rank = rank;
@@ -212,27 +222,17 @@ rt_tensor* rtt_view(const rt_tensor* t) {
   rt_tensor* v = malloc(sizeof *v);
   if (!v) rtt_panic(NULL, "out of memory making a tensor view");
   *v = *t;
-  v->refs = 1;
+  v->ref = (rt_ref){1, tensor_drop};
   v->alloc = NULL;
   v->base = (rt_tensor*)rtt_root(t);
-  v->base->refs++;
+  rt_retain(v->base);
   atomic_fetch_add(&g_live, 1);
   return v;
 }
 
-void rt_tensor_retain(rt_ptr p) {
-  if (p) ((rt_tensor*)p)->refs++;
-}
+void rt_tensor_retain(rt_ptr p) { rt_retain(p); }
 
-void rt_tensor_release(rt_ptr p) {
-  rt_tensor* t = (rt_tensor*)p;
-  if (!t || --t->refs > 0) return;
-  if (t->alloc) rtt_free(t->device, t->alloc);
-  rt_tensor* base = t->base;
-  free(t);
-  atomic_fetch_sub(&g_live, 1);
-  rt_tensor_release(base);
-}
+void rt_tensor_release(rt_ptr p) { rt_release(p); }
 
 rt_i64 rt_tensor_rank(rt_ptr p) { return ((const rt_tensor*)p)->rank; }
 rt_i64 rt_tensor_numel(rt_ptr p) { return ((const rt_tensor*)p)->numel; }

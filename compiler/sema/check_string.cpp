@@ -1,0 +1,202 @@
+// Strings and files (docs/strings.md): the `string` and `file` types, string operators (`+`,
+// comparisons by content, `s[i]`), string and file methods, `io.*` functions and the `lines()` of
+// a `for` loop. The table of methods and functions is base/string_api.def; each is a runtime call.
+#include "base/check.h"
+#include "sema/checker.h"
+
+namespace fusion::sema {
+
+namespace {
+
+using B = ast::Builtin;
+
+enum class Owner : uint8_t { String, File, Io };
+struct StringApiFn {
+  Owner owner;
+  const char* name;
+  B kind;
+  const char* result;
+  const char* params;
+};
+constexpr StringApiFn kStringApi[] = {
+#define STRING_METHOD(name, kind, result, params) {Owner::String, #name, B::kind, result, params},
+#define FILE_METHOD(name, kind, result, params) {Owner::File, #name, B::kind, result, params},
+#define IO_FN(name, kind, result, params) {Owner::Io, #name, B::kind, result, params},
+#include "base/string_api.def"
+};
+
+auto FindStringApi(Owner owner, const std::string& name) -> const StringApiFn* {
+  for (const StringApiFn& f : kStringApi)
+    if (f.owner == owner && name == f.name) return &f;
+  return nullptr;
+}
+
+// "; did you mean `.find`?" for a near miss, else a pointer to the docs.
+auto StringHint(Owner owner, const std::string& name) -> std::string {
+  std::string hint = "; see docs/strings.md";
+  size_t best = 3;
+  for (const StringApiFn& f : kStringApi) {
+    if (f.owner != owner) continue;
+    size_t d = Distance(name, f.name);
+    if (d < best) best = d, hint = std::string("; did you mean `") + (owner == Owner::Io ? "io." : ".") + f.name + "`?";
+  }
+  return hint;
+}
+
+}  // namespace
+
+auto Checker::CountedNoun(const Type* t) -> std::string { return t->IsTensor() ? "tensor" : "`" + ToString(t) + "`"; }
+
+auto Checker::CountedHostOnly(ast::Expr* e) -> bool {
+  if (!InDevice()) return true;
+  Error(diag::Kind::CountedInDevice, e->range, {ToString(e->type), DeviceWhat(), fn_->name});
+  return false;
+}
+
+// The arguments of a string API call against the table's letters; the result's type.
+auto Checker::CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result,
+                                 const char* params) -> const Type* {
+  for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  if (!e->type_args.empty()) Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
+  size_t want = std::string_view(params).size();
+  if (!BuiltinArgCount(e, name, want, want)) return types_->error();
+  bool ok = true;
+  for (size_t i = 0; i < want; i++) {
+    ast::Expr* a = e->args[i];
+    bool is_string = params[i] == 'S';
+    const Type* t = CheckExpr(a, is_string ? types_->string() : types_->i64());
+    if (!is_string && t->IsUntyped()) t = Finalize(a);
+    if (t->IsError()) {
+      ok = false;
+      continue;
+    }
+    if (is_string ? !t->IsString() : !t->IsInt()) {
+      Error(diag::Kind::BuiltinArg, a->range, {name, is_string ? "a `string`" : "an integer", ToString(Finalize(a))});
+      if (is_string && t == types_->cstring()) Note(diag::Kind::NoteCstringToString, a->range);
+      ok = false;
+    }
+  }
+  if (!ok) return types_->error();
+  switch (result[0]) {
+    case 'v': return types_->void_type();
+    case 'b': return types_->bool_type();
+    case 'i': return types_->i64();
+    case 'f': return types_->f64();
+    case 'c': return types_->cstring();
+    case 's': return types_->string();
+    case 'F': return types_->file();
+    case 'L':
+      Error(diag::Kind::LinesOutsideFor, e->range);
+      return types_->error();
+  }
+  FUSION_UNREACHABLE("string_api.def result " << result);
+}
+
+// io.open(path), io.read_file(path), …
+auto Checker::CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type* {
+  callee->type = types_->void_type();
+  callee->base->type = types_->void_type();
+  const StringApiFn* fn = FindStringApi(Owner::Io, callee->name);
+  if (!fn) {
+    Error(diag::Kind::NoIoFunction, callee->name_range, {callee->name, StringHint(Owner::Io, callee->name)});
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  e->builtin = fn->kind;
+  std::string name = "io." + callee->name;
+  if (InDevice()) {
+    Error(diag::Kind::HostOnlyInDevice, e->range, {"`" + name + "`", DeviceWhat(), fn_->name});
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  return CheckStringApiArgs(e, name, fn->result, fn->params);
+}
+
+// s.find(t), f.read_line(), …
+auto Checker::CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type* {
+  callee->type = types_->void_type();
+  e->self = callee->base;
+  Owner owner = self->IsString() ? Owner::String : Owner::File;
+  const StringApiFn* fn = FindStringApi(owner, callee->name);
+  if (!fn) {
+    Error(diag::Kind::NoTensorMethod, callee->name_range, {ToString(self), callee->name, StringHint(owner, callee->name)});
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  e->builtin = fn->kind;
+  if (!CountedHostOnly(callee->base)) {
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  return CheckStringApiArgs(e, "." + callee->name, fn->result, fn->params);
+}
+
+// The `lines()` call of `for line in x.lines()`: the lines of a string or a file.
+auto Checker::CheckLinesCall(ast::Expr* e) -> bool {
+  auto* call = As<ast::Call>(e);
+  auto* callee = call ? As<ast::Field>(call->callee) : nullptr;
+  if (!callee || callee->name != "lines") {
+    CheckValue(e);
+    Error(diag::Kind::ForNotRange, e->range);
+    return false;
+  }
+  const Type* self = CheckValue(callee->base, As<ast::StringLit>(callee->base) ? types_->string() : nullptr);
+  if (self->IsError()) return false;
+  if (!self->IsString() && self->kind != TypeKind::File) {
+    Error(diag::Kind::NoTensorMethod, callee->name_range, {ToString(self), "lines", "; a `string` or a `file` has it"});
+    CheckArgsAlone(call);
+    return false;
+  }
+  callee->type = types_->void_type();
+  call->self = callee->base;
+  call->builtin = self->IsString() ? B::StrLines : B::FileLines;
+  call->type = types_->string();
+  if (!CountedHostOnly(callee->base)) return false;
+  return BuiltinArgCount(call, ".lines", 0, 0);
+}
+
+// a + b (concatenation), comparisons by content. A string literal on either side is a `string`.
+auto Checker::CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type* {
+  // (Also "a" + "b": two literals, which a cstring `+` could not mean.)
+  for (ast::Expr* side : {e->lhs, e->rhs})
+    if (As<ast::StringLit>(side) && side->type == types_->cstring()) side->type = types_->string();
+  lt = e->lhs->type, rt = e->rhs->type;
+  const char* spelled = lex::Spelling(e->op);
+  if (!lt->IsString() || !rt->IsString()) {
+    Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(Finalize(e->lhs)), ToString(Finalize(e->rhs))});
+    if (lt == types_->cstring() || rt == types_->cstring()) Note(diag::Kind::NoteCstringToString, e->range);
+    return types_->error();
+  }
+  if (!CountedHostOnly(e)) return types_->error();
+  switch (e->op) {
+    case TokenKind::Plus: return types_->string();
+    case TokenKind::EqEq:
+    case TokenKind::NotEq:
+    case TokenKind::Less:
+    case TokenKind::LessEq:
+    case TokenKind::Greater:
+    case TokenKind::GreaterEq: return types_->bool_type();
+    default:
+      Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(lt), ToString(rt)});
+      return types_->error();
+  }
+}
+
+// s[i]: the byte at i (a `u8`), bounds-checked.
+auto Checker::CheckStringIndex(ast::Index* e) -> const Type* {
+  if (!e->more.empty()) {
+    Error(diag::Kind::StringIndexCount, e->more[0]->range);
+    return types_->error();
+  }
+  const Type* it = CheckExpr(e->index, types_->i64());
+  if (it->IsUntyped()) it = Finalize(e->index);
+  if (it->IsError()) return it;
+  if (!it->IsInt()) {
+    Error(diag::Kind::IndexNotInteger, e->index->range, {ToString(it)});
+    return types_->error();
+  }
+  if (!CountedHostOnly(e)) return types_->error();
+  return types_->u8();
+}
+
+}  // namespace fusion::sema
