@@ -17,7 +17,8 @@ void Checker::CollectGlobals() {
 }
 
 void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
-  if (types_->Builtin(decl->name) && !As<ast::FnDecl>(decl) && !As<ast::ConstDecl>(decl)) {
+  if (types_->Builtin(decl->name) && !TypeContext::IsSoftBuiltin(decl->name) && !As<ast::FnDecl>(decl) &&
+      !As<ast::ConstDecl>(decl)) {
     if (IsBuiltinDim3(decl)) return;  // CUDA's own `struct dim3`, as the CUDA runtime's bindings have it
     Error(diag::Kind::Redefinition, name_range, {decl->name});
     return;
@@ -198,7 +199,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   if (auto* n = As<ast::NamedType>(t); n && n->name == "tensor" && !Lookup("tensor")) {
     result = ResolveTensorType(n);
   } else if (auto* n = As<ast::NamedType>(t)) {
-    if (const Type* b = types_->Builtin(n->name)) {
+    if (const Type* b = types_->Builtin(n->name); b && !(TypeContext::IsSoftBuiltin(n->name) && Lookup(n->name))) {
       result = b;
     } else if (ast::Node* d = Lookup(n->name)) {
       auto* decl = (d->kind >= ast::NodeKind::FnDecl) ? static_cast<ast::Decl*>(d) : nullptr;

@@ -125,6 +125,9 @@ class TypeContext {
   auto file() const -> const Type* { return Builtin("file"); }
   // A builtin type by its Fusion name (`i32`, `cstring`, …), or null.
   auto Builtin(const std::string& name) const -> const Type*;
+  // `string` and `file`, which came after programs could name their own types so: a program's
+  // own type of that name takes precedence, as a declaration does over a builtin function.
+  static auto IsSoftBuiltin(const std::string& name) -> bool { return name == "string" || name == "file"; }
 
   auto Pointer(const Type* pointee) -> const Type*;
   auto Array(const Type* elem, uint64_t count) -> const Type*;
