@@ -1,6 +1,7 @@
 // libclang → Api: parses the spec's headers and `cxx` block as one C++ translation unit, finds the
 // classes, enums, functions and methods the spec names, and translates each signature (types.cpp)
 // or records why it cannot be.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -293,23 +294,23 @@ auto Collect(const Spec& spec, Api& out) -> bool {
     collector.FindTypes(clang_getTranslationUnitCursor(tu));
     collector.FindFunctions(clang_getTranslationUnitCursor(tu));
     collector.Finish();
-    auto unused = [&](const std::vector<Pattern>& ps, const char* what) {
-      for (const Pattern& p : ps)
-        if (!p.used) {
-          std::fprintf(stderr, "%s:%d:%d: error: `%s` matches no %s\n", spec.path.c_str(), p.pos.line, p.pos.col, p.text.c_str(), what);
-          ok = false;
-        }
+    // Patterns that match nothing (typos, most likely), in the spec's order.
+    std::vector<std::pair<Pos, std::string>> errors;
+    auto unused = [&](const Pattern& p, const char* what) {
+      if (!p.used) errors.push_back({p.pos, "`" + p.text + "` matches no " + what});
     };
-    unused(spec.classes, "class");
-    unused(spec.functions, "function");
-    unused(spec.methods, "method of an exposed class");
-    unused(spec.enums, "enum");
-    unused(spec.skips, "declaration");
-    for (const Rename& r : spec.renames)
-      if (!r.pattern.used) {
-        std::fprintf(stderr, "%s:%d:%d: error: `%s` matches no declaration\n", spec.path.c_str(), r.pattern.pos.line, r.pattern.pos.col, r.pattern.text.c_str());
-        ok = false;
-      }
+    for (const Pattern& p : spec.classes) unused(p, "class");
+    for (const Pattern& p : spec.functions) unused(p, "function");
+    for (const Pattern& p : spec.methods) unused(p, "method of an exposed class");
+    for (const Pattern& p : spec.enums) unused(p, "enum");
+    for (const Pattern& p : spec.skips) unused(p, "declaration");
+    for (const Rename& r : spec.renames) unused(r.pattern, "declaration");
+    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+      return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.col < b.first.col;
+    });
+    for (const auto& [pos, message] : errors)
+      std::fprintf(stderr, "%s:%d:%d: error: %s\n", spec.path.c_str(), pos.line, pos.col, message.c_str());
+    ok = errors.empty();
   }
   clang_disposeTranslationUnit(tu);
   clang_disposeIndex(index);

@@ -36,6 +36,12 @@ auto Split(const std::string& line) -> std::vector<Word> {
   return words;
 }
 
+auto IsIdent(const std::string& n) -> bool {
+  bool ident = !n.empty() && !std::isdigit(static_cast<unsigned char>(n[0]));
+  for (char ch : n) ident = ident && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+  return ident;
+}
+
 class Parser {
  public:
   Parser(const std::string& path, Spec& out) : path_(path), out_(out) {}
@@ -58,7 +64,6 @@ class Parser {
   std::string path_;
   Spec& out_;
   bool ok_ = true;
-  Pos name_pos_;
 };
 
 auto Parser::MakePattern(const Word& w, int line, Pattern& p) -> bool {
@@ -99,11 +104,8 @@ void Parser::Line(const std::vector<Word>& w, int line, std::istream& in, int& l
   if (key == "name") {
     if (!need(1, 1, "one name")) return;
     const std::string& n = w[1].text;
-    bool ident = !n.empty() && !std::isdigit(static_cast<unsigned char>(n[0]));
-    for (char ch : n) ident = ident && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-    if (!ident) return void(Error(line, w[1].col, "`name` must be an identifier (letters, digits, `_`), not `" + n + "`"));
+    if (!IsIdent(n)) return void(Error(line, w[1].col, "`name` must be an identifier (letters, digits, `_`), not `" + n + "`"));
     out_.name = n;
-    name_pos_ = {line, w[1].col};
   } else if (key == "header") {
     rest(out_.headers, false);
   } else if (key == "include") {
@@ -134,6 +136,7 @@ void Parser::Line(const std::vector<Word>& w, int line, std::istream& in, int& l
       int col = w.size() > 2 ? w[2].col : w.back().col + static_cast<int>(w.back().text.size()) + 1;
       return void(Error(line, col, "expected `rename NAME = NEW_NAME`"));
     }
+    if (!IsIdent(w[3].text)) return void(Error(line, w[3].col, "a new name must be an identifier (letters, digits, `_`), not `" + w[3].text + "`"));
     Rename r;
     if (MakePattern(w[1], line, r.pattern)) {
       r.name = w[3].text;
