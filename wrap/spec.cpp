@@ -22,7 +22,7 @@ struct Word {
   int col;
 };
 
-// The words of a line, up to a `#` that starts a word.
+// The words of a line, up to a `#` that starts a word. A `/regex/` is one word, spaces and all.
 auto Split(const std::string& line) -> std::vector<Word> {
   std::vector<Word> words;
   size_t i = 0;
@@ -30,7 +30,17 @@ auto Split(const std::string& line) -> std::vector<Word> {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
     if (i >= line.size() || line[i] == '#') break;
     size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') i++;
+    auto space = [&](size_t k) { return k >= line.size() || line[k] == ' ' || line[k] == '\t' || line[k] == '\r'; };
+    if (line[i] == '/') {  // a /regex/ may hold spaces: it ends at a `/` before a space or the end
+      size_t end = i + 1;
+      while (end < line.size() && !(line[end] == '/' && space(end + 1))) end++;
+      if (end < line.size()) {
+        i = end + 1;
+        words.push_back({line.substr(start, i - start), static_cast<int>(start) + 1});
+        continue;
+      }
+    }
+    while (!space(i)) i++;
     words.push_back({line.substr(start, i - start), static_cast<int>(start) + 1});
   }
   return words;
@@ -186,6 +196,7 @@ auto ParseSpec(const std::string& path, Spec& out) -> bool {
     return false;
   }
   out.path = path;
+  out.file = std::filesystem::path(path).filename().string();
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   out.dir = dir.empty() ? "." : dir.string();
   out.output_dir = out.dir;

@@ -45,6 +45,8 @@ struct Catch {
 
 struct Spec {
   std::string path;  // as given
+  std::string file;  // its base name, which the outputs name (so that they do not depend on where
+                     // the command ran)
   std::string dir;   // its directory; relative paths in the spec are relative to it
   std::string name;  // `name`: the C symbols' prefix and the output files' stem
   std::vector<std::string> headers, include_dirs, flags, libs, lib_dirs;
