@@ -161,6 +161,8 @@ void Collector::Members(CXCursor cls_decl, const Class& cls, CXCursor from, std:
       if (clang_getCXXAccessSpecifier(c) == CX_CXXPublic) bases.push_back(clang_getCursorDefinition(clang_getTypeDeclaration(clang_getCursorType(c))));
       return;
     }
+    if (k == CXCursor_FieldDecl && !inherited && clang_getCXXAccessSpecifier(c) == CX_CXXPublic)
+      return Skipped(c, cls.cxx + "::" + Spelling(c), "a public field: read or write it through a helper in the `cxx` block");
     bool is_ctor = k == CXCursor_Constructor;
     bool is_template = k == CXCursor_FunctionTemplate;
     if (k != CXCursor_CXXMethod && k != CXCursor_ConversionFunction && !is_ctor && !is_template) return;
