@@ -125,12 +125,6 @@ auto EnumConv(CXCursor decl, TypeContext& ctx, std::string& why) -> Conv {
   return c;
 }
 
-auto Element(CXType t, bool out, TypeContext& ctx, std::string& why) -> Conv {
-  Conv e = Translate(t, out, ctx, why);
-  if (!why.empty()) return e;
-  return e;
-}
-
 // std::vector<E>, c10::ArrayRef<E>, std::optional<E>, c10::optional<E>, std::string, or a class.
 auto RecordConv(CXType canon, bool out, TypeContext& ctx, std::string& why) -> Conv {
   CXCursor decl = clang_getTypeDeclaration(canon);
@@ -150,7 +144,7 @@ auto RecordConv(CXType canon, bool out, TypeContext& ctx, std::string& why) -> C
   if (tname == "std::vector" || tname == "c10::ArrayRef" || tname == "std::optional" || tname == "c10::optional") {
     bool seq = tname == "std::vector" || tname == "c10::ArrayRef";
     std::string inner_why;
-    Conv e = Element(clang_Type_getTemplateArgumentAsType(canon, 0), out, ctx, inner_why);
+    Conv e = Translate(clang_Type_getTemplateArgumentAsType(canon, 0), out, ctx, inner_why);
     if (!inner_why.empty()) return why = "`" + c.cxx_type + "`: its element is " + inner_why, Conv{};
     bool plain = e.kind == Conv::Kind::Scalar || e.kind == Conv::Kind::Enum;
     bool handle = e.kind == Conv::Kind::Handle && !e.is_pointer;
@@ -165,10 +159,7 @@ auto RecordConv(CXType canon, bool out, TypeContext& ctx, std::string& why) -> C
         return why = "`" + c.cxx_type + "`: only optional scalars, enums, strings, exposed classes and (as parameters) sequences translate", Conv{};
       c.kind = Conv::Kind::Optional;
       c.tag = "opt_" + e.tag;
-      if (e.kind == Conv::Kind::String || handle) {
-        c.fusion = e.fusion;
-        c.c_type = e.c_type;
-      } else if (e.kind == Conv::Kind::Seq) {
+      if (e.kind == Conv::Kind::String || handle || e.kind == Conv::Kind::Seq) {  // null is nullopt
         c.fusion = e.fusion;
         c.c_type = e.c_type;
       } else {
