@@ -125,7 +125,8 @@ auto EnumConv(CXCursor decl, TypeContext& ctx, std::string& why) -> Conv {
   return c;
 }
 
-// std::vector<E>, c10::ArrayRef<E>, std::optional<E>, c10::optional<E>, std::string, or a class.
+// std::vector<E>, c10::ArrayRef<E>, std::optional<E>, c10::optional<E>, c10::OptionalArrayRef<E>,
+// std::string, or a class.
 auto RecordConv(CXType canon, bool out, TypeContext& ctx, std::string& why) -> Conv {
   CXCursor decl = clang_getTypeDeclaration(canon);
   CXCursor templ = clang_getSpecializedCursorTemplate(decl);
@@ -170,7 +171,27 @@ auto RecordConv(CXType canon, bool out, TypeContext& ctx, std::string& why) -> C
     c.elem.push_back(e);
     return c;
   }
+  if (tname == "c10::OptionalArrayRef" && !out) {  // libtorch's OptionalIntArrayRef: a nullable sequence
+    std::string inner_why;
+    Conv e = Translate(clang_Type_getTemplateArgumentAsType(canon, 0), out, ctx, inner_why);
+    if (!inner_why.empty() || e.kind != Conv::Kind::Scalar) return why = "`" + c.cxx_type + "`: only optional sequences of scalars translate", Conv{};
+    Conv seq;
+    seq.kind = Conv::Kind::Seq;
+    seq.cxx_type = "c10::ArrayRef<" + e.cxx_type + ">";
+    seq.c_type = "const " + e.c_type + "*";
+    seq.fusion = "*" + e.fusion;
+    seq.tag = "vec_" + e.tag;
+    seq.elem.push_back(e);
+    c.kind = Conv::Kind::Optional;
+    c.c_type = seq.c_type;
+    c.fusion = seq.fusion;
+    c.tag = "opt_" + seq.tag;
+    c.elem.push_back(seq);
+    return c;
+  }
   auto it = ctx.classes.find(Usr(decl));
+  if (it == ctx.classes.end() && !tname.empty())
+    return why = "`" + c.cxx_type + "`, an instantiation of a class template, has no translation (use it in a helper in the `cxx` block)", Conv{};
   if (it == ctx.classes.end()) return why = "`" + c.cxx_type + "` is not exposed (add `class " + QualifiedName(decl) + "` to the spec)", Conv{};
   c.kind = Conv::Kind::Handle;
   c.c_type = it->second->cxx + "*";
