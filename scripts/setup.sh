@@ -7,6 +7,8 @@ packages=(
   gdb  # tests/lit/debug: breakpoints and stacks of Fusion programs
   liblsan0  # tests/lit/tensor/memory_lsan.test: LeakSanitizer preloaded into a built program
   xz-utils binutils  # make gpu-bundle: compresses the bundle, checks its symbol versions
+  g++ libyaml-cpp-dev  # fusion wrap builds C++ shims (tests/lit/wrap/yaml.test wraps yaml-cpp)
+  libtorch-dev  # issue 16: libtorch through fusion wrap (1.13.1, CPU; ~30 s and ~1 GB to install)
 )
 missing=()
 for p in "${packages[@]}"; do

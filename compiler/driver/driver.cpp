@@ -51,6 +51,8 @@ commands:
   bindgen HEADER... -o OUT.fu [options]
                             turn C headers into Fusion declarations
                             (`fusion bindgen --help` for its options)
+  wrap SPEC [-o DIR]        make a C++ library callable: a C shim, its Fusion API and a
+                            report, from a spec (docs/cxx.md; `fusion wrap --help`)
   cache info|clear          show or empty the compiled-kernel cache (docs/cache.md)
 
 options:
@@ -329,10 +331,10 @@ void MaybeStoreRun(int argc, char** argv, const std::string& exe, const sema::Ch
 
 }  // namespace
 
-// `fusion bindgen …` runs fusion-bindgen from beside this executable, so that only that command
-// loads libclang.
-auto RunBindgen(int argc, char** argv) -> int {
-  std::string path = (llvm::sys::path::parent_path(ExePath(argv[0])) + "/fusion-bindgen").str();
+// `fusion bindgen …` and `fusion wrap …` run fusion-bindgen and fusion-wrap from beside this
+// executable, so that only those commands load libclang.
+auto RunTool(const char* tool, int argc, char** argv) -> int {
+  std::string path = (llvm::sys::path::parent_path(ExePath(argv[0])) + "/" + tool).str();
   std::vector<char*> args = {path.data()};
   for (int i = 2; i < argc; i++) args.push_back(argv[i]);
   args.push_back(nullptr);
@@ -342,7 +344,8 @@ auto RunBindgen(int argc, char** argv) -> int {
 }
 
 auto Main(int argc, char** argv) -> int {
-  if (argc >= 2 && std::string(argv[1]) == "bindgen") return RunBindgen(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "bindgen") return RunTool("fusion-bindgen", argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "wrap") return RunTool("fusion-wrap", argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "cache") return rt_cache_command(argc - 2, argv + 2);
   Options opts;
   if (int rc = ParseArgs(argc, argv, opts); rc >= 0) return rc;

@@ -1,6 +1,6 @@
 // The `fusion` executable: a launcher without LLVM. `fusion run` of an unchanged program executes
 // the executable the run cache kept for it; everything else is handed to `fusion-compiler` (and
-// `fusion bindgen` to `fusion-bindgen`) beside this executable.
+// `fusion bindgen` to `fusion-bindgen`, `fusion wrap` to `fusion-wrap`) beside this executable.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,6 +74,7 @@ void TryCache(int argc, char** argv, const std::string& compiler) {
 auto Main(int argc, char** argv) -> int {
   std::string dir = OwnDir();
   if (argc >= 2 && std::strcmp(argv[1], "bindgen") == 0) return Exec(dir + "/fusion-bindgen", argv[0], argc, argv, 2);
+  if (argc >= 2 && std::strcmp(argv[1], "wrap") == 0) return Exec(dir + "/fusion-wrap", argv[0], argc, argv, 2);
   std::string compiler = dir + "/fusion-compiler";
   if (argc >= 2 && std::strcmp(argv[1], "run") == 0) TryCache(argc, argv, compiler);
   return Exec(compiler, argv[0], argc, argv, 1);

@@ -51,6 +51,11 @@ lsan = sorted(glob.glob("/usr/lib/x86_64-linux-gnu/liblsan.so.*")) + sorted(glob
 if lsan:
     config.available_features.add("lsan")
     config.substitutions.append(("%lsan", lsan[0]))
+# C++ libraries that tests/lit/wrap wraps with `fusion wrap` (scripts/setup.sh installs them).
+if os.path.exists("/usr/include/yaml-cpp/yaml.h"):
+    config.available_features.add("yaml-cpp")
+if os.path.exists("/usr/include/torch/csrc/api/include/torch/torch.h"):
+    config.available_features.add("libtorch")
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
