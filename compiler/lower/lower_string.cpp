@@ -92,6 +92,12 @@ void Lowerer::LowerFormatArgs(const ast::Call* e, int stream) {
 }
 
 auto Lowerer::LowerStringCall(const ast::Call* e) -> llvm::Value* {
+  if (e->builtin == B::StrLen) {
+    llvm::Value* s = LowerExpr(e->self);
+    llvm::Value* n = StringLen(s);
+    ReleaseIfOwned(e->self, s);
+    return n;
+  }
   const StringApiFn& fn = FindStringApi(e->builtin);
   std::vector<llvm::Value*> args;
   std::vector<std::pair<const ast::Expr*, llvm::Value*>> borrowed;
@@ -147,13 +153,22 @@ auto Lowerer::LowerStringBinary(const ast::Binary* e) -> llvm::Value* {
   return r;
 }
 
-// s[i]: the byte, bounds-checked by the runtime.
+// A string's length and bytes, read from its rt_str as code that loops over a string would want
+// (fusion/rt_string.h: `len` at 16, `data` at 24).
+auto Lowerer::StringLen(llvm::Value* s) -> llvm::Value* {
+  return b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), s, 16), "len");
+}
+
+// s[i]: the byte, bounds-checked here (the runtime's rt_str_byte reports a bad index).
 auto Lowerer::LowerStringIndex(const ast::Index* e) -> llvm::Value* {
   llvm::Value* s = LowerExpr(e->base);
   llvm::Value* i = IntCast(LowerExpr(e->index), e->index->type, b_.getInt64Ty());
-  llvm::Value* byte = b_.CreateCall(Runtime("rt_str_byte"), {s, i, PanicLoc(e->range)});
+  llvm::Value* loc = PanicLoc(e->range);
+  FailIf(b_.CreateICmpUGE(i, StringLen(s)), Runtime("rt_str_byte"), {s, i, loc});
+  llvm::Value* data = b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), s, 24), "data");
+  llvm::Value* byte = b_.CreateLoad(b_.getInt8Ty(), b_.CreateInBoundsGEP(b_.getInt8Ty(), data, i));
   ReleaseIfOwned(e->base, s);
-  return b_.CreateTrunc(byte, b_.getInt8Ty());
+  return byte;
 }
 
 // s = t, f = g, and s += t, which appends in place when `s` holds the only reference.

@@ -211,6 +211,7 @@ class Lowerer {
   auto LowerStringCall(const ast::Call* e) -> llvm::Value*;
   auto LowerStringBinary(const ast::Binary* e) -> llvm::Value*;
   auto LowerStringIndex(const ast::Index* e) -> llvm::Value*;
+  auto StringLen(llvm::Value* s) -> llvm::Value*;
   void LowerStringAssign(const ast::Assign* a);
   void LowerLinesFor(const ast::For* s);
   void LowerFormatArgs(const ast::Call* e, int stream);  // print/eprint/format's values

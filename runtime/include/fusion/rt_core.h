@@ -26,9 +26,10 @@ typedef struct rt_ref {
   void (*drop)(struct rt_ref* self);
 } rt_ref;
 
-// The FILE that print/eprint pieces write to: stream 1 is stdout, 2 stderr, 0 the string that
-// the innermost `format(…)` of this thread is building (rt_format_begin).
-void* rt_print_file(rt_i32 stream);
+// Writes `n` bytes where print/eprint pieces go: stream 1 is stdout, 2 stderr, 0 the string that
+// the innermost `format(…)` of this thread is building (rt_format_begin). Muted streams (below)
+// write nothing; a format's string is never muted.
+void rt_print_out(rt_i32 stream, const char* text, size_t n);
 
 // Formats a float as Python's repr() does into `buf` (at least 32 bytes); returns its length.
 // `is_f32` selects the shortest digits that read back to the same f32.

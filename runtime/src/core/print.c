@@ -12,72 +12,69 @@
 _Thread_local bool rt_print_muted;
 
 // The strings that `format(…)` calls of this thread are building, innermost last (a format's
-// argument may itself be a format): memory streams, whose text becomes the string at the end.
+// argument may itself be a format): growing buffers, which become the strings at the end.
 enum { MAX_FORMAT_DEPTH = 64 };
-static _Thread_local struct {
-  FILE* file;
+typedef struct builder {
   char* text;
-  size_t size;
-} g_formats[MAX_FORMAT_DEPTH];
+  size_t len, cap;
+} builder;
+static _Thread_local builder g_formats[MAX_FORMAT_DEPTH];
 static _Thread_local int g_format_depth;
 
-static FILE* stream_of(rt_i32 stream) {
-  if (stream == 0) return g_formats[g_format_depth - 1].file;
-  return stream == 2 ? stderr : stdout;
+void rt_print_out(rt_i32 stream, const char* text, size_t n) {
+  if (stream != 0) {
+    if (!rt_print_muted) fwrite(text, 1, n, stream == 2 ? stderr : stdout);
+    return;
+  }
+  builder* b = &g_formats[g_format_depth - 1];
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + n) cap *= 2;
+    char* more = realloc(b->text, cap + 1);
+    if (!more) rt_panic("format: out of memory", NULL);
+    b->text = more;
+    b->cap = cap;
+  }
+  memcpy(b->text + b->len, text, n);
+  b->len += n;
 }
 
-void* rt_print_file(rt_i32 stream) { return stream_of(stream); }
+static void out_str(rt_i32 stream, const char* s) { rt_print_out(stream, s, strlen(s)); }
 
 void rt_format_begin(rt_loc loc) {
   if (g_format_depth == MAX_FORMAT_DEPTH) rt_panic("format: more than 64 nested calls", loc);
-  int d = g_format_depth;
-  g_formats[d].text = NULL;
-  g_formats[d].size = 0;
-  g_formats[d].file = open_memstream(&g_formats[d].text, &g_formats[d].size);
-  if (!g_formats[d].file) rt_panic("format: out of memory", loc);
-  g_format_depth++;
+  g_formats[g_format_depth++] = (builder){NULL, 0, 0};
 }
 
 rt_ptr rt_format_end(void) {
-  int d = --g_format_depth;
-  fclose(g_formats[d].file);
-  return rt_str_adopt(g_formats[d].text, (rt_i64)g_formats[d].size);
+  builder b = g_formats[--g_format_depth];
+  return rt_str_adopt(b.text, (rt_i64)b.len);
 }
 
 void rt_print_i64(rt_i32 stream, rt_i64 v) {
-  if (rt_print_muted && stream != 0) return;
-  fprintf(stream_of(stream), "%" PRId64, v);
+  char buf[32];
+  rt_print_out(stream, buf, (size_t)snprintf(buf, sizeof buf, "%" PRId64, v));
 }
 
 void rt_print_u64(rt_i32 stream, rt_u64 v) {
-  if (rt_print_muted && stream != 0) return;
-  fprintf(stream_of(stream), "%" PRIu64, v);
+  char buf[32];
+  rt_print_out(stream, buf, (size_t)snprintf(buf, sizeof buf, "%" PRIu64, v));
 }
 
-void rt_print_bool(rt_i32 stream, rt_bool v) {
-  if (rt_print_muted && stream != 0) return;
-  fputs(v ? "true" : "false", stream_of(stream));
-}
+void rt_print_bool(rt_i32 stream, rt_bool v) { out_str(stream, v ? "true" : "false"); }
 
-void rt_print_str(rt_i32 stream, rt_ptr s) {
-  if (rt_print_muted && stream != 0) return;
-  fputs(s ? (const char*)s : "(null)", stream_of(stream));
-}
+void rt_print_str(rt_i32 stream, rt_ptr s) { out_str(stream, s ? (const char*)s : "(null)"); }
 
 void rt_print_ptr(rt_i32 stream, rt_ptr p) {
-  if (rt_print_muted && stream != 0) return;
-  fprintf(stream_of(stream), "0x%" PRIxPTR, (uintptr_t)p);
+  char buf[32];
+  rt_print_out(stream, buf, (size_t)snprintf(buf, sizeof buf, "0x%" PRIxPTR, (uintptr_t)p));
 }
 
-void rt_print_sep(rt_i32 stream) {
-  if (rt_print_muted && stream != 0) return;
-  fputc(' ', stream_of(stream));
-}
+void rt_print_sep(rt_i32 stream) { rt_print_out(stream, " ", 1); }
 
 void rt_print_end(rt_i32 stream) {
-  if (rt_print_muted && stream != 0) return;
-  fputc('\n', stream_of(stream));
-  if (stream == 2) fflush(stderr);
+  rt_print_out(stream, "\n", 1);
+  if (stream == 2 && !rt_print_muted) fflush(stderr);
 }
 
 // Finds the fewest significant digits (1..17) that read back to `value` (as f32 when `is_f32`).
@@ -137,15 +134,11 @@ int rt_format_float(char* buf, double value, bool is_f32) {
 }
 
 void rt_print_f64(rt_i32 stream, rt_f64 v) {
-  if (rt_print_muted && stream != 0) return;
   char buf[40];
-  rt_format_float(buf, v, false);
-  fputs(buf, stream_of(stream));
+  rt_print_out(stream, buf, (size_t)rt_format_float(buf, v, false));
 }
 
 void rt_print_f32(rt_i32 stream, rt_f32 v) {
-  if (rt_print_muted && stream != 0) return;
   char buf[40];
-  rt_format_float(buf, (double)v, true);
-  fputs(buf, stream_of(stream));
+  rt_print_out(stream, buf, (size_t)rt_format_float(buf, (double)v, true));
 }

@@ -21,12 +21,15 @@ struct rt_file {
   bool at_end;       // a read found the end of the file
   bool closed;       // f.close() was called
   rt_loc opened;     // where it was opened
+  char* line;        // getline's buffer, reused from line to line
+  size_t line_cap;
 };
 
 static void file_drop(rt_ref* r) {
   rt_file* f = (rt_file*)r;
   if (f->fp && !f->is_std && fclose(f->fp) != 0)
     rts_panic(f->opened, "closing `%s` (when its last reference went): %s", f->path, strerror(errno));
+  free(f->line);
   free(f->path);
   free(f);
   rts_count(-1);
@@ -82,16 +85,15 @@ rt_ptr rt_file_error(rt_ptr fp, rt_loc loc) {
 // The file, ready for `what` (a read or a write), or the end of the program saying why not.
 static FILE* usable(rt_file* f, const char* what, bool write, rt_loc loc) {
   if (!f) rts_panic(loc, "%s: the file was never opened (a `file` variable without a value)", what);
+  bool writable = strcmp(f->mode, "open") != 0;
+  if (!f->err && !f->closed && write == writable) return f->fp;
   char where[600] = "";
   if (f->opened && f->opened->file)
     snprintf(where, sizeof where, " (opened at %s:%d:%d)", f->opened->file, f->opened->line, f->opened->col);
   if (f->err)
     rts_panic(loc, "%s: cannot %s `%s`: %s%s", what, f->mode, f->path, strerror(f->err), where);
   if (f->closed) rts_panic(loc, "%s: `%s` was closed%s", what, f->path, where);
-  bool writable = strcmp(f->mode, "open") != 0;
-  if (write != writable)
-    rts_panic(loc, "%s: `%s` is open for %s%s", what, f->path, writable ? "writing" : "reading", where);
-  return f->fp;
+  rts_panic(loc, "%s: `%s` is open for %s%s", what, f->path, writable ? "writing" : "reading", where);
 }
 
 static rt_ptr read_rest(FILE* fp, const char* what, const char* path, rt_loc loc) {
@@ -123,19 +125,16 @@ rt_ptr rt_file_read_all(rt_ptr fp, rt_loc loc) {
 // The next line without its "\n" (or "\r\n"); NULL at the end of the file.
 static rt_ptr next_line(rt_file* f, const char* what, rt_loc loc) {
   FILE* fp = usable(f, what, false, loc);
-  char* line = NULL;
-  size_t cap = 0;
   errno = 0;
-  ssize_t n = getline(&line, &cap, fp);
+  ssize_t n = getline(&f->line, &f->line_cap, fp);
   if (n < 0) {
-    free(line);
     if (ferror(fp)) rts_panic(loc, "%s: cannot read `%s`: %s", what, f->path, strerror(errno));
     f->at_end = true;
     return NULL;
   }
-  if (n > 0 && line[n - 1] == '\n') n--;
-  if (n > 0 && line[n - 1] == '\r') n--;
-  return rt_str_adopt(line, n);
+  if (n > 0 && f->line[n - 1] == '\n') n--;
+  if (n > 0 && f->line[n - 1] == '\r') n--;
+  return rt_str_copy(f->line, n);
 }
 
 rt_ptr rt_file_read_line(rt_ptr fp, rt_loc loc) {

@@ -28,20 +28,29 @@ void rts_panic(rt_loc loc, const char* fmt, ...) {
   rt_panic(msg, loc);
 }
 
+// Freed string objects kept for reuse by this thread: a loop that makes a slice or a line per
+// turn then allocates no object (a string's bytes still come from malloc).
+enum { FREE_OBJECTS = 64 };
+static _Thread_local rt_str* g_free[FREE_OBJECTS];
+static _Thread_local int g_nfree;
+
 static void str_drop(rt_ref* r) {
   rt_str* s = (rt_str*)r;
   if (s->cap) free((char*)s->data);
   free(s->cstr);
   rt_str* base = s->base;
-  free(s);
+  if (g_nfree < FREE_OBJECTS)
+    g_free[g_nfree++] = s;
+  else
+    free(s);
   atomic_fetch_sub(&g_live, 1);
   rt_release(base);
 }
 
 static rt_str* str_new(void) {
-  rt_str* s = calloc(1, sizeof *s);
+  rt_str* s = g_nfree ? g_free[--g_nfree] : malloc(sizeof *s);
   if (!s) rts_panic(NULL, "out of memory for a string");
-  s->ref = (rt_ref){1, str_drop};
+  *s = (rt_str){.ref = {1, str_drop}};
   atomic_fetch_add(&g_live, 1);
   return s;
 }
@@ -248,23 +257,25 @@ static const char* quoted(const rt_str* s, char* buf) {
   return buf;
 }
 
-// The whole string, leading and trailing spaces allowed (as in " 42\n" read from a line).
+// The whole string in decimal, with an optional sign, spaces allowed around it (" 42\n" as read
+// from a line).
 rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
   const rt_str* s = sp;
-  char buf[64], q[64];
-  if (s->len > 0 && s->len < (int64_t)sizeof buf) {
-    memcpy(buf, s->data, (size_t)s->len);
-    buf[s->len] = 0;
-    char* end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    while (is_space(*end)) end++;
-    if (end != buf && !*end) {
-      if (errno == ERANGE) rts_panic(loc, "parse_i64: `%s` does not fit in an i64", quoted(s, q));
-      return v;
-    }
+  const char *p = s->data, *end = s->data + s->len;
+  char q[64];
+  while (p < end && is_space(*p)) p++;
+  while (end > p && is_space(end[-1])) end--;
+  bool negative = p < end && *p == '-';
+  if (p < end && (*p == '-' || *p == '+')) p++;
+  if (p == end) rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+  uint64_t v = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  for (; p < end; p++) {
+    if (*p < '0' || *p > '9') rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (limit - d) / 10) rts_panic(loc, "parse_i64: `%s` does not fit in an i64", quoted(s, q));
+    v = v * 10 + d;
   }
-  rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+  return negative ? (rt_i64)(0 - v) : (rt_i64)v;
 }
 
 rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
@@ -296,9 +307,8 @@ rt_ptr rt_str_next_line(rt_ptr sp, rt_ptr posp) {
 }
 
 void rt_print_string(rt_i32 stream, rt_ptr sp) {
-  if (rt_print_muted && stream != 0) return;
   const rt_str* s = sp;
-  fwrite(s->data, 1, (size_t)s->len, rt_print_file(stream));
+  rt_print_out(stream, s->data, (size_t)s->len);
 }
 
 rt_bool rt_has_env(rt_ptr name) { return getenv(rts_cstr((rt_str*)name, NULL)) != NULL; }

@@ -212,7 +212,7 @@ void rt_tensor_set(rt_ptr p, rt_i32 count, rt_ptr index, rt_u64 bits, rt_loc loc
 enum { SUMMARY_THRESHOLD = 1000, EDGE_ITEMS = 3 };
 
 typedef struct printer {
-  FILE* out;
+  rt_i32 stream;  // rt_print_out's: 1 stdout, 2 stderr, 0 a format's string
   const rt_tensor* t;
   const char* data;  // contiguous host copy
   size_t elem;
@@ -249,7 +249,7 @@ static void print_element(const printer* p, int64_t i) {
     }
     default: snprintf(buf, sizeof buf, "%s", *at ? "true" : "false"); break;
   }
-  fputs(buf, p->out);
+  rt_print_out(p->stream, buf, strlen(buf));
 }
 
 // Axis `axis` and below, starting at element `start` (row-major).
@@ -262,17 +262,17 @@ static void print_axis(const printer* p, int32_t axis, int64_t start) {
   int64_t stride = 1;
   for (int32_t a = axis + 1; a < p->t->rank; a++) stride *= p->t->shape[a];
   bool cut = p->summarise && n > 2 * EDGE_ITEMS;
-  fputc('[', p->out);
+  rt_print_out(p->stream, "[", 1);
   for (int64_t i = 0; i < n; i++) {
-    if (i) fputs(", ", p->out);
+    if (i) rt_print_out(p->stream, ", ", 2);
     if (cut && i == EDGE_ITEMS) {
-      fputs("...", p->out);
+      rt_print_out(p->stream, "...", 3);
       i = n - EDGE_ITEMS - 1;
       continue;
     }
     print_axis(p, axis + 1, start + i * stride);
   }
-  fputc(']', p->out);
+  rt_print_out(p->stream, "]", 1);
 }
 
 void rt_tensor_print(rt_i32 stream, rt_ptr tp) {
@@ -282,7 +282,7 @@ void rt_tensor_print(rt_i32 stream, rt_ptr tp) {
   char* host = malloc(t->numel ? (size_t)t->numel * elem : 1);
   if (!host) rtt_panic(NULL, "print: out of memory for a tensor of %" PRId64 " elements", t->numel);
   rt_tensor_to_host(t, host, NULL);
-  printer p = {rt_print_file(stream), t, host, elem, t->numel > SUMMARY_THRESHOLD};
+  printer p = {stream, t, host, elem, t->numel > SUMMARY_THRESHOLD};
   print_axis(&p, 0, 0);
   free(host);
 }
