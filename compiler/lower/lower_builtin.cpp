@@ -81,6 +81,19 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
       ReleaseIfOwned(e->args[0], name);
       return r;
     }
+    case B::Own: {
+      // A handle (core/ref.c) that calls the type's @drop function on the pointer at its end.
+      const ast::FnDecl* drop = e->type->opaque_decl->drop_fn;
+      llvm::Value* p = LowerExpr(e->args[0]);
+      return b_.CreateCall(Runtime("rt_handle_own"), {p, FunctionValue(drop, e->range)});
+    }
+    case B::Raw: {
+      const ast::Expr* h = e->args[0];
+      llvm::Value* v = LowerExpr(h);
+      llvm::Value* p = b_.CreateCall(Runtime("rt_handle_raw"), {v});
+      if (OwnsRef(h)) KeepUntilBlockEnd(v, "raw.keep");  // the pointer lives as long as its handle
+      return p;
+    }
     case B::Format:
       b_.CreateCall(Runtime("rt_format_begin"), {PanicLoc(e->range)});
       LowerFormatArgs(e, 0);

@@ -106,6 +106,10 @@ auto Lowerer::DebugType(const Type* t) -> llvm::DIType* {
     case TypeKind::File:
     case TypeKind::Tensor: d = di_->createPointerType(nullptr, 64, 0, std::nullopt, sema::ToString(t)); break;
     case TypeKind::Opaque:
+      if (t->is_handle) {  // a handle: a pointer to the runtime's box
+        d = di_->createPointerType(nullptr, 64, 0, std::nullopt, t->name);
+        break;
+      }
       d = di_->createForwardDecl(dw::DW_TAG_structure_type, t->name, di_cu_, DebugFile(0), 0);
       break;
     case TypeKind::Array: {

@@ -20,6 +20,7 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::Tensor:
     case TypeKind::String:
     case TypeKind::File:
+    case TypeKind::Opaque:  // by value only as an `@drop` type's handle
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
     case TypeKind::Struct: {

@@ -68,6 +68,17 @@ void Lowerer::LowerRefLet(const ast::Let* let) {
   DeclareLocal(slot, let->name, let->type, let->name_range);
 }
 
+// Keeps an owned temporary alive until the end of the enclosing block (or until this code runs
+// again), for what points into it: `format(x).cstr()`, `raw(own(p))` passed to a call.
+void Lowerer::KeepUntilBlockEnd(llvm::Value* owned, const char* name) { StoreRef(RefSlot(name), owned); }
+
+// x = v for a counted `x` other than a tensor (whose assignments the fusion pass plans); `s += t`.
+void Lowerer::LowerRefAssign(const ast::Assign* a) {
+  if (a->op != TokenKind::Eq) return LowerStringAppend(a);
+  llvm::Value* v = OwnedRef(a->value);
+  StoreRef(LowerAddr(a->target), v);
+}
+
 // Stores a reference the caller owns into a counted variable, releasing what it held.
 void Lowerer::StoreRef(llvm::Value* slot, llvm::Value* v) {
   llvm::Value* old = b_.CreateLoad(b_.getPtrTy(), slot);

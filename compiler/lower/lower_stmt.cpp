@@ -150,7 +150,7 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
   const Type* t = a->target->type;
   if (t->IsTensor() || (As<ast::Index>(a->target) && As<ast::Index>(a->target)->base->type->IsTensor()))
     return LowerTensorAssign(a);
-  if (t->IsString() || t->kind == TypeKind::File) return LowerStringAssign(a);
+  if (t->IsCounted()) return LowerRefAssign(a);
   if (a->op == TokenKind::Eq) {
     if (IsAggregate(t)) {
       // Evaluate the value into a temporary first: `a = [a[1], a[0]]` must read the old `a`.

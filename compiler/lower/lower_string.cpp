@@ -120,7 +120,7 @@ auto Lowerer::LowerStringCall(const ast::Call* e) -> llvm::Value* {
   // The C string of a temporary (`arg(1).cstr()`) points into it: the temporary is kept until
   // its block ends (or this call runs again), in a slot of its own.
   if (e->builtin == B::StrCstr && OwnsRef(e->self)) {
-    StoreRef(RefSlot("cstr.keep"), args[0]);
+    KeepUntilBlockEnd(args[0], "cstr.keep");
     borrowed.erase(borrowed.begin());
   }
   for (auto [a, v] : borrowed) ReleaseIfOwned(a, v);
@@ -171,10 +171,9 @@ auto Lowerer::LowerStringIndex(const ast::Index* e) -> llvm::Value* {
   return byte;
 }
 
-// s = t, f = g, and s += t, which appends in place when `s` holds the only reference.
-void Lowerer::LowerStringAssign(const ast::Assign* a) {
+// s += t, which appends in place when `s` holds the only reference.
+void Lowerer::LowerStringAppend(const ast::Assign* a) {
   llvm::Value* slot = LowerAddr(a->target);
-  if (a->op == TokenKind::Eq) return StoreRef(slot, OwnedRef(a->value));
   llvm::Value* t = LowerExpr(a->value);
   llvm::Value* s = b_.CreateLoad(b_.getPtrTy(), slot);
   b_.CreateStore(b_.CreateCall(Runtime("rt_str_append"), {s, t}), slot);

@@ -205,6 +205,8 @@ class Lowerer {
   auto RefSlot(const std::string& name) -> llvm::Value*;
   void LowerRefLet(const ast::Let* let);
   void StoreRef(llvm::Value* slot, llvm::Value* v);
+  void KeepUntilBlockEnd(llvm::Value* owned, const char* name);
+  void LowerRefAssign(const ast::Assign* a);
 
   // ---- strings and files (lower_string.cpp) ----
   auto StringObject(const std::string& text) -> llvm::Constant*;  // a literal's static rt_str
@@ -212,7 +214,7 @@ class Lowerer {
   auto LowerStringBinary(const ast::Binary* e) -> llvm::Value*;
   auto LowerStringIndex(const ast::Index* e) -> llvm::Value*;
   auto StringLen(llvm::Value* s) -> llvm::Value*;
-  void LowerStringAssign(const ast::Assign* a);
+  void LowerStringAppend(const ast::Assign* a);
   void LowerLinesFor(const ast::For* s);
   void LowerFormatArgs(const ast::Call* e, int stream);  // print/eprint/format's values
   auto MessageText(const ast::Expr* e) -> llvm::Value*;   // panic/assert's message, a cstring

@@ -121,6 +121,7 @@ struct Binary : Expr {
 enum class Builtin : uint8_t {
   None, Print, Eprint, Assert, Panic, Alloc, Free, Exit, LibAvailable,
   ArgCount, Arg, Env, HasEnv, MonotonicNs, UnixTime,  // the process: arguments, environment, clocks
+  Own, Raw,  // own(p: *T) -> T and raw(h: T) -> *T for a handle type (`@drop(f) opaque T`)
   Format,  // format(a, b, …): what print would print, as a string
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
   Popc, Clz, Ctz, Ffs,  // bit counts of an integer
@@ -363,9 +364,11 @@ struct EnumDecl : Decl {
   std::vector<EnumMember> members;
   const sema::Type* type = nullptr;  // checker
 };
-struct OpaqueDecl : Decl {
+struct OpaqueDecl : Decl {  // [@drop(free_fn)] opaque Name
   FUSION_NODE(OpaqueDecl, Decl)
+  std::vector<Attribute> attrs;
   const sema::Type* type = nullptr;
+  struct FnDecl* drop_fn = nullptr;  // checker: @drop's function (the type is then a counted handle)
 };
 struct TypeAliasDecl : Decl {
   FUSION_NODE(TypeAliasDecl, Decl)

@@ -30,7 +30,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
   std::vector<ast::Attribute> attrs = ParseAttributes();
   // Functions and structs keep their attributes for the checker; no other declaration takes any.
   bool takes_attrs = at(TokenKind::KwFn) || at(TokenKind::KwUnsafe) || at(TokenKind::KwStruct) ||
-                     at(TokenKind::KwUnion) || at(TokenKind::KwExtern);
+                     at(TokenKind::KwUnion) || at(TokenKind::KwExtern) || at(TokenKind::KwOpaque);
   if (!takes_attrs && AtDeclStart())
     for (const ast::Attribute& a : attrs) diags_.Report(diag::Kind::UnknownAttribute, a.range, {a.name});
   ast::Decl* decl = nullptr;
@@ -57,6 +57,7 @@ auto Parser::ParseDecl() -> ast::Decl* {
       SourceLoc begin = Loc();
       Advance();
       auto* d = tree_.Make<ast::OpaqueDecl>({begin, 0});
+      d->attrs = std::move(attrs);
       if (!ExpectIdent("a type name", d->name, d->name_range)) return Synchronize(), nullptr;
       d->range = RangeFrom(begin);
       ExpectStmtEnd();

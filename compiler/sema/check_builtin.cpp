@@ -30,7 +30,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr, no
   // arguments, environment or clocks.
   bool process = b == B::ArgCount || b == B::Arg || b == B::Env || b == B::HasEnv || b == B::MonotonicNs ||
-                 b == B::UnixTime || b == B::Format;
+                 b == B::UnixTime || b == B::Format || b == B::Own || b == B::Raw;
   if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint || process)) {
     Error(diag::Kind::HostOnlyInDevice, e->callee->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     for (ast::Expr* a : e->args) CheckValue(a);
@@ -90,6 +90,10 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
         Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
         return types_->error();
       }
+      if (elem->IsCounted()) {
+        Error(diag::Kind::CountedPlacement, e->type_args[0]->range, {CountedNoun(elem), "behind a pointer"});
+        return types_->error();
+      }
       EnsureLayout(elem, e->type_args[0]->range);
       const Type* nt = CheckExpr(e->args[0], types_->u64());
       if (nt->IsUntyped()) nt = Finalize(e->args[0]);
@@ -130,6 +134,26 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       // env(name): the variable's value, "" when it is not set; has_env(name): whether it is set.
       if (arg_count(1, 1)) check_arg(0, types_->string(), is_string, "a `string` name");
       return b == B::Env ? types_->string() : types_->bool_type();
+    }
+    case B::Own: {
+      // own(p): a handle that owns what `p: *T` points to (T an `@drop` opaque type); null owns nothing.
+      if (!arg_count(1, 1)) return types_->error();
+      const Type* want = expected && expected->is_handle ? types_->Pointer(expected) : nullptr;
+      const Type* t = CheckExpr(e->args[0], want);
+      if (t->kind == TypeKind::Null && want) Coerce(e->args[0], want), t = want;
+      if (t->IsError()) return t;
+      if (t->kind == TypeKind::Pointer && t->elem->is_handle) return t->elem;
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer to an `@drop` opaque type", ToString(Finalize(e->args[0]))});
+      return types_->error();
+    }
+    case B::Raw: {
+      // raw(h): the C pointer a handle owns, valid while the handle lives.
+      if (!arg_count(1, 1)) return types_->error();
+      const Type* t = CheckValue(e->args[0]);
+      if (t->IsError()) return t;
+      if (t->is_handle) return types_->Pointer(t);
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a handle of an `@drop` opaque type", ToString(t)});
+      return types_->error();
     }
     case B::Popc:
     case B::Clz:

@@ -92,6 +92,10 @@ auto Checker::NominalType(ast::Decl* decl) -> const Type* {
   }
   if (auto* o = As<ast::OpaqueDecl>(decl)) {
     Type* t = types_->NewNominal(TypeKind::Opaque, o->name);
+    t->opaque_decl = o;
+    // `@drop(f) opaque T`: T by value is a counted handle (a pointer to the runtime's box).
+    for (const ast::Attribute& a : o->attrs)
+      if (a.name == "drop") t->is_handle = true, t->size = 8, t->align = 8, t->layout_done = true;
     o->type = t;
     nominal_[decl] = t;
     return t;
@@ -132,8 +136,36 @@ void Checker::CheckTypeDecl(ast::Decl* decl) {
       m.resolved = next;
       next++;
     }
-  } else if (As<ast::OpaqueDecl>(decl) || As<ast::TypeAliasDecl>(decl)) {
+  } else if (auto* o = As<ast::OpaqueDecl>(decl)) {
+    CheckDropAttribute(o, NominalType(o));
+  } else if (As<ast::TypeAliasDecl>(decl)) {
     NominalType(decl);
+  }
+}
+
+// @drop(f) on an opaque type: `f` frees what a `*T` points to, `fn f(p: *T)` (extern or Fusion).
+void Checker::CheckDropAttribute(ast::OpaqueDecl* o, const Type* t) {
+  for (const ast::Attribute& a : o->attrs) {
+    if (a.name != "drop") {
+      Error(diag::Kind::UnknownAttribute, a.range, {a.name});
+      continue;
+    }
+    auto* name = a.args.size() == 1 && a.args[0].first.empty() ? As<ast::Name>(a.args[0].second) : nullptr;
+    auto* fn = name ? As<ast::FnDecl>(Lookup(name->name)) : nullptr;
+    if (!fn) {
+      Error(diag::Kind::AttributeArgs, a.range, {a.name, "the function that frees a `*" + o->name + "`: `@drop(" + o->name + "_free)`"});
+      continue;
+    }
+    CheckFnSignature(fn);
+    bool ok = fn->params.size() == 1 && fn->params[0]->type == types_->Pointer(t) && !fn->is_variadic &&
+              fn->ret_type && fn->ret_type->kind == TypeKind::Void && !fn->is_kernel && !fn->is_device;
+    if (!ok) {
+      Error(diag::Kind::DropSignature, name->range, {fn->name, o->name});
+      Note(diag::Kind::NoteDeclaredHere, fn->name_range, {fn->name});
+      continue;
+    }
+    fn->used_as_value = true;
+    o->drop_fn = fn;
   }
 }
 
@@ -216,7 +248,7 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   } else if (auto* p = As<ast::PointerType>(t)) {
     const Type* inner = ResolveType(p->pointee);
     result = inner->IsError() ? inner : types_->Pointer(inner);
-    if (inner->IsCounted()) Error(diag::Kind::CountedPlacement, t->range, {CountedNoun(inner), "behind a pointer"}), result = types_->error();
+    if (inner->IsCounted() && !inner->is_handle) Error(diag::Kind::CountedPlacement, t->range, {CountedNoun(inner), "behind a pointer"}), result = types_->error();
   } else if (auto* a = As<ast::ArrayType>(t)) {
     const Type* elem = ResolveType(a->elem);
     int64_t n = 0;
@@ -325,8 +357,10 @@ void Checker::CheckOnLoad(ast::FnDecl* fn) {
 
 auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
   if (t->IsCounted()) {
-    const char* hint = t->IsTensor() ? "; pass its memory to C with `t.data_ptr()`"
-                       : t->IsString() ? "; give C a `cstring` with `s.cstr()`" : "";
+    const char* hint = t->IsTensor()  ? "; pass its memory to C with `t.data_ptr()`"
+                       : t->IsString() ? "; give C a `cstring` with `s.cstr()`"
+                       : t->is_handle  ? "; give C its pointer with `raw(h)`"
+                                       : "";
     Error(diag::Kind::CountedToC, where, {CountedNoun(t), hint});
     return false;
   }

@@ -56,6 +56,7 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   DepthGuard guard(*this, e->range);
   if (!guard.ok) return e->type = types_->error();
   const Type* t = types_->error();
+  int errors_before = diags_.error_count();
   switch (e->kind) {
     case ast::NodeKind::IntLit: {
       auto* lit = As<ast::IntLit>(e);
@@ -117,8 +118,10 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
       FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
   }
   e->type = t;
-  if ((t->IsString() || t->kind == TypeKind::File) && !CountedHostOnly(e)) return e->type = types_->error();
-  if (!t->IsError() && (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))
+  if (t->IsCounted() && !t->IsTensor() && !CountedHostOnly(e)) return e->type = types_->error();
+  // Shapes only of well-formed expressions (a call with too few arguments has no argument 0).
+  if (!t->IsError() && diags_.error_count() == errors_before &&
+      (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))
     CheckStaticShape(e);
   return t;
 }
@@ -221,6 +224,10 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
       const Type* t = CheckExpr(e->operand);
       if (t->IsError()) return t;
       if (t->IsTensor()) return CheckTensorUnary(e, t);
+      if (t->IsCounted()) {  // the address of a variable's slot: not a value Fusion can count
+        Error(diag::Kind::CountedPlacement, e->range, {CountedNoun(t), "behind a pointer"});
+        return types_->error();
+      }
       if (!IsPlace(e->operand)) {
         auto* name = As<ast::Name>(e->operand);
         if (name && As<ast::ConstDecl>(name->decl))
@@ -303,7 +310,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   if (lt->IsError() || rt->IsError()) return types_->error();
   if (lt->IsTensor() || rt->IsTensor()) return CheckTensorBinary(e, lt, rt);
   if (lt->IsString() || rt->IsString() ||
-      (op == TokenKind::Plus && As<ast::StringLit>(e->lhs) && As<ast::StringLit>(e->rhs)))
+      ((op == TokenKind::Plus || cmp) && As<ast::StringLit>(e->lhs) && As<ast::StringLit>(e->rhs)))
     return CheckStringBinary(e, lt, rt);
   // Unify untyped operands with typed ones.
   if (lt->IsUntyped() && rt->IsUntyped()) {

@@ -324,7 +324,8 @@ auto Checker::CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type* {
     }
     elem = ResolveType(e->type_args[0]);
     if (elem->IsError()) ok = false;
-    else if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque || elem->kind == TypeKind::Handle) {
+    else if (elem->kind == TypeKind::Void || elem->kind == TypeKind::Opaque || elem->kind == TypeKind::Handle ||
+             elem->IsCounted()) {
       Error(diag::Kind::SizeofType, e->type_args[0]->range, {ToString(elem)});
       ok = false;
     } else {

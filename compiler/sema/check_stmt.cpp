@@ -133,6 +133,13 @@ void Checker::CheckLet(ast::Let* let) {
     declared = types_->error();
   }
   if (declared) EnsureLayout(declared, let->declared_type->range);
+  if (declared && declared->IsCounted() && InDevice()) {  // host values (the initializer may be absent)
+    if (declared->IsTensor())
+      Error(diag::Kind::TensorInDevice, let->declared_type->range, {DeviceWhat(), fn_->name});
+    else
+      Error(diag::Kind::CountedInDevice, let->declared_type->range, {ToString(declared), DeviceWhat(), fn_->name});
+    declared = types_->error();
+  }
   const Type* t = declared;
   if (let->init) {
     const Type* it = CheckExpr(let->init, declared);
@@ -193,6 +200,11 @@ void Checker::CheckAssign(ast::Assign* a) {
     Note(diag::Kind::NoteDeclaredHere, DeclRange(root), {DeclName(root)});
   }
   if (tt->IsTensor()) return CheckTensorAssign(a, tt);
+  if (auto* index = As<ast::Index>(a->target); index && index->base->type->IsString()) {
+    Error(diag::Kind::StringImmutable, a->target->range);
+    CheckValue(a->value);
+    return;
+  }
   if (a->op == TokenKind::Eq) {
     CheckExpr(a->value, tt);
     if (!Coerce(a->value, tt)) NoteInferredType(a->target, a->value->type);

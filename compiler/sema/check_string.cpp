@@ -47,9 +47,9 @@ auto StringHint(Owner owner, const std::string& name) -> std::string {
 
 auto Checker::CountedNoun(const Type* t) -> std::string { return t->IsTensor() ? "tensor" : "`" + ToString(t) + "`"; }
 
-auto Checker::CountedHostOnly(ast::Expr* e) -> bool {
+auto Checker::CountedHostOnly(ast::Expr* e, const Type* t) -> bool {
   if (!InDevice()) return true;
-  Error(diag::Kind::CountedInDevice, e->range, {ToString(e->type), DeviceWhat(), fn_->name});
+  Error(diag::Kind::CountedInDevice, e->range, {ToString(t ? t : e->type), DeviceWhat(), fn_->name});
   return false;
 }
 
@@ -157,7 +157,7 @@ auto Checker::CheckLinesCall(ast::Expr* e) -> bool {
 
 // a + b (concatenation), comparisons by content. A string literal on either side is a `string`.
 auto Checker::CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type* {
-  // (Also "a" + "b": two literals, which a cstring `+` could not mean.)
+  // (Also two literals under `+` or a comparison: "a" + "b" and "ab" < "abc" mean text.)
   for (ast::Expr* side : {e->lhs, e->rhs})
     if (As<ast::StringLit>(side) && side->type == types_->cstring()) side->type = types_->string();
   lt = e->lhs->type, rt = e->rhs->type;
@@ -167,7 +167,7 @@ auto Checker::CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) 
     if (lt == types_->cstring() || rt == types_->cstring()) Note(diag::Kind::NoteCstringToString, e->range);
     return types_->error();
   }
-  if (!CountedHostOnly(e)) return types_->error();
+  if (!CountedHostOnly(e, types_->string())) return types_->error();
   switch (e->op) {
     case TokenKind::Plus: return types_->string();
     case TokenKind::EqEq:
@@ -195,7 +195,7 @@ auto Checker::CheckStringIndex(ast::Index* e) -> const Type* {
     Error(diag::Kind::IndexNotInteger, e->index->range, {ToString(it)});
     return types_->error();
   }
-  if (!CountedHostOnly(e)) return types_->error();
+  if (!CountedHostOnly(e, types_->string())) return types_->error();
   return types_->u8();
 }
 

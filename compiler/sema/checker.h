@@ -126,7 +126,8 @@ class Checker {
   auto CheckTensorIndex(ast::Index* e, const Type* bt) -> const Type*;
   // Strings and files (sema/check_string.cpp).
   static auto CountedNoun(const Type* t) -> std::string;  // "tensor", "`string`", "`file`"
-  auto CountedHostOnly(ast::Expr* e) -> bool;
+  void CheckDropAttribute(ast::OpaqueDecl* o, const Type* t);
+  auto CountedHostOnly(ast::Expr* e, const Type* t = nullptr) -> bool;  // t: e's type, if not set yet
   auto CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result, const char* params) -> const Type*;
   auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;

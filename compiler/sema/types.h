@@ -61,6 +61,8 @@ class Type {
   bool is_union = false;
   std::vector<StructField> fields;
   const Type* backing = nullptr;  // Enum
+  const ast::OpaqueDecl* opaque_decl = nullptr;  // Opaque
+  bool is_handle = false;  // Opaque declared with @drop: by value, a counted handle to a C pointer
   // Layout (C rules), known once `layout_done`.
   uint64_t size = 0;
   uint64_t align = 1;
@@ -77,11 +79,12 @@ class Type {
   }
   auto IsTensor() const -> bool { return kind == TypeKind::Tensor; }
   auto IsString() const -> bool { return kind == TypeKind::String; }
-  // Counted references to runtime objects (tensors, strings, files): a variable holds one, the
+  // Counted references to runtime objects (tensors, strings, files, handles of `@drop` opaque
+  // types, whose `*T` stays the plain C pointer): a variable holds one, the
   // end of its block releases it (lower/lower_ref.cpp); they live in host code and in variables
   // and parameters only, not in fields, arrays, statics or behind pointers.
   auto IsCounted() const -> bool {
-    return kind == TypeKind::Tensor || kind == TypeKind::String || kind == TypeKind::File;
+    return kind == TypeKind::Tensor || kind == TypeKind::String || kind == TypeKind::File || is_handle;
   }
   auto IsScalar() const -> bool {
     return IsNumeric() || kind == TypeKind::Bool || IsPointerLike() || kind == TypeKind::Enum;

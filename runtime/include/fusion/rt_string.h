@@ -41,6 +41,10 @@ rt_str* rt_str_copy(const char* bytes, int64_t len);
 // Files (str/io.c): what a `file` value refers to.
 typedef struct rt_file rt_file;
 
+// Flushes every file the program has open for writing, skipping one whose lock another thread
+// holds (the dying process: core/fault.c).
+void rt_files_flush(void);
+
 // Live strings and files (made and not yet freed), for the leak tests.
 RT_API int64_t rt_str_live(void);
 

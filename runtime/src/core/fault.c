@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fusion/rt_core.h"
+#include "fusion/rt_string.h"
 
 // --- The dying lock -----------------------------------------------------------------------------
 
@@ -60,6 +61,7 @@ void rt_die_begin(void) {
 
 _Noreturn void rt_die_exit(void) {
   flush_stdout();
+  rt_files_flush();  // what the program wrote to its files (io.create/append) reaches them
   fflush(stderr);
   _exit(101);
 }

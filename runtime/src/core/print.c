@@ -12,14 +12,13 @@
 _Thread_local bool rt_print_muted;
 
 // The strings that `format(…)` calls of this thread are building, innermost last (a format's
-// argument may itself be a format): growing buffers, which become the strings at the end.
-enum { MAX_FORMAT_DEPTH = 64 };
+// argument may itself be a format, recursively): growing buffers, which become the strings.
 typedef struct builder {
   char* text;
   size_t len, cap;
 } builder;
-static _Thread_local builder g_formats[MAX_FORMAT_DEPTH];
-static _Thread_local int g_format_depth;
+static _Thread_local builder* g_formats;
+static _Thread_local int g_format_depth, g_format_cap;
 
 void rt_print_out(rt_i32 stream, const char* text, size_t n) {
   if (stream != 0) {
@@ -42,7 +41,13 @@ void rt_print_out(rt_i32 stream, const char* text, size_t n) {
 static void out_str(rt_i32 stream, const char* s) { rt_print_out(stream, s, strlen(s)); }
 
 void rt_format_begin(rt_loc loc) {
-  if (g_format_depth == MAX_FORMAT_DEPTH) rt_panic("format: more than 64 nested calls", loc);
+  if (g_format_depth == g_format_cap) {
+    int cap = g_format_cap ? 2 * g_format_cap : 8;
+    builder* more = realloc(g_formats, (size_t)cap * sizeof *more);
+    if (!more) rt_panic("format: out of memory", loc);
+    g_formats = more;
+    g_format_cap = cap;
+  }
   g_formats[g_format_depth++] = (builder){NULL, 0, 0};
 }
 

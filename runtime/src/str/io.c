@@ -23,10 +23,37 @@ struct rt_file {
   rt_loc opened;     // where it was opened
   char* line;        // getline's buffer, reused from line to line
   size_t line_cap;
+  rt_file *prev, *next;  // the open files (g_files)
 };
+
+// Every open file, for rt_files_flush. Files are used by one thread at a time (rt_string.h), and
+// the list changes only where they open and close.
+static rt_file* g_files;
+
+static void link_file(rt_file* f) {
+  f->next = g_files;
+  if (g_files) g_files->prev = f;
+  g_files = f;
+}
+
+static void unlink_file(rt_file* f) {
+  if (f->prev) f->prev->next = f->next;
+  else if (g_files == f) g_files = f->next;
+  if (f->next) f->next->prev = f->prev;
+  f->prev = f->next = NULL;
+}
+
+void rt_files_flush(void) {
+  for (rt_file* f = g_files; f; f = f->next) {
+    if (!f->fp || ftrylockfile(f->fp) != 0) continue;
+    fflush_unlocked(f->fp);
+    funlockfile(f->fp);
+  }
+}
 
 static void file_drop(rt_ref* r) {
   rt_file* f = (rt_file*)r;
+  unlink_file(f);
   if (f->fp && !f->is_std && fclose(f->fp) != 0)
     rts_panic(f->opened, "closing `%s` (when its last reference went): %s", f->path, strerror(errno));
   free(f->line);
@@ -50,6 +77,7 @@ static rt_ptr open_as(rt_ptr path, const char* mode, const char* fmode, rt_loc l
   rt_file* f = file_new(p, mode, loc);
   f->fp = fopen(p, fmode);
   if (!f->fp) f->err = errno;
+  else link_file(f);
   return f;
 }
 
@@ -168,6 +196,7 @@ rt_void rt_file_close(rt_ptr fp, rt_loc loc) {
   }
   FILE* c = f->fp;
   f->fp = NULL;
+  unlink_file(f);
   if (fclose(c) != 0) rts_panic(loc, "close: cannot write `%s`: %s", f->path, strerror(errno));
 }
 

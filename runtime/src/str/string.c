@@ -69,13 +69,14 @@ static rt_str* str_with_capacity(int64_t cap) {
 
 rt_str* rt_str_adopt(char* text, int64_t len) {
   rt_str* s = str_new();
-  if (!text) text = calloc(1, 1), len = 0;
-  char* buf = realloc(text, (size_t)len + 1);  // room for the NUL
+  if (!text) len = 0;
+  int64_t cap = len < 15 ? 15 : len;
+  char* buf = realloc(text, (size_t)cap + 1);  // room for the NUL
   if (!buf) rts_panic(NULL, "out of memory for a string of %" PRId64 " bytes", len);
   buf[len] = 0;
   s->data = buf;
   s->len = len;
-  s->cap = len ? len : 1;
+  s->cap = cap;
   return s;
 }
 
@@ -278,18 +279,30 @@ rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
   return negative ? (rt_i64)(0 - v) : (rt_i64)v;
 }
 
+// The whole string as a decimal number (digits, a point, an exponent; `inf` and `nan` too, as
+// `print` writes them), spaces allowed around it.
 rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
   const rt_str* s = sp;
-  char buf[128], q[64];
-  if (s->len > 0 && s->len < (int64_t)sizeof buf) {
-    memcpy(buf, s->data, (size_t)s->len);
-    buf[s->len] = 0;
-    char* end;
-    double v = strtod(buf, &end);
-    while (is_space(*end)) end++;
-    if (end != buf && !*end) return v;
+  const char *p = s->data, *end = s->data + s->len;
+  char q[64];
+  while (p < end && is_space(*p)) p++;
+  while (end > p && is_space(end[-1])) end--;
+  size_t n = (size_t)(end - p);
+  bool ok = n > 0 && !memchr(p, 0, n) && !memchr(p, 'x', n) && !memchr(p, 'X', n);
+  double v = 0;
+  if (ok) {
+    char small[128];
+    char* buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) rts_panic(loc, "parse_f64: out of memory");
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    char* stop;
+    v = strtod(buf, &stop);
+    ok = stop == buf + n;
+    if (buf != small) free(buf);
   }
-  rts_panic(loc, "parse_f64: `%s` is not a number", quoted(s, q));
+  if (!ok) rts_panic(loc, "parse_f64: `%s` is not a number", quoted(s, q));
+  return v;
 }
 
 // for line in s.lines(): the line that starts at *pos (without its "\n" or "\r\n"), *pos moved
