@@ -59,13 +59,7 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
       auto* s = As<ast::For>(stmt);
       if (s->is_lines) {  // for line in x.lines()
         s->type = CheckLinesCall(s->start) ? types_->string() : types_->error();
-        PushScope();
-        Declare(s->name, s);
-        loop_depth_++;
-        CheckBlock(s->body);
-        loop_depth_--;
-        PopScope();
-        return;
+        return CheckForBody(s);
       }
       const Type* st = CheckExpr(s->start);
       const Type* et = CheckExpr(s->end, st->IsUntyped() ? nullptr : st);
@@ -84,13 +78,7 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
         t = types_->error();
       }
       s->type = t;
-      PushScope();
-      Declare(s->name, s);
-      loop_depth_++;
-      CheckBlock(s->body);
-      loop_depth_--;
-      PopScope();
-      return;
+      return CheckForBody(s);
     }
     case ast::NodeKind::Break:
     case ast::NodeKind::Continue:
@@ -176,6 +164,16 @@ void Checker::NoteInferredType(const ast::Expr* target, const Type* wanted) {
   if (let->type->IsInt() ? !wanted->IsInt() : !wanted->IsFloat()) return;  // another kind of value
   Note(diag::Kind::NoteTypeFromInit, let->name_range,
        {let->name, ToString(let->type), ToString(wanted), let->is_var ? "var" : "let"});
+}
+
+// A `for` loop's variable (its type set) and body.
+void Checker::CheckForBody(ast::For* s) {
+  PushScope();
+  Declare(s->name, s);
+  loop_depth_++;
+  CheckBlock(s->body);
+  loop_depth_--;
+  PopScope();
 }
 
 void Checker::CheckAssign(ast::Assign* a) {

@@ -132,6 +132,7 @@ class Checker {
   auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
   auto CheckLinesCall(ast::Expr* e) -> bool;
+  void CheckForBody(ast::For* s);
   auto CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;
   auto CheckStringIndex(ast::Index* e) -> const Type*;
   void CheckTensorAssign(ast::Assign* a, const Type* tt);

@@ -31,6 +31,9 @@ typedef struct rt_ref {
 // write nothing; a format's string is never muted.
 void rt_print_out(rt_i32 stream, const char* text, size_t n);
 
+// rt_panic with a printf-style message (cut at 1,023 bytes), for the runtime's own checks.
+RT_NORETURN void rt_panicf(rt_loc loc, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
 // Formats a float as Python's repr() does into `buf` (at least 32 bytes); returns its length.
 // `is_f32` selects the shortest digits that read back to the same f32.
 int rt_format_float(char* buf, double value, bool is_f32);

@@ -1,6 +1,7 @@
 // Panics: message and Fusion source position to stderr, exit code 101. The report is made under
 // the dying lock (core/fault.c): one panic wins when several threads panic at once.
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,4 +36,13 @@ _Noreturn void rt_panic_div_zero(rt_bool is_rem, rt_loc loc) {
   rt_die_begin();
   fprintf(stderr, "panic: %s by zero\n", is_rem ? "remainder" : "division");
   die(loc);
+}
+
+void rt_panicf(rt_loc loc, const char* fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  rt_panic(msg, loc);
 }

@@ -7,7 +7,7 @@
 #include "fusion/rt_string.h"
 
 // Ends the program with a formatted message at `loc` (the panic path).
-RT_NORETURN void rts_panic(rt_loc loc, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+#define rts_panic rt_panicf
 // A new string with printf's output.
 rt_str* rts_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Counts a string or a file made (+1) or freed (-1), for rt_str_live.

@@ -19,15 +19,6 @@ int64_t rt_str_live(void) { return atomic_load(&g_live); }
 
 void rts_count(int delta) { atomic_fetch_add(&g_live, delta); }
 
-void rts_panic(rt_loc loc, const char* fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  rt_panic(msg, loc);
-}
-
 // Freed string objects kept for reuse by this thread: a loop that makes a slice or a line per
 // turn then allocates no object (a string's bytes still come from malloc).
 enum { FREE_OBJECTS = 64 };

@@ -10,7 +10,7 @@
 // --- Failures (tensor_object.c) -----------------------------------------------------------------
 
 // Ends the program through the panic path (`panic: MESSAGE`, `  at FILE:LINE:COL`, exit 101).
-__attribute__((noreturn, format(printf, 2, 3))) void rtt_panic(rt_loc loc, const char* fmt, ...);
+#define rtt_panic rt_panicf  // fusion/rt_core.h
 
 // "[3, 4]" (rank 0: "[]") into `buf`; returns buf.
 enum { RTT_SHAPE_BUF = 8 * 24 + 4 };

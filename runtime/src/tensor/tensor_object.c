@@ -10,15 +10,6 @@
 
 // --- Failures -----------------------------------------------------------------------------------
 
-void rtt_panic(rt_loc loc, const char* fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  rt_panic(msg, loc);
-}
-
 char* rtt_format_shape(char* buf, int32_t rank, const int64_t* shape) {
   char* out = buf;
   *out++ = '[';
