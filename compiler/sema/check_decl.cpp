@@ -164,7 +164,7 @@ void Checker::CheckDropAttribute(ast::OpaqueDecl* o, const Type* t) {
       Note(diag::Kind::NoteDeclaredHere, fn->name_range, {fn->name});
       continue;
     }
-    fn->used_as_value = true;
+    if (!fn->is_extern) fn->used_as_value = true;  // a C entry point for Fusion functions
     o->drop_fn = fn;
   }
 }
