@@ -43,7 +43,7 @@ auto FusionIdent(const std::string& name) -> std::string {
 #define BUILTIN(name, kind) name,
 #include "sema/builtins.def"
       "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32", "f64", "bool",
-      "void", "cstring", "self", "out", "err",
+      "void", "cstring", "self", "out", "err", "result",
   };
   return kReserved.count(name) ? name + "_" : name;
 }

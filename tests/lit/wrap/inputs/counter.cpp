@@ -6,6 +6,12 @@
 
 namespace demo {
 
+static long live = 0;
+Live::Live() { live++; }
+Live::Live(const Live&) { live++; }
+Live::~Live() { live--; }
+long live_objects() { return live; }
+
 Counter::Counter() : name_("anonymous") {}
 Counter::Counter(long start) : name_("anonymous"), value_(start) {}
 Counter::Counter(const std::string& name, long start) : name_(name), value_(start) {}

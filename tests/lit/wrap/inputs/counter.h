@@ -9,11 +9,23 @@ namespace demo {
 
 enum class Color : int { Red = 1, Green = 2, Blue = 4 };
 
+// Counts the Points and Counters alive (a member of each), so that a test sees handles freed.
+struct Live {
+  Live();
+  Live(const Live&);
+  ~Live();
+  Live& operator=(const Live&) { return *this; }
+};
+long live_objects();
+
 struct Point {
   double x = 0, y = 0;
   Point() = default;
   Point(double x, double y) : x(x), y(y) {}
   double norm2() const { return x * x + y * y; }
+
+ private:
+  Live live_;
 };
 
 class Counter {
@@ -54,6 +66,7 @@ class Counter {
   std::vector<long> history_;
   std::optional<std::string> label_;
   Color color_ = Color::Red;
+  Live live_;
 };
 
 long sum(const std::vector<long>& xs);
