@@ -61,6 +61,54 @@ auto ThinArg(const Param& p) -> std::string {
   return ArgNames(p);
 }
 
+// A Fusion string literal of `text`.
+auto Quote(const std::string& text) -> std::string {
+  std::string q = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') q += '\\';
+    if (ch == '\n') q += "\\n";
+    else q += ch;
+  }
+  return q + "\"";
+}
+
+// Loading. A missing shim or C++ library would otherwise end the program with the FFI's message
+// for the shim, at a line of N.fu. Before the first call, each API function calls N_shim_check
+// (one load of a static and a branch afterwards), which looks the shim up once (the extern
+// calls then find it loaded); when that fails it ends the program at the caller's place: with the
+// spec's `missing` message when a `link` library cannot be loaded, else with how to build the
+// shim and what the loader tried. (An `@on_load` hook cannot do this: it runs after the library
+// has been loaded.)
+auto Loader(const Spec& spec, const Api& api) -> std::string {
+  std::string shim = ShimLib(spec), so = "lib" + shim + ".so";
+  std::string text = "// Loading: before the first call, the shim is looked up once; if it cannot be loaded, the\n";
+  text += "// program ends at the caller's place, naming the missing library or how to build the shim.\n";
+  text += "static " + spec.name + "_shim_ready: bool = false\n\n";
+  text += "@track_caller\nfn " + spec.name + "_shim_check() {\n";
+  text += "    if ffi_lookup(" + Quote(shim) + ", " + Quote(spec.name + "_" + api.fns[0].path) + ") != null {\n";
+  text += "        " + spec.name + "_shim_ready = true\n        return\n    }\n";
+  text += "    let why = ffi_dl_error() as string\n";
+  // A `link` library is found by its short name (as the loader finds the shim's dependency), or
+  // in a `libdir` (the shim's run path). One test for all of them under the spec's `missing`
+  // message; without one, a test and a message naming each.
+  std::string all;
+  for (const std::string& lib : spec.libs) {
+    std::string found = "lib_available(" + Quote(lib) + ")";
+    for (const std::string& dir : spec.lib_dirs) found += " || lib_available(" + Quote(dir + "/lib" + lib + ".so") + ")";
+    if (!spec.missing.empty()) {
+      all += (all.empty() ? "" : " ||\n        ") + std::string("!(") + found + ")";
+      continue;
+    }
+    std::string message = "lib" + lib + ".so, which the C++ shim " + so + " links, cannot be loaded: install it";
+    text += "    if !(" + found + ") {\n        panic(" + Quote(message) + ")\n    }\n";
+  }
+  if (!all.empty()) text += "    if " + all + " {\n        panic(" + Quote(spec.missing) + ")\n    }\n";
+  text += "    panic(" + Quote("cannot load " + so + ", the C++ shim of " + spec.name + ".fu: build it with `fusion wrap " + spec.file +
+                           " -o DIR` (" + spec.file + " is beside " + spec.name + ".fu) and run with `-L DIR` (or FUSION_LIBRARY_PATH=DIR)\n") +
+          " + why)\n}\n";
+  return text;
+}
+
 // fn Node_size(self: Node) -> usize: the raw call, and a panic with the exception's message. A
 // class result is a new object the handle owns; a string result is copied into a `string`.
 auto Thin(const Spec& spec, const Fn& fn) -> std::string {
@@ -79,7 +127,7 @@ auto Thin(const Spec& spec, const Fn& fn) -> std::string {
   for (size_t i = 0; i < params.size(); i++) text += (i ? ", " : "") + params[i];
   text += ")";
   if (has_result) text += " -> " + ThinType(r, true), args.push_back("&out");
-  text += " {\n";
+  text += " {\n    if !" + spec.name + "_shim_ready { " + spec.name + "_shim_check() }\n";
   if (has_result) text += "    var out: " + r.fusion + "\n";
   text += "    var err: cstring = null\n    unsafe { err = " + sym + "(";
   for (size_t i = 0; i < args.size(); i++) text += (i ? ", " : "") + args[i];
@@ -100,6 +148,7 @@ auto EmitFusion(const Spec& spec, const Api& api) -> std::string {
   text += "// a std::string result a `string`. Raw: the extern block, optional strings (results are\n";
   text += "// malloc'd) and optional classes as parameters (null for none), and CxxVec_* results\n";
   text += "// (`free(v.data)`; `own(v.data[i])` each class element).\n\n";
+  if (!api.fns.empty()) text += "import \"ffi\"  // ffi_lookup, ffi_dl_error: loading the shim\n\n";
   // `@drop(C_free)`: the Fusion function over the shim's `N_C_free` (naming the extern function
   // itself aborts the compiler today), also there for raw pointers (a CxxVec_C's elements).
   for (const Class& c : api.classes) {
@@ -119,6 +168,7 @@ auto EmitFusion(const Spec& spec, const Api& api) -> std::string {
   text += "\nextern \"" + ShimLib(spec) + "\" {\n";
   for (const Fn& fn : api.fns) text += RawDecl(spec, fn);
   text += "}\n";
+  if (!api.fns.empty()) text += "\n" + Loader(spec, api);
   for (const Fn& fn : api.fns) text += "\n" + Thin(spec, fn);
   return text;
 }

@@ -152,6 +152,11 @@ void Parser::Line(const std::vector<Word>& w, int line, std::istream& in, int& l
       r.name = w[3].text;
       out_.renames.push_back(std::move(r));
     }
+  } else if (key == "missing") {
+    // missing TEXT…: the rest of the line, its words joined by one space
+    if (!need(1, 1000, "a message (`missing libfoo is not installed: apt-get install libfoo-dev`)")) return;
+    out_.missing.clear();
+    for (size_t i = 1; i < w.size(); i++) out_.missing += (i > 1 ? " " : "") + w[i].text;
   } else if (key == "catch") {
     if (need(2, 2, "a C++ exception type and the member that gives its message")) out_.catches.push_back({w[1].text, w[2].text});
   } else if (key == "cxx") {
@@ -170,7 +175,7 @@ void Parser::Line(const std::vector<Word>& w, int line, std::istream& in, int& l
     }
     Error(line, w[1].col, "the `cxx` block is never closed by a line `" + end + "`");
   } else {
-    Error(line, w[0].col, "unknown key `" + key + "` (expected name, header, include, flags, link, libdir, std, output, class, method, function, enum, skip, rename, catch or cxx)");
+    Error(line, w[0].col, "unknown key `" + key + "` (expected name, header, include, flags, link, libdir, std, output, missing, class, method, function, enum, skip, rename, catch or cxx)");
   }
 }
 

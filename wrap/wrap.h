@@ -57,6 +57,8 @@ struct Spec {
   std::string cxx;    // the `cxx` block: C++ helpers, parsed and translated like the headers
   int cxx_line = 0;   // the spec line of its first line
   std::string output_dir;  // `output`; default: the spec's directory
+  std::string missing;     // `missing`: the panic when a `link` library cannot be loaded (a
+                           // default message when empty)
 };
 
 // Reads and checks the spec; errors go to stderr as `spec:line:col: error: …`.
