@@ -197,6 +197,17 @@ void Lowerer::LowerIf(const ast::If* s) {
   b_.SetInsertPoint(end_bb);
 }
 
+// A loop's body, lowered at `body_bb`: `continue` goes to `next_bb`, as does the body's end, and
+// `break` to `end_bb` (both releasing the counted variables of the scopes inside the loop).
+void Lowerer::LowerLoopBody(const ast::Block* body, llvm::BasicBlock* body_bb, llvm::BasicBlock* next_bb,
+                            llvm::BasicBlock* end_bb) {
+  b_.SetInsertPoint(body_bb);
+  loops_.push_back({end_bb, next_bb, ref_scopes_.size()});
+  LowerBlock(body);
+  loops_.pop_back();
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(next_bb);
+}
+
 void Lowerer::LowerWhile(const ast::While* s) {
   auto* cond_bb = llvm::BasicBlock::Create(ctx_, "while.cond", fn_);
   auto* body_bb = llvm::BasicBlock::Create(ctx_, "while.body", fn_);
@@ -204,11 +215,7 @@ void Lowerer::LowerWhile(const ast::While* s) {
   b_.CreateBr(cond_bb);
   b_.SetInsertPoint(cond_bb);
   b_.CreateCondBr(LowerExpr(s->cond), body_bb, end_bb);
-  b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, cond_bb, ref_scopes_.size()});
-  LowerBlock(s->body);
-  loops_.pop_back();
-  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(cond_bb);
+  LowerLoopBody(s->body, body_bb, cond_bb, end_bb);
   b_.SetInsertPoint(end_bb);
 }
 
@@ -231,11 +238,7 @@ void Lowerer::LowerFor(const ast::For* s) {
   llvm::Value* i = b_.CreateLoad(ty, var);
   llvm::Value* more = s->type->is_signed ? b_.CreateICmpSLT(i, end) : b_.CreateICmpULT(i, end);
   b_.CreateCondBr(more, body_bb, end_bb);
-  b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, step_bb, ref_scopes_.size()});
-  LowerBlock(s->body);
-  loops_.pop_back();
-  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(step_bb);
+  LowerLoopBody(s->body, body_bb, step_bb, end_bb);
   b_.SetInsertPoint(step_bb);
   // i < end held, so i + 1 cannot overflow.
   llvm::Value* next = s->type->is_signed ? b_.CreateNSWAdd(b_.CreateLoad(ty, var), llvm::ConstantInt::get(ty, 1))

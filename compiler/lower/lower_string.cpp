@@ -207,11 +207,7 @@ void Lowerer::LowerLinesFor(const ast::For* s) {
                                 : b_.CreateCall(Runtime("rt_file_next_line"), {source, loc});
   StoreRef(var, line);
   b_.CreateCondBr(b_.CreateIsNull(line), end_bb, body_bb);
-  b_.SetInsertPoint(body_bb);
-  loops_.push_back({end_bb, cond_bb, ref_scopes_.size()});
-  LowerBlock(s->body);
-  loops_.pop_back();
-  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(cond_bb);
+  LowerLoopBody(s->body, body_bb, cond_bb, end_bb);
   b_.SetInsertPoint(end_bb);
   StoreRef(source_slot, llvm::ConstantPointerNull::get(b_.getPtrTy()));
 }

@@ -76,6 +76,8 @@ class Lowerer {
   void LowerLet(const ast::Let* let);
   void LowerAssign(const ast::Assign* a);
   void LowerIf(const ast::If* s);
+  void LowerLoopBody(const ast::Block* body, llvm::BasicBlock* body_bb, llvm::BasicBlock* next_bb,
+                     llvm::BasicBlock* end_bb);
   void LowerWhile(const ast::While* s);
   void LowerFor(const ast::For* s);
   void LowerReturn(const ast::Return* r);

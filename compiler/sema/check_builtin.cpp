@@ -28,9 +28,9 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   e->builtin = b;
   e->callee->type = types_->void_type();
   // Host-only builtins: device code has no heap, no process to exit, no libraries, no stderr, no
-  // arguments, environment or clocks.
+  // arguments, environment or clocks, and no counted values (strings, handles).
   bool process = b == B::ArgCount || b == B::Arg || b == B::Env || b == B::HasEnv || b == B::MonotonicNs ||
-                 b == B::UnixTime || b == B::Format || b == B::Own || b == B::Raw;
+                 b == B::UnixTime || b == B::Format || b == B::Own || b == B::Raw;  // what gives a value
   if (InDevice() && (b == B::Alloc || b == B::Free || b == B::Exit || b == B::LibAvailable || b == B::Eprint || process)) {
     Error(diag::Kind::HostOnlyInDevice, e->callee->range, {"`" + name + "`", DeviceWhat(), fn_->name});
     for (ast::Expr* a : e->args) CheckValue(a);

@@ -447,17 +447,11 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
     // Reported once: the parameter or result is an error type in the body.
     for (ast::Param* p : fn->params) {
       if (!p->type->IsCounted()) continue;
-      if (p->type->IsTensor())
-        Error(diag::Kind::TensorInDevice, p->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
-      else
-        Error(diag::Kind::CountedInDevice, p->range, {ToString(p->type), fn->is_kernel ? "kernel" : "device function", fn->name});
+      CountedInDevice(p->range, p->type, fn->is_kernel ? "kernel" : "device function", fn->name);
       p->type = types_->error();
     }
     if (fn->ret_type->IsCounted()) {
-      if (fn->ret_type->IsTensor())
-        Error(diag::Kind::TensorInDevice, fn->ret->range, {fn->is_kernel ? "kernel" : "device function", fn->name});
-      else
-        Error(diag::Kind::CountedInDevice, fn->ret->range, {ToString(fn->ret_type), fn->is_kernel ? "kernel" : "device function", fn->name});
+      CountedInDevice(fn->ret->range, fn->ret_type, fn->is_kernel ? "kernel" : "device function", fn->name);
       fn->ret_type = types_->error();
     }
   }

@@ -412,8 +412,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     return CheckIoCall(e, f);
   // t.sum(), s.find(t), f.read_line(), …: the methods of tensors, strings and files.
   if (auto* f = As<ast::Field>(e->callee)) {
-    // A literal's methods are a string's: `"a,b".find(",")` (a cstring has none).
-    const Type* bt = CheckValue(f->base, As<ast::StringLit>(f->base) ? types_->string() : nullptr);
+    const Type* bt = CheckReceiver(f->base);
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
     if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
   }

@@ -122,10 +122,7 @@ void Checker::CheckLet(ast::Let* let) {
   }
   if (declared) EnsureLayout(declared, let->declared_type->range);
   if (declared && declared->IsCounted() && InDevice()) {  // host values (the initializer may be absent)
-    if (declared->IsTensor())
-      Error(diag::Kind::TensorInDevice, let->declared_type->range, {DeviceWhat(), fn_->name});
-    else
-      Error(diag::Kind::CountedInDevice, let->declared_type->range, {ToString(declared), DeviceWhat(), fn_->name});
+    CountedInDevice(let->declared_type->range, declared, DeviceWhat(), fn_->name);
     declared = types_->error();
   }
   const Type* t = declared;

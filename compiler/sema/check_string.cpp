@@ -47,9 +47,17 @@ auto StringHint(Owner owner, const std::string& name) -> std::string {
 
 auto Checker::CountedNoun(const Type* t) -> std::string { return t->IsTensor() ? "tensor" : "`" + ToString(t) + "`"; }
 
+// A counted value (host-only) where kernel or device function `fn` (`what`: "kernel", …) has it.
+void Checker::CountedInDevice(SourceRange where, const Type* t, const std::string& what, const std::string& fn) {
+  if (t->IsTensor())
+    Error(diag::Kind::TensorInDevice, where, {what, fn});
+  else
+    Error(diag::Kind::CountedInDevice, where, {ToString(t), what, fn});
+}
+
 auto Checker::CountedHostOnly(ast::Expr* e, const Type* t) -> bool {
   if (!InDevice()) return true;
-  Error(diag::Kind::CountedInDevice, e->range, {ToString(t ? t : e->type), DeviceWhat(), fn_->name});
+  CountedInDevice(e->range, t ? t : e->type, DeviceWhat(), fn_->name);
   return false;
 }
 
@@ -131,6 +139,12 @@ auto Checker::CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* se
   return CheckStringApiArgs(e, "." + callee->name, fn->result, fn->params);
 }
 
+// The value a method is called on. A literal's methods are a string's: `"a,b".find(",")` (a
+// cstring has none).
+auto Checker::CheckReceiver(ast::Expr* base) -> const Type* {
+  return CheckValue(base, As<ast::StringLit>(base) ? types_->string() : nullptr);
+}
+
 // The `lines()` call of `for line in x.lines()`: the lines of a string or a file.
 auto Checker::CheckLinesCall(ast::Expr* e) -> bool {
   auto* call = As<ast::Call>(e);
@@ -140,7 +154,7 @@ auto Checker::CheckLinesCall(ast::Expr* e) -> bool {
     Error(diag::Kind::ForNotRange, e->range);
     return false;
   }
-  const Type* self = CheckValue(callee->base, As<ast::StringLit>(callee->base) ? types_->string() : nullptr);
+  const Type* self = CheckReceiver(callee->base);
   if (self->IsError()) return false;
   if (!self->IsString() && self->kind != TypeKind::File) {
     Error(diag::Kind::NoTensorMethod, callee->name_range, {ToString(self), "lines", "; a `string` or a `file` has it"});

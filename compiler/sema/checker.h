@@ -127,10 +127,12 @@ class Checker {
   // Strings and files (sema/check_string.cpp).
   static auto CountedNoun(const Type* t) -> std::string;  // "tensor", "`string`", "`file`"
   void CheckDropAttribute(ast::OpaqueDecl* o, const Type* t);
+  void CountedInDevice(SourceRange where, const Type* t, const std::string& what, const std::string& fn);
   auto CountedHostOnly(ast::Expr* e, const Type* t = nullptr) -> bool;  // t: e's type, if not set yet
   auto CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result, const char* params) -> const Type*;
   auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
+  auto CheckReceiver(ast::Expr* base) -> const Type*;
   auto CheckLinesCall(ast::Expr* e) -> bool;
   void CheckForBody(ast::For* s);
   auto CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;

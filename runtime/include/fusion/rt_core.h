@@ -17,7 +17,7 @@ extern "C" {
 #define RT_FN_NORETURN(name, ...) RT_NORETURN void name(__VA_ARGS__);
 #include "fusion/rt_functions.def"
 
-// A counted object (tensors, strings, files): every such object starts with this header. `refs`
+// A counted object (tensors, strings, files, handles): every such object starts with this header. `refs`
 // counts the references; the last rt_release calls `drop`, which frees the object. An object whose
 // `refs` is negative is static (a string literal's object): retain and release leave it alone.
 // Counts are plain integers: an object is used by one thread at a time.

@@ -165,11 +165,6 @@ rt_i32 rt_str_byte(rt_ptr sp, rt_i64 i, rt_loc loc) {
   return (unsigned char)s->data[i];
 }
 
-rt_i64 rt_str_len(rt_ptr sp, rt_loc loc) {
-  (void)loc;
-  return ((const rt_str*)sp)->len;
-}
-
 // s.slice(from, to): bytes [from, to), sharing the string's memory.
 rt_ptr rt_str_slice(rt_ptr sp, rt_i64 from, rt_i64 to, rt_loc loc) {
   rt_str* s = (rt_str*)sp;
@@ -189,18 +184,16 @@ rt_ptr rt_str_slice(rt_ptr sp, rt_i64 from, rt_i64 to, rt_loc loc) {
   return v;
 }
 
+// The first (or last) offset of `t` in `s`, or -1; an empty `t` is at 0 (or at the end).
 static int64_t find(const rt_str* s, const rt_str* t, bool last) {
   if (t->len > s->len) return -1;
-  if (t->len == 0) return last ? s->len : 0;
-  int64_t found = -1;
-  for (int64_t i = 0; i + t->len <= s->len;) {
-    const char* p = memmem(s->data + i, (size_t)(s->len - i), t->data, (size_t)t->len);
-    if (!p) break;
-    found = p - s->data;
-    if (!last) break;
-    i = found + 1;
+  if (!last) {
+    const char* p = memmem(s->data, (size_t)s->len, t->data, (size_t)t->len);
+    return p ? p - s->data : -1;
   }
-  return found;
+  for (int64_t i = s->len - t->len; i >= 0; i--)
+    if (memcmp(s->data + i, t->data, (size_t)t->len) == 0) return i;
+  return -1;
 }
 
 rt_i64 rt_str_find(rt_ptr s, rt_ptr t, rt_loc loc) {
@@ -232,11 +225,17 @@ rt_bool rt_str_ends_with(rt_ptr sp, rt_ptr tp, rt_loc loc) {
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
-rt_ptr rt_str_trim(rt_ptr sp, rt_loc loc) {
-  const rt_str* s = sp;
+// The bytes of `s` without leading and trailing spaces: [*from, *to).
+static void trimmed(const rt_str* s, int64_t* from, int64_t* to) {
   int64_t a = 0, b = s->len;
   while (a < b && is_space(s->data[a])) a++;
   while (b > a && is_space(s->data[b - 1])) b--;
+  *from = a, *to = b;
+}
+
+rt_ptr rt_str_trim(rt_ptr sp, rt_loc loc) {
+  int64_t a, b;
+  trimmed(sp, &a, &b);
   return rt_str_slice(sp, a, b, loc);
 }
 
@@ -253,10 +252,10 @@ static const char* quoted(const rt_str* s, char* buf) {
 // from a line).
 rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
   const rt_str* s = sp;
-  const char *p = s->data, *end = s->data + s->len;
+  int64_t a, b;
+  trimmed(s, &a, &b);
+  const char *p = s->data + a, *end = s->data + b;
   char q[64];
-  while (p < end && is_space(*p)) p++;
-  while (end > p && is_space(end[-1])) end--;
   bool negative = p < end && *p == '-';
   if (p < end && (*p == '-' || *p == '+')) p++;
   if (p == end) rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
@@ -274,11 +273,11 @@ rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
 // `print` writes them), spaces allowed around it.
 rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
   const rt_str* s = sp;
-  const char *p = s->data, *end = s->data + s->len;
+  int64_t a, b;
+  trimmed(s, &a, &b);
+  const char* p = s->data + a;
+  size_t n = (size_t)(b - a);
   char q[64];
-  while (p < end && is_space(*p)) p++;
-  while (end > p && is_space(end[-1])) end--;
-  size_t n = (size_t)(end - p);
   bool ok = n > 0 && !memchr(p, 0, n) && !memchr(p, 'x', n) && !memchr(p, 'X', n);
   double v = 0;
   if (ok) {
