@@ -85,10 +85,5 @@ inline auto AnyMatch(const std::vector<std::regex>& res, const std::string& text
   return false;
 }
 
-// Fusion's keywords and built-in type names; C names that are one get a trailing `_`.
-auto IsFusionKeyword(const std::string& name) -> bool;
-
-// Fusion's builtin functions (sema/builtins.def); C functions that are one get a trailing `_`.
-auto IsFusionBuiltin(const std::string& name) -> bool;
 
 }  // namespace fusion::bindgen

@@ -18,27 +18,15 @@
 #include <set>
 
 #include "bindgen/bindgen.h"
+#include "bindgen/clang_common.h"
 
 namespace fusion::bindgen {
 namespace {
 
-auto Str(CXString s) -> std::string {
-  const char* c = clang_getCString(s);
-  std::string out = c ? c : "";
-  clang_disposeString(s);
-  return out;
-}
-
-template <class F>
-void VisitChildren(CXCursor c, F&& f) {
-  clang_visitChildren(
-      c,
-      [](CXCursor child, CXCursor, CXClientData data) {
-        (*static_cast<std::remove_reference_t<F>*>(data))(child);
-        return CXChildVisit_Continue;
-      },
-      &f);
-}
+using clang_tools::IsFusionBuiltin;
+using clang_tools::IsFusionKeyword;
+using clang_tools::Str;
+using clang_tools::VisitChildren;
 
 // Every field of a record, in order, the unnamed ones of anonymous members included (which
 // clang_visitChildren does not show).
@@ -1210,17 +1198,6 @@ void Collector::Run() {
 
 }  // namespace
 
-auto IsFusionKeyword(const std::string& name) -> bool {
-  static const std::set<std::string> kReserved = {
-#define KEYWORD(name, spelling) spelling,
-#include "lex/token_kinds.def"
-      // Fusion's built-in type names (sema/types.cpp), which a declaration cannot take either.
-      "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32", "f64", "bool",
-      "void", "cstring",
-  };
-  return kReserved.count(name) != 0;
-}
-
 namespace {
 // A diagnostic of the headers as `file:line:col: error: …`, or "" for a note of the include stack
 // (bindgen's main file includes the headers). A diagnostic at the main file's end (`expected '}'`
@@ -1253,14 +1230,6 @@ auto FormatDiagnostic(CXTranslationUnit tu, CXDiagnostic diag, size_t main_size)
   return Str(clang_getFileName(last)) + ":" + std::to_string(end_line) + ":" + std::to_string(end_col) + ": " + message;
 }
 }  // namespace
-
-auto IsFusionBuiltin(const std::string& name) -> bool {
-  static const std::set<std::string> kBuiltins = {
-#define BUILTIN(name, kind) name,
-#include "sema/builtins.def"
-  };
-  return kBuiltins.count(name) != 0;
-}
 
 auto Collect(const Options& options, Collection& out) -> bool {
   std::vector<std::string> args = {"-x", "c", "-std=gnu11", "-ferror-limit=0", "-w",

@@ -5,32 +5,17 @@
 
 #include <map>
 #include <string>
-#include <type_traits>
 
+#include "bindgen/clang_common.h"
 #include "wrap/wrap.h"
 
 namespace fusion::wrap {
 
-inline auto Str(CXString s) -> std::string {
-  const char* c = clang_getCString(s);
-  std::string out = c ? c : "";
-  clang_disposeString(s);
-  return out;
-}
+using clang_tools::Str;
+using clang_tools::VisitChildren;
 
 inline auto Spelling(CXCursor c) -> std::string { return Str(clang_getCursorSpelling(c)); }
 inline auto Usr(CXCursor c) -> std::string { return Str(clang_getCursorUSR(clang_getCanonicalCursor(c))); }
-
-template <class F>
-void VisitChildren(CXCursor c, F&& f) {
-  clang_visitChildren(
-      c,
-      [](CXCursor child, CXCursor, CXClientData data) {
-        (*static_cast<std::remove_reference_t<F>*>(data))(child);
-        return CXChildVisit_Continue;
-      },
-      &f);
-}
 
 // `YAML::NodeType::value`: the enclosing namespaces and classes, without inline namespaces
 // (`std::__cxx11`) and anonymous ones.
@@ -42,7 +27,8 @@ auto ClassPath(CXCursor c) -> std::string;
 // "node.h:42"
 auto Where(CXCursor c) -> std::string;
 
-// Fusion keywords, built-in type names and builtin functions take a trailing `_`.
+// Fusion keywords, built-in type names and builtin functions take a trailing `_` (as bindgen's
+// names do), and so do the names the generated wrappers use themselves.
 auto FusionIdent(const std::string& name) -> std::string;
 
 // What types.cpp needs to know: the exposed classes (by USR) and the enums met so far.

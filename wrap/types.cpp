@@ -37,15 +37,9 @@ auto Where(CXCursor c) -> std::string {
 }
 
 auto FusionIdent(const std::string& name) -> std::string {
-  static const std::set<std::string> kReserved = {
-#define KEYWORD(name, spelling) spelling,
-#include "lex/token_kinds.def"
-#define BUILTIN(name, kind) name,
-#include "sema/builtins.def"
-      "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32", "f64", "bool",
-      "void", "cstring", "self", "out", "err", "result",
-  };
-  return kReserved.count(name) ? name + "_" : name;
+  static const std::set<std::string> kWrapperNames = {"self", "out", "err", "result"};
+  bool taken = clang_tools::IsFusionKeyword(name) || clang_tools::IsFusionBuiltin(name) || kWrapperNames.count(name);
+  return taken ? name + "_" : name;
 }
 
 namespace {
