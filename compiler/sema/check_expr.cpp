@@ -415,6 +415,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     const Type* bt = CheckReceiver(f->base);
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
     if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
+    if (bt->is_handle) return CheckHandleMethod(e, f, bt);
   }
   if (name) {
     ast::Node* d = Lookup(name->name);
@@ -428,20 +429,9 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     for (ast::NamedArg& a : e->named_args)
       Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a call of `" + name->name + "`"});
     if (auto* fn = As<ast::FnDecl>(d)) {
-      // A direct call: of a Fusion function, or of an extern one through its slot.
       name->decl = fn;
       name->type = types_->void_type();
-      e->fn = fn;
-      if (!e->type_args.empty())
-        Error(diag::Kind::GenericArgs, e->type_args[0]->range, {fn->name, "no type arguments"});
-      if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
-      if (fn->is_extern && !fn->is_safe && RequireUnsafe(e->range, "calling extern function `" + fn->name + "`"))
-        Note(diag::Kind::NoteExternNotSafe, fn->name_range, {fn->name});
-      CheckGpuCall(e, fn);
-      std::vector<const Type*> params;
-      for (ast::Param* p : fn->params) params.push_back(p->type ? p->type : types_->error());
-      CheckCallArgs(e, params, fn->is_variadic, fn->name, fn);
-      return fn->ret_type ? fn->ret_type : types_->error();
+      return CheckDirectCall(e, fn, 0);
     }
     if (!d) {
       CheckName(name);  // reports the undeclared name
@@ -465,18 +455,61 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
   return types_->error();
 }
 
+// A direct call: of a Fusion function, or of an extern one through its slot. The first `checked`
+// arguments were checked already (a handle method's receiver).
+auto Checker::CheckDirectCall(ast::Call* e, ast::FnDecl* fn, size_t checked) -> const Type* {
+  e->fn = fn;
+  if (!e->type_args.empty()) Error(diag::Kind::GenericArgs, e->type_args[0]->range, {fn->name, "no type arguments"});
+  if (fn->is_unsafe) RequireUnsafe(e->range, "calling unsafe function `" + fn->name + "`");
+  if (fn->is_extern && !fn->is_safe && RequireUnsafe(e->range, "calling extern function `" + fn->name + "`"))
+    Note(diag::Kind::NoteExternNotSafe, fn->name_range, {fn->name});
+  CheckGpuCall(e, fn);
+  std::vector<const Type*> params;
+  for (ast::Param* p : fn->params) params.push_back(p->type ? p->type : types_->error());
+  CheckCallArgs(e, params, fn->is_variadic, fn->name, fn, checked);
+  return fn->ret_type ? fn->ret_type : types_->error();
+}
+
+// h.name(args) on a value of a `@drop` opaque type `T` calls `T_name(h, args)` (docs/ffi.md,
+// "Handles"): the functions `fusion wrap` makes for a class's methods read as methods.
+auto Checker::CheckHandleMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type* {
+  callee->type = types_->void_type();
+  std::string fn_name = self->opaque_decl->name + "_" + callee->name;
+  auto* fn = As<ast::FnDecl>(Lookup(fn_name));
+  const Type* first = fn && !fn->params.empty() ? fn->params[0]->type : nullptr;
+  if (!fn || first != self) {
+    Error(diag::Kind::NoTensorMethod, callee->name_range,
+          {ToString(self), callee->name,
+           "; a method of a handle type is a function named `" + fn_name + "` whose first parameter is a `" +
+               ToString(self) + "`"});
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a call of `" + fn_name + "`"});
+  size_t n = fn->params.size() - 1, given = e->args.size();
+  if (!fn->is_variadic && given != n) {  // counted without the receiver, as written
+    Error(diag::Kind::ArgCount, e->range,
+          {"." + callee->name, std::to_string(n), n == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
+    Note(diag::Kind::NoteDeclaredHere, fn->name_range, {fn->name});
+    CheckArgsAlone(e);
+    return types_->error();
+  }
+  e->args.insert(e->args.begin(), callee->base);
+  return CheckDirectCall(e, fn, 1);
+}
+
 void Checker::CheckCallArgs(ast::Call* e, const std::vector<const Type*>& params, bool variadic,
-                            const std::string& name, const ast::FnDecl* decl) {
+                            const std::string& name, const ast::FnDecl* decl, size_t checked) {
   size_t n = params.size(), given = e->args.size();
   if (given < n || (!variadic && given != n)) {
     Error(variadic ? diag::Kind::VariadicArgCount : diag::Kind::ArgCount, e->range,
           {name, std::to_string(n), n == 1 ? "" : "s", std::to_string(given), given == 1 ? "was" : "were"});
     if (decl) Note(diag::Kind::NoteDeclaredHere, decl->name_range, {decl->name});
-    for (ast::Expr* a : e->args) CheckValue(a);
+    for (size_t i = checked; i < given; i++) CheckValue(e->args[i]);
     return;
   }
   for (size_t i = 0; i < n; i++) {
-    CheckExpr(e->args[i], params[i]);
+    if (i >= checked) CheckExpr(e->args[i], params[i]);
     Coerce(e->args[i], params[i]);
   }
   // Variadic extras: C takes scalars there (after its default promotions, which lowering applies);

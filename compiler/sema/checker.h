@@ -73,8 +73,10 @@ class Checker {
   auto CheckCall(ast::Call* e, const Type* expected) -> const Type*;
   // The arguments of a call of a function (or function pointer) with these parameter types; a
   // variadic callee takes scalar extras. `name` names the callee in diagnostics.
+  auto CheckDirectCall(ast::Call* e, ast::FnDecl* fn, size_t checked) -> const Type*;
+  auto CheckHandleMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
   void CheckCallArgs(ast::Call* e, const std::vector<const Type*>& params, bool variadic, const std::string& name,
-                     const ast::FnDecl* decl);
+                     const ast::FnDecl* decl, size_t checked = 0);
   auto CheckIndex(ast::Index* e) -> const Type*;
   auto CheckField(ast::Field* e) -> const Type*;
   auto CheckCast(ast::Cast* e) -> const Type*;
