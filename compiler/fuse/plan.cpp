@@ -505,6 +505,11 @@ class Planner {
       why = "the memory of `" + Text(c->self) + "` is taken at " + Where(c->range) + " (`data_ptr`)";
       return true;
     }
+    if (auto* c = As<ast::Call>(e); c && c->builtin == B::TensorFromPtr) {
+      // The memory has another owner, which may write it.
+      why = "a tensor views memory at a pointer at " + Where(c->range) + " (`tensor.from_ptr`)";
+      return true;
+    }
     if (auto* c = As<ast::Call>(e); c && c->builtin == B::None) {
       for (const ast::Expr* a : c->args) {
         if (!IsTensor(a)) continue;

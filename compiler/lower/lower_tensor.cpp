@@ -242,6 +242,14 @@ auto Lowerer::LowerTensorCall(const ast::Call* e) -> llvm::Value* {
       auto [dims, n] = I64Args({e->args.begin() + 1, e->args.end()});
       return b_.CreateCall(Runtime("rt_tensor_from_host"), {dtype(t), src, b_.getInt32(n), dims, loc});
     }
+    case B::TensorFromPtr: {
+      llvm::Value* p = LowerExpr(e->args[0]);
+      auto [dims, n] = I64Args({e->args.begin() + 1, e->args.end()});
+      llvm::Value* keep = e->keep ? LowerExpr(e->keep) : llvm::ConstantPointerNull::get(b_.getPtrTy());
+      llvm::Value* r = b_.CreateCall(Runtime("rt_tensor_from_ptr"), {dtype(t), p, b_.getInt32(n), dims, keep, loc});
+      if (e->keep) ReleaseIfOwned(e->keep, keep);  // the tensor holds its own reference
+      return r;
+    }
     case B::TensorFromArray: {
       const Type* at = e->args[0]->type;
       llvm::Value* tmp = EntryAllocaOf(at, "array");

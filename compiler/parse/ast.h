@@ -163,6 +163,7 @@ struct Call : Expr {
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
   Expr* self = nullptr;             // checker: a method's receiver (`t` of `t.sum()`, `s` of `s.len()`)
+  Expr* keep = nullptr;             // checker: `keep:` of tensor.from_ptr (a counted value)
 };
 struct Index : Expr {
   FUSION_NODE(Index, Expr)

@@ -144,6 +144,7 @@ auto Checker::CallShape(ast::Call* c, TensorShape& shape) -> bool {
     case B::TensorFull:
     case B::TensorRand:
     case B::TensorFromHost:
+    case B::TensorFromPtr:
       return dims_from(1);
     case B::TensorFromArray: {
       shape.clear();

@@ -198,7 +198,18 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
     CheckArgsAlone(e);
     return types_->error();
   }
-  for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  for (ast::NamedArg& a : e->named_args) {
+    // tensor.from_ptr(p, …, keep: x): x, any counted value, lives as long as the tensor.
+    if (api->kind == B::TensorFromPtr && a.name == "keep" && !e->keep) {
+      const Type* kt = CheckValue(a.value);
+      if (!kt->IsError() && !kt->IsCounted())
+        Error(diag::Kind::BuiltinArg, a.value->range,
+              {name, "for `keep:` a value that owns the memory (a tensor, string, file or handle)", ToString(kt)});
+      e->keep = a.value;
+      continue;
+    }
+    Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  }
   bool generic = false;
 #define TENSOR_FN(n, fn_kind, is_generic) \
   if (api->kind == B::fn_kind) generic = is_generic;
@@ -274,6 +285,12 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
     case B::TensorFromHost: {
       if (!count(2, 9)) return types_->error();
       RequireUnsafe(e->range, "reading host memory through a pointer (`tensor.from_host`)");
+      if (!scalar_arg(0, types_->Pointer(elem), "a pointer to the elements first")) return types_->error();
+      return CheckTensorDims(e, 1, name) ? result : types_->error();
+    }
+    case B::TensorFromPtr: {
+      if (!count(2, 9)) return types_->error();
+      RequireUnsafe(e->range, "viewing memory through a pointer (`tensor.from_ptr`)");
       if (!scalar_arg(0, types_->Pointer(elem), "a pointer to the elements first")) return types_->error();
       return CheckTensorDims(e, 1, name) ? result : types_->error();
     }

@@ -52,6 +52,7 @@ typedef struct rt_tensor {
   int64_t numel;           // product of shape (1 for rank 0)
   int64_t shape[RT_TENSOR_MAX_RANK];
   int64_t strides[RT_TENSOR_MAX_RANK];  // in elements
+  rt_ref* keep;            // from_ptr's `keep:`: what owns `data` (a reference); else NULL
 } rt_tensor;
 
 // ---- Kernels ----
@@ -182,6 +183,10 @@ enum { RT_TENSOR_MAX_SCALARS = 64 };
 // rand(dtype, seed, rank, dims): floats only.
 // from_host / to_host: row-major host memory of numel elements; to_host makes the tensor
 //     contiguous first (the copy kernel) and is synchronous.
+// from_ptr(dtype, p, rank, dims, keep): a tensor over the row-major memory at p, without a copy
+//     (memory of the tensor's device: the host's on the CPU device); it frees nothing, and holds a
+//     reference to `keep` (any counted object, or NULL) until its last view is released. p must
+//     be aligned for the dtype, and not NULL unless the shape has no elements.
 // item: the bits of the only element (numel must be 1), zero-extended to 64 bits.
 // get / set: one element by a full index (count == rank); an index may be negative (from the end),
 //     and one out of range panics naming the index, the axis and the shape.

@@ -184,9 +184,11 @@ static void tensor_drop(rt_ref* r) {
   rt_tensor* t = (rt_tensor*)r;
   if (t->alloc) rtt_free(t->device, t->alloc);
   rt_tensor* base = t->base;
+  rt_ref* keep = t->keep;
   free(t);
   atomic_fetch_sub(&g_live, 1);
   rt_release(base);
+  rt_release(keep);
 }
 
 rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t* shape, const char* what, rt_loc loc) {
@@ -207,6 +209,30 @@ rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t*
   return t;
 }
 
+rt_ptr rt_tensor_from_ptr(rt_i32 dtype, rt_ptr p, rt_i32 rank, rt_ptr dims, rt_ptr keep, rt_loc loc) {
+  rt_gpu_device* d = rtt_device("from_ptr", loc);
+  size_t elem = rtt_elem_size(dtype, "from_ptr", loc);
+  int64_t numel = checked_numel(rank, dims, elem, "from_ptr", loc);
+  if (!p && numel) rtt_panic(loc, "from_ptr: the pointer is null");
+  if ((uintptr_t)p % elem)
+    rtt_panic(loc, "from_ptr: the pointer is not aligned for %s elements (%zu bytes): it is %zu past a multiple of %zu",
+              rtt_dtype_name(dtype), elem, (size_t)((uintptr_t)p % elem), elem);
+  rt_tensor* t = calloc(1, sizeof *t);
+  if (!t) rtt_panic(loc, "from_ptr: out of memory");
+  t->ref = (rt_ref){1, tensor_drop};
+  t->device = d;
+  t->dtype = dtype;
+  t->rank = rank;
+  t->numel = numel;
+  if (rank) memcpy(t->shape, dims, (size_t)rank * sizeof(int64_t));
+  rtt_contiguous_strides(rank, dims, t->strides);
+  t->data = (void*)p;
+  t->keep = (rt_ref*)keep;
+  rt_retain(keep);
+  atomic_fetch_add(&g_live, 1);
+  return t;
+}
+
 const rt_tensor* rtt_root(const rt_tensor* t) { return t->base ? t->base : t; }
 
 rt_tensor* rtt_view(const rt_tensor* t) {
@@ -215,6 +241,7 @@ rt_tensor* rtt_view(const rt_tensor* t) {
   *v = *t;
   v->ref = (rt_ref){1, tensor_drop};
   v->alloc = NULL;
+  v->keep = NULL;  // the root holds it
   v->base = (rt_tensor*)rtt_root(t);
   rt_retain(v->base);
   atomic_fetch_add(&g_live, 1);
