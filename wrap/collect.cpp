@@ -220,6 +220,8 @@ void Collector::AddFn(CXCursor c, Fn fn, const std::string& base_name) {
     fn.params.push_back(p);
   }
   if (!left_out.empty()) fn.notes.push_back("defaulted parameters left out (C++ passes their defaults): " + left_out);
+  std::string plain = fn.qualified.substr(0, fn.qualified.find('('));
+  for (const Pattern& p : spec_.unsafes) fn.is_unsafe = p.Matches(plain) || p.Matches(fn.qualified) || fn.is_unsafe;
   if (fn.kind != Fn::Kind::Constructor) {
     std::string why;
     fn.result = Translate(clang_getCursorResultType(c), true, ctx_, why);
@@ -306,6 +308,7 @@ auto Collect(const Spec& spec, Api& out) -> bool {
     for (const Pattern& p : spec.methods) unused(p, "method of an exposed class");
     for (const Pattern& p : spec.enums) unused(p, "enum");
     for (const Pattern& p : spec.skips) unused(p, "declaration");
+    for (const Pattern& p : spec.unsafes) unused(p, "exposed function");
     for (const Rename& r : spec.renames) unused(r.pattern, "declaration");
     std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
       return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.col < b.first.col;

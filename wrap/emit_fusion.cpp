@@ -123,7 +123,7 @@ auto Thin(const Spec& spec, const Fn& fn) -> std::string {
   bool owned = r.kind == Conv::Kind::Handle || (r.kind == Conv::Kind::Optional && r.elem[0].kind == Conv::Kind::Handle);
   std::string text = "// " + fn.qualified + "\n";
   for (const std::string& n : fn.notes) text += "// " + n + "\n";
-  text += "@track_caller\nfn " + fn.path + "(";
+  text += std::string("@track_caller\n") + (fn.is_unsafe ? "unsafe " : "") + "fn " + fn.path + "(";
   for (size_t i = 0; i < params.size(); i++) text += (i ? ", " : "") + params[i];
   text += ")";
   if (has_result) text += " -> " + ThinType(r, true), args.push_back("&out");

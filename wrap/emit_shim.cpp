@@ -131,7 +131,7 @@ auto StoreResult(const Conv& c) -> std::string {
     case Conv::Kind::String: return "*out = fusion_wrap::OutString(r);";
     case Conv::Kind::Handle: {
       std::string cls = c.c_type.substr(0, c.c_type.size() - 1);
-      return "*out = new " + cls + "(" + (c.by_ref ? "r" : "std::move(r)") + ");";
+      return "*out = new " + cls + "(r);";  // a reference: a copy (by value: see Function)
     }
     case Conv::Kind::ScalarRef: return "*out = r;";
     case Conv::Kind::Seq: {
@@ -176,7 +176,12 @@ auto Function(const Spec& spec, const Fn& fn) -> std::string {
     case Fn::Kind::Method: call = "fusion_wrap::Deref(self, \"self\")." + fn.cxx_callee + "(" + args + ")"; break;
     default: call = fn.cxx_callee + "(" + args + ")"; break;
   }
+  // A class returned by value is built in place in its new home (C++17 elides the copy): moving
+  // it would run the destructor of the moved-from object, which for a guard (torch::NoGradGuard)
+  // undoes what it did.
+  bool built_in_place = fn.result.kind == Conv::Kind::Handle && !fn.result.by_ref;
   if (fn.kind == Fn::Kind::Constructor) text += "*out = " + call + ";\n";
+  else if (built_in_place) text += "*out = new " + fn.result.c_type.substr(0, fn.result.c_type.size() - 1) + "(" + call + ");\n";
   else if (fn.result.kind == Conv::Kind::Void) text += call + ";\n";
   else text += "auto&& r = " + call + ";\n    " + StoreResult(fn.result) + "\n";
   text += "    return nullptr;\n" + Catches(spec) + "}\n";

@@ -140,6 +140,8 @@ void Parser::Line(const std::vector<Word>& w, int line, std::istream& in, int& l
     patterns(out_.enums);
   } else if (key == "skip") {
     patterns(out_.skips);
+  } else if (key == "unsafe") {
+    patterns(out_.unsafes);
   } else if (key == "rename") {
     // rename PATTERN = NAME
     if (w.size() != 4 || w[2].text != "=") {

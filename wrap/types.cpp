@@ -224,6 +224,14 @@ auto Translate(CXType t, bool out, TypeContext& ctx, std::string& why) -> Conv {
     CXType pointee = clang_getPointeeType(canon);
     bool is_const = clang_isConstQualifiedType(pointee);
     CXType pc = clang_getCanonicalType(pointee);
+    if (!ref && pc.kind == CXType_Void) {  // void*: an address, as it is (`*void`)
+      Conv c;
+      c.kind = Conv::Kind::Scalar;
+      c.cxx_type = c.c_type = is_const ? "const void*" : "void*";
+      c.fusion = "*void";
+      c.tag = "ptr";
+      return c;
+    }
     if (!ref && is_const && (pc.kind == CXType_Char_S || pc.kind == CXType_Char_U)) {
       Conv c;
       c.kind = Conv::Kind::CString;

@@ -52,6 +52,7 @@ struct Spec {
   std::vector<std::string> headers, include_dirs, flags, libs, lib_dirs;
   std::string std_version = "c++17";
   std::vector<Pattern> classes, functions, methods, enums, skips;
+  std::vector<Pattern> unsafes;  // `unsafe`: functions whose Fusion API is an `unsafe fn`
   std::vector<Rename> renames;
   std::vector<Catch> catches;
   std::string cxx;    // the `cxx` block: C++ helpers, parsed and translated like the headers
@@ -68,7 +69,7 @@ auto ParseSpec(const std::string& path, Spec& out) -> bool;
 struct Conv {
   enum class Kind {
     Void,
-    Scalar,     // bool, integers, floats: as they are
+    Scalar,     // bool, integers, floats, `void*`: as they are
     Enum,       // as its underlying integer; a Fusion enum
     String,     // std::string, std::string_view: in `const char*`, out a malloc'd `char*`
     CString,    // const char*: in and out as it is (a result is borrowed, not freed)
@@ -105,6 +106,7 @@ struct Fn {
   std::vector<Param> params;
   Conv result;             // Void when none
   std::vector<std::string> notes;  // translated in part (defaulted parameters left out)
+  bool is_unsafe = false;  // `unsafe` in the spec: callable only in `unsafe` code
   std::string where;       // header:line
 };
 
