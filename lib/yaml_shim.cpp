@@ -93,8 +93,7 @@ template <class E, class C> std::vector<E> Gather(const C* p, size_t n, const ch
 // YAML::Clone(const Node &) (node.h:142)
 extern "C" const char* yaml_Node_clone(YAML::Node* node, YAML::Node** out) {
   try {
-    auto&& r = YAML::Clone(fusion_wrap::Deref(node, "node"));
-    *out = new YAML::Node(std::move(r));
+    *out = new YAML::Node(YAML::Clone(fusion_wrap::Deref(node, "node")));
     return nullptr;
   } catch (const std::exception& e) {
     return fusion_wrap::Fail(e.what());
@@ -106,8 +105,7 @@ extern "C" const char* yaml_Node_clone(YAML::Node* node, YAML::Node** out) {
 // YAML::Load(const std::string &) (parse.h:24)
 extern "C" const char* yaml_yaml_load(const char* input, YAML::Node** out) {
   try {
-    auto&& r = YAML::Load(std::string(fusion_wrap::InString(input, "input")));
-    *out = new YAML::Node(std::move(r));
+    *out = new YAML::Node(YAML::Load(std::string(fusion_wrap::InString(input, "input"))));
     return nullptr;
   } catch (const std::exception& e) {
     return fusion_wrap::Fail(e.what());
@@ -132,8 +130,7 @@ extern "C" const char* yaml_yaml_dump(YAML::Node* node, char** out) {
 // fusion_yaml::node_get(const YAML::Node &, const std::string &) (yaml_shim.cpp:5)
 extern "C" const char* yaml_node_get(YAML::Node* map, const char* key, YAML::Node** out) {
   try {
-    auto&& r = fusion_yaml::node_get(fusion_wrap::Deref(map, "map"), std::string(fusion_wrap::InString(key, "key")));
-    *out = new YAML::Node(std::move(r));
+    *out = new YAML::Node(fusion_yaml::node_get(fusion_wrap::Deref(map, "map"), std::string(fusion_wrap::InString(key, "key"))));
     return nullptr;
   } catch (const std::exception& e) {
     return fusion_wrap::Fail(e.what());
@@ -145,8 +142,7 @@ extern "C" const char* yaml_node_get(YAML::Node* map, const char* key, YAML::Nod
 // fusion_yaml::node_at(const YAML::Node &, std::size_t) (yaml_shim.cpp:11)
 extern "C" const char* yaml_node_at(YAML::Node* seq, unsigned long i, YAML::Node** out) {
   try {
-    auto&& r = fusion_yaml::node_at(fusion_wrap::Deref(seq, "seq"), i);
-    *out = new YAML::Node(std::move(r));
+    *out = new YAML::Node(fusion_yaml::node_at(fusion_wrap::Deref(seq, "seq"), i));
     return nullptr;
   } catch (const std::exception& e) {
     return fusion_wrap::Fail(e.what());

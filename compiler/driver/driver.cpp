@@ -451,7 +451,12 @@ auto Main(int argc, char** argv) -> int {
   if (!opts.device.empty()) setenv("FUSION_DEVICE", opts.device.c_str(), 1);
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
-  for (const std::string& dir : opts.library_dirs) {
+  // After the user's -L directories, the Fusion library's own (<bin>/../lib/fusion): the shims
+  // that the build makes for the shipped C++ bindings (`import "torch"`) are there.
+  std::vector<std::string> search_dirs = opts.library_dirs;
+  std::filesystem::path shims = std::filesystem::path(exe).parent_path() / ".." / "lib" / "fusion";
+  if (std::error_code ec; std::filesystem::is_directory(shims, ec)) search_dirs.push_back(shims.string());
+  for (const std::string& dir : search_dirs) {
     // Absolute, so that a built executable finds the directory from wherever it runs.
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(dir, ec);

@@ -56,6 +56,9 @@ if os.path.exists("/usr/include/yaml-cpp/yaml.h"):
     config.available_features.add("yaml-cpp")
 if os.path.exists("/usr/include/torch/csrc/api/include/torch/torch.h"):
     config.available_features.add("libtorch")
+# A C++ program against libtorch (the twins of the torch tests): `%torch_cxx -o OUT SRC`.
+config.substitutions.append(("%torch_cxx", "c++ -std=c++17 -O1 -I/usr/include/torch/csrc/api/include -Wno-deprecated-declarations"
+                             " -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10"))
 # %lit: lit itself, for tests that run other tests.
 config.substitutions.append(("%lit", "%s %s" % (python, os.path.abspath(sys.argv[0]))))
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
