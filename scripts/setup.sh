@@ -9,6 +9,8 @@ packages=(
   xz-utils binutils  # make gpu-bundle: compresses the bundle, checks its symbol versions
   g++ libyaml-cpp-dev  # fusion wrap builds C++ shims (tests/lit/wrap/yaml.test wraps yaml-cpp)
   libtorch-dev  # issue 16: libtorch through fusion wrap (1.13.1, CPU; ~30 s and ~1 GB to install)
+  nlohmann-json3-dev  # fusion lsp: JSON-RPC messages
+  neovim  # tests/lit/lsp: a real editor as the language server's client (headless)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -46,7 +46,7 @@ class Loader {
 
   auto LoadAll(const std::string& main_path) -> std::vector<std::unique_ptr<ast::Tree>> {
     std::string text, error;
-    if (!ReadFile(main_path, text, error)) {
+    if (!Read(main_path, text, error)) {
       diags_.Report(diag::Kind::CannotReadFile, SourceLoc{}, {main_path, error});
       return {};
     }
@@ -88,7 +88,8 @@ class Loader {
     }
     for (const std::string& c : candidates) {
       std::error_code ec;
-      if (!fs::is_regular_file(c, ec)) {
+      bool in_overlay = options_.overlay && options_.overlay->count(OverlayKey(c));
+      if (!in_overlay && !fs::is_regular_file(c, ec)) {
         tried.push_back(c);
         if (options_.absent) options_.absent->push_back(c);
         continue;
@@ -96,7 +97,7 @@ class Loader {
       std::string key = fs::weakly_canonical(c, ec).string();
       if (loaded_.count(key)) return;  // each file once
       std::string text, error;
-      if (!ReadFile(c, text, error)) {
+      if (!Read(c, text, error)) {
         diags_.Report(diag::Kind::CannotReadFile, imp->range, {c, error});
         return;
       }
@@ -111,6 +112,14 @@ class Loader {
     diags_.Report(diag::Kind::ImportNotFound, imp->range, {imp->path, list});
   }
 
+  auto Read(const std::string& path, std::string& out, std::string& error) -> bool {
+    if (options_.overlay) {
+      auto it = options_.overlay->find(OverlayKey(path));
+      if (it != options_.overlay->end()) return out = it->second, true;
+    }
+    return ReadFile(path, out, error);
+  }
+
   const LoadOptions& options_;
   SourceManager& sources_;
   diag::Consumer& diags_;
@@ -123,6 +132,12 @@ class Loader {
 auto Load(const std::string& path, const LoadOptions& options, SourceManager& sources,
           diag::Consumer& diags) -> std::vector<std::unique_ptr<ast::Tree>> {
   return Loader(options, sources, diags).LoadAll(path);
+}
+
+auto OverlayKey(const std::string& path) -> std::string {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? path : p.string();
 }
 
 auto DefaultLibraryDirs(const std::string& exe_path) -> std::vector<std::string> {

@@ -75,6 +75,7 @@ auto Main(int argc, char** argv) -> int {
   std::string dir = OwnDir();
   if (argc >= 2 && std::strcmp(argv[1], "bindgen") == 0) return Exec(dir + "/fusion-bindgen", argv[0], argc, argv, 2);
   if (argc >= 2 && std::strcmp(argv[1], "wrap") == 0) return Exec(dir + "/fusion-wrap", argv[0], argc, argv, 2);
+  if (argc >= 2 && std::strcmp(argv[1], "lsp") == 0) return Exec(dir + "/fusion-lsp", argv[0], argc, argv, 2);
   std::string compiler = dir + "/fusion-compiler";
   if (argc >= 2 && std::strcmp(argv[1], "run") == 0) TryCache(argc, argv, compiler);
   return Exec(compiler, argv[0], argc, argv, 1);
