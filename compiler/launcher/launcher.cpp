@@ -1,6 +1,7 @@
 // The `fusion` executable: a launcher without LLVM. `fusion run` of an unchanged program executes
 // the executable the run cache kept for it; everything else is handed to `fusion-compiler` (and
-// `fusion bindgen` to `fusion-bindgen`, `fusion wrap` to `fusion-wrap`) beside this executable.
+// `fusion bindgen` to `fusion-bindgen`, `fusion wrap` to `fusion-wrap`, `fusion lsp` and `fusion
+// fmt` to `fusion-tools`) beside this executable.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,7 +76,8 @@ auto Main(int argc, char** argv) -> int {
   std::string dir = OwnDir();
   if (argc >= 2 && std::strcmp(argv[1], "bindgen") == 0) return Exec(dir + "/fusion-bindgen", argv[0], argc, argv, 2);
   if (argc >= 2 && std::strcmp(argv[1], "wrap") == 0) return Exec(dir + "/fusion-wrap", argv[0], argc, argv, 2);
-  if (argc >= 2 && std::strcmp(argv[1], "lsp") == 0) return Exec(dir + "/fusion-lsp", argv[0], argc, argv, 2);
+  if (argc >= 2 && (std::strcmp(argv[1], "lsp") == 0 || std::strcmp(argv[1], "fmt") == 0))
+    return Exec(dir + "/fusion-tools", argv[0], argc, argv, 1);
   std::string compiler = dir + "/fusion-compiler";
   if (argc >= 2 && std::strcmp(argv[1], "run") == 0) TryCache(argc, argv, compiler);
   return Exec(compiler, argv[0], argc, argv, 1);
