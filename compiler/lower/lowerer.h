@@ -50,6 +50,7 @@ class Lowerer {
           const LowerOptions& options, bool device = false);
   auto Run() -> std::unique_ptr<llvm::Module>;
   auto RunDevice() -> std::unique_ptr<llvm::Module>;
+  void SetDeviceArch(int sm) { device_sm_ = sm; }
   auto Verify() -> std::unique_ptr<llvm::Module>;
 
   // ---- types and declarations (lower_decl.cpp) ----
@@ -183,6 +184,10 @@ class Lowerer {
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
   auto LowerShuffle(const ast::Call* e) -> llvm::Value*;
+  auto LowerCombine(const ast::Call* e) -> llvm::Value*;
+  auto ReduceByShuffles(const ast::Call* e, llvm::Value* mask, llvm::Value* v) -> llvm::Value*;
+  // The rt_gpu_combine_kind of sync_warp, match_*_sync or reduce_*_sync `e`.
+  static auto CombineKind(const ast::Call* e) -> int;
   auto LowerAtomic(const ast::Call* e) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
@@ -310,6 +315,7 @@ class Lowerer {
   const Type* ret_type_ = nullptr;
   // GPU code.
   bool device_ = false;                    // building the nvptx64 module
+  int device_sm_ = 80;                     // the device module's architecture (sm_80: 80)
   llvm::GlobalVariable* ffi_trace_ = nullptr;  // FfiTraceFlag
   llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
   llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*

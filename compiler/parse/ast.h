@@ -124,11 +124,15 @@ enum class Builtin : uint8_t {
   Own, Raw,  // own(p: *T) -> T and raw(h: T) -> *T for a handle type (`@drop(f) opaque T`)
   Format,  // format(a, b, …): what print would print, as a string
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
-  Popc, Clz, Ctz, Ffs,  // bit counts of an integer
+  Popc, Clz, Ctz, Ffs, Brev,  // bit counts of an integer, and its bits reversed
   // Kernel code (see docs/gpu.md).
-  Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock,
-  AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicCas,
+  Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock, ThreadFenceSystem,
+  AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicAnd, AtomicOr, AtomicXor, AtomicInc, AtomicDec,
+  AtomicCas,  // the last atomic (check_gpu.cpp's IsAtomic)
   ShflSync, ShflUpSync, ShflDownSync, ShflXorSync, BallotSync, AnySync, AllSync,
+  // Warp operations that combine the lanes' values (rt_gpu_combine_kind, in this order).
+  SyncWarp, MatchAnySync, MatchAllSync, ReduceAddSync, ReduceMinSync, ReduceMaxSync, ReduceAndSync, ReduceOrSync,
+  ReduceXorSync,
   // The host's `gpu.*` API (base/gpu_api.def); these come last.
   GpuFirst,
 #define GPU_API(name, kind, result, params) kind,
