@@ -290,7 +290,11 @@ class Lowerer {
   std::unordered_map<const ast::FnDecl*, llvm::Function*> c_entries_;  // Fusion functions as C pointers
   // Extern slots by (has a library, library, symbol).
   std::map<std::tuple<bool, std::string, std::string>, llvm::GlobalVariable*> slots_;
-  std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
+  std::unordered_map<const ast::ConstDecl*, llvm::Constant*> statics_;  // a static's or const's storage
+  // The device module's consts in PTX constant memory (`.const`): their bytes, at most 64 KiB.
+  static constexpr unsigned kConstAddrSpace = 4;
+  static constexpr uint64_t kDeviceConstBytes = 64 * 1024;
+  uint64_t device_const_bytes_ = 0;
   std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
   llvm::Value* caller_loc_ = nullptr;  // the hidden location parameter of a @track_caller function
   std::unordered_map<const Type*, llvm::StructType*> structs_;
