@@ -147,20 +147,23 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
 }
 
 // rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry, params,
-// cubins }.
+// cubins, threads }.
 void Lowerer::DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx,
                                      llvm::Constant* block, llvm::Constant* entry) {
   auto* ptr = b_.getPtrTy();
   auto* null = llvm::ConstantPointerNull::get(ptr);
-  auto* desc_ty =
-      llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr, ptr});
+  auto* dim_ty = llvm::ArrayType::get(b_.getInt32Ty(), 3);
+  auto* desc_ty = llvm::StructType::get(
+      ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr, ptr, dim_ty});
   // The program's cubins go with its PTX (a CUDA C kernel has NVRTC's PTX only).
   llvm::Constant* cubins = k->is_cuda ? null : CubinsConst();
   auto* init = llvm::ConstantStruct::get(
       desc_ty, {StringConst(k->name), cpu ? cpu : null, ptx ? ptx : null,
                 b_.getInt32(static_cast<uint32_t>(k->static_shared)), b_.getInt32(k->max_threads),
                 b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null,
-                StringConst(ParamLetters(k)), cubins});
+                StringConst(ParamLetters(k)), cubins,
+                llvm::ConstantArray::get(dim_ty, {b_.getInt32(k->threads[0]), b_.getInt32(k->threads[1]),
+                                                  b_.getInt32(k->threads[2])})});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
 }
 
@@ -377,8 +380,15 @@ void Lowerer::DefineKernelEntry(ast::FnDecl* k) {
                                             llvm::ValueAsMetadata::get(b_.getInt32(value))}));
   };
   note("kernel", 1);
-  if (k->max_threads) note("maxntidx", k->max_threads);
+  // .reqntid x, y, z (threads) implies the bound .maxntid gives, and ptxas refuses both.
+  if (k->max_threads && !k->threads[0]) note("maxntidx", k->max_threads);
   if (k->min_blocks) note("minctasm", k->min_blocks);
+  if (k->threads[0]) {
+    note("reqntidx", k->threads[0]);
+    note("reqntidy", k->threads[1]);
+    note("reqntidz", k->threads[2]);
+  }
+  if (k->max_registers) note("maxnreg", k->max_registers);
 }
 
 // ---- the values and builtins of kernel code ----

@@ -89,6 +89,10 @@ struct ArrayLit : Expr {  // [a, b, c]
   FUSION_NODE(ArrayLit, Expr)
   std::vector<Expr*> elems;
 };
+struct TupleLit : Expr {  // (a, b, c): only as an attribute's argument, `@kernel(threads: (16, 16, 1))`
+  FUSION_NODE(TupleLit, Expr)
+  std::vector<Expr*> elems;
+};
 struct ArrayRepeat : Expr {  // [value; count]
   FUSION_NODE(ArrayRepeat, Expr)
   Expr* value = nullptr;
@@ -330,6 +334,8 @@ struct FnDecl : Decl {
   bool is_device = false;
   uint32_t max_threads = 0;     // @kernel(max_threads: N): launch bound, 0 for none
   uint32_t min_blocks = 0;      // @kernel(min_blocks: M)
+  uint32_t threads[3] = {0, 0, 0};  // @kernel(threads: (x, y, z)): the block it must run with; 0s for any
+  uint32_t max_registers = 0;   // @kernel(max_registers: N): registers a thread, 0 for the compiler's choice
   bool uses_thread = false;     // reads indices, shared memory or warp state, itself or in a callee
   bool cooperative = false;     // uses sync_threads or a warp operation, itself or in a callee
   uint32_t barrier_calls = 0;   // its own sync_threads() calls (lower_split.cpp: all statements?)

@@ -24,7 +24,52 @@ auto Checker::InDevice() const -> bool { return fn_ && (fn_->is_kernel || fn_->i
 
 auto Checker::DeviceWhat() const -> std::string { return fn_ && fn_->is_kernel ? "kernel" : "device function"; }
 
-// @kernel, @kernel(max_threads: N, min_blocks: M), @device.
+// A launch bound's value: a positive integer constant of at most `max`, or 0 after an error
+// (LaunchBound, naming `key` and `limit`, which says what the bound is).
+auto Checker::LaunchBoundValue(ast::Expr* value, const std::string& key, uint32_t min, uint32_t max,
+                               const std::string& limit) -> uint32_t {
+  const Type* t = CheckExpr(value, types_->u32());
+  if (t->kind == TypeKind::UntypedInt) Coerce(value, types_->u32()), t = value->type;
+  else if (t->IsUntyped()) t = Finalize(value);
+  if (t->IsError()) return 0;
+  std::optional<ConstValue> v = t->IsInt() ? Eval(value) : std::nullopt;
+  int64_t n = v ? v->AsSigned() : 0;
+  if (!v || n < min || n > max) {
+    Error(diag::Kind::LaunchBound, value->range, {key, limit});
+    return 0;
+  }
+  return static_cast<uint32_t>(n);
+}
+
+// @kernel(threads: (x, y, z)): one to three sizes (the rest 1), each within a block's limits
+// (1024, 1024, 64) and 1024 threads in all; a plain integer is (n, 1, 1).
+void Checker::CheckKernelThreads(ast::FnDecl* fn, ast::Expr* value) {
+  std::vector<ast::Expr*> sizes;
+  if (auto* tuple = As<ast::TupleLit>(value)) sizes = tuple->elems;
+  else sizes.push_back(value);
+  if (sizes.size() > 3) {
+    Error(diag::Kind::AttributeArgs, value->range, {"kernel", "`threads:` one to three sizes: `threads: (x, y, z)`"});
+    for (ast::Expr* e : sizes) CheckValue(e);
+    return;
+  }
+  static const uint32_t kMax[3] = {1024, 1024, 64};
+  static const char* kLimit[3] = {" of at most 1024", " of at most 1024", " of at most 64 (the z size)"};
+  uint32_t dims[3] = {1, 1, 1};
+  bool ok = true;
+  for (size_t d = 0; d < sizes.size(); d++) {
+    dims[d] = LaunchBoundValue(sizes[d], "threads", 1, kMax[d], kLimit[d]);
+    ok = ok && dims[d] != 0;
+  }
+  if (!ok) return;
+  uint64_t total = uint64_t{dims[0]} * dims[1] * dims[2];
+  if (total > RtLimits::kMaxBlockThreads) {
+    Error(diag::Kind::KernelThreadsTooMany, value->range, {std::to_string(total), "the limit of 1024"});
+    return;
+  }
+  for (int d = 0; d < 3; d++) fn->threads[d] = dims[d];
+}
+
+// @kernel, @kernel(max_threads: N, min_blocks: M, threads: (x, y, z), max_registers: R), @device.
 void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
   if (fn->is_extern) {
     Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
@@ -35,24 +80,28 @@ void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
     fn->is_device = true;
   } else {
     fn->is_kernel = true;
+    ast::Expr* threads_value = nullptr;
     for (const auto& [key, value] : a.args) {
-      if (key != "max_threads" && key != "min_blocks") {
-        Error(diag::Kind::AttributeArgs, value->range, {a.name, "`max_threads: N` and `min_blocks: M`"});
-        continue;
+      if (key == "max_threads") {
+        fn->max_threads = LaunchBoundValue(value, key, 1, RtLimits::kMaxBlockThreads, " of at most 1024");
+      } else if (key == "min_blocks") {
+        fn->min_blocks = LaunchBoundValue(value, key, 1, UINT32_MAX, "");
+      } else if (key == "threads") {
+        CheckKernelThreads(fn, value);
+        threads_value = value;
+      } else if (key == "max_registers") {
+        // PTX .maxnreg: ptxas raises fewer than 24 to 24 and ignores more than 255.
+        fn->max_registers = LaunchBoundValue(value, key, 24, 255, " from 24 to 255");
+      } else {
+        Error(diag::Kind::AttributeArgs, value->range,
+              {a.name, "`max_threads: N`, `min_blocks: M`, `threads: (x, y, z)` and `max_registers: R`"});
       }
-      const Type* t = CheckExpr(value, types_->u32());
-      if (t->kind == TypeKind::UntypedInt) Coerce(value, types_->u32()), t = value->type;
-      else if (t->IsUntyped()) t = Finalize(value);
-      if (t->IsError()) continue;
-      std::optional<ConstValue> v = t->IsInt() ? Eval(value) : std::nullopt;
-      int64_t n = v ? v->AsSigned() : 0;
-      bool threads = key == "max_threads";
-      if (!v || n <= 0 || (threads && n > RtLimits::kMaxBlockThreads)) {
-        Error(diag::Kind::LaunchBound, value->range, {key, threads ? " of at most 1024" : ""});
-        continue;
-      }
-      (threads ? fn->max_threads : fn->min_blocks) = static_cast<uint32_t>(n);
     }
+    // The required block must be within the kernel's own bound too.
+    uint64_t required = uint64_t{fn->threads[0]} * fn->threads[1] * fn->threads[2];
+    if (required && fn->max_threads && required > fn->max_threads)
+      Error(diag::Kind::KernelThreadsTooMany, threads_value->range,
+            {std::to_string(required), "its `max_threads: " + std::to_string(fn->max_threads) + "`"});
   }
   if (fn->is_kernel && fn->is_device) Error(diag::Kind::KernelAttrConflict, a.range);
 }

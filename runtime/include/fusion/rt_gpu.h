@@ -66,6 +66,7 @@ typedef struct rt_gpu_kernel {
   // parameter is '-', or '*' when it holds pointers.
   const char* params;
   const rt_gpu_cubin* cubins;  // NULL, or cubins of `ptx` for some architectures, ended by sm 0
+  rt_dim3 threads;  // @kernel(threads: (x, y, z)): the only block it may be launched with; (0, 0, 0): any
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {

@@ -648,6 +648,9 @@ static int check_launch(const rt_gpu_launch* l) {
   if (k->max_threads && threads > k->max_threads)
     return rtgpu_fail("a block of %llu threads is over the kernel's max_threads of %u", (unsigned long long)threads,
                       k->max_threads);
+  if (k->threads.x && (b.x != k->threads.x || b.y != k->threads.y || b.z != k->threads.z))
+    return rtgpu_fail("a block of (%u, %u, %u) threads, but the kernel is declared @kernel(threads: (%u, %u, %u))", b.x,
+                      b.y, b.z, k->threads.x, k->threads.y, k->threads.z);
   if (g.y > 65535 || g.z > 65535 || g.x > 0x7fffffffu)
     return rtgpu_fail("grid (%u, %u, %u) is over the limits (2^31 - 1, 65535, 65535)", g.x, g.y, g.z);
   uint64_t shared = (uint64_t)k->static_shared + l->dynamic_shared;
