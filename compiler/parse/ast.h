@@ -167,7 +167,7 @@ struct Call : Expr {
   std::vector<Expr*> args;
   std::vector<NamedArg> named_args;  // after the positional ones: atomic_add(p, 1, scope: block)
   Builtin builtin = Builtin::None;  // checker
-  AtomicScope scope = AtomicScope::Device;  // checker: atomics
+  AtomicScope scope = AtomicScope::Device;  // checker: atomics and thread_fence
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
   Expr* self = nullptr;             // checker: a method's receiver (`t` of `t.sum()`, `s` of `s.len()`)
