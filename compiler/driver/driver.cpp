@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -419,7 +420,9 @@ auto Main(int argc, char** argv) -> int {
   lower_opts.optimized = opts.opt != codegen::OptLevel::O0;
   if (checked.has_kernels) {
     llvm::LLVMContext device_ctx;
-    std::unique_ptr<llvm::Module> device = lower::LowerDevice(checked, sources, device_ctx);
+    // "sm_90a" is 90: the digits after "sm_" (IsGpuArch checked the name).
+    int sm = std::atoi(opts.gpu_arch.c_str() + 3);
+    std::unique_ptr<llvm::Module> device = lower::LowerDevice(checked, sources, device_ctx, sm);
     if (!codegen::CompileDevice(*device, opts.gpu_arch, opts.opt, lower_opts.ptx, error)) {
       std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
       return 1;

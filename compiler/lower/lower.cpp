@@ -28,11 +28,13 @@ auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm
   return Lowerer(module, sources, ctx, options).Run();
 }
 
-auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
+auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx, int sm)
     -> std::unique_ptr<llvm::Module> {
   if (!module.has_kernels) return nullptr;
   static const LowerOptions kNone;
-  return Lowerer(module, sources, ctx, kNone, /*device=*/true).RunDevice();
+  Lowerer lowerer(module, sources, ctx, kNone, /*device=*/true);
+  lowerer.SetDeviceArch(sm);
+  return lowerer.RunDevice();
 }
 
 auto ProcessSymbols(const sema::CheckedModule& module) -> std::vector<std::string> {

@@ -51,9 +51,10 @@ auto Lower(const sema::CheckedModule& module, const SourceManager& sources, llvm
 
 // The device module: every @kernel (as a PTX entry named as in Fusion) and @device function, for
 // nvptx64-nvidia-cuda. Null when the program has no kernels. Code generation (codegen/nvptx.cpp)
-// links libdevice and writes PTX.
-auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx)
-    -> std::unique_ptr<llvm::Module>;
+// links libdevice and writes PTX. `sm` is the architecture (80 for sm_80): operations that an
+// older one lacks (redux.sync) are lowered another way there.
+auto LowerDevice(const sema::CheckedModule& module, const SourceManager& sources, llvm::LLVMContext& ctx,
+                 int sm = 80) -> std::unique_ptr<llvm::Module>;
 
 // The symbols that `extern { … }` blocks (no library) look up in the running program. A built
 // executable exports them, so that the runtime's own functions (`import "ffi"`) are found too.

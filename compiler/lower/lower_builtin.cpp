@@ -139,6 +139,8 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Ctz:
     case B::Ffs:
       return LowerBitCount(e);
+    case B::Brev:  // PTX brev.b32/brev.b64 on the device
+      return b_.CreateIntrinsic(llvm::Intrinsic::bitreverse, {ValTy(e->type)}, {LowerExpr(e->args[0])});
     default:
       return LowerMath(e);
   }

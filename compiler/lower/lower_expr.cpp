@@ -34,11 +34,20 @@ auto Lowerer::LowerAddr(const ast::Expr* e) -> llvm::Value* {
       if (auto* c = As<ast::ConstDecl>(d)) {
         auto it = statics_.find(c);
         if (it != statics_.end()) return it->second;
-        // A const used as a place (`TABLE[i]`): give it read-only storage.
+        // A const used as a place (`TABLE[i]`): give it read-only storage. On the device, PTX's
+        // constant memory (`.const`, cached and broadcast to a warp), while the module's consts
+        // fit in its 64 KiB; those beyond stay in `.global`.
+        uint64_t align = std::max<uint64_t>(16, c->type->align);
+        uint64_t bytes = (c->type->size + align - 1) / align * align;  // with the padding before the next
+        bool in_const = device_ && device_const_bytes_ + bytes <= kDeviceConstBytes;
         auto* g = new llvm::GlobalVariable(*mod_, MemTy(c->type), true, llvm::GlobalValue::PrivateLinkage,
-                                           ConstToLLVM(m_.const_values.at(c), c->type), "fusion.const." + c->name);
+                                           ConstToLLVM(m_.const_values.at(c), c->type), "fusion.const." + c->name,
+                                           nullptr, llvm::GlobalValue::NotThreadLocal, in_const ? kConstAddrSpace : 0);
         g->setAlignment(llvm::Align(c->type->align));
-        return statics_[c] = g;
+        if (!in_const) return statics_[c] = g;
+        device_const_bytes_ += bytes;
+        // The generic address, made where the global is (a constant expression, so it dominates every use).
+        return statics_[c] = llvm::ConstantExpr::getAddrSpaceCast(g, b_.getPtrTy());
       }
       if (split_remat_.count(d)) return SplitRematAddr(As<ast::Let>(d));
       auto it = locals_.find(d);

@@ -147,20 +147,23 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
 }
 
 // rt_gpu_kernel { name, cpu, ptx, static_shared, max_threads, cooperative, cpu_block, entry, params,
-// cubins }.
+// cubins, threads }.
 void Lowerer::DefineKernelDescriptor(const ast::FnDecl* k, llvm::Constant* cpu, llvm::Constant* ptx,
                                      llvm::Constant* block, llvm::Constant* entry) {
   auto* ptr = b_.getPtrTy();
   auto* null = llvm::ConstantPointerNull::get(ptr);
-  auto* desc_ty =
-      llvm::StructType::get(ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr, ptr});
+  auto* dim_ty = llvm::ArrayType::get(b_.getInt32Ty(), 3);
+  auto* desc_ty = llvm::StructType::get(
+      ctx_, {ptr, ptr, ptr, b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt8Ty(), ptr, ptr, ptr, ptr, dim_ty});
   // The program's cubins go with its PTX (a CUDA C kernel has NVRTC's PTX only).
   llvm::Constant* cubins = k->is_cuda ? null : CubinsConst();
   auto* init = llvm::ConstantStruct::get(
       desc_ty, {StringConst(k->name), cpu ? cpu : null, ptx ? ptx : null,
                 b_.getInt32(static_cast<uint32_t>(k->static_shared)), b_.getInt32(k->max_threads),
                 b_.getInt8(k->cooperative ? 1 : 0), block ? block : null, entry ? entry : null,
-                StringConst(ParamLetters(k)), cubins});
+                StringConst(ParamLetters(k)), cubins,
+                llvm::ConstantArray::get(dim_ty, {b_.getInt32(k->threads[0]), b_.getInt32(k->threads[1]),
+                                                  b_.getInt32(k->threads[2])})});
   kernels_[k] = new llvm::GlobalVariable(*mod_, desc_ty, true, llvm::GlobalValue::PrivateLinkage, init, k->name + ".kernel");
 }
 
@@ -377,8 +380,15 @@ void Lowerer::DefineKernelEntry(ast::FnDecl* k) {
                                             llvm::ValueAsMetadata::get(b_.getInt32(value))}));
   };
   note("kernel", 1);
-  if (k->max_threads) note("maxntidx", k->max_threads);
+  // .reqntid x, y, z (threads) implies the bound .maxntid gives, and ptxas refuses both.
+  if (k->max_threads && !k->threads[0]) note("maxntidx", k->max_threads);
   if (k->min_blocks) note("minctasm", k->min_blocks);
+  if (k->threads[0]) {
+    note("reqntidx", k->threads[0]);
+    note("reqntidy", k->threads[1]);
+    note("reqntidz", k->threads[2]);
+  }
+  if (k->max_registers) note("maxnreg", k->max_registers);
 }
 
 // ---- the values and builtins of kernel code ----
@@ -465,11 +475,22 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
       return nullptr;
     case B::ThreadFence:
     case B::ThreadFenceBlock:
-      if (device_)
-        b_.CreateIntrinsic(e->builtin == B::ThreadFence ? llvm::Intrinsic::nvvm_membar_gl : llvm::Intrinsic::nvvm_membar_cta, {}, {});
-      else
+    case B::ThreadFenceSystem: {
+      // CUDA's __threadfence_block, __threadfence and __threadfence_system: membar.cta, .gl, .sys
+      // (fence.sc.cta, .gpu, .sys on sm_70 and newer). On the host every one is a full fence.
+      if (!device_) {
         b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+        return nullptr;
+      }
+      ast::AtomicScope scope = e->builtin == B::ThreadFenceBlock    ? ast::AtomicScope::Block
+                               : e->builtin == B::ThreadFenceSystem ? ast::AtomicScope::System
+                                                                    : e->scope;
+      b_.CreateIntrinsic(scope == ast::AtomicScope::Block    ? llvm::Intrinsic::nvvm_membar_cta
+                         : scope == ast::AtomicScope::System ? llvm::Intrinsic::nvvm_membar_sys
+                                                             : llvm::Intrinsic::nvvm_membar_gl,
+                         {}, {});
       return nullptr;
+    }
     case B::DynamicShared: {
       uint64_t offset = (kernel_->static_shared + 15) / 16 * 16;
       if (!device_) return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), shared_base_, offset);
@@ -501,7 +522,109 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
       break;
   }
   if (e->builtin >= B::ShflSync && e->builtin <= B::ShflXorSync) return LowerShuffle(e);
+  if (e->builtin >= B::SyncWarp && e->builtin <= B::ReduceXorSync) return LowerCombine(e);
   return LowerAtomic(e);
+}
+
+auto Lowerer::CombineKind(const ast::Call* e) -> int {
+  using B = ast::Builtin;
+  bool is_signed = e->type->IsInt() && e->type->is_signed;
+  switch (e->builtin) {
+    case B::SyncWarp: return 0;
+    case B::MatchAnySync: return 1;
+    case B::MatchAllSync: return 2;
+    case B::ReduceAddSync: return 3;
+    case B::ReduceMinSync: return is_signed ? 4 : 5;
+    case B::ReduceMaxSync: return is_signed ? 6 : 7;
+    case B::ReduceAndSync: return 8;
+    case B::ReduceOrSync: return 9;
+    case B::ReduceXorSync: return 10;
+    default: FUSION_UNREACHABLE("not a combining warp operation");
+  }
+}
+
+// sync_warp(mask), match_any_sync/match_all_sync(mask, v), reduce_OP_sync(mask, v): on the host
+// rt_gpu_combine (the value's bits zero-extended); on the device bar.warp.sync, match.sync and
+// redux.sync (sm_80 and newer; before, a loop of shuffles).
+auto Lowerer::LowerCombine(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Value* mask = LowerExpr(e->args[0]);
+  llvm::Value* v = e->args.size() > 1 ? LowerExpr(e->args[1]) : nullptr;
+  const Type* vt = e->args.size() > 1 ? e->args[1]->type : nullptr;
+  llvm::Value* bits = v && vt->IsFloat() ? b_.CreateBitCast(v, b_.getIntNTy(vt->bits)) : v;
+  if (!device_) {
+    llvm::Value* wide = bits ? b_.CreateZExt(bits, b_.getInt64Ty()) : b_.getInt64(0);
+    llvm::Value* r = b_.CreateCall(Runtime("rt_gpu_combine"), {thread_, b_.getInt32(CombineKind(e)), mask, wide});
+    return e->builtin == B::SyncWarp ? nullptr : b_.CreateTrunc(r, b_.getInt32Ty());
+  }
+  switch (e->builtin) {
+    case B::SyncWarp:
+      b_.CreateIntrinsic(llvm::Intrinsic::nvvm_bar_warp_sync, {}, {mask});
+      return nullptr;
+    case B::MatchAnySync:
+      return b_.CreateIntrinsic(vt->bits == 64 ? llvm::Intrinsic::nvvm_match_any_sync_i64 : llvm::Intrinsic::nvvm_match_any_sync_i32,
+                                {}, {mask, bits});
+    case B::MatchAllSync: {
+      llvm::Value* r = b_.CreateIntrinsic(
+          vt->bits == 64 ? llvm::Intrinsic::nvvm_match_all_sync_i64p : llvm::Intrinsic::nvvm_match_all_sync_i32p, {},
+          {mask, bits});
+      return b_.CreateExtractValue(r, 0);
+    }
+    default:
+      break;
+  }
+  if (device_sm_ < 80) return ReduceByShuffles(e, mask, v);
+  llvm::Intrinsic::ID id;
+  switch (CombineKind(e)) {
+    case 3: id = llvm::Intrinsic::nvvm_redux_sync_add; break;
+    case 4: id = llvm::Intrinsic::nvvm_redux_sync_min; break;
+    case 5: id = llvm::Intrinsic::nvvm_redux_sync_umin; break;
+    case 6: id = llvm::Intrinsic::nvvm_redux_sync_max; break;
+    case 7: id = llvm::Intrinsic::nvvm_redux_sync_umax; break;
+    case 8: id = llvm::Intrinsic::nvvm_redux_sync_and; break;
+    case 9: id = llvm::Intrinsic::nvvm_redux_sync_or; break;
+    default: id = llvm::Intrinsic::nvvm_redux_sync_xor; break;
+  }
+  return b_.CreateIntrinsic(id, {}, {v, mask});
+}
+
+// reduce_OP_sync before sm_80 (no redux.sync): every lane folds the value of each lane of `mask`,
+// fetched by shfl.sync.idx, into the operation's identity; the lanes of `mask` run the same loop.
+auto Lowerer::ReduceByShuffles(const ast::Call* e, llvm::Value* mask, llvm::Value* v) -> llvm::Value* {
+  auto* i32 = b_.getInt32Ty();
+  int kind = CombineKind(e);
+  uint32_t identity = kind == 4 ? 0x7fffffffu : kind == 5 || kind == 8 ? 0xffffffffu : kind == 6 ? 0x80000000u : 0;
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "redux.loop", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "redux.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpEQ(mask, b_.getInt32(0)), done, loop);
+  b_.SetInsertPoint(loop);
+  llvm::PHINode* left = b_.CreatePHI(i32, 2, "redux.left");
+  llvm::PHINode* acc = b_.CreatePHI(i32, 2, "redux.acc");
+  left->addIncoming(mask, pre);
+  acc->addIncoming(b_.getInt32(identity), pre);
+  llvm::Value* lane = b_.CreateIntrinsic(llvm::Intrinsic::cttz, {i32}, {left, b_.getTrue()});
+  llvm::Value* x = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_shfl_sync_idx_i32, {}, {mask, v, lane, b_.getInt32(0x1f)});
+  llvm::Value* r;
+  switch (kind) {
+    case 3: r = b_.CreateAdd(acc, x); break;
+    case 4: r = b_.CreateSelect(b_.CreateICmpSLT(x, acc), x, acc); break;
+    case 5: r = b_.CreateSelect(b_.CreateICmpULT(x, acc), x, acc); break;
+    case 6: r = b_.CreateSelect(b_.CreateICmpSGT(x, acc), x, acc); break;
+    case 7: r = b_.CreateSelect(b_.CreateICmpUGT(x, acc), x, acc); break;
+    case 8: r = b_.CreateAnd(acc, x); break;
+    case 9: r = b_.CreateOr(acc, x); break;
+    default: r = b_.CreateXor(acc, x); break;
+  }
+  llvm::Value* rest = b_.CreateAnd(left, b_.CreateSub(left, b_.getInt32(1)));
+  left->addIncoming(rest, b_.GetInsertBlock());
+  acc->addIncoming(r, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpEQ(rest, b_.getInt32(0)), done, loop);
+  b_.SetInsertPoint(done);
+  llvm::PHINode* result = b_.CreatePHI(i32, 2, "redux");
+  result->addIncoming(b_.getInt32(identity), pre);
+  result->addIncoming(r, loop);
+  return result;
 }
 
 // shfl_*_sync(mask, value, lane_or_delta[, width]): 64-bit values move as two 32-bit halves on the device.
@@ -552,8 +675,15 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   // An atomic on a `shared var` is seen by its block only, so its scope changes nothing; a plain
   // atomicrmw becomes `atom.shared` (InferAddressSpaces), where the scoped NVVM intrinsics, which
   // take generic addresses only, would be `cvta.shared` and a generic `atom.cta`.
-  bool scoped = device_ && e->scope != ast::AtomicScope::Device &&
-                llvm::getUnderlyingObject(p)->getType()->getPointerAddressSpace() != kSharedAddrSpace;
+  bool shared = device_ && llvm::getUnderlyingObject(p)->getType()->getPointerAddressSpace() == kSharedAddrSpace;
+  bool scoped = device_ && e->scope != ast::AtomicScope::Device && !shared;
+  // LLVM 19's NVPTX expands an atomicrmw uinc_wrap/udec_wrap into a compare-and-swap loop; NVVM's
+  // intrinsics are atom.inc/atom.dec (of the shared space, when the address is a `shared var`'s).
+  if (device_ && !scoped && (e->builtin == B::AtomicInc || e->builtin == B::AtomicDec)) {
+    llvm::Value* addr = shared ? b_.CreateAddrSpaceCast(p, b_.getPtrTy(kSharedAddrSpace)) : p;
+    auto id = e->builtin == B::AtomicInc ? llvm::Intrinsic::nvvm_atomic_load_inc_32 : llvm::Intrinsic::nvvm_atomic_load_dec_32;
+    return b_.CreateIntrinsic(id, {addr->getType()}, {addr, v});
+  }
   if (e->builtin == B::AtomicCas) {
     llvm::Value* nv = LowerExpr(e->args[2]);
     if (scoped) {
@@ -571,6 +701,12 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
     case B::AtomicSub: op = llvm::AtomicRMWInst::Sub; break;
     case B::AtomicMin: op = is_signed ? llvm::AtomicRMWInst::Min : llvm::AtomicRMWInst::UMin; break;
     case B::AtomicMax: op = is_signed ? llvm::AtomicRMWInst::Max : llvm::AtomicRMWInst::UMax; break;
+    case B::AtomicAnd: op = llvm::AtomicRMWInst::And; break;
+    case B::AtomicOr: op = llvm::AtomicRMWInst::Or; break;
+    case B::AtomicXor: op = llvm::AtomicRMWInst::Xor; break;
+    // CUDA's atomicInc/atomicDec: old >= v ? 0 : old + 1, and old == 0 || old > v ? v : old - 1.
+    case B::AtomicInc: op = llvm::AtomicRMWInst::UIncWrap; break;
+    case B::AtomicDec: op = llvm::AtomicRMWInst::UDecWrap; break;
     default: op = llvm::AtomicRMWInst::Xchg; break;
   }
   if (scoped) {
@@ -596,6 +732,21 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
         break;
       case llvm::AtomicRMWInst::Xchg:
         if (t->IsInt()) id = cta ? llvm::Intrinsic::nvvm_atomic_exch_gen_i_cta : llvm::Intrinsic::nvvm_atomic_exch_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::And:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_and_gen_i_cta : llvm::Intrinsic::nvvm_atomic_and_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::Or:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_or_gen_i_cta : llvm::Intrinsic::nvvm_atomic_or_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::Xor:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_xor_gen_i_cta : llvm::Intrinsic::nvvm_atomic_xor_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::UIncWrap:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_inc_gen_i_cta : llvm::Intrinsic::nvvm_atomic_inc_gen_i_sys;
+        break;
+      case llvm::AtomicRMWInst::UDecWrap:
+        id = cta ? llvm::Intrinsic::nvvm_atomic_dec_gen_i_cta : llvm::Intrinsic::nvvm_atomic_dec_gen_i_sys;
         break;
       default:
         break;

@@ -68,8 +68,8 @@ auto HasBarrier(const ast::Stmt* s) -> bool { return CountBarriers(s) > 0; }
 auto IsWarpOp(const ast::Expr* e) -> bool {
   auto* call = As<ast::Call>(e);
   if (!call) return false;
-  return (call->builtin >= ast::Builtin::ShflSync && call->builtin <= ast::Builtin::ShflXorSync) ||
-         (call->builtin >= ast::Builtin::BallotSync && call->builtin <= ast::Builtin::AllSync);
+  // Shuffles, votes (BallotSync … AllSync) and the combining operations after them (SyncWarp …).
+  return call->builtin >= ast::Builtin::ShflSync && call->builtin <= ast::Builtin::ReduceXorSync;
 }
 
 void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>& f);
@@ -927,6 +927,37 @@ void Lowerer::LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op) {
     return b_.CreateOr(b_.CreateICmpEQ(w, b_.getInt32(0)),
                        b_.CreateOr(b_.CreateICmpUGT(w, b_.getInt32(kWarpSize)), b_.CreateNot(pow2)));
   };
+  if (op->builtin >= B::SyncWarp) {
+    // sync_warp, match_*_sync, reduce_*_sync: each lane's value (zero-extended) to an array, the
+    // results from the runtime's rt_gpu_combine_warp (the fibers' rule), then each lane's result.
+    // sync_warp has no value: the cut of the warp's lanes at it is all it does.
+    llvm::Value* result_slot = nullptr;
+    if (op->builtin != B::SyncWarp) {
+      auto* arr_ty = llvm::ArrayType::get(b_.getInt64Ty(), kWarpSize);
+      llvm::AllocaInst* values = EntryAlloca(arr_ty, "warp.values");
+      llvm::AllocaInst* results = EntryAlloca(arr_ty, "warp.results");
+      const Type* vt = op->args[1]->type;
+      SplitThreadLoop([&] {
+        llvm::Value* v = LowerExpr(op->args[1]);
+        if (vt->IsFloat()) v = b_.CreateBitCast(v, b_.getIntNTy(vt->bits));
+        b_.CreateStore(b_.CreateZExt(v, b_.getInt64Ty()), b_.CreateInBoundsGEP(arr_ty, values, {b_.getInt32(0), lane_of()}));
+      });
+      b_.CreateCall(Runtime("rt_gpu_combine_warp"), {b_.getInt32(CombineKind(op)), values, results});
+      result_slot = results;
+    }
+    SplitThreadLoop([&] {
+      llvm::Value* r = nullptr;
+      if (result_slot) {
+        auto* arr_ty = llvm::ArrayType::get(b_.getInt64Ty(), kWarpSize);
+        r = b_.CreateTrunc(b_.CreateLoad(b_.getInt64Ty(), b_.CreateInBoundsGEP(arr_ty, result_slot, {b_.getInt32(0), lane_of()})),
+                           b_.getInt32Ty());
+      }
+      split_warp_results_[op] = r;
+      LowerStmt(s);
+      split_warp_results_.erase(op);
+    });
+    return;
+  }
   if (!shuffle) {
     llvm::AllocaInst* ballot = EntryAlloca(i32, "warp.ballot");
     b_.CreateStore(b_.getInt32(0), ballot);

@@ -50,6 +50,7 @@ class Lowerer {
           const LowerOptions& options, bool device = false);
   auto Run() -> std::unique_ptr<llvm::Module>;
   auto RunDevice() -> std::unique_ptr<llvm::Module>;
+  void SetDeviceArch(int sm) { device_sm_ = sm; }
   auto Verify() -> std::unique_ptr<llvm::Module>;
 
   // ---- types and declarations (lower_decl.cpp) ----
@@ -183,6 +184,10 @@ class Lowerer {
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
   auto LowerShuffle(const ast::Call* e) -> llvm::Value*;
+  auto LowerCombine(const ast::Call* e) -> llvm::Value*;
+  auto ReduceByShuffles(const ast::Call* e, llvm::Value* mask, llvm::Value* v) -> llvm::Value*;
+  // The rt_gpu_combine_kind of sync_warp, match_*_sync or reduce_*_sync `e`.
+  static auto CombineKind(const ast::Call* e) -> int;
   auto LowerAtomic(const ast::Call* e) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
@@ -285,7 +290,11 @@ class Lowerer {
   std::unordered_map<const ast::FnDecl*, llvm::Function*> c_entries_;  // Fusion functions as C pointers
   // Extern slots by (has a library, library, symbol).
   std::map<std::tuple<bool, std::string, std::string>, llvm::GlobalVariable*> slots_;
-  std::unordered_map<const ast::ConstDecl*, llvm::GlobalVariable*> statics_;
+  std::unordered_map<const ast::ConstDecl*, llvm::Constant*> statics_;  // a static's or const's storage
+  // The device module's consts in PTX constant memory (`.const`): their bytes, at most 64 KiB.
+  static constexpr unsigned kConstAddrSpace = 4;
+  static constexpr uint64_t kDeviceConstBytes = 64 * 1024;
+  uint64_t device_const_bytes_ = 0;
   std::unordered_map<const ast::Node*, llvm::Value*> locals_;  // Let, Param, For → alloca
   llvm::Value* caller_loc_ = nullptr;  // the hidden location parameter of a @track_caller function
   std::unordered_map<const Type*, llvm::StructType*> structs_;
@@ -310,6 +319,7 @@ class Lowerer {
   const Type* ret_type_ = nullptr;
   // GPU code.
   bool device_ = false;                    // building the nvptx64 module
+  int device_sm_ = 80;                     // the device module's architecture (sm_80: 80)
   llvm::GlobalVariable* ffi_trace_ = nullptr;  // FfiTraceFlag
   llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
   llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*

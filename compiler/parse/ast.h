@@ -89,6 +89,10 @@ struct ArrayLit : Expr {  // [a, b, c]
   FUSION_NODE(ArrayLit, Expr)
   std::vector<Expr*> elems;
 };
+struct TupleLit : Expr {  // (a, b, c): only as an attribute's argument, `@kernel(threads: (16, 16, 1))`
+  FUSION_NODE(TupleLit, Expr)
+  std::vector<Expr*> elems;
+};
 struct ArrayRepeat : Expr {  // [value; count]
   FUSION_NODE(ArrayRepeat, Expr)
   Expr* value = nullptr;
@@ -124,11 +128,15 @@ enum class Builtin : uint8_t {
   Own, Raw,  // own(p: *T) -> T and raw(h: T) -> *T for a handle type (`@drop(f) opaque T`)
   Format,  // format(a, b, …): what print would print, as a string
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
-  Popc, Clz, Ctz, Ffs,  // bit counts of an integer
+  Popc, Clz, Ctz, Ffs, Brev,  // bit counts of an integer, and its bits reversed
   // Kernel code (see docs/gpu.md).
-  Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock,
-  AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicCas,
+  Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock, ThreadFenceSystem,
+  AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicAnd, AtomicOr, AtomicXor, AtomicInc, AtomicDec,
+  AtomicCas,  // the last atomic (check_gpu.cpp's IsAtomic)
   ShflSync, ShflUpSync, ShflDownSync, ShflXorSync, BallotSync, AnySync, AllSync,
+  // Warp operations that combine the lanes' values (rt_gpu_combine_kind, in this order).
+  SyncWarp, MatchAnySync, MatchAllSync, ReduceAddSync, ReduceMinSync, ReduceMaxSync, ReduceAndSync, ReduceOrSync,
+  ReduceXorSync,
   // The host's `gpu.*` API (base/gpu_api.def); these come last.
   GpuFirst,
 #define GPU_API(name, kind, result, params) kind,
@@ -159,7 +167,7 @@ struct Call : Expr {
   std::vector<Expr*> args;
   std::vector<NamedArg> named_args;  // after the positional ones: atomic_add(p, 1, scope: block)
   Builtin builtin = Builtin::None;  // checker
-  AtomicScope scope = AtomicScope::Device;  // checker: atomics
+  AtomicScope scope = AtomicScope::Device;  // checker: atomics and thread_fence
   struct FnDecl* fn = nullptr;      // checker: a direct call of a Fusion or extern function;
                                     // null (and no builtin): a call through a function pointer
   Expr* self = nullptr;             // checker: a method's receiver (`t` of `t.sum()`, `s` of `s.len()`)
@@ -327,6 +335,8 @@ struct FnDecl : Decl {
   bool is_device = false;
   uint32_t max_threads = 0;     // @kernel(max_threads: N): launch bound, 0 for none
   uint32_t min_blocks = 0;      // @kernel(min_blocks: M)
+  uint32_t threads[3] = {0, 0, 0};  // @kernel(threads: (x, y, z)): the block it must run with; 0s for any
+  uint32_t max_registers = 0;   // @kernel(max_registers: N): registers a thread, 0 for the compiler's choice
   bool uses_thread = false;     // reads indices, shared memory or warp state, itself or in a callee
   bool cooperative = false;     // uses sync_threads or a warp operation, itself or in a callee
   uint32_t barrier_calls = 0;   // its own sync_threads() calls (lower_split.cpp: all statements?)

@@ -83,6 +83,10 @@ class Dumper {
         Line(d, head);
         for (auto* e : As<ArrayLit>(n)->elems) Node(e, d + 1);
         return;
+      case NodeKind::TupleLit:
+        Line(d, head);
+        for (auto* e : As<TupleLit>(n)->elems) Node(e, d + 1);
+        return;
       case NodeKind::ArrayRepeat:
         Line(d, head);
         Node(As<ArrayRepeat>(n)->value, d + 1);

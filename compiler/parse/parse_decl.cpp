@@ -95,7 +95,38 @@ auto Parser::ParseDecl() -> ast::Decl* {
   return decl;
 }
 
-// attribute = "@" ident [ "(" [ attr_arg { "," attr_arg } ] ")" ];  attr_arg = [ ident ":" ] expr
+// Whether the `(` at the current token opens a tuple: a `,` at its own level before its `)`.
+auto Parser::AtTuple() const -> bool {
+  int depth = 0;
+  for (size_t n = 0;; n++) {
+    TokenKind k = peek(n).kind;
+    if (k == TokenKind::Eof) return false;
+    if (k == TokenKind::LParen || k == TokenKind::LBracket || k == TokenKind::LBrace) depth++;
+    if (k == TokenKind::RParen || k == TokenKind::RBracket || k == TokenKind::RBrace) {
+      if (--depth == 0) return false;
+    }
+    if (k == TokenKind::Comma && depth == 1) return true;
+  }
+}
+
+// tuple = "(" expr "," expr { "," expr } [ "," ] ")"
+auto Parser::ParseTuple() -> ast::Expr* {
+  SourceLoc begin = Loc();
+  Expect(TokenKind::LParen);
+  Restore<int> nest(nest_, nest_ + 1);
+  auto* t = tree_.Make<ast::TupleLit>({begin, 0});
+  while (!at(TokenKind::RParen) && !at(TokenKind::Eof)) {
+    ast::Expr* e = ParseExpr();
+    if (!e) return nullptr;
+    t->elems.push_back(e);
+    if (!Consume(TokenKind::Comma)) break;
+  }
+  if (!Expect(TokenKind::RParen)) return nullptr;
+  t->range = RangeFrom(begin);
+  return t;
+}
+
+// attribute = "@" ident [ "(" [ attr_arg { "," attr_arg } ] ")" ];  attr_arg = [ ident ":" ] ( tuple | expr )
 auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
   std::vector<ast::Attribute> attrs;
   while (at(TokenKind::At)) {
@@ -112,7 +143,7 @@ auto Parser::ParseAttributes() -> std::vector<ast::Attribute> {
           key = Text(Advance());
           Advance();
         }
-        ast::Expr* value = ParseExpr();
+        ast::Expr* value = at(TokenKind::LParen) && AtTuple() ? ParseTuple() : ParseExpr();
         if (!value) break;
         attr.args.emplace_back(key, value);
         if (!Consume(TokenKind::Comma)) break;

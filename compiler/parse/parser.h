@@ -48,6 +48,8 @@ class Parser {
   void ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named);
   auto ParseTypeQuery(ast::QueryKind kind) -> ast::Expr*;
   auto ParseArrayLit() -> ast::Expr*;
+  auto AtTuple() const -> bool;
+  auto ParseTuple() -> ast::Expr*;
   auto ParseStructLit(ast::TypeExpr* type) -> ast::Expr*;
 
   // ---- tokens ----

@@ -163,6 +163,18 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       if (arg_count(1, 1)) check_arg(0, nullptr, is_int, "an integer");
       return types_->i32();
     }
+    case B::Brev: {
+      // brev(x): x with its bits reversed, as CUDA's __brev/__brevll: any integer, the same type
+      // (an untyped literal takes the context's integer type, else i64).
+      if (!arg_count(1, 1)) return types_->error();
+      const Type* t = CheckValue(e->args[0], expected && expected->IsInt() ? expected : nullptr);
+      if (t->IsError()) return t;
+      if (!t->IsInt()) {
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an integer", ToString(t)});
+        return types_->error();
+      }
+      return t;
+    }
     default:
       break;
   }

@@ -114,6 +114,12 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
     case ast::NodeKind::TypeQuery:
       t = CheckTypeQuery(As<ast::TypeQuery>(e), expected);
       break;
+    case ast::NodeKind::TupleLit:
+      // Only `@kernel(threads: …)` takes one (CheckGpuAttribute); the elements get their own errors.
+      Error(diag::Kind::TupleNotHere, e->range);
+      for (ast::Expr* x : As<ast::TupleLit>(e)->elems) CheckValue(x);
+      t = types_->error();
+      break;
     default:
       FUSION_UNREACHABLE("expression kind " << ast::NodeKindName(e->kind));
   }

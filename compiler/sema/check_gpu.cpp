@@ -14,13 +14,62 @@ namespace {
 auto IsAtomic(ast::Builtin b) -> bool { return b >= ast::Builtin::AtomicAdd && b <= ast::Builtin::AtomicCas; }
 auto IsShuffle(ast::Builtin b) -> bool { return b >= ast::Builtin::ShflSync && b <= ast::Builtin::ShflXorSync; }
 auto IsVote(ast::Builtin b) -> bool { return b >= ast::Builtin::BallotSync && b <= ast::Builtin::AllSync; }
+// sync_warp, match_*_sync and reduce_*_sync: warp operations that combine the lanes' values.
+auto IsCombine(ast::Builtin b) -> bool { return b >= ast::Builtin::SyncWarp && b <= ast::Builtin::ReduceXorSync; }
+// Builtins that take `scope: block|device|system`.
+auto TakesScope(ast::Builtin b) -> bool { return IsAtomic(b) || b == ast::Builtin::ThreadFence; }
 }  // namespace
 
 auto Checker::InDevice() const -> bool { return fn_ && (fn_->is_kernel || fn_->is_device); }
 
 auto Checker::DeviceWhat() const -> std::string { return fn_ && fn_->is_kernel ? "kernel" : "device function"; }
 
-// @kernel, @kernel(max_threads: N, min_blocks: M), @device.
+// A launch bound's value: a positive integer constant of at most `max`, or 0 after an error
+// (LaunchBound, naming `key` and `limit`, which says what the bound is).
+auto Checker::LaunchBoundValue(ast::Expr* value, const std::string& key, uint32_t min, uint32_t max,
+                               const std::string& limit) -> uint32_t {
+  const Type* t = CheckExpr(value, types_->u32());
+  if (t->kind == TypeKind::UntypedInt) Coerce(value, types_->u32()), t = value->type;
+  else if (t->IsUntyped()) t = Finalize(value);
+  if (t->IsError()) return 0;
+  std::optional<ConstValue> v = t->IsInt() ? Eval(value) : std::nullopt;
+  int64_t n = v ? v->AsSigned() : 0;
+  if (!v || n < min || n > max) {
+    Error(diag::Kind::LaunchBound, value->range, {key, limit});
+    return 0;
+  }
+  return static_cast<uint32_t>(n);
+}
+
+// @kernel(threads: (x, y, z)): one to three sizes (the rest 1), each within a block's limits
+// (1024, 1024, 64) and 1024 threads in all; a plain integer is (n, 1, 1).
+void Checker::CheckKernelThreads(ast::FnDecl* fn, ast::Expr* value) {
+  std::vector<ast::Expr*> sizes;
+  if (auto* tuple = As<ast::TupleLit>(value)) sizes = tuple->elems;
+  else sizes.push_back(value);
+  if (sizes.size() > 3) {
+    Error(diag::Kind::AttributeArgs, value->range, {"kernel", "`threads:` one to three sizes: `threads: (x, y, z)`"});
+    for (ast::Expr* e : sizes) CheckValue(e);
+    return;
+  }
+  static const uint32_t kMax[3] = {1024, 1024, 64};
+  static const char* kLimit[3] = {" of at most 1024", " of at most 1024", " of at most 64 (the z size)"};
+  uint32_t dims[3] = {1, 1, 1};
+  bool ok = true;
+  for (size_t d = 0; d < sizes.size(); d++) {
+    dims[d] = LaunchBoundValue(sizes[d], "threads", 1, kMax[d], kLimit[d]);
+    ok = ok && dims[d] != 0;
+  }
+  if (!ok) return;
+  uint64_t total = uint64_t{dims[0]} * dims[1] * dims[2];
+  if (total > RtLimits::kMaxBlockThreads) {
+    Error(diag::Kind::KernelThreadsTooMany, value->range, {std::to_string(total), "the limit of 1024"});
+    return;
+  }
+  for (int d = 0; d < 3; d++) fn->threads[d] = dims[d];
+}
+
+// @kernel, @kernel(max_threads: N, min_blocks: M, threads: (x, y, z), max_registers: R), @device.
 void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
   if (fn->is_extern) {
     Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
@@ -31,24 +80,28 @@ void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
     fn->is_device = true;
   } else {
     fn->is_kernel = true;
+    ast::Expr* threads_value = nullptr;
     for (const auto& [key, value] : a.args) {
-      if (key != "max_threads" && key != "min_blocks") {
-        Error(diag::Kind::AttributeArgs, value->range, {a.name, "`max_threads: N` and `min_blocks: M`"});
-        continue;
+      if (key == "max_threads") {
+        fn->max_threads = LaunchBoundValue(value, key, 1, RtLimits::kMaxBlockThreads, " of at most 1024");
+      } else if (key == "min_blocks") {
+        fn->min_blocks = LaunchBoundValue(value, key, 1, UINT32_MAX, "");
+      } else if (key == "threads") {
+        CheckKernelThreads(fn, value);
+        threads_value = value;
+      } else if (key == "max_registers") {
+        // PTX .maxnreg: ptxas raises fewer than 24 to 24 and ignores more than 255.
+        fn->max_registers = LaunchBoundValue(value, key, 24, 255, " from 24 to 255");
+      } else {
+        Error(diag::Kind::AttributeArgs, value->range,
+              {a.name, "`max_threads: N`, `min_blocks: M`, `threads: (x, y, z)` and `max_registers: R`"});
       }
-      const Type* t = CheckExpr(value, types_->u32());
-      if (t->kind == TypeKind::UntypedInt) Coerce(value, types_->u32()), t = value->type;
-      else if (t->IsUntyped()) t = Finalize(value);
-      if (t->IsError()) continue;
-      std::optional<ConstValue> v = t->IsInt() ? Eval(value) : std::nullopt;
-      int64_t n = v ? v->AsSigned() : 0;
-      bool threads = key == "max_threads";
-      if (!v || n <= 0 || (threads && n > RtLimits::kMaxBlockThreads)) {
-        Error(diag::Kind::LaunchBound, value->range, {key, threads ? " of at most 1024" : ""});
-        continue;
-      }
-      (threads ? fn->max_threads : fn->min_blocks) = static_cast<uint32_t>(n);
     }
+    // The required block must be within the kernel's own bound too.
+    uint64_t required = uint64_t{fn->threads[0]} * fn->threads[1] * fn->threads[2];
+    if (required && fn->max_threads && required > fn->max_threads)
+      Error(diag::Kind::KernelThreadsTooMany, threads_value->range,
+            {std::to_string(required), "its `max_threads: " + std::to_string(fn->max_threads) + "`"});
   }
   if (fn->is_kernel && fn->is_device) Error(diag::Kind::KernelAttrConflict, a.range);
 }
@@ -128,8 +181,20 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   };
   if (b != B::DynamicShared && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
-  if (!IsAtomic(b))
-    for (ast::NamedArg& a : e->named_args) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+  // `scope: block|device|system` (atomics and thread_fence); no other named arguments.
+  for (ast::NamedArg& a : e->named_args) {
+    if (a.name != "scope" || !TakesScope(b)) {
+      Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
+      continue;
+    }
+    auto* s = As<ast::Name>(a.value);
+    std::string scope = s ? s->name : "";
+    if (scope == "block") e->scope = ast::AtomicScope::Block;
+    else if (scope == "device") e->scope = ast::AtomicScope::Device;
+    else if (scope == "system") e->scope = ast::AtomicScope::System;
+    else Error(diag::Kind::AtomicScope, a.value->range);
+    if (s) s->type = types_->void_type();
+  }
   if (b == B::Dim3) {
     // dim3(x), dim3(x, y), dim3(x, y, z): missing sizes are 1, as in CUDA. Any integer type (an
     // untyped literal is a u32); a value that is negative or beyond u32 panics, as launch sizes do.
@@ -148,9 +213,10 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     return types_->error();
   }
   UsesThread(name + "()");
-  if (b == B::SyncThreads || IsShuffle(b) || IsVote(b)) fn_->cooperative = true;
+  bool warp_op = IsShuffle(b) || IsVote(b) || IsCombine(b);
+  if (b == B::SyncThreads || warp_op) fn_->cooperative = true;
   if (b == B::SyncThreads) fn_->barrier_calls++;
-  if (IsShuffle(b) || IsVote(b)) fn_->warp_ops = true;
+  if (warp_op) fn_->warp_ops = true;
   switch (b) {
     case B::LaneId:
       count(0, 0);
@@ -158,8 +224,48 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     case B::SyncThreads:
     case B::ThreadFence:
     case B::ThreadFenceBlock:
+    case B::ThreadFenceSystem:
       count(0, 0);
       return types_->void_type();
+    case B::SyncWarp:
+      // sync_warp(mask): the lanes of `mask` wait for each other (CUDA's __syncwarp).
+      if (count(1, 1)) arg_as(0, types_->u32());
+      return types_->void_type();
+    case B::MatchAnySync:
+    case B::MatchAllSync: {
+      // match_any_sync(mask, v) -> u32: the lanes of `mask` whose v has the same bits as this
+      // lane's; match_all_sync(mask, v) -> u32: `mask` when every lane's v has the same bits, else 0.
+      if (!count(2, 2)) return types_->error();
+      arg_as(0, types_->u32());
+      const Type* vt = CheckValue(e->args[1], expected && expected->IsNumeric() ? expected : nullptr);
+      if (vt->IsError()) return vt;
+      if (!vt->IsNumeric() || vt->bits < 32) {
+        Error(diag::Kind::AtomicType, e->args[1]->range, {name, ToString(vt), "it compares 32- and 64-bit integers and floats"});
+        return types_->error();
+      }
+      return types_->u32();
+    }
+    case B::ReduceAddSync:
+    case B::ReduceMinSync:
+    case B::ReduceMaxSync:
+    case B::ReduceAndSync:
+    case B::ReduceOrSync:
+    case B::ReduceXorSync: {
+      // reduce_OP_sync(mask, v) -> the value's type: v combined over the lanes of `mask` (PTX
+      // redux.sync); an untyped literal is a u32 unless the context wants an i32.
+      if (!count(2, 2)) return types_->error();
+      arg_as(0, types_->u32());
+      bool want = expected && expected->IsInt() && expected->bits == 32;
+      const Type* vt = CheckExpr(e->args[1], want ? expected : types_->u32());
+      if (vt->kind == TypeKind::UntypedInt) Coerce(e->args[1], types_->u32()), vt = e->args[1]->type;
+      else if (vt->IsUntyped()) vt = Finalize(e->args[1]);
+      if (vt->IsError()) return vt;
+      if (!vt->IsInt() || vt->bits != 32) {
+        Error(diag::Kind::AtomicType, e->args[1]->range, {name, ToString(vt), "it works on `i32` and `u32`"});
+        return types_->error();
+      }
+      return vt;
+    }
     case B::DynamicShared: {
       if (e->type_args.size() != 1) {
         Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `dynamic_shared<T>()`"});
@@ -214,19 +320,6 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   }
   // Atomics: atomic_OP(p: *T, value: T[, scope: …]) -> T (the old value);
   // atomic_cas(p: *T, compare: T, value: T) -> T.
-  for (ast::NamedArg& a : e->named_args) {
-    if (a.name != "scope") {
-      Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "`" + name + "`"});
-      continue;
-    }
-    auto* s = As<ast::Name>(a.value);
-    std::string scope = s ? s->name : "";
-    if (scope == "block") e->scope = ast::AtomicScope::Block;
-    else if (scope == "device") e->scope = ast::AtomicScope::Device;
-    else if (scope == "system") e->scope = ast::AtomicScope::System;
-    else Error(diag::Kind::AtomicScope, a.value->range);
-    if (s) s->type = types_->void_type();
-  }
   size_t n = b == B::AtomicCas ? 3 : 2;
   if (!count(n, n)) return types_->error();
   const Type* pt = CheckValue(e->args[0]);
@@ -253,8 +346,16 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     case B::AtomicSub:
     case B::AtomicMin:
     case B::AtomicMax:
+    case B::AtomicAnd:
+    case B::AtomicOr:
+    case B::AtomicXor:
     case B::AtomicCas:
       if (!is_int) why = "it works on 32- and 64-bit integers";
+      break;
+    case B::AtomicInc:
+    case B::AtomicDec:
+      // PTX has atom.inc/atom.dec for .u32 only, as CUDA has atomicInc/atomicDec for unsigned.
+      if (t != types_->u32()) why = "it works on `u32`";
       break;
     default:
       break;

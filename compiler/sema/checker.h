@@ -155,6 +155,9 @@ class Checker {
   auto InDevice() const -> bool;  // checking a @kernel or @device function
   auto DeviceWhat() const -> std::string;
   void CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a);
+  auto LaunchBoundValue(ast::Expr* value, const std::string& key, uint32_t min, uint32_t max, const std::string& limit)
+      -> uint32_t;
+  void CheckKernelThreads(ast::FnDecl* fn, ast::Expr* value);
   void CheckKernelSignature(ast::FnDecl* fn);
   auto GpuValueOf(const std::string& name) const -> ast::GpuValue;
   auto CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type*;

@@ -35,6 +35,7 @@ static const rt_gpu_kernel k_saxpy = {.name = "saxpy", .cpu = saxpy};
 static const rt_gpu_kernel k_coords = {.name = "coords", .cpu = coords};
 static const rt_gpu_kernel k_shared = {.name = "shared_fill", .cpu = shared_fill};
 static const rt_gpu_kernel k_bounded = {.name = "bounded", .cpu = saxpy, .max_threads = 128};
+static const rt_gpu_kernel k_fixed = {.name = "fixed", .cpu = saxpy, .threads = {16, 2, 1}};  // @kernel(threads: …)
 // 12 bytes of static shared memory, then dynamic memory from byte 16 (the compiler's layout):
 // each thread writes its dynamic slot and reads it back, and checks it started zeroed. Under
 // AddressSanitizer (make unit-san), a block's buffer sized without the alignment gap overflows.
@@ -122,6 +123,11 @@ static void check_limits(void) {
   CHECK(launch(&k_bounded, dim(1, 1, 1), dim(256, 1, 1), 0, args) != 0, "max_threads");
   CHECK(strstr(rt_gpu_last_error(), "over the kernel's max_threads of 128") != NULL, "%s", rt_gpu_last_error());
   CHECK(launch(&k_bounded, dim(1, 1, 1), dim(128, 1, 1), 0, args) == 0, "%s", rt_gpu_last_error());
+  CHECK(launch(&k_fixed, dim(1, 1, 1), dim(32, 1, 1), 0, args) != 0, "threads");
+  CHECK(strstr(rt_gpu_last_error(), "a block of (32, 1, 1) threads, but the kernel is declared @kernel(threads: (16, 2, 1))") !=
+            NULL,
+        "%s", rt_gpu_last_error());
+  CHECK(launch(&k_fixed, dim(1, 1, 1), dim(16, 2, 1), 0, args) == 0, "%s", rt_gpu_last_error());
   CHECK(launch(&k_big_shared, dim(1, 1, 1), dim(32, 1, 1), 200 * 1024, args) != 0, "shared memory");
   CHECK(strstr(rt_gpu_last_error(), "245760 bytes of shared memory (40960 static + 204800 dynamic) are over the limit of 232448") !=
             NULL,

@@ -66,6 +66,7 @@ typedef struct rt_gpu_kernel {
   // parameter is '-', or '*' when it holds pointers.
   const char* params;
   const rt_gpu_cubin* cubins;  // NULL, or cubins of `ptx` for some architectures, ended by sm 0
+  rt_dim3 threads;  // @kernel(threads: (x, y, z)): the only block it may be launched with; (0, 0, 0): any
 } rt_gpu_kernel;
 
 typedef struct rt_gpu_launch {
@@ -142,6 +143,7 @@ enum {
 //     segments of `width` lanes (a power of two up to 32): every lane of `mask` must call it.
 //     Values are 32 or 64 bits, carried as uint64_t.
 //   rt_gpu_vote(t, kind, mask, predicate): __ballot_sync, __any_sync, __all_sync.
+//   rt_gpu_combine(t, kind, mask, value): __syncwarp, __match_*_sync, __reduce_*_sync.
 typedef enum rt_gpu_shfl_kind {
   RT_GPU_SHFL_IDX,   // from lane `arg` of the segment
   RT_GPU_SHFL_UP,    // from lane - arg, within the segment
@@ -154,6 +156,21 @@ typedef enum rt_gpu_vote_kind {
   RT_GPU_VOTE_ANY,     // 1 if any lane of mask has a true predicate
   RT_GPU_VOTE_ALL,     // 1 if all lanes of mask have
 } rt_gpu_vote_kind;
+
+// Warp operations that combine the values of the lanes of the mask (32 or 64 bits, zero-extended).
+typedef enum rt_gpu_combine_kind {
+  RT_GPU_SYNC_WARP,     // nothing: the lanes wait for each other; the result is 0
+  RT_GPU_MATCH_ANY,     // the lanes whose value equals this lane's, as a bit mask
+  RT_GPU_MATCH_ALL,     // the mask if every lane's value is the same, else 0
+  RT_GPU_REDUCE_ADD,    // the low 32 bits: the sum, wrapping
+  RT_GPU_REDUCE_MIN_S,  // as i32
+  RT_GPU_REDUCE_MIN_U,  // as u32
+  RT_GPU_REDUCE_MAX_S,
+  RT_GPU_REDUCE_MAX_U,
+  RT_GPU_REDUCE_AND,
+  RT_GPU_REDUCE_OR,
+  RT_GPU_REDUCE_XOR,
+} rt_gpu_combine_kind;
 
 // The device `launch` and gpu.* use: chosen once, by FUSION_DEVICE (cpu, cuda or auto; auto, the
 // default, is a CUDA GPU when there is one, else the CPU), then by gpu.set_device. NULL with

@@ -49,7 +49,7 @@ typedef enum { T_READY, T_BARRIER, T_WARP, T_DONE } thread_state;
 
 // One lane's part in a warp operation.
 typedef struct warp_slot {
-  int op;  // 0: none; 1: shuffle; 2: vote
+  int op;  // 0: none; 1: shuffle; 2: vote; 3: combine (rt_gpu_combine_kind)
   int kind;
   uint32_t mask, arg, width;
   uint64_t value, result;
@@ -345,10 +345,62 @@ static uint32_t shuffle_source(rt_gpu_shfl_kind kind, uint32_t lane, uint32_t ar
   return lane;
 }
 
+// The results of a combining warp operation of `kind` for the lanes of `mask` (values[lane] to
+// results[lane]), as the GPU computes them.
+static void combine(rt_gpu_combine_kind kind, uint32_t mask, const uint64_t* values, uint64_t* results) {
+  uint32_t first = (uint32_t)__builtin_ctz(mask);
+  uint64_t v0 = values[first];
+  uint32_t acc = (uint32_t)v0;
+  bool same = true;
+  for (uint32_t l = first + 1; l < RT_GPU_WARP_SIZE; l++) {
+    if (!(mask >> l & 1u)) continue;
+    uint64_t v = values[l];
+    uint32_t x = (uint32_t)v;
+    same = same && v == v0;
+    switch (kind) {
+      case RT_GPU_REDUCE_ADD: acc += x; break;
+      case RT_GPU_REDUCE_MIN_S: acc = (int32_t)x < (int32_t)acc ? x : acc; break;
+      case RT_GPU_REDUCE_MIN_U: acc = x < acc ? x : acc; break;
+      case RT_GPU_REDUCE_MAX_S: acc = (int32_t)x > (int32_t)acc ? x : acc; break;
+      case RT_GPU_REDUCE_MAX_U: acc = x > acc ? x : acc; break;
+      case RT_GPU_REDUCE_AND: acc &= x; break;
+      case RT_GPU_REDUCE_OR: acc |= x; break;
+      case RT_GPU_REDUCE_XOR: acc ^= x; break;
+      default: break;
+    }
+  }
+  for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++) {
+    if (!(mask >> l & 1u)) continue;
+    uint64_t r = acc;
+    if (kind == RT_GPU_SYNC_WARP) {
+      r = 0;
+    } else if (kind == RT_GPU_MATCH_ALL) {
+      r = same ? mask : 0;
+    } else if (kind == RT_GPU_MATCH_ANY) {
+      uint32_t m = 0;
+      for (uint32_t j = 0; j < RT_GPU_WARP_SIZE; j++)
+        if ((mask >> j & 1u) && values[j] == values[l]) m |= 1u << j;
+      r = m;
+    }
+    results[l] = r;
+  }
+}
+
+void rt_gpu_combine_warp(rt_i32 kind, rt_ptr values, rt_ptr results) {
+  combine((rt_gpu_combine_kind)kind, 0xffffffffu, (const uint64_t*)values, (uint64_t*)results);
+}
+
 // Computes the results of the warp operation every lane of `mask` has now joined.
 static void finish_warp_op(rt_gpu_block* b, uint32_t base, uint32_t mask) {
   warp_slot* s = &b->slots[base];
-  if (s[__builtin_ctz(mask)].op == 2) {
+  if (s[__builtin_ctz(mask)].op == 3) {
+    uint64_t values[RT_GPU_WARP_SIZE] = {0}, results[RT_GPU_WARP_SIZE] = {0};
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
+      if (mask >> l & 1u) values[l] = s[l].value;
+    combine((rt_gpu_combine_kind)s[__builtin_ctz(mask)].kind, mask, values, results);
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
+      if (mask >> l & 1u) s[l].result = results[l];
+  } else if (s[__builtin_ctz(mask)].op == 2) {
     uint32_t ballot = 0;
     for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
       if ((mask >> l & 1u) && s[l].value) ballot |= 1u << l;
@@ -375,7 +427,7 @@ static void finish_warp_op(rt_gpu_block* b, uint32_t base, uint32_t mask) {
 // Joins a warp operation; returns once every lane of `mask` has joined it, with this lane's result.
 static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint64_t value, uint32_t arg,
                         uint32_t width) {
-  rt_gpu_block* b = cooperative_block(t, op == 1 ? "a warp shuffle" : "a warp vote");
+  rt_gpu_block* b = cooperative_block(t, op == 1 ? "a warp shuffle" : op == 2 ? "a warp vote" : "a warp operation");
   uint32_t me = t->linear, base = me / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE, lane = me - base;
   uint32_t lanes = b->nthreads - base < RT_GPU_WARP_SIZE ? b->nthreads - base : RT_GPU_WARP_SIZE;
   uint32_t existing = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
@@ -399,7 +451,8 @@ static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint6
                    where(b, me, buf, sizeof buf), mask, where(b, base + l, other, sizeof other));
     }
     if (s != T_WARP) all_here = false;
-    else if (b->slots[base + l].mask != mask || b->slots[base + l].op != op) {
+    else if (b->slots[base + l].mask != mask || b->slots[base + l].op != op ||
+             (op == 3 && b->slots[base + l].kind != kind)) {
       char other[128];
       rtgpu_hazard(b->launch, "%s and %s are in different warp operations (masks 0x%08x and 0x%08x)",
                    where(b, me, buf, sizeof buf), where(b, base + l, other, sizeof other), mask,
@@ -418,6 +471,10 @@ rt_u64 rt_gpu_shfl(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_u64 value, rt_u32 arg,
 
 rt_u32 rt_gpu_vote(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_bool predicate) {
   return (uint32_t)warp_op((rt_gpu_thread*)t, 2, kind, mask, predicate, 0, 32);
+}
+
+rt_u64 rt_gpu_combine(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_u64 value) {
+  return warp_op((rt_gpu_thread*)t, 3, kind, mask, value, 0, 32);
 }
 
 // --- Checked mode: accesses through gpu.alloc pointers ------------------------------------------
@@ -591,6 +648,9 @@ static int check_launch(const rt_gpu_launch* l) {
   if (k->max_threads && threads > k->max_threads)
     return rtgpu_fail("a block of %llu threads is over the kernel's max_threads of %u", (unsigned long long)threads,
                       k->max_threads);
+  if (k->threads.x && (b.x != k->threads.x || b.y != k->threads.y || b.z != k->threads.z))
+    return rtgpu_fail("a block of (%u, %u, %u) threads, but the kernel is declared @kernel(threads: (%u, %u, %u))", b.x,
+                      b.y, b.z, k->threads.x, k->threads.y, k->threads.z);
   if (g.y > 65535 || g.z > 65535 || g.x > 0x7fffffffu)
     return rtgpu_fail("grid (%u, %u, %u) is over the limits (2^31 - 1, 65535, 65535)", g.x, g.y, g.z);
   uint64_t shared = (uint64_t)k->static_shared + l->dynamic_shared;

@@ -483,6 +483,9 @@ static int check_launch(const cuda_device* d, const rt_gpu_launch* l) {
   if (k->max_threads && threads > k->max_threads)
     return rtgpu_fail("a block of %llu threads is over the kernel's max_threads of %u", (unsigned long long)threads,
                       k->max_threads);
+  if (k->threads.x && (b.x != k->threads.x || b.y != k->threads.y || b.z != k->threads.z))
+    return rtgpu_fail("a block of (%u, %u, %u) threads, but the kernel is declared @kernel(threads: (%u, %u, %u))", b.x,
+                      b.y, b.z, k->threads.x, k->threads.y, k->threads.z);
   if (g.x > (uint32_t)d->max_grid[0] || g.y > (uint32_t)d->max_grid[1] || g.z > (uint32_t)d->max_grid[2])
     return rtgpu_fail("grid (%u, %u, %u) is over the device's limits (%d, %d, %d)", g.x, g.y, g.z, d->max_grid[0],
                       d->max_grid[1], d->max_grid[2]);
