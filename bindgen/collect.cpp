@@ -350,9 +350,9 @@ auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> T
     case CXType_LongDouble: return {"", "`long double` has no Fusion type"};
     case CXType_Int128:
     case CXType_UInt128: return {"", "128-bit integers have no Fusion type"};
-    case CXType_Half:
-    case CXType_Float16:
-    case CXType_BFloat16:
+    case CXType_Half:  // __fp16: IEEE binary16 in memory, as _Float16
+    case CXType_Float16: return {"f16", ""};
+    case CXType_BFloat16: return {"bf16", ""};
     case CXType_Float128: return {"", "`" + Str(clang_getTypeSpelling(t)) + "` has no Fusion type"};
     case CXType_Vector:
     case CXType_ExtVector: return {"", "SIMD vector types have no Fusion type"};
