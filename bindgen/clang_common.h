@@ -36,7 +36,7 @@ inline auto IsFusionKeyword(const std::string& name) -> bool {
   static const std::set<std::string> kReserved = {
 #define KEYWORD(name, spelling) spelling,
 #include "lex/token_kinds.def"
-      "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32", "f64", "bool",
+      "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f16", "bf16", "f32", "f64", "bool",
       "void", "cstring",
   };
   return kReserved.count(name) != 0;

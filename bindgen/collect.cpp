@@ -350,9 +350,13 @@ auto Collector::Type(CXType t, std::vector<std::string>& deps, Place place) -> T
     case CXType_LongDouble: return {"", "`long double` has no Fusion type"};
     case CXType_Int128:
     case CXType_UInt128: return {"", "128-bit integers have no Fusion type"};
-    case CXType_Half:
-    case CXType_Float16:
-    case CXType_BFloat16:
+    case CXType_Half:  // __fp16: IEEE binary16 in memory, as _Float16
+    case CXType_Float16: return {"f16", ""};
+    case CXType_BFloat16: return {"bf16", ""};
+    case CXType_Unexposed:
+      // libclang 19 has no kind for x86's __bf16 (clang's BF16 builtin): it is Unexposed.
+      if (Str(clang_getTypeSpelling(clang_getCanonicalType(t))) == "__bf16") return {"bf16", ""};
+      return {"", "`" + Str(clang_getTypeSpelling(t)) + "` is not translated"};
     case CXType_Float128: return {"", "`" + Str(clang_getTypeSpelling(t)) + "` has no Fusion type"};
     case CXType_Vector:
     case CXType_ExtVector: return {"", "SIMD vector types have no Fusion type"};

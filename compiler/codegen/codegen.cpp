@@ -41,6 +41,8 @@ auto CreateHostTargetMachine(OptLevel level, bool native, std::string& error)
     cpu = llvm::sys::getHostCPUName().str();
     llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
     for (auto& f : host) features += (features.empty() ? "" : ",") + std::string(f.second ? "+" : "-") + f.first().str();
+    // As the JIT (jit.cpp): VCVTNEPS2BF16 flushes subnormal bf16 values to zero.
+    features += ",-avx512bf16,-avxneconvert";
   }
   llvm::TargetOptions options;
   auto* tm = target->createTargetMachine(triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,

@@ -143,6 +143,10 @@ auto Run(std::unique_ptr<llvm::Module> module, std::unique_ptr<llvm::LLVMContext
     error = llvm::toString(jtmb.takeError());
     return -1;
   }
+  // Without the CPU's bf16 conversions: LLVM 19 narrows f32 to bf16 with VCVTNEPS2BF16 where
+  // they exist, which flushes subnormals to zero, so a bf16 would not be the GPU's (and the
+  // built executable's). Its fallback is __truncsfbf2 (runtime/src/core/half.c).
+  jtmb->addFeatures({"-avx512bf16", "-avxneconvert"});
   jtmb->setCodeGenOptLevel(level == codegen::OptLevel::O0 ? llvm::CodeGenOptLevel::None
                                                            : llvm::CodeGenOptLevel::Default);
   // Lives as long as the process: a crash report may come at any point before exit.
@@ -173,6 +177,9 @@ auto Run(std::unique_ptr<llvm::Module> module, std::unique_ptr<llvm::LLVMContext
 #define RT_FN(name, ...) add(#name, reinterpret_cast<void*>(&name));
 #define RT_FN_NORETURN(name, ...) RT_FN(name)
 #include "fusion/rt_functions.def"
+  // LLVM's bf16 libcalls, which libgcc 12 lacks (runtime/src/core/half.c).
+  add("__truncsfbf2", reinterpret_cast<void*>(&__truncsfbf2));
+  add("__truncdfbf2", reinterpret_cast<void*>(&__truncdfbf2));
   if (auto err = j.getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(runtime)))) {
     error = llvm::toString(std::move(err));
     return -1;

@@ -166,12 +166,20 @@ auto Lowerer::LowerBitCount(const ast::Call* e) -> llvm::Value* {
 }
 
 auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
-  using B = ast::Builtin;
-  llvm::Type* ty = ValTy(e->type);
   std::vector<llvm::Value*> args;
   for (const ast::Expr* a : e->args) args.push_back(LowerExpr(a));
+  if (!e->type->IsHalf()) return EmitMath(e->builtin, e->type, args);
+  // f16 and bf16: computed in f32 and rounded once (exact for sqrt, fabs, floor, ceil, fmin and
+  // fmax; the others are as close as f32's libm or libdevice function is).
+  for (llvm::Value*& a : args) a = HalfToF32(a);
+  return FloatCast(EmitMath(e->builtin, m_.types->f32(), args), m_.types->f32(), e->type);
+}
+
+auto Lowerer::EmitMath(ast::Builtin builtin, const Type* type, std::vector<llvm::Value*> args) -> llvm::Value* {
+  using B = ast::Builtin;
+  llvm::Type* ty = ValTy(type);
   llvm::Intrinsic::ID id = llvm::Intrinsic::not_intrinsic;
-  switch (e->builtin) {
+  switch (builtin) {
     case B::Sqrt: id = llvm::Intrinsic::sqrt; break;
     case B::Exp: id = llvm::Intrinsic::exp; break;
     case B::Log: id = llvm::Intrinsic::log; break;
@@ -185,11 +193,11 @@ auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
     case B::Fmax: id = llvm::Intrinsic::maxnum; break;
     default: break;
   }
-  bool f32 = e->type->bits == 32;
+  bool f32 = type->bits == 32;
   // On the device, what NVPTX has no instruction for comes from libdevice (__nv_expf, __nv_pow,
   // …; codegen links it in); sqrt, fabs, floor, ceil, fmin and fmax stay intrinsics.
   const char* libdevice = nullptr;
-  switch (e->builtin) {
+  switch (builtin) {
     case B::Exp: libdevice = "exp"; break;
     case B::Log: libdevice = "log"; break;
     case B::Sin: libdevice = "sin"; break;
@@ -206,7 +214,7 @@ auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
   }
   if (id != llvm::Intrinsic::not_intrinsic) return b_.CreateIntrinsic(id, {ty}, args);
   // tan and tanh come from libm.
-  const char* name = e->builtin == B::Tan ? (f32 ? "tanf" : "tan") : (f32 ? "tanhf" : "tanh");
+  const char* name = builtin == B::Tan ? (f32 ? "tanf" : "tan") : (f32 ? "tanhf" : "tanh");
   llvm::FunctionCallee f = mod_->getOrInsertFunction(name, llvm::FunctionType::get(ty, {ty}, false));
   return b_.CreateCall(f, args);
 }

@@ -12,7 +12,9 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::Bool: return b_.getInt8Ty();
     case TypeKind::Int: return b_.getIntNTy(t->bits);
     case TypeKind::Enum: return b_.getIntNTy(t->backing->bits);
-    case TypeKind::Float: return t->bits == 32 ? b_.getFloatTy() : b_.getDoubleTy();
+    case TypeKind::Float:
+      if (t->bits == 16) return t->is_bfloat ? b_.getBFloatTy() : b_.getHalfTy();
+      return t->bits == 32 ? b_.getFloatTy() : b_.getDoubleTy();
     case TypeKind::Pointer:
     case TypeKind::CString:
     case TypeKind::FnPtr:

@@ -76,8 +76,8 @@ void Lowerer::DefineDeviceRuntime() {
 }
 
 // print(a, b, …) in device code: one vprintf, so that lines of different threads do not mix.
-// Floats print with printf's %.9g (f32) and %.17g (f64): the same value, not always the same
-// digits as the host's shortest form.
+// Floats print with printf's %.9g (f32), %.17g (f64), %.5g (f16) and %.4g (bf16): the same value,
+// not always the same digits as the host's shortest form.
 void Lowerer::LowerDevicePrint(const ast::Call* e) {
   std::string format;
   std::vector<llvm::Value*> args;
@@ -95,8 +95,8 @@ void Lowerer::LowerDevicePrint(const ast::Call* e) {
         break;
       }
       case TypeKind::Float:
-        format += t->bits == 32 ? "%.9g" : "%.17g";
-        args.push_back(t->bits == 32 ? b_.CreateFPExt(v, b_.getDoubleTy()) : v);
+        format += t->bits == 16 ? (t->is_bfloat ? "%.4g" : "%.5g") : t->bits == 32 ? "%.9g" : "%.17g";
+        args.push_back(FloatCast(v, t, m_.types->f64()));
         break;
       case TypeKind::Bool:
         format += "%s";

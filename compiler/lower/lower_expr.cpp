@@ -2,6 +2,7 @@
 #include <llvm/IR/Intrinsics.h>
 
 #include "base/check.h"
+#include "base/half.h"
 #include "lower/lowerer.h"
 
 namespace fusion::lower {
@@ -85,7 +86,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
   switch (e->kind) {
     case ast::NodeKind::IntLit: {
       uint64_t v = As<ast::IntLit>(e)->value;
-      if (t->IsFloat()) return llvm::ConstantFP::get(ValTy(t), static_cast<double>(v));
+      if (t->IsFloat()) return llvm::ConstantFP::get(ValTy(t), t->IsHalf() ? StickyDouble(v) : static_cast<double>(v));
       return llvm::ConstantInt::get(ValTy(t), v);
     }
     case ast::NodeKind::FloatLit:
@@ -148,6 +149,7 @@ auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
   switch (e->op) {
     case TokenKind::Minus: {
       llvm::Value* v = LowerExpr(e->operand);
+      if (e->type->IsHalf() && e->type->is_bfloat && !device_) return HostBF16Neg(v);
       return e->type->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
     case TokenKind::Bang:
@@ -204,6 +206,7 @@ auto Lowerer::PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value*
 
 auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)
     -> llvm::Value* {
+  if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
   if (t->IsFloat()) {
     switch (op) {
       case TokenKind::Plus: return b_.CreateFAdd(l, r);
@@ -254,6 +257,10 @@ auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Typ
 
 auto Lowerer::LowerCompare(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t) -> llvm::Value* {
   using P = llvm::CmpInst::Predicate;
+  if (t->IsHalf() && t->is_bfloat && !device_) {  // exact in f32 (see lower_half.cpp)
+    l = HalfToF32(l);
+    r = HalfToF32(r);
+  }
   if (t->IsFloat()) {
     P p = op == TokenKind::EqEq ? P::FCMP_OEQ : op == TokenKind::NotEq ? P::FCMP_UNE
         : op == TokenKind::Less ? P::FCMP_OLT : op == TokenKind::LessEq ? P::FCMP_OLE
@@ -307,6 +314,10 @@ auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
   if (from_int && to_int) return IntCast(v, from, dst);
   if (from_int && to->IsFloat()) {
     bool is_signed = from->kind == TypeKind::Enum ? from->backing->is_signed : (from->IsInt() && from->is_signed);
+    if (to->IsHalf()) {
+      int bits = from->kind == TypeKind::Enum ? from->backing->bits : from->kind == TypeKind::Bool ? 1 : from->bits;
+      return IntToHalf(v, is_signed, bits, to);
+    }
     return is_signed ? b_.CreateSIToFP(v, dst) : b_.CreateUIToFP(v, dst);
   }
   if (from->IsFloat() && to_int) {
@@ -315,7 +326,7 @@ auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
     auto id = it->is_signed ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
     return b_.CreateIntrinsic(id, {dst, v->getType()}, {v});
   }
-  if (from->IsFloat() && to->IsFloat()) return b_.CreateFPCast(v, dst);
+  if (from->IsFloat() && to->IsFloat()) return FloatCast(v, from, to);
   if (from->IsPointerLike() && to->IsPointerLike()) return v;
   if (from->IsPointerLike() && to_int) return b_.CreatePtrToInt(v, dst);
   if (from_int && to->IsPointerLike()) return b_.CreateIntToPtr(v, dst);

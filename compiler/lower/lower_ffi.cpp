@@ -13,7 +13,8 @@ constexpr int kSseRegs = 8;  // xmm0-7
 }  // namespace
 
 // The C default argument promotions for a variadic extra: small integers and bool to a 32-bit
-// int, f32 to f64; other scalars as they are.
+// int, f32 to f64; other scalars as they are (f16 and bf16 too: C does not promote _Float16 or
+// __bf16, which travel in an SSE register as named arguments do).
 auto Lowerer::PromoteVariadic(const Type* t) -> const Type* {
   const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
   if (t->kind == TypeKind::Bool) return m_.types->Builtin("i32");
@@ -25,6 +26,7 @@ auto Lowerer::PromoteVariadic(const Type* t) -> const Type* {
 auto Lowerer::PartType(const Type* t, const sema::Eightbyte& part) -> llvm::Type* {
   if (!IsAggregate(t)) return ValTy(t);  // a scalar is its own single eightbyte
   if (part.cls == sema::Eightbyte::Class::Integer) return b_.getIntNTy(part.size * 8);
+  if (part.has_half) return part.size == 2 ? b_.getHalfTy() : llvm::FixedVectorType::get(b_.getHalfTy(), part.size / 2);
   if (part.has_double) return b_.getDoubleTy();
   if (part.float_lo && part.float_hi) return llvm::FixedVectorType::get(b_.getFloatTy(), 2);
   return b_.getFloatTy();
@@ -134,7 +136,7 @@ auto Lowerer::FfiTraceKind(const Type* t) const -> char {
   switch (t->kind) {
     case TypeKind::Bool: return 'b';
     case TypeKind::Int: return t->is_signed ? 'i' : 'u';
-    case TypeKind::Float: return t->bits == 32 ? 'f' : 'd';
+    case TypeKind::Float: return t->bits == 32 ? 'f' : 'd';  // f16 and bf16 as their f64 value
     case TypeKind::CString: return 's';
     default: return 'p';
   }
@@ -149,8 +151,7 @@ auto Lowerer::FfiTraceBits(llvm::Value* v, const Type* t, char& kind) -> llvm::V
     case TypeKind::Bool: return b_.CreateZExt(v, i64);
     case TypeKind::Int: return IntCast(v, t, i64);
     case TypeKind::Float:
-      if (t->bits == 32) v = b_.CreateFPExt(v, b_.getDoubleTy());
-      return b_.CreateBitCast(v, i64);
+      return b_.CreateBitCast(FloatCast(v, t, m_.types->f64()), i64);
     default:
       return v->getType()->isPointerTy() ? b_.CreatePtrToInt(v, i64) : b_.CreateZExtOrTrunc(v, i64);
   }

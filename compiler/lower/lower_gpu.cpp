@@ -37,7 +37,7 @@ auto HoldsPointer(const Type* t) -> bool {
 // (unsigned), or 'm' when they are not all one kind (or there are none).
 auto ScalarLetter(const Type* t) -> char {
   if (t->kind == sema::TypeKind::Enum && t->backing) return ScalarLetter(t->backing);
-  if (t->IsFloat()) return t->bits == 32 ? 'f' : 'd';
+  if (t->IsFloat()) return t->bits == 32 ? 'f' : t->bits == 64 ? 'd' : 'm';  // f16, bf16: compared as bytes
   if (t->kind == sema::TypeKind::Bool) return 'B';
   if (t->IsInt()) {
     const char* sizes = t->is_signed ? "bwil" : "BWIL";

@@ -66,6 +66,11 @@ void Lowerer::LowerFormatArgs(const ast::Call* e, int stream) {
         break;
       }
       case TypeKind::Float:
+        if (t->IsHalf()) {  // as its exact f64 value, printed with the digits that read back as t
+          v = FloatCast(v, t, m_.types->f64());
+          b_.CreateCall(Runtime(t->is_bfloat ? "rt_print_bf16" : "rt_print_f16"), {s, v});
+          break;
+        }
         b_.CreateCall(Runtime(t->bits == 32 ? "rt_print_f32" : "rt_print_f64"), {s, v});
         break;
       case TypeKind::Bool:

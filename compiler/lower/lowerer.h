@@ -113,6 +113,23 @@ class Lowerer {
   void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);
   // Converts an integer of type `from` to `to` (sign- or zero-extending by `from`).
   auto IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value*;
+
+  // ---- f16 and bf16 (lower_half.cpp): each result rounded once, as the GPU rounds ----
+  // A float of type `from` as the float type `to`.
+  auto FloatCast(llvm::Value* v, const Type* from, const Type* to) -> llvm::Value*;
+  // An integer (`is_signed`, of `bits` bits) as the 16-bit float type `to`.
+  auto IntToHalf(llvm::Value* v, bool is_signed, int bits, const Type* to) -> llvm::Value*;
+  // An f32 rounded to bf16 (on the host in integer operations).
+  auto RoundToBF16(llvm::Value* f) -> llvm::Value*;
+  // An f64 rounded to f32 to odd (an inexact result gets its last bit set), so that rounding it
+  // once more to 16 bits is a single rounding of the f64.
+  auto RoundToOddF32(llvm::Value* d) -> llvm::Value*;
+  // bf16 arithmetic, comparison and negation on the host: computed in f32 (exact for these)
+  // and rounded here, not by LLVM (see lower_half.cpp).
+  auto HostBF16Arith(TokenKind op, llvm::Value* l, llvm::Value* r, SourceRange where) -> llvm::Value*;
+  auto HostBF16Neg(llvm::Value* v) -> llvm::Value*;
+  // `v` of the 16-bit float type `t` widened to f32 (exact), for what is computed in f32.
+  auto HalfToF32(llvm::Value* v) -> llvm::Value*;
   // `p[i]`, `*p`, `p.field` through a pointer: what checked kernels check.
   static auto IsPointerAccess(const ast::Expr* e) -> bool {
     if (auto* i = As<ast::Index>(e)) return i->base->type->kind != TypeKind::Array;
@@ -270,6 +287,8 @@ class Lowerer {
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
   void LowerPrint(const ast::Call* e, int stream);
   auto LowerMath(const ast::Call* e) -> llvm::Value*;
+  // The math builtin on f32 or f64 arguments of `type`.
+  auto EmitMath(ast::Builtin builtin, const Type* type, std::vector<llvm::Value*> args) -> llvm::Value*;
   auto LowerBitCount(const ast::Call* e) -> llvm::Value*;
   // Calls a noreturn runtime function and continues in a dead block.
   void CallNoReturn(llvm::Function* f, llvm::ArrayRef<llvm::Value*> args);

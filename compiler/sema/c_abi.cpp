@@ -44,7 +44,8 @@ struct Walk {
     FUSION_CHECK(i < 2) << "scalar at offset " << offset << " of a value of at most 16 bytes";
     if (t->IsFloat()) {
       cls[i] = Merge(cls[i], Cls::Sse);
-      if (t->bits == 64) eb[i].has_double = true;
+      if (t->bits == 16) eb[i].has_half = true;
+      else if (t->bits == 64) eb[i].has_double = true;
       else if (offset % 8 == 0) eb[i].float_lo = true;
       else eb[i].float_hi = true;
     } else {

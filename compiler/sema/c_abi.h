@@ -15,9 +15,12 @@ struct Eightbyte {
   uint8_t size = 8;  // bytes of the value in it: 8, or fewer in the last eightbyte
   // For SSE: what floating-point data it holds, which decides its LLVM type (as clang does):
   // a double → double; floats in both halves → <2 x float>; a float in the low half only → float.
+  // An f16 or bf16 anywhere in it → <N x half> (clang's <2 x half>, <4 x half>, …: the bytes in
+  // the register's low lanes, whatever else shares the eightbyte).
   bool has_double = false;
   bool float_lo = false;
   bool float_hi = false;
+  bool has_half = false;
 };
 
 struct CPassing {

@@ -337,7 +337,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   bool ok = true;
   for (size_t i = 1; i < n; i++) ok = arg_as(i, t) && ok;
   const char* why = nullptr;
-  bool is_int = t->IsInt() && t->bits >= 32, is_float = t->IsFloat();
+  bool is_int = t->IsInt() && t->bits >= 32, is_float = t->IsFloat() && t->bits >= 32;
   switch (b) {
     case B::AtomicAdd:
     case B::AtomicExch:

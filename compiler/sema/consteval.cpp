@@ -1,6 +1,7 @@
 // Compile-time evaluation of checked expressions (consts, statics, array sizes, enum values).
 #include <cmath>
 
+#include "base/half.h"
 #include "sema/checker.h"
 
 namespace fusion::sema {
@@ -26,7 +27,9 @@ auto MakeInt(uint64_t bits, const Type* t) -> ConstValue {
 auto MakeFloat(double d, const Type* t) -> ConstValue {
   ConstValue v;
   v.kind = ConstValue::Kind::Float;
-  v.float_value = (t && t->kind == TypeKind::Float && t->bits == 32) ? static_cast<float>(d) : d;
+  v.float_value = d;
+  if (t && t->kind == TypeKind::Float && t->bits == 32) v.float_value = static_cast<float>(d);
+  if (t && t->IsHalf()) v.float_value = t->is_bfloat ? RoundBF16(d) : RoundF16(d);
   return v;
 }
 
@@ -54,8 +57,15 @@ auto Compare(TokenKind op, T x, T y) -> std::optional<ConstValue> {
 auto IsFloatType(const Type* t) -> bool { return t->IsFloat() || t->kind == TypeKind::UntypedFloat; }
 auto IsSigned(const Type* t) -> bool { return !t->IsInt() || t->is_signed; }
 
-auto ToDouble(const ConstValue& v, const Type* from) -> double {
+// For a 16-bit float `to`, an integer beyond 2^53 keeps a sticky bit (StickyDouble), so that
+// MakeFloat rounds it once, as the conversion at run time does.
+auto ToDouble(const ConstValue& v, const Type* from, const Type* to = nullptr) -> double {
   if (v.kind == ConstValue::Kind::Float) return v.float_value;
+  if (to && to->IsHalf()) {
+    bool negative = IsSigned(from) && v.AsSigned() < 0;
+    double mag = StickyDouble(negative ? 0 - v.int_bits : v.int_bits);
+    return negative ? -mag : mag;
+  }
   return IsSigned(from) ? static_cast<double>(v.AsSigned()) : static_cast<double>(v.int_bits);
 }
 
@@ -134,7 +144,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
   switch (e->kind) {
     case ast::NodeKind::IntLit: {
       uint64_t raw = As<ast::IntLit>(e)->value;
-      if (IsFloatType(t)) return MakeFloat(static_cast<double>(raw), t);
+      if (IsFloatType(t)) return MakeFloat(t->IsHalf() ? StickyDouble(raw) : static_cast<double>(raw), t);
       ConstValue v = MakeInt(raw, t);
       v.big = t->kind == TypeKind::UntypedInt && raw > uint64_t(INT64_MAX);
       return v;
@@ -165,7 +175,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
         return std::nullopt;
       }
       // An untyped const takes the type of its use.
-      if (v->kind == ConstValue::Kind::Int && IsFloatType(t)) return MakeFloat(ToDouble(*v, c->type), t);
+      if (v->kind == ConstValue::Kind::Int && IsFloatType(t)) return MakeFloat(ToDouble(*v, c->type, t), t);
       if (v->kind == ConstValue::Kind::Int && t->kind == TypeKind::UntypedInt) return *v;
       if (v->kind == ConstValue::Kind::Int) return MakeInt(v->int_bits, t);
       if (v->kind == ConstValue::Kind::Float) return MakeFloat(v->float_value, t);
@@ -226,7 +236,7 @@ auto Checker::Eval(const ast::Expr* e) -> std::optional<ConstValue> {
         return std::nullopt;
       }
       if (t->IsFloat()) {
-        if (v->kind == ConstValue::Kind::Int || v->kind == ConstValue::Kind::Float) return MakeFloat(ToDouble(*v, from), t);
+        if (v->kind == ConstValue::Kind::Int || v->kind == ConstValue::Kind::Float) return MakeFloat(ToDouble(*v, from, t), t);
         return std::nullopt;
       }
       if (t->kind == TypeKind::Bool) return v;

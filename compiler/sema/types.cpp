@@ -50,10 +50,16 @@ TypeContext::TypeContext() {
     t->is_signed = s.is_signed;
     builtins_[s.name] = t;
   }
-  for (int bits : {32, 64}) {
-    Type* t = Make(TypeKind::Float, bits == 32 ? "f32" : "f64", bits / 8, bits / 8);
-    t->bits = bits;
+  struct FloatSpec {
+    const char* name;
+    int bits;
+    bool is_bfloat;
+  };
+  for (FloatSpec s : {FloatSpec{"f16", 16, false}, {"bf16", 16, true}, {"f32", 32, false}, {"f64", 64, false}}) {
+    Type* t = Make(TypeKind::Float, s.name, s.bits / 8, s.bits / 8);
+    t->bits = s.bits;
     t->is_signed = true;
+    t->is_bfloat = s.is_bfloat;
     builtins_[t->name] = t;
   }
   // dim3 { x: u32, y: u32, z: u32 }: grid and block sizes, and the kernel index values.

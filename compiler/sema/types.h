@@ -51,6 +51,7 @@ class Type {
   // Int/Float
   int bits = 0;
   bool is_signed = false;
+  bool is_bfloat = false;  // Float: bf16 (8 significand bits), not IEEE f16; both have 16 bits
   // Pointer/Array: the element; FnPtr: the return type
   const Type* elem = nullptr;
   std::vector<const Type*> params;  // FnPtr
@@ -72,6 +73,8 @@ class Type {
   auto IsInt() const -> bool { return kind == TypeKind::Int; }
   auto IsFloat() const -> bool { return kind == TypeKind::Float; }
   auto IsNumeric() const -> bool { return IsInt() || IsFloat(); }
+  // f16 and bf16: stored in 16 bits, computed as the hardware does (docs/language.md).
+  auto IsHalf() const -> bool { return kind == TypeKind::Float && bits == 16; }
   auto IsUntyped() const -> bool { return kind == TypeKind::UntypedInt || kind == TypeKind::UntypedFloat || kind == TypeKind::Null; }
   // Values that are addresses: pointers, `cstring`, function pointers.
   auto IsPointerLike() const -> bool {
@@ -119,6 +122,8 @@ class TypeContext {
   auto u64() const -> const Type* { return Builtin("u64"); }
   auto f32() const -> const Type* { return Builtin("f32"); }
   auto f64() const -> const Type* { return Builtin("f64"); }
+  auto f16() const -> const Type* { return Builtin("f16"); }
+  auto bf16() const -> const Type* { return Builtin("bf16"); }
   auto u32() const -> const Type* { return Builtin("u32"); }
   auto dim3() const -> const Type* { return Builtin("dim3"); }
   auto gpu_stream() const -> const Type* { return Builtin("gpu_stream"); }

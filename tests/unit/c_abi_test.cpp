@@ -70,6 +70,23 @@ TEST(CAbi, EightbyteTypesFollowClang) {
   EXPECT_EQ(r.parts[1].size, 4);  // { i64, i32 }
 }
 
+TEST(CAbi, HalfFloatsAreSse) {
+  EXPECT_EQ(Shape(Classify("type T = f16")), "S");
+  EXPECT_EQ(Shape(Classify("type T = bf16")), "S");
+  sema::CPassing p = Classify("struct T { a: f16, b: f16, c: f16 }");  // <3 x half>, clang's <4 x half>
+  ASSERT_EQ(p.count, 1);
+  EXPECT_TRUE(p.parts[0].has_half);
+  EXPECT_EQ(p.parts[0].size, 6);
+  // { double, <4 x half> }: clang says { double, bfloat }; either puts the bf16 in the low bits
+  // of the second SSE register (the rest of the eightbyte is padding).
+  sema::CPassing q = Classify("struct T { d: f64, a: bf16 }");
+  ASSERT_EQ(Shape(q), "SS");
+  EXPECT_TRUE(q.parts[0].has_double && !q.parts[0].has_half);
+  EXPECT_TRUE(q.parts[1].has_half);
+  EXPECT_EQ(q.parts[1].size, 8);
+  EXPECT_EQ(Shape(Classify("struct T { a: f16, i: i32 }")), "I");  // an integer shares the eightbyte
+}
+
 TEST(CAbi, EmptyStructIsIgnored) { EXPECT_EQ(Classify("struct T {}").kind, PKind::Ignore); }
 
 auto KindsOf(const std::string& text) -> std::vector<Kind> { return testing::Frontend(text).Kinds(); }

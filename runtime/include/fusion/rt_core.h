@@ -38,6 +38,11 @@ RT_NORETURN void rt_panicf(rt_loc loc, const char* fmt, ...) __attribute__((form
 // `is_f32` selects the shortest digits that read back to the same f32.
 int rt_format_float(char* buf, double value, bool is_f32);
 
+// LLVM's libcalls for narrowing to bf16 (core/half.c), which libgcc 12 lacks: the result is in
+// the low 16 bits of the returned float's pattern, where a __bf16 result travels.
+float __truncsfbf2(float x);
+float __truncdfbf2(double x);
+
 // The program's arguments as given to rt_init (argv[0] is the program).
 int rt_argc(void);
 const char* rt_argv(int i);

@@ -82,14 +82,41 @@ void rt_print_end(rt_i32 stream) {
   if (stream == 2 && !rt_print_muted) fflush(stderr);
 }
 
-// Finds the fewest significant digits (1..17) that read back to `value` (as f32 when `is_f32`).
+// The binary formats a float is printed for: its value reads back as that format.
+typedef enum float_format { FMT_F64, FMT_F32, FMT_F16, FMT_BF16 } float_format;
+
+// `x` rounded to nearest even to a format of `precision` significand bits, smallest normal
+// exponent `emin` and largest finite value `max` (compiler/base/half.h's RoundToFormat, in C):
+// how the compiler reads an f16 or bf16 literal.
+static double round_to_format(double x, int precision, int emin, double max) {
+  if (x == 0 || isnan(x) || isinf(x)) return x;
+  double mag = fabs(x);
+  int e;
+  frexp(mag, &e);
+  int lead = e - 1 < emin ? emin : e - 1;
+  double quantum = ldexp(1.0, lead - (precision - 1));
+  double r = nearbyint(mag / quantum) * quantum;
+  if (r > max) r = INFINITY;
+  return copysign(r, x);
+}
+
+// Whether the decimal text reads back as `value` in `format`.
+static bool reads_back(const char* text, double value, float_format format) {
+  switch (format) {
+    case FMT_F32: return strtof(text, NULL) == (float)value;
+    case FMT_F16: return round_to_format(strtod(text, NULL), 11, -14, 65504.0) == value;
+    case FMT_BF16: return round_to_format(strtod(text, NULL), 8, -126, 0x1.fep127) == value;
+    default: return strtod(text, NULL) == value;
+  }
+}
+
+// Finds the fewest significant digits (1..17) that read back to `value` (in `format`).
 // Writes them without a point into `digits` and returns the decimal exponent of the first digit.
-static int shortest_digits(double value, bool is_f32, char* digits, int* ndigits) {
+static int shortest_digits(double value, float_format format, char* digits, int* ndigits) {
   char tmp[64];
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*e", prec - 1, value);
-    bool same = is_f32 ? (strtof(tmp, NULL) == (float)value) : (strtod(tmp, NULL) == value);
-    if (same || prec == 17) {
+    if (reads_back(tmp, value, format) || prec == 17) {
       // tmp is "d.ddde[+-]XX" or "de[+-]XX".
       int n = 0;
       const char* c = tmp;
@@ -104,7 +131,7 @@ static int shortest_digits(double value, bool is_f32, char* digits, int* ndigits
   return 0;  // unreachable
 }
 
-int rt_format_float(char* buf, double value, bool is_f32) {
+static int format_float(char* buf, double value, float_format format) {
   if (isnan(value)) return sprintf(buf, "nan");
   if (isinf(value)) return sprintf(buf, value < 0 ? "-inf" : "inf");
   char* out = buf;
@@ -115,7 +142,7 @@ int rt_format_float(char* buf, double value, bool is_f32) {
   if (value == 0) return (int)(out - buf) + sprintf(out, "0.0");
   char digits[32];
   int n = 0;
-  int exp = shortest_digits(value, is_f32, digits, &n);
+  int exp = shortest_digits(value, format, digits, &n);
   if (exp >= -4 && exp < 16) {  // positional notation, as repr()
     if (exp < 0) {
       out += sprintf(out, "0.");
@@ -138,6 +165,8 @@ int rt_format_float(char* buf, double value, bool is_f32) {
   return (int)(out - buf);
 }
 
+int rt_format_float(char* buf, double value, bool is_f32) { return format_float(buf, value, is_f32 ? FMT_F32 : FMT_F64); }
+
 void rt_print_f64(rt_i32 stream, rt_f64 v) {
   char buf[40];
   rt_print_out(stream, buf, (size_t)rt_format_float(buf, v, false));
@@ -146,4 +175,15 @@ void rt_print_f64(rt_i32 stream, rt_f64 v) {
 void rt_print_f32(rt_i32 stream, rt_f32 v) {
   char buf[40];
   rt_print_out(stream, buf, (size_t)rt_format_float(buf, (double)v, true));
+}
+
+// f16 and bf16 arrive as their exact f64 values.
+void rt_print_f16(rt_i32 stream, rt_f64 v) {
+  char buf[40];
+  rt_print_out(stream, buf, (size_t)format_float(buf, v, FMT_F16));
+}
+
+void rt_print_bf16(rt_i32 stream, rt_f64 v) {
+  char buf[40];
+  rt_print_out(stream, buf, (size_t)format_float(buf, v, FMT_BF16));
 }

@@ -1,0 +1,109 @@
+// f16 and bf16: conversions, and bf16 arithmetic on the host, each rounded once to nearest even,
+// so that the CPU gives the GPU's bits.
+//
+// What LLVM 19 does by itself, and where that is not enough:
+// - f16 arithmetic on x86-64 is computed in f32 and each result rounded to f16 (the F16C
+//   instructions, or libgcc's __extendhfsf2/__truncsfhf2). For + - * / and sqrt that is the
+//   correctly rounded result: f32 has more than 2p + 2 bits for p = 11 (and for bf16's 8).
+//   NVPTX has f16 instructions (`add.rn.f16`, …) on sm_53 and later. So f16 is left to LLVM.
+// - bf16 on x86-64 would round through __truncsfbf2, which libgcc before 13 lacks, and with
+//   AVX512-BF16 through VCVTNEPS2BF16, which flushes subnormals to zero. So the host rounds f32
+//   to bf16 here, in integer operations (RoundToBF16); the device keeps LLVM's `bf16`
+//   instructions (`add.rn.bf16` on sm_90, f32 and `cvt.rn.bf16.f32` on sm_80).
+// - int → bf16 goes through f32 on x86-64 and on sm_80 (`cvt.rn.f32.s32` then
+//   `cvt.rn.bf16.f32`): rounded twice, so 0x1008001 gives 0x1000000, not 0x1020000. Here
+//   integers go through f64 (exact for 32 bits; for 64 bits with a sticky bit) and f64 → bf16.
+// - f64 → f16 and f64 → bf16 on the host round to odd to f32 first (RoundToOddF32), then once
+//   to 16 bits; NVPTX has `cvt.rn.f16.f64`, and LLVM rounds f64 → bf16 to odd itself on sm_80.
+#include "base/check.h"
+#include "lower/lowerer.h"
+
+namespace fusion::lower {
+
+auto Lowerer::RoundToBF16(llvm::Value* f) -> llvm::Value* {
+  if (device_) return b_.CreateFPTrunc(f, b_.getBFloatTy());
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Value* bits = b_.CreateBitCast(f, i32);
+  llvm::Value* high = b_.CreateLShr(bits, 16);
+  llvm::Value* lsb = b_.CreateAnd(high, llvm::ConstantInt::get(i32, 1));
+  // Adding 0x7fff (0x8000 when the kept part is odd) carries into the kept part exactly when
+  // the dropped part is above half, or half and the kept part odd; infinity stays infinity and
+  // the largest finite values round up to it.
+  llvm::Value* rounded = b_.CreateLShr(b_.CreateAdd(b_.CreateAdd(bits, llvm::ConstantInt::get(i32, 0x7fff)), lsb), 16);
+  llvm::Value* quiet_nan = b_.CreateOr(high, llvm::ConstantInt::get(i32, 0x40));
+  llvm::Value* is_nan = b_.CreateFCmpUNO(f, f);
+  llvm::Value* h = b_.CreateTrunc(b_.CreateSelect(is_nan, quiet_nan, rounded), b_.getInt16Ty());
+  return b_.CreateBitCast(h, b_.getBFloatTy());
+}
+
+auto Lowerer::RoundToOddF32(llvm::Value* d) -> llvm::Value* {
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Value* f = b_.CreateFPTrunc(d, b_.getFloatTy());
+  llvm::Value* back = b_.CreateFPExt(f, b_.getDoubleTy());
+  llvm::Value* inexact = b_.CreateFCmpONE(back, d);  // false for NaN
+  llvm::Value* bits = b_.CreateBitCast(f, i32);
+  llvm::Value* even = b_.CreateICmpEQ(b_.CreateAnd(bits, llvm::ConstantInt::get(i32, 1)), llvm::ConstantInt::get(i32, 0));
+  // d lies between f and f's neighbour on d's side; when f is even that neighbour is the odd one
+  // of the two. The neighbour is one step in magnitude (sign and magnitude bits): up when
+  // |f| < |d| (a tiny d rounded to zero included), down when |f| > |d| (an infinity from a
+  // finite d becomes the largest float).
+  llvm::Value* abs_back = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, back);
+  llvm::Value* abs_d = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, d);
+  llvm::Value* up = b_.CreateFCmpOLT(abs_back, abs_d);
+  llvm::Value* neighbour = b_.CreateSelect(up, b_.CreateAdd(bits, llvm::ConstantInt::get(i32, 1)),
+                                           b_.CreateSub(bits, llvm::ConstantInt::get(i32, 1)));
+  llvm::Value* odd = b_.CreateSelect(b_.CreateAnd(inexact, even), neighbour, bits);
+  return b_.CreateBitCast(odd, b_.getFloatTy());
+}
+
+auto Lowerer::HalfToF32(llvm::Value* v) -> llvm::Value* { return b_.CreateFPExt(v, b_.getFloatTy()); }
+
+auto Lowerer::FloatCast(llvm::Value* v, const Type* from, const Type* to) -> llvm::Value* {
+  if (from == to) return v;
+  if (!to->IsHalf()) {
+    // Widening a 16-bit float is exact; bf16 → f64 goes through f32, which is a shift.
+    if (from->IsHalf()) v = HalfToF32(v);
+    return b_.CreateFPCast(v, ValTy(to));
+  }
+  if (from->IsHalf()) v = HalfToF32(v);  // f16 ↔ bf16: exact to f32, then one rounding
+  if (v->getType()->isDoubleTy() && !device_) v = RoundToOddF32(v);
+  if (to->is_bfloat) return v->getType()->isDoubleTy() ? b_.CreateFPTrunc(v, b_.getBFloatTy()) : RoundToBF16(v);
+  return b_.CreateFPTrunc(v, b_.getHalfTy());
+}
+
+auto Lowerer::IntToHalf(llvm::Value* v, bool is_signed, int bits, const Type* to) -> llvm::Value* {
+  // To f16, through f32 is one rounding: integers below 2^24 are exact in f32, and the rest
+  // round to infinity either way.
+  if (!to->is_bfloat) return is_signed ? b_.CreateSIToFP(v, b_.getHalfTy()) : b_.CreateUIToFP(v, b_.getHalfTy());
+  if (bits <= 16) return RoundToBF16(is_signed ? b_.CreateSIToFP(v, b_.getFloatTy()) : b_.CreateUIToFP(v, b_.getFloatTy()));
+  llvm::Type* f64 = b_.getDoubleTy();
+  llvm::Value* d;
+  if (bits <= 32) {
+    d = is_signed ? b_.CreateSIToFP(v, f64) : b_.CreateUIToFP(v, f64);  // exact
+  } else {
+    // The magnitude below 2^53 is exact in f64; above, its bits below 2^11 become one sticky bit
+    // (as base/half.h's StickyDouble), so f64 → bf16 is the only rounding.
+    llvm::Type* i64 = b_.getInt64Ty();
+    llvm::Value* negative = is_signed ? b_.CreateICmpSLT(v, llvm::ConstantInt::get(i64, 0)) : b_.getFalse();
+    llvm::Value* mag = is_signed ? b_.CreateSelect(negative, b_.CreateNeg(v), v) : v;
+    llvm::Value* small = b_.CreateICmpULT(mag, llvm::ConstantInt::get(i64, uint64_t(1) << 53));
+    llvm::Value* sticky = b_.CreateZExt(
+        b_.CreateICmpNE(b_.CreateAnd(mag, llvm::ConstantInt::get(i64, 0x7ff)), llvm::ConstantInt::get(i64, 0)), i64);
+    llvm::Value* high = b_.CreateOr(b_.CreateLShr(mag, 11), sticky);
+    llvm::Value* scaled = b_.CreateFMul(b_.CreateUIToFP(high, f64), llvm::ConstantFP::get(f64, 2048.0));
+    d = b_.CreateSelect(small, b_.CreateUIToFP(mag, f64), scaled);
+    if (is_signed) d = b_.CreateSelect(negative, b_.CreateFNeg(d), d);
+  }
+  return FloatCast(d, m_.types->f64(), to);
+}
+
+auto Lowerer::HostBF16Arith(TokenKind op, llvm::Value* l, llvm::Value* r, SourceRange where) -> llvm::Value* {
+  return RoundToBF16(LowerArith(op, HalfToF32(l), HalfToF32(r), m_.types->f32(), where));
+}
+
+auto Lowerer::HostBF16Neg(llvm::Value* v) -> llvm::Value* {
+  llvm::Value* bits = b_.CreateBitCast(v, b_.getInt16Ty());
+  return b_.CreateBitCast(b_.CreateXor(bits, b_.getInt16(0x8000)), b_.getBFloatTy());
+}
+
+}  // namespace fusion::lower
