@@ -6,6 +6,7 @@
 // is back at the level of the line that opened them.
 #include "fmt/fmt.h"
 
+#include <set>
 #include <vector>
 
 #include "lex/lex.h"
@@ -90,7 +91,10 @@ auto ScanGap(std::string_view gap) -> std::vector<GapItem> {
 
 class Formatter {
  public:
-  explicit Formatter(const lex::TokenizedBuffer& tokens) : tokens_(tokens) {}
+  // `comparisons`: the offsets of the `<`, `>`, `<<` and `>>` tokens that the parser read as
+  // operators (the rest are generics and launch configurations).
+  Formatter(const lex::TokenizedBuffer& tokens, std::set<uint32_t> comparisons)
+      : tokens_(tokens), comparisons_(std::move(comparisons)) {}
 
   auto Run() -> std::string {
     const std::vector<lex::Token>& toks = tokens_.tokens;
@@ -101,8 +105,10 @@ class Formatter {
       bool had_blank = !gap.empty() && gap.back() != '\n' && (gap.back() == ' ' || gap.back() == '\t');
       Gap(ScanGap(gap), had_blank || (!gap.empty() && gap.find_first_of(" \t") != std::string_view::npos));
       if (t.kind == K::Eof) break;
+      offset_ = t.offset;
       Token(t, i);
       prev_end = t.offset + t.length;
+      last_offset_ = t.offset;
     }
     EndLine();
     while (!out_.empty() && out_.back() == '\n') out_.pop_back();
@@ -122,7 +128,7 @@ class Formatter {
         continue;
       }
       if (line_.empty()) {
-        if ((newlines >= 2 || blank_pending_) && !out_.empty()) out_ += "\n";  // a blank line before it
+        if ((newlines >= 2 || blank_pending_) && !out_.empty() && !AfterOpeningLine()) out_ += "\n";
         blank_pending_ = false;
         line_indent_ = BaseIndent() + (continued_ ? 4 : 0);
         line_ = std::string(g.comment);
@@ -142,7 +148,7 @@ class Formatter {
     std::string_view text = tokens_.TokenText(t);
     if (line_.empty()) {
       // A new line: its leading closers first, then its indentation.
-      if (blank_pending_) out_ += "\n";
+      if (blank_pending_ && !IsCloser(k) && !AfterOpeningLine()) out_ += "\n";
       blank_pending_ = false;
       size_t j = index;
       while (j < tokens_.tokens.size() && IsCloser(tokens_.tokens[j].kind) &&
@@ -167,8 +173,8 @@ class Formatter {
     }
     // Whether this token, as the last of a line, leaves the statement open.
     unary_ = MayBePrefix(k) && !EndsOperand(last_) && !(IsAngle(last_) && generic_close_);
-    // `>` written against what it follows (`tensor<i64>`) closes a generic: an operand ends.
-    generic_close_ = (k == K::Greater || k == K::Shr) && !spaced_;
+    // A `>` that is no comparison closes a generic (`tensor<i64>`): an operand ends there.
+    generic_close_ = (k == K::Greater || k == K::Shr) && !comparisons_.count(offset_);
     before_last_ = last_;
     last_ = k;
     last_code_ = k;
@@ -190,6 +196,9 @@ class Formatter {
       levels_.pop_back();
     }
   }
+
+  // Whether the last line written ends with `{` (no blank line goes after it).
+  auto AfterOpeningLine() const -> bool { return out_.size() >= 2 && out_[out_.size() - 2] == '{'; }
 
   // The indentation of a line in the brackets open now: where the innermost level says.
   auto BaseIndent() const -> int { return levels_.empty() ? 0 : levels_.back().indent; }
@@ -228,6 +237,7 @@ class Formatter {
     if (p == K::At) return false;
     if (p == K::LBrace && t == K::RBrace) return false;
     if (MayBePrefix(p) && unary_) return false;  // `-x`, `*p`, `&a[0]`, `!(c)`, `*[T; N]`
+    if ((IsAngle(p) && comparisons_.count(last_offset_)) || (IsAngle(t) && comparisons_.count(offset_))) return true;
     if (IsAngle(p) || IsAngle(t)) return spaced_;
     // A call or an index; but `extern cuda (SOURCE)`, where `cuda` is no callee.
     if (t == K::LParen) return !(p == K::Ident || p == K::RParen || p == K::RBracket || p == K::KwFn) || before_last_ == K::KwExtern;
@@ -236,6 +246,8 @@ class Formatter {
   }
 
   const lex::TokenizedBuffer& tokens_;
+  std::set<uint32_t> comparisons_;
+  uint32_t offset_ = 0, last_offset_ = 0;  // of the token being placed, and of the one before
   std::string out_;
   std::string line_;      // the line being built, without its indentation
   int line_indent_ = 0;
@@ -266,9 +278,12 @@ class Formatter {
 auto Format(const SourceManager& sources, uint32_t file, diag::Consumer& diags, std::string& out) -> bool {
   int before = diags.error_count();
   lex::TokenizedBuffer tokens = lex::Lex(sources, file, diags);
-  parse::Parse(tokens, diags);  // only to refuse what does not parse
-  if (diags.error_count() > before) return false;
-  out = Formatter(tokens).Run();
+  ast::Tree tree = parse::Parse(tokens, diags);
+  if (diags.error_count() > before) return false;  // what does not parse is not formatted
+  std::set<uint32_t> comparisons;
+  for (const auto& node : tree.nodes)
+    if (auto* b = ast::As<ast::Binary>(node.get()); b && IsAngle(b->op)) comparisons.insert(b->op_range.begin.offset);
+  out = Formatter(tokens, std::move(comparisons)).Run();
   return true;
 }
 
