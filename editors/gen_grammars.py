@@ -256,6 +256,7 @@ def textmate(t):
                 {"name": "keyword.operator.fusion", "match": words(operators)},
             ]},
             "punctuation": {"patterns": [
+                {"name": "keyword.operator.range.fusion", "match": r"\.\.\.?"},
                 {"name": "punctuation.separator.fusion", "match": r"[,;:]"},
                 {"name": "punctuation.accessor.fusion", "match": r"\.(?!\.)"},
                 {"name": "punctuation.section.brackets.fusion", "match": r"[(){}\[\]]"},
