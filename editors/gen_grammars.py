@@ -53,7 +53,7 @@ CONTEXTUAL_KEYWORDS = ["launch", "shared", "safe", "cuda", "sizeof", "alignof", 
 GENERIC_TYPE = "tensor"
 # The builtin types (compiler/sema/types.cpp registers each by its quoted name).
 BUILTIN_TYPES = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32",
-                 "f64", "bool", "cstring", "void", "string", "file", "dim3", "gpu_stream",
+                 "f64", "f16", "bf16", "bool", "cstring", "void", "string", "file", "dim3", "gpu_stream",
                  "gpu_event", "gpu_kernel"]
 # Names of builtin function families: `gpu.*`, `tensor.*`, `io.*`.
 NAMESPACES = ["gpu", "tensor", "io"]

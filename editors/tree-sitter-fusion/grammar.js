@@ -97,8 +97,17 @@ module.exports = grammar({
     ),
 
     // attribute = "@" ident [ "(" [ attr_arg { "," attr_arg } ] ")" ]
+    // attr_arg = [ ident ":" ] ( tuple | expr )
     attribute: $ => seq('@', field('name', $.identifier), optional($.attribute_arguments)),
-    attribute_arguments: $ => seq('(', commaSep(choice($._expression, $.named_argument)), ')'),
+    attribute_arguments: $ => seq('(', commaSep(choice(
+      $._attribute_value,
+      alias($._named_attribute_argument, $.named_argument),
+    )), ')'),
+    _named_attribute_argument: $ => seq(field('name', $.identifier), ':', field('value', $._attribute_value)),
+    _attribute_value: $ => choice($._expression, $.tuple),
+    // tuple = "(" expr "," [ expr { "," expr } [ "," ] ] ")": only in attributes,
+    // `threads: (16, 16, 1)`, `(16,)`
+    tuple: $ => seq('(', $._expression, ',', commaSep($._expression), ')'),
 
     // fn_decl = [ "unsafe" ] "fn" ident "(" params ")" [ "->" type ] block
     function_declaration: $ => seq(
