@@ -9,7 +9,7 @@ fusion=$1
 out=${2:-lib}
 probe_dir=${3:-}
 cuda=${CUDA_HOME:-/usr/local/cuda}/include
-mkdir -p "$out/libc" "$out/cuda" "$out/nccl"
+mkdir -p "$out/libc" "$out/cuda" "$out/nccl" "$out/mpi"
 probe() { if [ -n "$probe_dir" ]; then echo "--layout-probe $probe_dir/$1"; fi; }
 
 "$fusion" bindgen /usr/include/stdio.h /usr/include/stdlib.h /usr/include/string.h /usr/include/errno.h \
@@ -28,3 +28,9 @@ probe() { if [ -n "$probe_dir" ]; then echo "--layout-probe $probe_dir/$1"; fi; 
   $(probe cublas) -o "$out/cuda/cublas_api.fu"
 "$fusion" bindgen "$cuda/nccl.h" -I "$cuda" --lib nccl --on-load nccl_check_version \
   --safe '^(ncclGetErrorString|ncclGroupStart|ncclGroupEnd)$' $(probe nccl) -o "$out/nccl/api.fu"
+# Open MPI (libopenmpi-dev): the API, and its predefined handles (addresses of library globals),
+# which scripts/mpi_handles.py makes statics that the @on_load hook sets.
+mpi=/usr/lib/x86_64-linux-gnu/openmpi/include
+"$fusion" bindgen "$mpi/mpi.h" -I "$mpi" --lib mpi --on-load mpi_load_handles \
+  --safe '^(MPI_Wtime|MPI_Wtick)$' $(probe mpi) -o "$out/mpi/api.fu"
+python3 "$(dirname "$0")/mpi_handles.py" "$mpi/mpi.h" "$out/mpi/handles.fu"

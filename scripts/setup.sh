@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev  # fusion lsp: JSON-RPC messages
   neovim  # tests/lit/lsp: a real editor as the language server's client (headless)
   libtree-sitter-dev  # tests/lit/editors: the tree-sitter runtime the grammar's parse test builds against
+  libopenmpi-dev openmpi-bin  # import "mpi" (lib/mpi: bindgen of its mpi.h), tests/lit/mpi under mpirun
 )
 # node and npm (tests/lit/editors: the TextMate grammar's checker); the machine's own when it has them.
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then packages+=(nodejs npm); fi

@@ -24,6 +24,8 @@ config.substitutions.append(("%run_gpu", "%s %s %s --double %s" % (python, run_b
 # %fusion: the compiler. %run: runs a program by the JIT and as a built executable, checks
 # that both give the same stdout, stderr and exit code, then prints that output.
 config.substitutions.append(("%fusion", config.fusion_bin))
+# Open MPI's launcher, as CI runs it: as root, with more ranks than cores, on the CPU device.
+config.substitutions.append(("%mpirun", "env FUSION_DEVICE=cpu mpirun --allow-run-as-root --oversubscribe"))
 config.substitutions.append(("%run", "%s %s %s" % (python, run_both, config.fusion_bin)))
 config.substitutions.append(("%src_root", config.fusion_src_root))
 config.substitutions.append(("%python", python))

@@ -11,10 +11,22 @@
 static int g_argc;
 static char** g_argv;
 
+// Under an MPI launcher (Open MPI's mpirun, or a PMI/PMIx one such as srun or MPICH's), every
+// rank's output goes through one pipe to the launcher, which prints what it reads as it comes: a
+// full buffer flushed mid-line would cut a rank's line in two around another rank's. Line
+// buffering makes each line one write, shorter than the pipe's atomic size, so lines stay whole.
+static int under_mpi(void) {
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") || getenv("PMI_SIZE");
+}
+
 void rt_init(rt_i32 argc, rt_ptr argv) {
   g_argc = argc;
   g_argv = (char**)argv;
   rt_fault_install();
+  if (under_mpi()) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    setvbuf(stderr, NULL, _IOLBF, 0);
+  }
 }
 
 int rt_argc(void) { return g_argc; }

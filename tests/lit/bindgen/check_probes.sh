@@ -9,7 +9,7 @@ cuda=${CUDA_HOME:-/usr/local/cuda}/include
 total=0
 for c in "$dir"/*.c; do
   name=$(basename "$c" .c)
-  clang-19 -w -I "$cuda" "$c" -o "$dir/$name"
+  clang-19 -w -I "$cuda" -I /usr/lib/x86_64-linux-gnu/openmpi/include "$c" -o "$dir/$name"
   "$dir/$name" > "$dir/$name.clang.txt"
   "$fusion" run "$dir/$name.fu" > "$dir/$name.fusion.txt"
   if ! diff -u "$dir/$name.clang.txt" "$dir/$name.fusion.txt"; then
