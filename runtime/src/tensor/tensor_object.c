@@ -191,9 +191,10 @@ static void tensor_drop(rt_ref* r) {
   rt_release(keep);
 }
 
-rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t* shape, const char* what, rt_loc loc) {
-  size_t elem = rtt_elem_size(dtype, what, loc);
-  int64_t numel = checked_numel(rank, shape, elem, what, loc);
+// A tensor object of `shape`, contiguous, counted once, whose memory is set by the caller (its
+// `alloc` or `data`).
+static rt_tensor* new_object(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t* shape, int64_t numel,
+                             const char* what, rt_loc loc) {
   rt_tensor* t = calloc(1, sizeof *t);
   if (!t) rtt_panic(loc, "%s: out of memory", what);
   t->ref = (rt_ref){1, tensor_drop};
@@ -203,9 +204,16 @@ rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t*
   t->numel = numel;
   if (rank) memcpy(t->shape, shape, (size_t)rank * sizeof(int64_t));
   rtt_contiguous_strides(rank, shape, t->strides);
+  atomic_fetch_add(&g_live, 1);
+  return t;
+}
+
+rt_tensor* rtt_new(rt_gpu_device* d, int32_t dtype, int32_t rank, const int64_t* shape, const char* what, rt_loc loc) {
+  size_t elem = rtt_elem_size(dtype, what, loc);
+  int64_t numel = checked_numel(rank, shape, elem, what, loc);
+  rt_tensor* t = new_object(d, dtype, rank, shape, numel, what, loc);
   t->alloc = rtt_alloc(d, (size_t)numel * elem, what, loc);
   t->data = t->alloc;
-  atomic_fetch_add(&g_live, 1);
   return t;
 }
 
@@ -217,19 +225,10 @@ rt_ptr rt_tensor_from_ptr(rt_i32 dtype, rt_ptr p, rt_i32 rank, rt_ptr dims, rt_p
   if ((uintptr_t)p % elem)
     rtt_panic(loc, "from_ptr: the pointer is not aligned for %s elements (%zu bytes): it is %zu past a multiple of %zu",
               rtt_dtype_name(dtype), elem, (size_t)((uintptr_t)p % elem), elem);
-  rt_tensor* t = calloc(1, sizeof *t);
-  if (!t) rtt_panic(loc, "from_ptr: out of memory");
-  t->ref = (rt_ref){1, tensor_drop};
-  t->device = d;
-  t->dtype = dtype;
-  t->rank = rank;
-  t->numel = numel;
-  if (rank) memcpy(t->shape, dims, (size_t)rank * sizeof(int64_t));
-  rtt_contiguous_strides(rank, dims, t->strides);
-  t->data = (void*)p;
+  rt_tensor* t = new_object(d, dtype, rank, dims, numel, "from_ptr", loc);
+  t->data = (void*)p;  // not `alloc`: the tensor frees nothing
   t->keep = (rt_ref*)keep;
   rt_retain(keep);
-  atomic_fetch_add(&g_live, 1);
   return t;
 }
 
