@@ -108,7 +108,9 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
         llvm::Constant* k = ConstToLLVM(m_.const_values.at(c), t);
         return t->kind == TypeKind::Bool ? b_.CreateTrunc(k, b_.getInt1Ty()) : static_cast<llvm::Value*>(k);
       }
-      return Load(LowerAddr(e), t);
+      llvm::Value* addr = LowerAddr(e);
+      if (IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      return Load(addr, t);
     }
     case ast::NodeKind::Unary:
       return LowerUnary(As<ast::Unary>(e));
@@ -120,14 +122,14 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return LowerCast(As<ast::Cast>(e));
     case ast::NodeKind::Index: {
       llvm::Value* addr = LowerIndexAddr(As<ast::Index>(e));
-      if (As<ast::Index>(e)->base->type->kind != TypeKind::Array) CheckAccess(addr, t, false, e->range);
+      if (As<ast::Index>(e)->base->type->kind != TypeKind::Array || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
       return Load(addr, t);
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
       if (f->enum_decl) return llvm::ConstantInt::get(ValTy(t), static_cast<uint64_t>(f->enum_value));
       llvm::Value* addr = LowerFieldAddr(f);
-      if (f->through_pointer) CheckAccess(addr, t, false, e->range);
+      if (f->through_pointer || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
       return Load(addr, t);
     }
     case ast::NodeKind::ArrayLit:

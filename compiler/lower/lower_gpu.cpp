@@ -20,6 +20,7 @@ namespace fusion::lower {
 namespace {
 
 constexpr unsigned kSharedAddrSpace = 3;  // NVPTX's block-shared memory
+constexpr unsigned kGlobalAddrSpace = 1;  // NVPTX's device memory (cp.async's source)
 
 auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
 
@@ -428,7 +429,10 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
   auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(ty),
                                      fn_->getName() + "." + let->name, nullptr,
                                      llvm::GlobalValue::NotThreadLocal, kSharedAddrSpace);
-  g->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, 4)));
+  // As the checker laid it out: an array of 16 bytes or more is 16-byte aligned (for cp_async).
+  uint64_t align = std::max<uint64_t>(let->type->align, 4);
+  if (let->type->kind == sema::TypeKind::Array && let->type->size >= 16) align = std::max<uint64_t>(align, 16);
+  g->setAlignment(llvm::Align(align));
   return b_.CreateAddrSpaceCast(g, b_.getPtrTy());
 }
 
@@ -523,7 +527,69 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
   }
   if (e->builtin >= B::ShflSync && e->builtin <= B::ShflXorSync) return LowerShuffle(e);
   if (e->builtin >= B::SyncWarp && e->builtin <= B::ReduceXorSync) return LowerCombine(e);
+  if (e->builtin >= B::CpAsync && e->builtin <= B::CpAsyncWaitAll) return LowerCpAsync(e);
   return LowerAtomic(e);
+}
+
+// cp_async(dst, src, bytes), cp_async_commit(), cp_async_wait(n), cp_async_wait_all(): on the
+// device cp.async.ca.shared.global (4 and 8 bytes) or .cg (16 bytes: cached in L2 only, as tiles
+// bound for shared memory want), cp.async.commit_group, cp.async.wait_group n and
+// cp.async.wait_all (sm_80; the driver refuses older architectures first); on the host the CPU
+// executor's queue (rt_gpu_cp_async…), which copies at the wait.
+auto Lowerer::LowerCpAsync(const ast::Call* e) -> llvm::Value* {
+  using B = ast::Builtin;
+  // `bytes` and `n` are constants (the checker's rule), which lower to constants.
+  auto constant = [&](const ast::Expr* a) {
+    auto* c = llvm::dyn_cast<llvm::ConstantInt>(LowerExpr(a));
+    FUSION_CHECK(c) << "cp_async: a constant argument did not lower to a constant";
+    return static_cast<uint32_t>(c->getZExtValue());
+  };
+  FUSION_CHECK(!device_ || device_sm_ >= 80) << "cp_async lowered for sm_" << device_sm_;
+  switch (e->builtin) {
+    case B::CpAsync: {
+      llvm::Value* dst = LowerExpr(e->args[0]);
+      llvm::Value* src = LowerExpr(e->args[1]);
+      uint32_t bytes = constant(e->args[2]);
+      if (!device_) {
+        b_.CreateCall(Runtime("rt_gpu_cp_async"), {thread_, dst, src, b_.getInt32(bytes), LocOf(e->range)});
+        return nullptr;
+      }
+      llvm::Intrinsic::ID id = bytes == 4   ? llvm::Intrinsic::nvvm_cp_async_ca_shared_global_4
+                               : bytes == 8 ? llvm::Intrinsic::nvvm_cp_async_ca_shared_global_8
+                                            : llvm::Intrinsic::nvvm_cp_async_cg_shared_global_16;
+      // cvta.to.shared and cvta.to.global by NVVM's intrinsics, not addrspacecasts: the optimizer
+      // folds a cast of a cast, and a shared source (or a global destination), which the CPU
+      // executor reports at run time, would become a cast between two specific address spaces,
+      // which NVPTX cannot select. A destination that is a `shared var`'s address here is cast.
+      bool is_shared = llvm::getUnderlyingObject(dst)->getType()->getPointerAddressSpace() == kSharedAddrSpace;
+      llvm::Value* shared_dst =
+          is_shared ? b_.CreateAddrSpaceCast(dst, b_.getPtrTy(kSharedAddrSpace))
+                    : b_.CreateIntrinsic(llvm::Intrinsic::nvvm_ptr_gen_to_shared,
+                                         {b_.getPtrTy(kSharedAddrSpace), b_.getPtrTy()}, {dst});
+      llvm::Value* global_src = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_ptr_gen_to_global,
+                                                   {b_.getPtrTy(kGlobalAddrSpace), b_.getPtrTy()}, {src});
+      b_.CreateIntrinsic(id, {}, {shared_dst, global_src});
+      return nullptr;
+    }
+    case B::CpAsyncCommit:
+      if (device_) b_.CreateIntrinsic(llvm::Intrinsic::nvvm_cp_async_commit_group, {}, {});
+      else b_.CreateCall(Runtime("rt_gpu_cp_async_commit"), {thread_});
+      return nullptr;
+    case B::CpAsyncWait: {
+      uint32_t n = constant(e->args[0]);
+      if (device_) b_.CreateIntrinsic(llvm::Intrinsic::nvvm_cp_async_wait_group, {}, {b_.getInt32(n)});
+      else b_.CreateCall(Runtime("rt_gpu_cp_async_wait"), {thread_, b_.getInt32(n)});
+      return nullptr;
+    }
+    default:  // CpAsyncWaitAll: PTX's wait_all is commit_group and wait_group 0
+      if (device_) {
+        b_.CreateIntrinsic(llvm::Intrinsic::nvvm_cp_async_wait_all, {}, {});
+      } else {
+        b_.CreateCall(Runtime("rt_gpu_cp_async_commit"), {thread_});
+        b_.CreateCall(Runtime("rt_gpu_cp_async_wait"), {thread_, b_.getInt32(0)});
+      }
+      return nullptr;
+  }
 }
 
 auto Lowerer::CombineKind(const ast::Call* e) -> int {

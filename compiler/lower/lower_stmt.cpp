@@ -162,12 +162,12 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
     }
     llvm::Value* v = LowerExpr(a->value);
     llvm::Value* dest = LowerAddr(a->target);
-    if (IsPointerAccess(a->target)) CheckAccess(dest, t, true, a->target->range);
+    if (IsPointerAccess(a->target) || IsSharedPlace(a->target)) CheckAccess(dest, t, true, a->target->range);
     Store(v, dest, t);
     return;
   }
   llvm::Value* dest = LowerAddr(a->target);
-  if (IsPointerAccess(a->target)) CheckAccess(dest, t, true, a->target->range);
+  if (IsPointerAccess(a->target) || IsSharedPlace(a->target)) CheckAccess(dest, t, true, a->target->range);
   llvm::Value* old = Load(dest, t);
   llvm::Value* v = LowerExpr(a->value);
   TokenKind op = lex::CompoundAssignBase(a->op);

@@ -137,6 +137,17 @@ class Lowerer {
     if (auto* f = As<ast::Field>(e)) return f->through_pointer;
     return false;
   }
+  // Whether a checked place is (part of) a `shared var`: `--check-kernels` checks its accesses too,
+  // against the destinations of cp_async copies not yet waited for.
+  static auto IsSharedPlace(const ast::Expr* e) -> bool {
+    if (auto* n = As<ast::Name>(e)) {
+      auto* let = As<ast::Let>(n->decl);
+      return let && let->is_shared;
+    }
+    if (auto* i = As<ast::Index>(e)) return i->base->type->kind == TypeKind::Array && IsSharedPlace(i->base);
+    if (auto* f = As<ast::Field>(e)) return !f->through_pointer && !f->enum_decl && IsSharedPlace(f->base);
+    return false;
+  }
   auto IsAggregate(const Type* t) const -> bool {
     return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
   }
@@ -200,6 +211,7 @@ class Lowerer {
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
+  auto LowerCpAsync(const ast::Call* e) -> llvm::Value*;
   auto LowerShuffle(const ast::Call* e) -> llvm::Value*;
   auto LowerCombine(const ast::Call* e) -> llvm::Value*;
   auto ReduceByShuffles(const ast::Call* e, llvm::Value* mask, llvm::Value* v) -> llvm::Value*;

@@ -137,6 +137,8 @@ enum class Builtin : uint8_t {
   // Warp operations that combine the lanes' values (rt_gpu_combine_kind, in this order).
   SyncWarp, MatchAnySync, MatchAllSync, ReduceAddSync, ReduceMinSync, ReduceMaxSync, ReduceAndSync, ReduceOrSync,
   ReduceXorSync,
+  // Asynchronous copies from global to shared memory (cp.async, sm_80): the copy, commit, waits.
+  CpAsync, CpAsyncCommit, CpAsyncWait, CpAsyncWaitAll,
   // The host's `gpu.*` API (base/gpu_api.def); these come last.
   GpuFirst,
 #define GPU_API(name, kind, result, params) kind,

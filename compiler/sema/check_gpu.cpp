@@ -266,6 +266,12 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
       }
       return vt;
     }
+    case B::CpAsync:
+    case B::CpAsyncCommit:
+    case B::CpAsyncWait:
+    case B::CpAsyncWaitAll:
+      out_.sm80_uses.emplace_back(e->callee->range, name);
+      return CheckCpAsync(e, b, name);
     case B::DynamicShared: {
       if (e->type_args.size() != 1) {
         Error(diag::Kind::GenericArgs, e->range, {name, "one type argument: `dynamic_shared<T>()`"});
@@ -365,6 +371,62 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     return types_->error();
   }
   return ok ? t : types_->error();
+}
+
+// cp_async(dst: *T, src: *T, bytes): `bytes` (4, 8 or 16) from global `src` to shared `dst`,
+// asynchronously; cp_async_commit(): the thread's copies since its last commit become a group;
+// cp_async_wait(n): waits until at most `n` of the thread's groups are pending (the older ones are
+// done); cp_async_wait_all(): commits, then waits for every group. `bytes` and `n` are constants,
+// as PTX's cp.async and cp.async.wait_group take them.
+auto Checker::CheckCpAsync(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type* {
+  using B = ast::Builtin;
+  // A constant integer argument within [lo, hi] (and, for bytes, a power of two from 4).
+  auto constant = [&](ast::Expr* a, const char* what, int64_t lo, int64_t hi, bool pow2) {
+    const Type* t = CheckExpr(a, types_->i32());
+    if (t->kind == TypeKind::UntypedInt) Coerce(a, types_->i32()), t = a->type;
+    else if (t->IsUntyped()) t = Finalize(a);
+    if (t->IsError()) return;
+    if (!t->IsInt()) {
+      Error(diag::Kind::BuiltinArg, a->range, {name, "an integer constant", ToString(t)});
+      return;
+    }
+    std::optional<ConstValue> v = Eval(a);
+    if (!v) {
+      if (!eval_met_broken_const_) Error(diag::Kind::CpAsyncConst, a->range, {name, what, "; this value is not a constant"});
+      return;
+    }
+    int64_t n = v->AsSigned();
+    if (n < lo || n > hi || (pow2 && (n & (n - 1)) != 0))
+      Error(diag::Kind::CpAsyncConst, a->range, {name, what, "; found " + std::to_string(n)});
+  };
+  switch (b) {
+    case B::CpAsyncCommit:
+    case B::CpAsyncWaitAll:
+      BuiltinArgCount(e, name, 0, 0);
+      return types_->void_type();
+    case B::CpAsyncWait:
+      if (BuiltinArgCount(e, name, 1, 1)) constant(e->args[0], "the number of groups left pending, 0 to 255", 0, 255, false);
+      return types_->void_type();
+    default:
+      break;
+  }
+  if (!BuiltinArgCount(e, name, 3, 3)) return types_->void_type();
+  const Type* dt = CheckValue(e->args[0]);
+  const Type* st = CheckValue(e->args[1], dt->kind == TypeKind::Pointer ? dt : nullptr);
+  constant(e->args[2], "the bytes to copy as 4, 8 or 16", 4, 16, true);
+  RequireUnsafe(e->range, "an asynchronous copy through raw pointers");
+  bool ok = true;
+  for (size_t i = 0; i < 2; i++) {
+    const Type* t = i == 0 ? dt : st;
+    if (t->IsError()) ok = false;
+    else if (t->kind != TypeKind::Pointer || t->elem->kind == TypeKind::Void || t->elem->kind == TypeKind::Opaque) {
+      Error(diag::Kind::BuiltinArg, e->args[i]->range,
+            {name, i == 0 ? "a pointer to shared memory (`*T`)" : "a pointer to global memory (`*T`)", ToString(t)});
+      ok = false;
+    }
+  }
+  if (ok && dt != st) Error(diag::Kind::CpAsyncTypes, e->args[1]->range, {ToString(dt), ToString(st)});
+  return types_->void_type();
 }
 
 // Edit distance, for "did you mean" (small strings only).
@@ -635,6 +697,9 @@ void Checker::CheckSharedVar(ast::Let* let) {
   if (!t || t->IsError()) return;
   UsesThread("shared var " + let->name);
   uint64_t align = t->align ? t->align : 1;
+  // An array of 16 bytes or more starts 16-byte aligned, so that cp_async can fill it 16 bytes at
+  // a time (lowering aligns the device's .shared array alike).
+  if (t->kind == TypeKind::Array && t->size >= 16) align = std::max<uint64_t>(align, 16);
   let->shared_offset = (fn_->static_shared + align - 1) / align * align;
   fn_->static_shared = let->shared_offset + t->size;
 }

@@ -163,6 +163,7 @@ class Checker {
   auto CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type*;
   auto CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
   auto CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type*;
+  auto CheckCpAsync(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
   void CheckCudaKernel(ast::FnDecl* fn);
   void CheckGpuCall(ast::Call* e, ast::FnDecl* callee);
   void CheckLaunch(ast::Launch* l);

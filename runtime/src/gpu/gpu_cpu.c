@@ -68,11 +68,35 @@ struct rt_gpu_block {
 };
 
 // What one worker thread keeps between blocks (fiber stacks above all).
+// One copy of cp_async, queued until its thread waits for it.
+typedef struct cp_copy {
+  void* dst;
+  const void* src;
+  uint32_t bytes;
+  uint32_t group;  // the thread's group number, counting its commits from 0; CP_OPEN: not committed
+  rt_loc loc;
+} cp_copy;
+enum { CP_OPEN = UINT32_MAX };
+
+// A thread's copies not yet performed, in the order it issued them; valid while `epoch` is the
+// worker's (older records belong to an earlier block and count as empty).
+typedef struct cp_thread {
+  uint64_t epoch;
+  cp_copy* copies;
+  uint32_t count, cap;
+  uint32_t committed;  // groups committed so far
+} cp_thread;
+
+// What one worker thread keeps between blocks (fiber stacks above all).
 typedef struct worker {
   rt_gpu_block block;
   uint32_t capacity;  // threads the arrays hold
   unsigned char* shared;
   size_t shared_size;
+  cp_thread* cp;         // per thread of the block, for cp_async (grown on the first copy)
+  uint32_t cp_capacity;  // threads `cp` holds
+  uint64_t cp_epoch;     // one per block run
+  uint32_t cp_pending;   // copies of the running block not yet performed
 } worker;
 
 static _Thread_local worker* g_worker;
@@ -119,6 +143,7 @@ static void find_faulting_thread(rt_gpu_block* b) {
   size_t shared = block_shared_bytes(l);
   worker* w = g_worker;
   if (shared) memset(w->shared, 0, shared);
+  w->cp_epoch++, w->cp_pending = 0;
   init_threads(b, l, b->threads[0].block_idx, shared ? w->shared : NULL);
   rt_print_muted = true;
   g_replay_thread = -1;
@@ -274,6 +299,7 @@ static void run_block(worker* w, const rt_gpu_launch* l, uint64_t linear_block) 
   b->launch = l;
   b->nthreads = l->block.x * l->block.y * l->block.z;
   g_running_thread = -1;
+  w->cp_epoch++, w->cp_pending = 0;  // copies a block did not wait for end with it
   if (l->kernel->cpu_block) {
     // The compiler's block function (a loop over the threads, or a split cooperative kernel's
     // loops) fills in thread_idx and linear itself: one record is enough.
@@ -479,7 +505,10 @@ rt_u64 rt_gpu_combine(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_u64 value) {
 
 // --- Checked mode: accesses through gpu.alloc pointers ------------------------------------------
 
+static void cp_check_access(const rt_gpu_thread* t, const void* p, uint64_t bytes, bool is_store, rt_loc loc);
+
 void rt_gpu_check_access(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_bool is_store, rt_loc loc) {
+  if (g_worker->cp_pending) cp_check_access(tp, p, bytes, is_store, loc);
   rtgpu_region r;
   if (!rtgpu_registry_check(p, bytes, &r)) return;
   const rt_gpu_thread* t = tp;
@@ -529,6 +558,132 @@ void rt_gpu_warp_fault(rt_ptr tp, rt_i32 kind, rt_u32 value, rt_loc loc) {
                  bi, ti, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0, value);
   rtgpu_hazard(g_worker->block.launch, "block %s, thread %s: shuffle width %u at %s:%d:%d is not a power of two up to 32",
                bi, ti, value, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
+}
+
+// --- Asynchronous copies (cp_async) -------------------------------------------------------------
+
+// A GPU copies in the background between cp_async and the wait that covers it; the executor
+// copies at the wait, a schedule a GPU may choose too, so that a destination read before its wait
+// keeps its old contents (and `--check-kernels` reports that read, cp_check_access).
+
+static void cp_where(const rt_gpu_thread* t, char* buf, size_t size) {
+  char bi[48], ti[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  format_dim(ti, sizeof ti, t->thread_idx);
+  snprintf(buf, size, "block %s, thread %s", bi, ti);
+}
+
+// Thread t's queue, reset when it is left from an earlier block.
+static cp_thread* cp_of(const rt_gpu_thread* t) {
+  worker* w = g_worker;
+  uint32_t n = t->block_dim.x * t->block_dim.y * t->block_dim.z;
+  if (n > w->cp_capacity) {
+    cp_thread* cp = realloc(w->cp, n * sizeof *cp);
+    if (!cp) rtgpu_hazard(w->block.launch, "out of memory for the cp_async copies of a block");
+    memset(cp + w->cp_capacity, 0, (n - w->cp_capacity) * sizeof *cp);
+    w->cp = cp, w->cp_capacity = n;
+  }
+  cp_thread* c = &w->cp[t->linear];
+  if (c->epoch != w->cp_epoch) c->epoch = w->cp_epoch, c->count = 0, c->committed = 0;
+  return c;
+}
+
+void rt_gpu_cp_async(rt_ptr tp, rt_ptr dst, rt_ptr src, rt_u32 bytes, rt_loc loc) {
+  const rt_gpu_thread* t = tp;
+  worker* w = g_worker;
+  const rt_gpu_launch* l = w->block.launch;
+  const char* shared = t->shared;
+  size_t shared_bytes = block_shared_bytes(l);
+  const char *d = dst, *s = src;
+  // dst in the block's shared memory, src outside it (PTX: .shared and .global), each aligned.
+  bool dst_shared = shared && d >= shared && d <= shared + shared_bytes && (size_t)(shared + shared_bytes - d) >= bytes;
+  bool src_shared = shared && s + bytes > shared && s < shared + shared_bytes;
+  char detail[160];
+  detail[0] = 0;
+  if (!dst_shared)
+    snprintf(detail, sizeof detail, "its destination is not in the block's shared memory (cp_async copies from global "
+                                    "memory to a `shared var` or `dynamic_shared`)");
+  else if (src_shared)
+    snprintf(detail, sizeof detail, "its source is in the block's shared memory (cp_async copies from global memory)");
+  else if ((uintptr_t)d % bytes)
+    snprintf(detail, sizeof detail, "its destination (offset %llu of the block's shared memory) is not %u-byte aligned",
+             (unsigned long long)(d - shared), bytes);
+  else if ((uintptr_t)s % bytes)
+    snprintf(detail, sizeof detail, "its source is %u bytes past a %u-byte boundary (it must be aligned to the copy's size)",
+             (unsigned)((uintptr_t)s % bytes), bytes);
+  if (detail[0]) {
+    char who[128];
+    cp_where(t, who, sizeof who);
+    rtgpu_hazard(l, "%s: the cp_async of %u bytes at %s:%d:%d cannot run: %s", who, bytes, loc ? loc->file : "?",
+                 loc ? loc->line : 0, loc ? loc->col : 0, detail);
+  }
+  cp_thread* c = cp_of(t);
+  if (c->count == c->cap) {
+    uint32_t cap = c->cap ? c->cap * 2 : 8;
+    cp_copy* copies = realloc(c->copies, cap * sizeof *copies);
+    if (!copies) rtgpu_hazard(l, "out of memory for the cp_async copies of a block");
+    c->copies = copies, c->cap = cap;
+  }
+  c->copies[c->count++] = (cp_copy){.dst = (void*)dst, .src = src, .bytes = bytes, .group = CP_OPEN, .loc = loc};
+  w->cp_pending++;
+}
+
+void rt_gpu_cp_async_commit(rt_ptr tp) {
+  cp_thread* c = cp_of(tp);
+  // An empty group is a group too (PTX's cp.async.commit_group), so that wait(n) counts alike.
+  for (uint32_t i = 0; i < c->count; i++)
+    if (c->copies[i].group == CP_OPEN) c->copies[i].group = c->committed;
+  c->committed++;
+}
+
+void rt_gpu_cp_async_wait(rt_ptr tp, rt_u32 n) {
+  worker* w = g_worker;
+  cp_thread* c = cp_of(tp);
+  if (c->committed <= n) return;
+  uint32_t done_below = c->committed - n;  // groups before this one are complete after the wait
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < c->count; i++) {
+    cp_copy* k = &c->copies[i];
+    if (k->group != CP_OPEN && k->group < done_below) {
+      memcpy(k->dst, k->src, k->bytes);
+      w->cp_pending--;
+    } else {
+      c->copies[kept++] = *k;
+    }
+  }
+  c->count = kept;
+}
+
+// --check-kernels: an access that overlaps the destination of a copy not yet waited for reads
+// what a GPU may not have written yet (or writes what the copy may overwrite).
+static void cp_check_access(const rt_gpu_thread* t, const void* p, uint64_t bytes, bool is_store, rt_loc loc) {
+  worker* w = g_worker;
+  const char* a = p;
+  uint32_t n = t->block_dim.x * t->block_dim.y * t->block_dim.z;
+  if (n > w->cp_capacity) n = w->cp_capacity;
+  for (uint32_t i = 0; i < n; i++) {
+    const cp_thread* c = &w->cp[i];
+    if (c->epoch != w->cp_epoch) continue;
+    for (uint32_t j = 0; j < c->count; j++) {
+      const cp_copy* k = &c->copies[j];
+      const char* d = k->dst;
+      if (a + bytes <= d || a >= d + k->bytes) continue;
+      const rt_gpu_launch* l = w->block.launch;
+      char who[128], issuer[64];
+      cp_where(t, who, sizeof who);
+      rt_dim3 bd = l->block;
+      if (i == t->linear) snprintf(issuer, sizeof issuer, "this thread");
+      else snprintf(issuer, sizeof issuer, "thread (%u, %u, %u)", i % bd.x, i / bd.x % bd.y, i / bd.x / bd.y);
+      const char* shared = t->shared;
+      rtgpu_hazard(l,
+                   "%s %s %llu byte%s at offset %lld of the block's shared memory (at %s:%d:%d), the destination of "
+                   "the cp_async at %s:%d:%d that %s has not waited for: cp_async_wait (and, for another thread's "
+                   "copy, sync_threads() after it) must come first",
+                   who, is_store ? "stores" : "loads", (unsigned long long)bytes, bytes == 1 ? "" : "s",
+                   (long long)(a - shared), loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0,
+                   k->loc ? k->loc->file : "?", k->loc ? k->loc->line : 0, k->loc ? k->loc->col : 0, issuer);
+    }
+  }
 }
 
 // --- The worker pool ----------------------------------------------------------------------------
