@@ -400,6 +400,9 @@ auto Main(int argc, char** argv) -> int {
     cuda_opts.include_dirs = opts.include_dirs;
     cuda_ptx = cuda::CompileCudaKernels(checked, sources, diags, cuda_opts);
   }
+  // A tensor-core operation that the architecture lacks: LLVM's NVPTX back end cannot select it.
+  if (checked.sm80_call && std::atoi(opts.gpu_arch.c_str() + 3) < 80)
+    diags.Report(diag::Kind::GpuArchTooOld, checked.sm80_call->callee->range, {checked.sm80_name, opts.gpu_arch});
   if (diags.error_count() > 0) return ErrorsGenerated(diags);
   if (opts.command == Command::Check) return 0;
   if (opts.command == Command::Emit && opts.emit == EmitKind::Checked) {

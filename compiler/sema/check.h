@@ -38,6 +38,10 @@ struct CheckedModule {
   bool script = false;          // the main file has top-level statements
   bool has_kernels = false;     // some function is a @kernel: the program has device code
   std::vector<ast::FnDecl*> cuda_kernels;  // the kernels of `extern cuda` blocks (compiler/cuda/)
+  // The first call of a builtin that needs sm_80 (a tensor-core mma that sm_75 lacks), and its
+  // name: the driver refuses it for `--gpu-arch sm_75`.
+  const ast::Call* sm80_call = nullptr;
+  std::string sm80_name;
   std::vector<ast::Stmt*> script_stmts;
 };
 
