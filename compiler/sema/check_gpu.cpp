@@ -78,6 +78,17 @@ auto Checker::CheckTensorCoreCall(ast::Call* e, ast::Builtin b, const std::strin
   return ok ? acc : types_->error();
 }
 
+// `e` checked with `want` expected: an untyped float literal (`-2.0` too) takes it; a value of
+// another type keeps its own, for the caller to report.
+auto Checker::CheckScalarAs(ast::Expr* e, const Type* want) -> const Type* {
+  const Type* t = CheckExpr(e, want);
+  if (t->kind == TypeKind::UntypedFloat || t->kind == TypeKind::UntypedInt) {
+    if (Coerce(e, want)) return e->type;
+    return types_->error();
+  }
+  return t->IsUntyped() ? Finalize(e) : t;
+}
+
 // pack_half2(lo, hi) -> u32: two f16 (or two bf16) in one register, `lo` in the low 16 bits (PTX's
 // f16x2 and the halves of an mma fragment register); to_tf32(x: f32) -> u32: x rounded to tf32
 // (cvt.rna.tf32.f32: to nearest, ties away from zero), as the bits an mma_*_tf32 takes. Both work
@@ -85,7 +96,7 @@ auto Checker::CheckTensorCoreCall(ast::Call* e, ast::Builtin b, const std::strin
 auto Checker::CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type* {
   if (b == ast::Builtin::ToTf32) {
     if (!BuiltinArgCount(e, name, 1, 1)) return types_->error();
-    const Type* t = CheckValue(e->args[0], types_->f32());
+    const Type* t = CheckScalarAs(e->args[0], types_->f32());
     if (t->IsError()) return types_->error();
     if (t != types_->f32()) {
       Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an `f32`", ToString(t)});
@@ -94,8 +105,8 @@ auto Checker::CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& 
     return types_->u32();
   }
   if (!BuiltinArgCount(e, name, 2, 2)) return types_->error();
-  const Type* lo = CheckValue(e->args[0], types_->f16());
-  const Type* hi = CheckValue(e->args[1], lo->IsHalf() ? lo : types_->f16());
+  const Type* lo = CheckScalarAs(e->args[0], types_->f16());
+  const Type* hi = CheckScalarAs(e->args[1], lo->IsHalf() ? lo : types_->f16());
   if (lo->IsError() || hi->IsError()) return types_->error();
   if (!lo->IsHalf()) {
     Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an `f16` or a `bf16`", ToString(lo)});

@@ -164,6 +164,7 @@ class Checker {
   auto CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
   auto CheckTensorCoreCall(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
   auto CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
+  auto CheckScalarAs(ast::Expr* e, const Type* want) -> const Type*;
   auto CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type*;
   void CheckCudaKernel(ast::FnDecl* fn);
   void CheckGpuCall(ast::Call* e, ast::FnDecl* callee);
