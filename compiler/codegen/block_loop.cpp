@@ -98,8 +98,10 @@ class GuardVersioning {
       exit_ = e;
     }
     if (!exit_) return false;
+    // getExitBlocks names a block once per edge into it: several bounds checks that share one
+    // panic block (with a phi of the failing index) must add the clone's edges to it only once.
     for (BasicBlock* e : exits)
-      if (e != exit_) panics_.push_back(e);
+      if (e != exit_ && !is_contained(panics_, e)) panics_.push_back(e);
     btc_ = se_.getExitCount(&loop_, latch);
     if (isa<SCEVCouldNotCompute>(btc_)) return false;
     FindGuards();

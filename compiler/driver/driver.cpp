@@ -391,7 +391,8 @@ auto Main(int argc, char** argv) -> int {
   };
   if (all_loaded) checked = sema::Check(raw, diags, generate);
   if (plan && generated) plan->BindKernels(*generated);
-  // Builtins that PTX has from sm_80 on (cp.async), under an older --gpu-arch.
+  // Builtins that PTX has from sm_80 on (cp.async, tensor-core shapes), under an older --gpu-arch:
+  // LLVM's NVPTX back end could not select them.
   if (std::atoi(opts.gpu_arch.c_str() + 3) < 80)
     for (const auto& [range, name] : checked.sm80_uses) diags.Report(diag::Kind::GpuArchTooOld, range, {name, opts.gpu_arch});
   if (opts.explain_fusion && plan) std::fputs(plan->explain.c_str(), stderr);

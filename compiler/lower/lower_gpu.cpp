@@ -429,10 +429,9 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
   auto* g = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(ty),
                                      fn_->getName() + "." + let->name, nullptr,
                                      llvm::GlobalValue::NotThreadLocal, kSharedAddrSpace);
-  // As the checker laid it out: an array of 16 bytes or more is 16-byte aligned (for cp_async).
-  uint64_t align = std::max<uint64_t>(let->type->align, 4);
-  if (let->type->kind == sema::TypeKind::Array && let->type->size >= 16) align = std::max<uint64_t>(align, 16);
-  g->setAlignment(llvm::Align(align));
+  // Arrays of 16 bytes or more: 16-byte aligned, as the checker lays them out for the host.
+  bool wide = let->type->kind == TypeKind::Array && let->type->size >= 16;
+  g->setAlignment(llvm::Align(std::max<uint64_t>(let->type->align, wide ? 16 : 4)));
   return b_.CreateAddrSpaceCast(g, b_.getPtrTy());
 }
 
@@ -528,6 +527,7 @@ auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
   if (e->builtin >= B::ShflSync && e->builtin <= B::ShflXorSync) return LowerShuffle(e);
   if (e->builtin >= B::SyncWarp && e->builtin <= B::ReduceXorSync) return LowerCombine(e);
   if (e->builtin >= B::CpAsync && e->builtin <= B::CpAsyncWaitAll) return LowerCpAsync(e);
+  if (e->builtin >= B::MmaM16n8k16F16 && e->builtin <= B::ToTf32) return LowerTensorCore(e);
   return LowerAtomic(e);
 }
 

@@ -22,6 +22,7 @@
 #include <unordered_set>
 
 #include "base/check.h"
+#include "fusion/rt_gpu.h"
 #include "lower/lowerer.h"
 
 namespace fusion::lower {
@@ -65,11 +66,18 @@ auto CountBarriers(const ast::Stmt* s) -> uint32_t {
 
 auto HasBarrier(const ast::Stmt* s) -> bool { return CountBarriers(s) > 0; }
 
+// mma_* and ldmatrix_*: warp operations of the whole warp, without a mask.
+auto IsTensorCoreOp(const ast::Call* call) -> bool {
+  return call->builtin >= ast::Builtin::MmaM16n8k16F16 && call->builtin <= ast::Builtin::LdmatrixX4Trans;
+}
+
 auto IsWarpOp(const ast::Expr* e) -> bool {
   auto* call = As<ast::Call>(e);
   if (!call) return false;
-  // Shuffles, votes (BallotSync … AllSync) and the combining operations after them (SyncWarp …).
-  return call->builtin >= ast::Builtin::ShflSync && call->builtin <= ast::Builtin::ReduceXorSync;
+  // Shuffles, votes (BallotSync … AllSync) and the combining operations after them (SyncWarp …);
+  // the tensor cores' mma and ldmatrix.
+  return (call->builtin >= ast::Builtin::ShflSync && call->builtin <= ast::Builtin::ReduceXorSync) ||
+         IsTensorCoreOp(call);
 }
 
 void VisitExprs(const ast::Stmt* s, const std::function<void(const ast::Expr*)>& f);
@@ -129,7 +137,7 @@ auto SplittableWarpStmt(const ast::Stmt* s) -> const ast::Call* {
   const ast::Expr* e = WarpStmtExpr(s);
   if (!e || CountWarpOps(s) != 1) return nullptr;
   const ast::Call* op = FindWarpOp(e);
-  return op && IsFullMask(op->args[0]) ? op : nullptr;
+  return op && (IsTensorCoreOp(op) || IsFullMask(op->args[0])) ? op : nullptr;
 }
 
 // Whether `s` has a statement of kind `k` (Return; or Break/Continue that are not inside a loop
@@ -927,6 +935,24 @@ void Lowerer::LowerWarpOpStmt(const ast::Stmt* s, const ast::Call* op) {
     return b_.CreateOr(b_.CreateICmpEQ(w, b_.getInt32(0)),
                        b_.CreateOr(b_.CreateICmpUGT(w, b_.getInt32(kWarpSize)), b_.CreateNot(pow2)));
   };
+  if (IsTensorCoreOp(op)) {
+    // mma_*, ldmatrix_*: each lane's record (its operands) in an array of the warp's, the results
+    // from the runtime's rt_gpu_mma_warp (the fibers' rule), then each lane's result.
+    auto* rec_ty = llvm::ArrayType::get(i32, RT_GPU_MMA_WORDS);
+    auto* warp_ty = llvm::ArrayType::get(rec_ty, kWarpSize);
+    llvm::AllocaInst* records = EntryAlloca(warp_ty, "warp.mma");
+    records->setAlignment(llvm::Align(8));
+    auto record = [&] { return b_.CreateInBoundsGEP(warp_ty, records, {b_.getInt32(0), lane_of()}); };
+    SplitThreadLoop([&] { TensorCoreOperands(op, record()); });
+    int kind = static_cast<int>(op->builtin) - static_cast<int>(B::MmaM16n8k16F16);
+    b_.CreateCall(Runtime("rt_gpu_mma_warp"), {thread_, b_.getInt32(kind), records});
+    SplitThreadLoop([&] {
+      split_warp_results_[op] = TensorCoreResult(op, record());
+      LowerStmt(s);
+      split_warp_results_.erase(op);
+    });
+    return;
+  }
   if (op->builtin >= B::SyncWarp) {
     // sync_warp, match_*_sync, reduce_*_sync: each lane's value (zero-extended) to an array, the
     // results from the runtime's rt_gpu_combine_warp (the fibers' rule), then each lane's result.

@@ -218,6 +218,13 @@ class Lowerer {
   // The rt_gpu_combine_kind of sync_warp, match_*_sync or reduce_*_sync `e`.
   static auto CombineKind(const ast::Call* e) -> int;
   auto LowerAtomic(const ast::Call* e) -> llvm::Value*;
+  // Tensor cores (lower_mma.cpp).
+  auto LowerTensorCore(const ast::Call* e) -> llvm::Value*;
+  void TensorCoreOperands(const ast::Call* e, llvm::Value* record);
+  auto TensorCoreResult(const ast::Call* e, llvm::Value* record) -> llvm::Value*;
+  auto LowerToTf32(llvm::Value* f) -> llvm::Value*;
+  auto LowerDeviceMma(const ast::Call* e) -> llvm::Value*;
+  auto LowerDeviceLdmatrix(const ast::Call* e) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;

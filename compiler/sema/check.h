@@ -38,8 +38,8 @@ struct CheckedModule {
   bool script = false;          // the main file has top-level statements
   bool has_kernels = false;     // some function is a @kernel: the program has device code
   std::vector<ast::FnDecl*> cuda_kernels;  // the kernels of `extern cuda` blocks (compiler/cuda/)
-  // Calls of builtins that need sm_80 or newer (cp_async…), with their names: the driver reports
-  // each when it compiles kernels for an older --gpu-arch.
+  // Calls of builtins that need sm_80 or newer (cp_async, the tensor-core shapes sm_75 lacks),
+  // with their names: the driver reports each when it compiles kernels for an older --gpu-arch.
   std::vector<std::pair<SourceRange, std::string>> sm80_uses;
   std::vector<ast::Stmt*> script_stmts;
 };

@@ -16,9 +16,106 @@ auto IsShuffle(ast::Builtin b) -> bool { return b >= ast::Builtin::ShflSync && b
 auto IsVote(ast::Builtin b) -> bool { return b >= ast::Builtin::BallotSync && b <= ast::Builtin::AllSync; }
 // sync_warp, match_*_sync and reduce_*_sync: warp operations that combine the lanes' values.
 auto IsCombine(ast::Builtin b) -> bool { return b >= ast::Builtin::SyncWarp && b <= ast::Builtin::ReduceXorSync; }
+// mma_* and ldmatrix_*: warp operations of the tensor cores, which every lane of a full warp joins.
+auto IsMma(ast::Builtin b) -> bool { return b >= ast::Builtin::MmaM16n8k16F16 && b <= ast::Builtin::MmaM16n8k16U8; }
+auto IsLdmatrix(ast::Builtin b) -> bool { return b >= ast::Builtin::LdmatrixX1 && b <= ast::Builtin::LdmatrixX4Trans; }
 // Builtins that take `scope: block|device|system`.
 auto TakesScope(ast::Builtin b) -> bool { return IsAtomic(b) || b == ast::Builtin::ThreadFence; }
 }  // namespace
+
+// The fragments of each mma_* builtin, in ast::Builtin order: registers of A and of B (u32 each),
+// whether it accumulates in i32 (else f32), and whether it needs sm_80 (else sm_75 has it).
+namespace {
+struct MmaSignature {
+  uint64_t a, b;
+  bool integer, sm80;
+};
+constexpr MmaSignature kMmaSignatures[] = {
+    {4, 2, false, true},  {4, 2, false, true},  {2, 1, false, false}, {2, 1, false, true}, {4, 2, false, true},
+    {2, 1, false, true},  {4, 2, true, true},   {4, 2, true, true},   {2, 1, true, true},  {2, 1, true, true},
+};
+}  // namespace
+
+// mma_mMnNkK_T(a: [u32; A], b: [u32; B], c: [f32; 4] or [i32; 4]) -> the type of c: one
+// mma.sync.aligned of the warp; ldmatrix_xN[_trans](p: *T) -> [u32; N], p this lane's row in
+// shared memory (a raw pointer: unsafe). Both are warp operations that every lane of a whole warp
+// must reach (there is no mask).
+auto Checker::CheckTensorCoreCall(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type* {
+  using B = ast::Builtin;
+  const Type* u32 = types_->u32();
+  if (IsMma(b) && kMmaSignatures[static_cast<int>(b) - static_cast<int>(B::MmaM16n8k16F16)].sm80)
+    out_.sm80_uses.emplace_back(e->callee->range, name);
+  if (IsLdmatrix(b)) {
+    int index = static_cast<int>(b) - static_cast<int>(B::LdmatrixX1);
+    uint64_t n = index % 3 == 0 ? 1 : index % 3 == 1 ? 2 : 4;
+    if (!BuiltinArgCount(e, name, 1, 1)) return types_->error();
+    const Type* pt = CheckValue(e->args[0]);
+    if (pt->IsError()) return types_->error();
+    if (pt->kind != TypeKind::Pointer) {
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a pointer to this lane's 16-byte row in shared memory", ToString(pt)});
+      return types_->error();
+    }
+    RequireUnsafe(e->range, "`" + name + "` (a load through a raw pointer)");
+    return types_->Array(u32, n);
+  }
+  const MmaSignature& sig = kMmaSignatures[static_cast<int>(b) - static_cast<int>(B::MmaM16n8k16F16)];
+  if (!BuiltinArgCount(e, name, 3, 3)) return types_->error();
+  const Type* acc = types_->Array(sig.integer ? types_->i32() : types_->f32(), 4);
+  const Type* want[3] = {types_->Array(u32, sig.a), types_->Array(u32, sig.b), acc};
+  static const char* kWhat[3] = {"the A fragment", "the B fragment", "the accumulator C"};
+  bool ok = true;
+  for (size_t i = 0; i < 3; i++) {
+    const Type* t = CheckValue(e->args[i], want[i]);
+    if (t->IsError()) {
+      ok = false;
+    } else if (t != want[i]) {
+      Error(diag::Kind::BuiltinArg, e->args[i]->range, {name, std::string(kWhat[i]) + " as `" + ToString(want[i]) + "`", ToString(t)});
+      ok = false;
+    }
+  }
+  return ok ? acc : types_->error();
+}
+
+// `e` checked with `want` expected: an untyped float literal (`-2.0` too) takes it; a value of
+// another type keeps its own, for the caller to report.
+auto Checker::CheckScalarAs(ast::Expr* e, const Type* want) -> const Type* {
+  const Type* t = CheckExpr(e, want);
+  if (t->kind == TypeKind::UntypedFloat || t->kind == TypeKind::UntypedInt) {
+    if (Coerce(e, want)) return e->type;
+    return types_->error();
+  }
+  return t->IsUntyped() ? Finalize(e) : t;
+}
+
+// pack_half2(lo, hi) -> u32: two f16 (or two bf16) in one register, `lo` in the low 16 bits (PTX's
+// f16x2 and the halves of an mma fragment register); to_tf32(x: f32) -> u32: x rounded to tf32
+// (cvt.rna.tf32.f32: to nearest, ties away from zero), as the bits an mma_*_tf32 takes. Both work
+// in host code too.
+auto Checker::CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type* {
+  if (b == ast::Builtin::ToTf32) {
+    if (!BuiltinArgCount(e, name, 1, 1)) return types_->error();
+    const Type* t = CheckScalarAs(e->args[0], types_->f32());
+    if (t->IsError()) return types_->error();
+    if (t != types_->f32()) {
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an `f32`", ToString(t)});
+      return types_->error();
+    }
+    return types_->u32();
+  }
+  if (!BuiltinArgCount(e, name, 2, 2)) return types_->error();
+  const Type* lo = CheckScalarAs(e->args[0], types_->f16());
+  const Type* hi = CheckScalarAs(e->args[1], lo->IsHalf() ? lo : types_->f16());
+  if (lo->IsError() || hi->IsError()) return types_->error();
+  if (!lo->IsHalf()) {
+    Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "an `f16` or a `bf16`", ToString(lo)});
+    return types_->error();
+  }
+  if (hi != lo) {
+    Error(diag::Kind::BuiltinArg, e->args[1]->range, {name, "a second `" + ToString(lo) + "`", ToString(hi)});
+    return types_->error();
+  }
+  return types_->u32();
+}
 
 auto Checker::InDevice() const -> bool { return fn_ && (fn_->is_kernel || fn_->is_device); }
 
@@ -207,16 +304,18 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     }
     return types_->dim3();
   }
+  if (b == B::PackHalf2 || b == B::ToTf32) return CheckPackBuiltin(e, b, name);
   if (!InDevice()) {
     Error(diag::Kind::DeviceOnly, e->callee->range, {name});
     CheckArgsAlone(e);
     return types_->error();
   }
   UsesThread(name + "()");
-  bool warp_op = IsShuffle(b) || IsVote(b) || IsCombine(b);
+  bool warp_op = IsShuffle(b) || IsVote(b) || IsCombine(b) || IsMma(b) || IsLdmatrix(b);
   if (b == B::SyncThreads || warp_op) fn_->cooperative = true;
   if (b == B::SyncThreads) fn_->barrier_calls++;
   if (warp_op) fn_->warp_ops = true;
+  if (IsMma(b) || IsLdmatrix(b)) return CheckTensorCoreCall(e, b, name);
   switch (b) {
     case B::LaneId:
       count(0, 0);
@@ -698,7 +797,7 @@ void Checker::CheckSharedVar(ast::Let* let) {
   UsesThread("shared var " + let->name);
   uint64_t align = t->align ? t->align : 1;
   // An array of 16 bytes or more starts 16-byte aligned, so that cp_async can fill it 16 bytes at
-  // a time (lowering aligns the device's .shared array alike).
+  // a time and its rows can be ldmatrix rows (lowering aligns the device's .shared array alike).
   if (t->kind == TypeKind::Array && t->size >= 16) align = std::max<uint64_t>(align, 16);
   let->shared_offset = (fn_->static_shared + align - 1) / align * align;
   fn_->static_shared = let->shared_offset + t->size;

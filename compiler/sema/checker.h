@@ -162,6 +162,9 @@ class Checker {
   auto GpuValueOf(const std::string& name) const -> ast::GpuValue;
   auto CheckGpuName(ast::Name* e, ast::GpuValue v) -> const Type*;
   auto CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& name, const Type* expected) -> const Type*;
+  auto CheckTensorCoreCall(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
+  auto CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
+  auto CheckScalarAs(ast::Expr* e, const Type* want) -> const Type*;
   auto CheckGpuApiCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckCpAsync(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
   void CheckCudaKernel(ast::FnDecl* fn);

@@ -122,7 +122,7 @@ done
 
 # The benchmarks. On the CPU device (and with --quick) a small size checks that they run and are
 # correct; their timings mean nothing there, and the CUDA C references need a GPU.
-declare -A size_small=([launch]=2000 [saxpy]=1000003 [matmul]=96 [reduction]=100003 [sgemm]=256)
+declare -A size_small=([launch]=2000 [saxpy]=1000003 [matmul]=96 [reduction]=100003 [sgemm]=256 [hgemm]=256)
 declare -A value
 nvcc=""
 for c in "$(command -v nvcc 2>/dev/null)" "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" /usr/local/cuda/bin/nvcc; do
@@ -132,7 +132,8 @@ if [ -n "$nvcc" ] && [ -z "${CUDA_HOME:-}" ]; then export CUDA_HOME=$(cd "$(dirn
 bench_line() {   # bench_line LOG NAME FIELD: the FIELD after NAME's `bench` line
   awk -v n="$2" -v f="$3" '$1 == "bench" && $2 == n { for (i = 3; i < NF; i++) if ($i == f) print $(i + 1) }' "$1" | tail -1
 }
-for b in launch saxpy matmul reduction sgemm; do
+# hgemm.fu times cuBLAS itself (cublasGemmEx, in the same program): it has no CUDA C twin below.
+for b in launch saxpy matmul reduction sgemm hgemm; do
   size=""
   [ $quick = 1 ] && size=${size_small[$b]}
   if needs_gpu; then result SKIP "bench $b (Fusion)" "SKIP: no GPU: $no_gpu_why"; continue; fi

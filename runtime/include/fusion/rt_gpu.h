@@ -172,6 +172,32 @@ typedef enum rt_gpu_combine_kind {
   RT_GPU_REDUCE_XOR,
 } rt_gpu_combine_kind;
 
+// Tensor-core warp operations (docs/gpu.md, "Tensor cores"), in ast::Builtin's order. Each lane
+// hands over one record of RT_GPU_MMA_WORDS u32 words: for an mma, A's registers at 0 (up to 4),
+// B's at 4 (up to 2), C's at 8 (4: f32 bits or i32) and D, the result, written at 12; for an
+// ldmatrix, the lane's row address at 0 (low word) and 1, and its registers written at 12.
+//   rt_gpu_mma(t, kind, record): one lane joins (fibers); returns when its D is written.
+//   rt_gpu_mma_warp(t, kind, records): a whole warp's 32 records at once (split kernels).
+typedef enum rt_gpu_mma_kind {
+  RT_GPU_MMA_M16N8K16_F16,
+  RT_GPU_MMA_M16N8K16_BF16,
+  RT_GPU_MMA_M16N8K8_F16,
+  RT_GPU_MMA_M16N8K8_BF16,
+  RT_GPU_MMA_M16N8K8_TF32,
+  RT_GPU_MMA_M16N8K4_TF32,
+  RT_GPU_MMA_M16N8K32_S8,
+  RT_GPU_MMA_M16N8K32_U8,
+  RT_GPU_MMA_M16N8K16_S8,
+  RT_GPU_MMA_M16N8K16_U8,
+  RT_GPU_LDMATRIX_X1,
+  RT_GPU_LDMATRIX_X2,
+  RT_GPU_LDMATRIX_X4,
+  RT_GPU_LDMATRIX_X1_TRANS,
+  RT_GPU_LDMATRIX_X2_TRANS,
+  RT_GPU_LDMATRIX_X4_TRANS,
+} rt_gpu_mma_kind;
+enum { RT_GPU_MMA_WORDS = 16 };
+
 // The device `launch` and gpu.* use: chosen once, by FUSION_DEVICE (cpu, cuda or auto; auto, the
 // default, is a CUDA GPU when there is one, else the CPU), then by gpu.set_device. NULL with
 // rt_gpu_last_error() set when the chosen device cannot be used.

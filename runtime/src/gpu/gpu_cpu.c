@@ -49,7 +49,8 @@ typedef enum { T_READY, T_BARRIER, T_WARP, T_DONE } thread_state;
 
 // One lane's part in a warp operation.
 typedef struct warp_slot {
-  int op;  // 0: none; 1: shuffle; 2: vote; 3: combine (rt_gpu_combine_kind)
+  int op;  // 0: none; 1: shuffle; 2: vote; 3: combine (rt_gpu_combine_kind); 4: mma or ldmatrix
+           // (rt_gpu_mma_kind, `value` the lane's record)
   int kind;
   uint32_t mask, arg, width;
   uint64_t value, result;
@@ -416,10 +417,17 @@ void rt_gpu_combine_warp(rt_i32 kind, rt_ptr values, rt_ptr results) {
   combine((rt_gpu_combine_kind)kind, 0xffffffffu, (const uint64_t*)values, (uint64_t*)results);
 }
 
+static void tensor_core(rt_gpu_block* b, uint32_t warp_base, int kind, uint32_t (*lanes)[RT_GPU_MMA_WORDS]);
+
 // Computes the results of the warp operation every lane of `mask` has now joined.
 static void finish_warp_op(rt_gpu_block* b, uint32_t base, uint32_t mask) {
   warp_slot* s = &b->slots[base];
-  if (s[__builtin_ctz(mask)].op == 3) {
+  if (s[0].op == 4) {  // the whole warp: gather the records, compute, and give each lane its result
+    uint32_t lanes[RT_GPU_WARP_SIZE][RT_GPU_MMA_WORDS];
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++) memcpy(lanes[l], (void*)(uintptr_t)s[l].value, sizeof lanes[l]);
+    tensor_core(b, base, s[0].kind, lanes);
+    for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++) memcpy((void*)(uintptr_t)s[l].value, lanes[l], sizeof lanes[l]);
+  } else if (s[__builtin_ctz(mask)].op == 3) {
     uint64_t values[RT_GPU_WARP_SIZE] = {0}, results[RT_GPU_WARP_SIZE] = {0};
     for (uint32_t l = 0; l < RT_GPU_WARP_SIZE; l++)
       if (mask >> l & 1u) values[l] = s[l].value;
@@ -453,7 +461,10 @@ static void finish_warp_op(rt_gpu_block* b, uint32_t base, uint32_t mask) {
 // Joins a warp operation; returns once every lane of `mask` has joined it, with this lane's result.
 static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint64_t value, uint32_t arg,
                         uint32_t width) {
-  rt_gpu_block* b = cooperative_block(t, op == 1 ? "a warp shuffle" : op == 2 ? "a warp vote" : "a warp operation");
+  rt_gpu_block* b = cooperative_block(t, op == 1   ? "a warp shuffle"
+                                         : op == 2 ? "a warp vote"
+                                         : op == 4 ? "a tensor-core operation"
+                                                   : "a warp operation");
   uint32_t me = t->linear, base = me / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE, lane = me - base;
   uint32_t lanes = b->nthreads - base < RT_GPU_WARP_SIZE ? b->nthreads - base : RT_GPU_WARP_SIZE;
   uint32_t existing = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
@@ -478,7 +489,7 @@ static uint64_t warp_op(rt_gpu_thread* t, int op, int kind, uint32_t mask, uint6
     }
     if (s != T_WARP) all_here = false;
     else if (b->slots[base + l].mask != mask || b->slots[base + l].op != op ||
-             (op == 3 && b->slots[base + l].kind != kind)) {
+             ((op == 3 || op == 4) && b->slots[base + l].kind != kind)) {
       char other[128];
       rtgpu_hazard(b->launch, "%s and %s are in different warp operations (masks 0x%08x and 0x%08x)",
                    where(b, me, buf, sizeof buf), where(b, base + l, other, sizeof other), mask,
@@ -501,6 +512,49 @@ rt_u32 rt_gpu_vote(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_bool predicate) {
 
 rt_u64 rt_gpu_combine(rt_ptr t, rt_i32 kind, rt_u32 mask, rt_u64 value) {
   return warp_op((rt_gpu_thread*)t, 3, kind, mask, value, 0, 32);
+}
+
+// --- Tensor cores: mma and ldmatrix ------------------------------------------------------------
+
+static const char* const kTensorCoreNames[] = {
+    "mma_m16n8k16_f16", "mma_m16n8k16_bf16", "mma_m16n8k8_f16",   "mma_m16n8k8_bf16",  "mma_m16n8k8_tf32",
+    "mma_m16n8k4_tf32", "mma_m16n8k32_s8",   "mma_m16n8k32_u8",   "mma_m16n8k16_s8",   "mma_m16n8k16_u8",
+    "ldmatrix_x1",      "ldmatrix_x2",       "ldmatrix_x4",       "ldmatrix_x1_trans", "ldmatrix_x2_trans",
+    "ldmatrix_x4_trans",
+};
+
+// The warp starting at thread `warp_base` of `b` runs `kind` on its lanes' records; a row address
+// of an ldmatrix outside the block's shared memory is a hazard (a GPU faults or reads garbage).
+static void tensor_core(rt_gpu_block* b, uint32_t warp_base, int kind, uint32_t (*lanes)[RT_GPU_MMA_WORDS]) {
+  const rt_gpu_launch* l = b->launch;
+  size_t shared = block_shared_bytes(l);
+  int bad = rtgpu_tensor_core(kind, lanes, shared ? (const char*)b->threads[0].shared : NULL, shared);
+  if (bad < 0) return;
+  char buf[128];
+  uint64_t addr = (uint64_t)lanes[bad][0] | (uint64_t)lanes[bad][1] << 32;
+  rtgpu_hazard(l, "%s: the row address %p of its `%s` is not a 16-byte aligned row inside the block's %zu bytes of shared memory",
+               where(b, warp_base + (uint32_t)bad, buf, sizeof buf), (void*)(uintptr_t)addr, kTensorCoreNames[kind], shared);
+}
+
+void rt_gpu_mma(rt_ptr t, rt_i32 kind, rt_ptr record) {
+  warp_op((rt_gpu_thread*)(uintptr_t)t, 4, kind, 0xffffffffu, (uint64_t)(uintptr_t)record, 0, 32);
+}
+
+// A split kernel's warp: `t` is a thread of the block (its block_idx names it in a report), and the
+// warp's lanes are consecutive threads, the first at linear index t->linear / 32 * 32.
+void rt_gpu_mma_warp(rt_ptr tp, rt_i32 kind, rt_ptr records) {
+  const rt_gpu_thread* t = tp;
+  const rt_gpu_launch* l = g_worker->block.launch;
+  size_t shared = block_shared_bytes(l);
+  uint32_t(*lanes)[RT_GPU_MMA_WORDS] = (uint32_t(*)[RT_GPU_MMA_WORDS])(uintptr_t)records;
+  int bad = rtgpu_tensor_core(kind, lanes, shared ? (const char*)t->shared : NULL, shared);
+  if (bad < 0) return;
+  char bi[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  uint64_t addr = (uint64_t)lanes[bad][0] | (uint64_t)lanes[bad][1] << 32;
+  rtgpu_hazard(l, "block %s, thread %u by linear index: the row address %p of its `%s` is not a 16-byte aligned row inside the block's %zu bytes of shared memory",
+               bi, t->linear / RT_GPU_WARP_SIZE * RT_GPU_WARP_SIZE + (uint32_t)bad, (void*)(uintptr_t)addr,
+               kTensorCoreNames[kind], shared);
 }
 
 // --- Checked mode: accesses through gpu.alloc pointers ------------------------------------------

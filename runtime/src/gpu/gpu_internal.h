@@ -33,6 +33,11 @@ __attribute__((format(printf, 1, 2))) int rtgpu_fail(const char* fmt, ...);
 // Reports a kernel hazard (what a GPU would hang on or corrupt) and ends the program.
 __attribute__((noreturn, format(printf, 2, 3))) void rtgpu_hazard(const rt_gpu_launch* launch, const char* fmt, ...);
 
+// The tensor cores (gpu_mma.c): rt_gpu_mma_kind `kind` for a whole warp's 32 records (rt_gpu.h),
+// each lane's result written into its record. -1, or for an ldmatrix the first lane whose row
+// address is not 16-byte aligned inside [shared, shared + shared_bytes) (nothing is then read).
+int rtgpu_tensor_core(int kind, uint32_t (*lanes)[RT_GPU_MMA_WORDS], const char* shared, size_t shared_bytes);
+
 // Runs a launch on the CPU: checks it, then runs every block (on the worker pool).
 int rtgpu_cpu_launch(const rt_gpu_launch* launch);
 // The same, with `print` in the kernel muted on every worker (check mode's second run).
