@@ -36,7 +36,7 @@
 ; compiler/sema/builtins.def
 ((identifier) @function.builtin (#any-of? @function.builtin "print" "eprint" "assert" "panic" "alloc" "free" "exit" "sqrt" "exp" "log" "sin" "cos" "tan" "tanh" "pow" "fabs" "floor" "ceil" "fmin" "fmax" "lib_available" "arg_count" "arg" "env" "has_env" "format" "own" "raw" "monotonic_ns" "unix_time" "popc" "clz" "ctz" "ffs" "brev" "dim3" "lane_id" "sync_threads" "dynamic_shared" "thread_fence" "thread_fence_block" "thread_fence_system" "atomic_add" "atomic_sub" "atomic_min" "atomic_max" "atomic_exch" "atomic_and" "atomic_or" "atomic_xor" "atomic_inc" "atomic_dec" "atomic_cas" "shfl_sync" "shfl_up_sync" "shfl_down_sync" "shfl_xor_sync" "ballot_sync" "any_sync" "all_sync" "sync_warp" "match_any_sync" "match_all_sync" "reduce_add_sync" "reduce_min_sync" "reduce_max_sync" "reduce_and_sync" "reduce_or_sync" "reduce_xor_sync"))
 ; compiler/sema/types.cpp
-((type_identifier) @type.builtin (#any-of? @type.builtin "i8" "i16" "i32" "i64" "u8" "u16" "u32" "u64" "isize" "usize" "f32" "f64" "f16" "bf16" "bool" "cstring" "void" "string" "file" "dim3" "gpu_stream" "gpu_event" "gpu_kernel" "tensor"))
+((type_identifier) @type.builtin (#any-of? @type.builtin "i8" "i16" "i32" "i64" "u8" "u16" "u32" "u64" "isize" "usize" "f32" "f64" "f16" "bf16" "bool" "cstring" "void" "string" "file" "dim3" "gpu_stream" "gpu_event" "gpu_kernel" "tensor" "vec"))
 ; END GENERATED
 
 "<<<" @punctuation.bracket
