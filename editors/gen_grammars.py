@@ -49,8 +49,8 @@ END = "END GENERATED"
 # Words the parser treats as keywords in one place only, by comparing an identifier's text
 # (compiler/parse/*.cpp); each must appear there as a quoted string.
 CONTEXTUAL_KEYWORDS = ["launch", "shared", "safe", "cuda", "sizeof", "alignof", "offsetof"]
-# The one generic type's name (`tensor<f32>`), a type name rather than a keyword.
-GENERIC_TYPE = "tensor"
+# The generic types' names (`tensor<f32>`, `vec<f32, 8>`), type names rather than keywords.
+GENERIC_TYPES = ["tensor", "vec"]
 # The builtin types (compiler/sema/types.cpp registers each by its quoted name).
 BUILTIN_TYPES = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "isize", "usize", "f32",
                  "f64", "f16", "bf16", "bool", "cstring", "void", "string", "file", "dim3", "gpu_stream",
@@ -86,7 +86,7 @@ class Tables:
         parser_text = "".join(read(os.path.join("compiler/parse", f))
                               for f in sorted(os.listdir(os.path.join(ROOT, "compiler/parse")))
                               if f.startswith("parse") and f.endswith(".cpp"))
-        for word in CONTEXTUAL_KEYWORDS + [GENERIC_TYPE]:
+        for word in CONTEXTUAL_KEYWORDS + GENERIC_TYPES:
             if '"%s"' % word not in parser_text:
                 sys.exit("gen_grammars.py: compiler/parse no longer compares an identifier with "
                          '"%s": update CONTEXTUAL_KEYWORDS' % word)
@@ -161,7 +161,7 @@ def highlights_block(t):
         % " ".join(json.dumps(b) for b in t.builtins),
         "; compiler/sema/types.cpp",
         '((type_identifier) @type.builtin (#any-of? @type.builtin %s))'
-        % " ".join(json.dumps(b) for b in BUILTIN_TYPES + [GENERIC_TYPE]),
+        % " ".join(json.dumps(b) for b in BUILTIN_TYPES + GENERIC_TYPES),
     ]
 
 
@@ -242,7 +242,7 @@ def textmate(t):
             ]},
             "types": {"patterns": [
                 {"name": "support.type.primitive.fusion", "match": r"\b(?:%s)\b" % words(BUILTIN_TYPES)},
-                {"name": "support.type.fusion", "match": r"\b%s\b(?=\s*<)" % GENERIC_TYPE},
+                {"name": "support.type.fusion", "match": r"\b(?:%s)\b(?=\s*<)" % words(GENERIC_TYPES)},
             ]},
             "calls": {"patterns": [
                 {"match": r"\b(%s)\s*(\.)" % words(NAMESPACES),
@@ -330,7 +330,7 @@ def grammar_json_problems(t):
     for body in grammar["rules"].values():
         walk(body, body.get("type") == "STRING")
     used_words = {s for s in strings if re.fullmatch(r"[A-Za-z_]\w*", s)}
-    lexer_words = set(t.keywords) | set(CONTEXTUAL_KEYWORDS) | {GENERIC_TYPE}
+    lexer_words = set(t.keywords) | set(CONTEXTUAL_KEYWORDS) | set(GENERIC_TYPES)
     for w in sorted(lexer_words - used_words):
         problems.append("%s never uses the keyword `%s`" % (rel(GRAMMAR_JS), w))
     for w in sorted(used_words - lexer_words):

@@ -5,6 +5,7 @@
 
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/FileSystem.h>
@@ -28,27 +29,73 @@ auto ToCodeGenOpt(OptLevel level) -> llvm::CodeGenOptLevel {
 }
 }  // namespace
 
-auto CreateHostTargetMachine(OptLevel level, bool native, std::string& error)
-    -> std::unique_ptr<llvm::TargetMachine> {
+namespace {
+constexpr const char* kTriple = "x86_64-pc-linux-gnu";
+
+auto HostTarget(std::string& error) -> const llvm::Target* {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::InitializeNativeTargetAsmParser();
-  std::string triple = "x86_64-pc-linux-gnu";
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+  return llvm::TargetRegistry::lookupTarget(kTriple, error);
+}
+
+// The features of this machine's CPU, in LLVM's `+f,-g` form.
+auto HostFeatures() -> std::string {
+  std::string features;
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  for (auto& f : host) features += (features.empty() ? "" : ",") + std::string(f.second ? "+" : "-") + f.first().str();
+  // As the JIT (jit.cpp): VCVTNEPS2BF16 flushes subnormal bf16 values to zero.
+  features += ",-avx512bf16,-avxneconvert";
+  return features;
+}
+}  // namespace
+
+auto CreateHostTargetMachine(OptLevel level, const std::string& cpu_name, std::string& error)
+    -> std::unique_ptr<llvm::TargetMachine> {
+  const llvm::Target* target = HostTarget(error);
   if (!target) return nullptr;
-  std::string cpu = "x86-64", features;
-  if (native) {
+  std::string cpu = cpu_name.empty() ? "x86-64" : cpu_name, features;
+  if (cpu_name == "native") {
     cpu = llvm::sys::getHostCPUName().str();
-    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-    for (auto& f : host) features += (features.empty() ? "" : ",") + std::string(f.second ? "+" : "-") + f.first().str();
-    // As the JIT (jit.cpp): VCVTNEPS2BF16 flushes subnormal bf16 values to zero.
-    features += ",-avx512bf16,-avxneconvert";
+    features = HostFeatures();
+  } else if (!cpu_name.empty()) {
+    // A named CPU brings its own features; the bf16 conversions that flush subnormals stay off
+    // there too, so that a bf16 is the same bits everywhere (docs/language.md).
+    features = "-avx512bf16,-avxneconvert";
   }
   llvm::TargetOptions options;
-  auto* tm = target->createTargetMachine(triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+  auto* tm = target->createTargetMachine(kTriple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
                                          ToCodeGenOpt(level));
-  if (!tm) error = "cannot create a target machine for " + triple;
+  if (!tm) error = std::string("cannot create a target machine for ") + kTriple;
   return std::unique_ptr<llvm::TargetMachine>(tm);
+}
+
+auto IsCpuName(const std::string& name) -> bool {
+  if (name == "native") return true;
+  std::string error;
+  const llvm::Target* target = HostTarget(error);
+  if (!target || name.empty()) return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(kTriple, "x86-64", ""));
+  return sti && sti->isCPUStringValid(name);
+}
+
+auto IsTargetFeature(const std::string& name) -> bool {
+  std::string error;
+  const llvm::Target* target = HostTarget(error);
+  if (!target) return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(kTriple, "x86-64", ""));
+  for (const llvm::SubtargetFeatureKV& f : sti->getAllProcessorFeatures())
+    if (name == f.Key) return true;
+  return false;
+}
+
+void MergeTargetFeatures(llvm::Module& module, const llvm::TargetMachine& tm) {
+  std::string base = tm.getTargetFeatureString().str();
+  for (llvm::Function& f : module) {
+    llvm::Attribute a = f.getFnAttribute("target-features");
+    if (!a.isValid() || base.empty()) continue;
+    f.addFnAttr("target-features", base + "," + a.getValueAsString().str());
+  }
 }
 
 void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level) {

@@ -15,9 +15,22 @@ namespace fusion::codegen {
 enum class OptLevel { O0, O1, O2, O3 };
 enum class FileKind { Assembly, Object };
 
-// A target machine for x86-64 Linux. `native` tunes for this CPU (JIT); otherwise generic
-// x86-64 (built executables run on any x86-64 machine). Null with `error` set on failure.
-auto CreateHostTargetMachine(OptLevel level, bool native, std::string& error) -> std::unique_ptr<llvm::TargetMachine>;
+// A target machine for x86-64 Linux and the CPU `cpu`: "" is generic x86-64 (built executables
+// run on any x86-64 machine), "native" this machine's CPU and its features (the JIT's), anything
+// else an LLVM CPU name (`x86-64-v3`, `znver4`; IsCpuName). Null with `error` set on failure.
+auto CreateHostTargetMachine(OptLevel level, const std::string& cpu, std::string& error)
+    -> std::unique_ptr<llvm::TargetMachine>;
+
+// Whether `--cpu NAME` names a CPU LLVM knows for x86-64 ("native" included).
+auto IsCpuName(const std::string& name) -> bool;
+
+// Whether `name` (without `+`/`-`) is one of LLVM's x86 features, for `@target_features`.
+auto IsTargetFeature(const std::string& name) -> bool;
+
+// Puts the target machine's features in front of each function's own "target-features"
+// (`@target_features`), which would otherwise replace them: a function keeps the CPU's features
+// (and the JIT's exclusions) and adds its own.
+void MergeTargetFeatures(llvm::Module& module, const llvm::TargetMachine& tm);
 
 // Runs LLVM's standard pipeline for `level` over `module`.
 void Optimize(llvm::Module& module, llvm::TargetMachine& tm, OptLevel level);

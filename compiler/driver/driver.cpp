@@ -66,6 +66,11 @@ options:
   -o OUT                    output file
   --gpu-arch sm_XX[,sm_YY]  the GPU architecture kernels are compiled for (default sm_80); with
                             several, PTX for the first and a cubin for each (ptxas)
+  --cpu native|x86-64|x86-64-v2|x86-64-v3|x86-64-v4|NAME
+                            the CPU that `build` and `emit` compile host code for (default
+                            x86-64: any x86-64 machine; native: this machine's CPU; or an
+                            LLVM CPU name such as skylake or znver4); `run` always uses
+                            this machine's CPU
   --device cpu|cuda|auto|check
                             where `fusion run` runs kernels (default auto: a CUDA GPU
                             when there is one, else the CPU); check runs every launch
@@ -110,6 +115,7 @@ struct Options {
   std::string gpu_arch = "sm_80";
   std::vector<std::string> cubin_archs;  // --gpu-arch with several: a cubin for each (ptxas)
   std::string device;  // --device: "" leaves FUSION_DEVICE as it is
+  std::string cpu;     // --cpu: "" is generic x86-64 (build, emit); run uses the host's
   bool check_kernels = false;
   bool explain_fusion = false;
   bool debug_full = false;  // -g
@@ -186,6 +192,13 @@ auto ParseArgs(int argc, char** argv, Options& opts) -> int {
           return UsageError("unknown device `" + value + "` (cpu, cuda, auto or check)");
         opts.device = value;
       }
+    } else if (a == "--cpu") {
+      if (i + 1 >= argc) return UsageError("`--cpu` needs an argument");
+      opts.cpu = argv[++i];
+      if (opts.command == Command::Run)
+        return UsageError("`--cpu` is an option of `fusion build` and `fusion emit`: `fusion run` compiles for this machine's CPU");
+      if (!codegen::IsCpuName(opts.cpu))
+        return UsageError("unknown CPU `" + opts.cpu + "` (native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, or an LLVM CPU name such as skylake or znver4)");
     } else if (a == "-o" || a == "-I" || a == "-L") {
       if (i + 1 >= argc) return UsageError("`" + a + "` needs an argument");
       std::string value = argv[++i];
@@ -257,6 +270,20 @@ auto WriteText(const std::string& path, const std::string& text) -> bool {
   }
   out << text;
   return true;
+}
+
+// `@target_features("…")` names LLVM's x86 features only (the checker, without LLVM, checks the shape).
+void CheckTargetFeatures(const sema::CheckedModule& checked, diag::Consumer& diags) {
+  for (const ast::FnDecl* fn : checked.fns) {
+    const std::string& list = fn->target_features;
+    for (size_t at = 0; at < list.size();) {
+      size_t comma = list.find(',', at);
+      if (comma == std::string::npos) comma = list.size();
+      std::string name = list.substr(at + 1, comma - at - 1);  // after the `+` or `-`
+      if (!codegen::IsTargetFeature(name)) diags.Report(diag::Kind::UnknownTargetFeature, fn->target_features_range, {name});
+      at = comma + 1;
+    }
+  }
 }
 
 // For `emit --checked`: each expression's type, each declaration's type.
@@ -404,6 +431,7 @@ auto Main(int argc, char** argv) -> int {
     cuda_opts.include_dirs = opts.include_dirs;
     cuda_ptx = cuda::CompileCudaKernels(checked, sources, diags, cuda_opts);
   }
+  CheckTargetFeatures(checked, diags);
   if (diags.error_count() > 0) return ErrorsGenerated(diags);
   if (opts.command == Command::Check) return 0;
   if (opts.command == Command::Emit && opts.emit == EmitKind::Checked) {
@@ -470,13 +498,14 @@ auto Main(int argc, char** argv) -> int {
     lower_opts.library_dirs.push_back(ec ? dir : abs.lexically_normal().string());
   }
   std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx, lower_opts);
-  bool native = opts.command == Command::Run;
-  std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, native, error);
+  std::string cpu = opts.command == Command::Run ? "native" : opts.cpu;
+  std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, cpu, error);
   if (!tm) {
     std::fprintf(stderr, "fusion: error: %s\n", error.c_str());
     return 1;
   }
   module->setDataLayout(tm->createDataLayout());
+  codegen::MergeTargetFeatures(*module, *tm);
   codegen::Optimize(*module, *tm, opts.opt);
 
   switch (opts.command) {

@@ -61,6 +61,7 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
   using B = ast::Builtin;
   if (e->builtin > B::GpuFirst) return LowerGpuApi(e);
   if (e->builtin >= B::Dim3) return LowerGpuBuiltin(e);
+  if (e->builtin >= B::VecSum && e->builtin <= B::VecShuffle) return LowerVecMethod(e);
   switch (e->builtin) {
     case B::Print:
       if (device_) LowerDevicePrint(e);
@@ -168,6 +169,8 @@ auto Lowerer::LowerBitCount(const ast::Call* e) -> llvm::Value* {
 auto Lowerer::LowerMath(const ast::Call* e) -> llvm::Value* {
   std::vector<llvm::Value*> args;
   for (const ast::Expr* a : e->args) args.push_back(LowerExpr(a));
+  if (e->type->IsVector())
+    for (size_t i = 0; i < args.size(); i++) args[i] = VecSplat(args[i], e->args[i]->type, e->type);
   if (!e->type->IsHalf()) return EmitMath(e->builtin, e->type, args);
   // f16 and bf16: computed in f32 and rounded once (exact for sqrt, fabs, floor, ceil, fmin and
   // fmax; the others are as close as f32's libm or libdevice function is).

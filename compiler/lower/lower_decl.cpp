@@ -25,6 +25,7 @@ auto Lowerer::MemTy(const Type* t) -> llvm::Type* {
     case TypeKind::Opaque:  // by value only as an `@drop` type's handle
     case TypeKind::Null: return b_.getPtrTy();
     case TypeKind::Array: return llvm::ArrayType::get(MemTy(t->elem), t->count);
+    case TypeKind::Vector: return llvm::FixedVectorType::get(MemTy(t->elem), static_cast<unsigned>(t->count));
     case TypeKind::Struct: {
       auto it = structs_.find(t);
       if (it != structs_.end()) return it->second;
@@ -140,6 +141,7 @@ void Lowerer::DeclareFunction(ast::FnDecl* fn) {
   std::string name = "fusion." + fn->name;
   auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, *mod_);
   f->addFnAttr(llvm::Attribute::NoUnwind);
+  AddLatencyAttributes(fn, f);
   if (sret) {
     f->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(fn->ret_type)));
     f->addParamAttr(0, llvm::Attribute::NoAlias);
@@ -154,6 +156,17 @@ void Lowerer::DeclareFunction(ast::FnDecl* fn) {
     }
   }
   fns_[fn] = f;
+}
+
+// @inline, @noinline, @hot, @cold, @target_features (docs/performance.md). The features are the
+// function's own; codegen::MergeTargetFeatures puts the target machine's in front of them, since a
+// function's "target-features" replaces the target machine's rather than adding to them.
+void Lowerer::AddLatencyAttributes(const ast::FnDecl* fn, llvm::Function* f) {
+  if (fn->inline_hint == ast::FnDecl::Inline::Always) f->addFnAttr(llvm::Attribute::AlwaysInline);
+  if (fn->inline_hint == ast::FnDecl::Inline::Never) f->addFnAttr(llvm::Attribute::NoInline);
+  if (fn->is_hot) f->addFnAttr(llvm::Attribute::Hot);
+  if (fn->is_cold) f->addFnAttr(llvm::Attribute::Cold);
+  if (!fn->target_features.empty() && !device_) f->addFnAttr("target-features", fn->target_features);
 }
 
 auto Lowerer::EntryAlloca(llvm::Type* ty, const std::string& name) -> llvm::AllocaInst* {

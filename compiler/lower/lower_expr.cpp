@@ -9,7 +9,8 @@ namespace fusion::lower {
 
 auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
   llvm::LoadInst* v = b_.CreateLoad(MemTy(t), ptr);
-  if (t->align) v->setAlignment(llvm::Align(t->align));
+  // A vector through a pointer may sit at any multiple of its element's alignment (`p + 3`).
+  if (t->align) v->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
   if (t->kind == TypeKind::Bool) return b_.CreateTrunc(v, b_.getInt1Ty());
   return v;
 }
@@ -17,7 +18,7 @@ auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
 void Lowerer::Store(llvm::Value* v, llvm::Value* ptr, const Type* t) {
   if (t->kind == TypeKind::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
   llvm::StoreInst* s = b_.CreateStore(v, ptr);
-  if (t->align) s->setAlignment(llvm::Align(t->align));
+  if (t->align) s->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
 }
 
 auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value* {
@@ -122,7 +123,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return LowerCast(As<ast::Cast>(e));
     case ast::NodeKind::Index: {
       llvm::Value* addr = LowerIndexAddr(As<ast::Index>(e));
-      if (As<ast::Index>(e)->base->type->kind != TypeKind::Array || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (IsPointerAccess(e) || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
       return Load(addr, t);
     }
     case ast::NodeKind::Field: {
@@ -152,7 +153,8 @@ auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
     case TokenKind::Minus: {
       llvm::Value* v = LowerExpr(e->operand);
       if (e->type->IsHalf() && e->type->is_bfloat && !device_) return HostBF16Neg(v);
-      return e->type->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
+      const Type* et = e->type->IsVector() ? e->type->elem : e->type;
+      return et->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
     case TokenKind::Bang:
     case TokenKind::Tilde:
@@ -193,6 +195,11 @@ auto Lowerer::LowerBinary(const ast::Binary* e) -> llvm::Value* {
     }
     return PointerOffset(l, lt, r, e->rhs->type, e->op == TokenKind::Minus);
   }
+  if (e->type->IsVector()) {  // a scalar operand is every lane's
+    l = VecSplat(l, lt, e->type);
+    r = VecSplat(r, e->rhs->type, e->type);
+    return LowerArith(e->op, l, r, e->type, e->op_range);
+  }
   if (e->op == TokenKind::Shl || e->op == TokenKind::Shr) r = IntCast(r, e->rhs->type, l->getType());
   return LowerArith(e->op, l, r, e->type, e->op_range);
 }
@@ -209,6 +216,9 @@ auto Lowerer::PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value*
 auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)
     -> llvm::Value* {
   if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
+  // A vector's lanes follow its element's rules (l and r are both vectors then).
+  const Type* vec = t->IsVector() ? t : nullptr;
+  if (vec) t = vec->elem;
   if (t->IsFloat()) {
     switch (op) {
       case TokenKind::Plus: return b_.CreateFAdd(l, r);
@@ -230,7 +240,7 @@ auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Typ
     case TokenKind::Shl:
     case TokenKind::Shr: {
       // The shift amount is taken modulo the width, so every shift is defined.
-      r = IntCast(r, t, l->getType());
+      if (!vec) r = IntCast(r, t, l->getType());
       llvm::Value* amount = b_.CreateAnd(r, llvm::ConstantInt::get(l->getType(), t->bits - 1));
       if (op == TokenKind::Shl) return b_.CreateShl(l, amount);
       return is_signed ? b_.CreateAShr(l, amount) : b_.CreateLShr(l, amount);
@@ -241,7 +251,9 @@ auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Typ
       auto* k = llvm::dyn_cast<llvm::ConstantInt>(r);  // a constant divisor needs fewer checks
       if (!k || k->isZero()) {
         llvm::Value* zero = llvm::ConstantInt::get(r->getType(), 0);
-        FailIf(b_.CreateICmpEQ(r, zero), Runtime("rt_panic_div_zero"), {b_.getInt1(rem), LocOf(where)});
+        llvm::Value* is_zero = b_.CreateICmpEQ(r, zero);
+        if (vec) is_zero = b_.CreateOrReduce(is_zero);  // any lane
+        FailIf(is_zero, Runtime("rt_panic_div_zero"), {b_.getInt1(rem), LocOf(where)});
       }
       if (!is_signed) return rem ? b_.CreateURem(l, r) : b_.CreateUDiv(l, r);
       if (k && !k->isMinusOne()) return rem ? b_.CreateSRem(l, r) : b_.CreateSDiv(l, r);
@@ -307,6 +319,7 @@ auto Lowerer::LowerCast(const ast::Cast* e) -> llvm::Value* {
   const Type* from = e->expr->type;
   const Type* to = e->type;
   if (to->IsCounted() && from == to) return OwnedRef(e->expr);  // the cast's value is a new reference
+  if (to->IsVector() || from->IsVector()) return LowerVecCast(e);
   llvm::Value* v = LowerExpr(e->expr);
   if (from == to) return v;
   if (to->IsString()) return b_.CreateCall(Runtime("rt_str_from_cstring"), {v, PanicLoc(e->range)});
@@ -369,11 +382,13 @@ auto Lowerer::LowerIndexAddr(const ast::Index* e) -> llvm::Value* {
   const Type* bt = e->base->type;
   llvm::Value* idx = LowerExpr(e->index);
   llvm::Value* i64 = IntCast(idx, e->index->type, b_.getInt64Ty());
-  if (bt->kind == TypeKind::Array) {
+  if (bt->kind == TypeKind::Array || bt->IsVector()) {
     llvm::Value* base = LowerAddr(e->base);
     // Bounds check: as unsigned, a negative index is out of range too.
     llvm::Value* bad = b_.CreateICmpUGE(i64, b_.getInt64(bt->count));
     FailIf(bad, Runtime("rt_panic_bounds"), {i64, b_.getInt64(bt->count), LocOf(e->index->range)});
+    // A vector's lanes lie in memory as an array's elements.
+    if (bt->IsVector()) return b_.CreateInBoundsGEP(MemTy(bt->elem), base, i64);
     return b_.CreateInBoundsGEP(MemTy(bt), base, {b_.getInt64(0), i64});
   }
   llvm::Value* base = LowerExpr(e->base);

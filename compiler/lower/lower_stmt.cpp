@@ -170,6 +170,7 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
   if (IsPointerAccess(a->target) || IsSharedPlace(a->target)) CheckAccess(dest, t, true, a->target->range);
   llvm::Value* old = Load(dest, t);
   llvm::Value* v = LowerExpr(a->value);
+  if (t->IsVector()) v = VecSplat(v, a->value->type, t);
   TokenKind op = lex::CompoundAssignBase(a->op);
   llvm::Value* result;
   if (t->kind == TypeKind::Pointer) {

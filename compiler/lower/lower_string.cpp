@@ -55,44 +55,57 @@ void Lowerer::LowerFormatArgs(const ast::Call* e, int stream) {
   for (size_t i = 0; i < e->args.size(); i++) {
     if (i > 0) b_.CreateCall(Runtime("rt_print_sep"), {s});
     const ast::Expr* a = e->args[i];
-    const Type* t = a->type;
     llvm::Value* v = LowerExpr(a);
-    switch (t->kind) {
-      case TypeKind::Int:
-      case TypeKind::Enum: {
-        const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
-        llvm::Value* wide = IntCast(v, it, b_.getInt64Ty());
-        b_.CreateCall(Runtime(it->is_signed ? "rt_print_i64" : "rt_print_u64"), {s, wide});
+    if (a->type->IsVector()) {  // [1.0, 2.0, 3.0, 4.0]: each lane as a scalar prints
+      b_.CreateCall(Runtime("rt_print_str"), {s, StringConst("[")});
+      for (uint64_t lane = 0; lane < a->type->count; lane++) {
+        if (lane > 0) b_.CreateCall(Runtime("rt_print_str"), {s, StringConst(", ")});
+        FormatScalar(b_.CreateExtractElement(v, lane), a->type->elem, s);
+      }
+      b_.CreateCall(Runtime("rt_print_str"), {s, StringConst("]")});
+      continue;
+    }
+    FormatScalar(v, a->type, s);
+    ReleaseIfOwned(a, v);
+  }
+}
+
+// One value of `print` or `format` into stream `s`.
+void Lowerer::FormatScalar(llvm::Value* v, const Type* t, llvm::Value* s) {
+  switch (t->kind) {
+    case TypeKind::Int:
+    case TypeKind::Enum: {
+      const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
+      llvm::Value* wide = IntCast(v, it, b_.getInt64Ty());
+      b_.CreateCall(Runtime(it->is_signed ? "rt_print_i64" : "rt_print_u64"), {s, wide});
+      break;
+    }
+    case TypeKind::Float:
+      if (t->IsHalf()) {  // as its exact f64 value, printed with the digits that read back as t
+        v = FloatCast(v, t, m_.types->f64());
+        b_.CreateCall(Runtime(t->is_bfloat ? "rt_print_bf16" : "rt_print_f16"), {s, v});
         break;
       }
-      case TypeKind::Float:
-        if (t->IsHalf()) {  // as its exact f64 value, printed with the digits that read back as t
-          v = FloatCast(v, t, m_.types->f64());
-          b_.CreateCall(Runtime(t->is_bfloat ? "rt_print_bf16" : "rt_print_f16"), {s, v});
-          break;
-        }
-        b_.CreateCall(Runtime(t->bits == 32 ? "rt_print_f32" : "rt_print_f64"), {s, v});
-        break;
-      case TypeKind::Bool:
-        b_.CreateCall(Runtime("rt_print_bool"), {s, v});
-        break;
-      case TypeKind::CString:
-        b_.CreateCall(Runtime("rt_print_str"), {s, v});
-        break;
-      case TypeKind::Pointer:
-      case TypeKind::FnPtr:
-        b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
-        break;
-      case TypeKind::String:
-        b_.CreateCall(Runtime("rt_print_string"), {s, v});
-        break;
-      case TypeKind::Tensor:
-        b_.CreateCall(Runtime("rt_tensor_print"), {s, v});
-        break;
-      default:
-        FUSION_UNREACHABLE("print of " << sema::ToString(t));
-    }
-    ReleaseIfOwned(a, v);
+      b_.CreateCall(Runtime(t->bits == 32 ? "rt_print_f32" : "rt_print_f64"), {s, v});
+      break;
+    case TypeKind::Bool:
+      b_.CreateCall(Runtime("rt_print_bool"), {s, v});
+      break;
+    case TypeKind::CString:
+      b_.CreateCall(Runtime("rt_print_str"), {s, v});
+      break;
+    case TypeKind::Pointer:
+    case TypeKind::FnPtr:
+      b_.CreateCall(Runtime("rt_print_ptr"), {s, v});
+      break;
+    case TypeKind::String:
+      b_.CreateCall(Runtime("rt_print_string"), {s, v});
+      break;
+    case TypeKind::Tensor:
+      b_.CreateCall(Runtime("rt_tensor_print"), {s, v});
+      break;
+    default:
+      FUSION_UNREACHABLE("print of " << sema::ToString(t));
   }
 }
 

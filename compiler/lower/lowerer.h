@@ -60,6 +60,7 @@ class Lowerer {
   void DeclareRuntime();
   auto Runtime(const char* name) -> llvm::Function*;
   void DeclareFunction(ast::FnDecl* fn);
+  void AddLatencyAttributes(const ast::FnDecl* fn, llvm::Function* f);
   void DefineFunction(ast::FnDecl* fn);
   void BindParams(const ast::FnDecl* fn, const std::vector<llvm::Value*>& args);
   void DefineStatic(ast::ConstDecl* c);
@@ -132,7 +133,7 @@ class Lowerer {
   auto HalfToF32(llvm::Value* v) -> llvm::Value*;
   // `p[i]`, `*p`, `p.field` through a pointer: what checked kernels check.
   static auto IsPointerAccess(const ast::Expr* e) -> bool {
-    if (auto* i = As<ast::Index>(e)) return i->base->type->kind != TypeKind::Array;
+    if (auto* i = As<ast::Index>(e)) return i->base->type->kind != TypeKind::Array && !i->base->type->IsVector();
     if (auto* u = As<ast::Unary>(e)) return u->op == TokenKind::Star;
     if (auto* f = As<ast::Field>(e)) return f->through_pointer;
     return false;
@@ -148,8 +149,11 @@ class Lowerer {
     if (auto* f = As<ast::Field>(e)) return !f->through_pointer && !f->enum_decl && IsSharedPlace(f->base);
     return false;
   }
+  // Values that live in memory and pass between Fusion functions by pointer. Vectors wider than
+  // 16 bytes too: a function with `@target_features("avx2")` would take a vec<f32, 8> in ymm0
+  // where a caller without AVX passes two xmm registers.
   auto IsAggregate(const Type* t) const -> bool {
-    return t->kind == TypeKind::Array || t->kind == TypeKind::Struct;
+    return t->kind == TypeKind::Array || t->kind == TypeKind::Struct || (t->IsVector() && t->size > 16);
   }
 
   // ---- C calls (lower_ffi.cpp) ----
@@ -304,6 +308,12 @@ class Lowerer {
 
   // ---- builtins (lower_builtin.cpp) ----
   auto LowerBuiltin(const ast::Call* e) -> llvm::Value*;
+  // SIMD vectors (lower_vec.cpp).
+  auto VecSplat(llvm::Value* v, const Type* from, const Type* vt) -> llvm::Value*;
+  auto LowerVecCast(const ast::Cast* e) -> llvm::Value*;
+  auto VecMinMax(bool is_min, llvm::Value* a, llvm::Value* b, const Type* elem) -> llvm::Value*;
+  auto LowerVecMethod(const ast::Call* e) -> llvm::Value*;
+  void FormatScalar(llvm::Value* v, const Type* t, llvm::Value* s);
   void LowerPrint(const ast::Call* e, int stream);
   auto LowerMath(const ast::Call* e) -> llvm::Value*;
   // The math builtin on f32 or f64 arguments of `type`.

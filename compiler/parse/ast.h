@@ -129,6 +129,7 @@ enum class Builtin : uint8_t {
   Format,  // format(a, b, …): what print would print, as a string
   Sqrt, Exp, Log, Sin, Cos, Tan, Tanh, Pow, Fabs, Floor, Ceil, Fmin, Fmax,
   Popc, Clz, Ctz, Ffs, Brev,  // bit counts of an integer, and its bits reversed
+  VecSum, VecMin, VecMax, VecFma, VecShuffle,  // methods of SIMD vectors (sema/check_vec.cpp)
   // Kernel code (see docs/gpu.md).
   Dim3, LaneId, SyncThreads, DynamicShared, ThreadFence, ThreadFenceBlock, ThreadFenceSystem,
   AtomicAdd, AtomicSub, AtomicMin, AtomicMax, AtomicExch, AtomicAnd, AtomicOr, AtomicXor, AtomicInc, AtomicDec,
@@ -180,6 +181,7 @@ struct Call : Expr {
                                     // null (and no builtin): a call through a function pointer
   Expr* self = nullptr;             // checker: a method's receiver (`t` of `t.sum()`, `s` of `s.len()`)
   Expr* keep = nullptr;             // checker: `keep:` of tensor.from_ptr (a counted value)
+  std::vector<int32_t> vec_lanes;   // checker: a vector shuffle's lane indices
 };
 struct Index : Expr {
   FUSION_NODE(Index, Expr)
@@ -337,6 +339,17 @@ struct FnDecl : Decl {
   bool used_as_value = false;            // checker: a Fusion function used as a C function pointer
   bool track_caller = false;             // checker: @track_caller (its panics report its caller)
   bool is_fuse = false;                  // checker: @fuse (tensor operations fused: compiler/fuse/)
+  // Low-latency host code (checker; docs/performance.md). @inline/@noinline, @hot/@cold: LLVM's
+  // alwaysinline/noinline, hot/cold. @noalloc: the checker proves that it and what it calls never
+  // allocate (sema/check_noalloc.cpp); on an extern function, a promise that the C function does not.
+  enum class Inline : uint8_t { Default, Always, Never };
+  Inline inline_hint = Inline::Default;
+  bool is_hot = false;
+  bool is_cold = false;
+  bool is_noalloc = false;
+  SourceRange noalloc_range;             // the attribute, for notes
+  std::string target_features;           // @target_features("avx2,fma"): LLVM's "+avx2,+fma"
+  SourceRange target_features_range;     // the attribute's argument, for unknown features
   // GPU code (checker). A @kernel runs on a device, started by `launch`; a @device function is
   // callable from kernels (and from host code, unless it reads the thread's indices).
   bool is_kernel = false;
@@ -410,7 +423,8 @@ struct ImportDecl : Decl {
 struct NamedType : TypeExpr {
   FUSION_NODE(NamedType, TypeExpr)
   std::string name;
-  std::vector<TypeExpr*> args;  // tensor<f32>
+  std::vector<TypeExpr*> args;  // tensor<f32>, vec<f32, 8>
+  Expr* lanes = nullptr;        // vec<f32, 8>: the 8
 };
 struct PointerType : TypeExpr {
   FUSION_NODE(PointerType, TypeExpr)

@@ -42,6 +42,7 @@ class Dumper {
       case NodeKind::NamedType:
         Line(d, head + " " + As<NamedType>(n)->name);
         for (const TypeExpr* a : As<NamedType>(n)->args) Node(a, d + 1);
+        if (As<NamedType>(n)->lanes) Node(As<NamedType>(n)->lanes, d + 1);
         return;
       case NodeKind::Unary: {
         auto* u = As<Unary>(n);

@@ -208,10 +208,15 @@ auto Parser::ParseFn(std::vector<ast::Attribute> attrs, bool is_unsafe) -> ast::
 // extern_fn = { attribute } [ "safe" ] fn_signature ";"
 // `safe` is a keyword only here, before `fn`. Each function becomes a declaration of the file.
 void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
-  // The block's own attribute: @on_load(f).
+  // The block's own attribute: @on_load(f); and @noalloc, which each of its functions takes.
   std::string on_load;
   SourceRange on_load_range;
+  std::vector<ast::Attribute> each_fn_attrs;
   for (const ast::Attribute& a : block_attrs) {
+    if (a.name == "noalloc") {
+      each_fn_attrs.push_back(a);
+      continue;
+    }
     if (a.name != "on_load") {
       diags_.Report(diag::Kind::UnknownAttribute, a.range, {a.name});
       continue;
@@ -278,6 +283,7 @@ void Parser::ParseExternBlock(std::vector<ast::Attribute> block_attrs) {
     }
     auto* fn = tree_.Make<ast::FnDecl>({begin, 0});
     fn->attrs = std::move(attrs);
+    fn->attrs.insert(fn->attrs.end(), each_fn_attrs.begin(), each_fn_attrs.end());
     fn->is_extern = true;
     fn->is_safe = is_safe;
     fn->has_library = has_library;
@@ -393,7 +399,7 @@ auto Parser::ParseImport() -> ast::ImportDecl* {
   return d;
 }
 
-// type = ident | "*" type | "[" type ";" expr "]" | "(" type ")" | fn_type
+// type = ident [ "<" type [ "," postfix_expr ] ">" ] | "*" type | "[" type ";" expr "]" | "(" type ")" | fn_type
 // fn_type = "fn" "(" [ type { "," type } [ "," ] ] ")" [ "->" type ]
 auto Parser::ParseType() -> ast::TypeExpr* {
   DepthGuard guard(*this);
@@ -409,6 +415,15 @@ auto Parser::ParseType() -> ast::TypeExpr* {
         Restore<int> nest(nest_, nest_ + 1);
         t->args.push_back(ParseType());
         Expect(TokenKind::Greater, "`>` after the element type");
+        t->range = RangeFrom(begin);
+      } else if (t->name == "vec" && at(TokenKind::Less)) {
+        // A SIMD vector: vec<T, N>. N is a constant, written without operators (a literal, a
+        // `const`, or parenthesized), so that its `>` ends the type.
+        Advance();
+        Restore<int> nest(nest_, nest_ + 1);
+        t->args.push_back(ParseType());
+        if (Expect(TokenKind::Comma, "`,` and the number of lanes after the element type")) t->lanes = ParsePostfix();
+        Expect(TokenKind::Greater, "`>` after the number of lanes");
         t->range = RangeFrom(begin);
       }
       return t;

@@ -56,7 +56,7 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
       for (ast::Expr* a : e->args) {
         const Type* t = CheckValue(a);
         if (t->IsError()) continue;
-        if (!t->IsScalar() && !t->IsTensor() && !t->IsString()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
+        if (!t->IsScalar() && !t->IsTensor() && !t->IsString() && !t->IsVector()) Error(diag::Kind::NotPrintable, a->range, {ToString(t)});
       }
       return b == B::Format ? types_->string() : types_->void_type();
     case B::Assert: {
@@ -189,6 +189,8 @@ auto Checker::CheckBuiltinCall(ast::Call* e, ast::Builtin b, const std::string& 
   }
   for (ast::Expr* a : e->args)
     if (a->type->IsTensor()) return CheckTensorMath(e, b, name);
+  for (ast::Expr* a : e->args)
+    if (a->type->IsVector()) return CheckVecMath(e, b, name);
   const Type* ft = hint ? hint : types_->f64();
   bool ok = true;
   for (ast::Expr* a : e->args) {

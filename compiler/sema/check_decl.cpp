@@ -1,5 +1,6 @@
 // Declarations: global names, types and their layout, function signatures, consts, bodies.
 #include <algorithm>
+#include <cctype>
 
 #include "base/check.h"
 #include "sema/checker.h"
@@ -230,6 +231,8 @@ auto Checker::ResolveType(ast::TypeExpr* t) -> const Type* {
   const Type* result = types_->error();
   if (auto* n = As<ast::NamedType>(t); n && n->name == "tensor" && !Lookup("tensor")) {
     result = ResolveTensorType(n);
+  } else if (auto* n = As<ast::NamedType>(t); n && n->name == "vec" && n->lanes && !Lookup("vec")) {
+    result = ResolveVecType(n);
   } else if (auto* n = As<ast::NamedType>(t)) {
     if (const Type* b = types_->Builtin(n->name); b && !(TypeContext::IsSoftBuiltin(n->name) && Lookup(n->name))) {
       result = b;
@@ -368,6 +371,10 @@ auto Checker::CheckCValue(const Type* t, SourceRange where) -> bool {
     Error(diag::Kind::HandleToC, where, {ToString(t)});
     return false;
   }
+  if (t->IsVector()) {
+    Error(diag::Kind::VecToC, where, {ToString(t), ToString(t->elem)});
+    return false;
+  }
   if (t->kind != TypeKind::Array) return true;
   Error(diag::Kind::ArrayByValueC, where, {ToString(t)});
   return false;
@@ -426,6 +433,7 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
       else fn->track_caller = true;
       continue;
     }
+    if (CheckLatencyAttribute(fn, a)) continue;
     if (a.name != "symbol") {
       Error(diag::Kind::UnknownAttribute, a.range, {a.name});
       continue;
@@ -444,6 +452,11 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   if (fn->is_kernel) CheckKernelSignature(fn);
   if (fn->is_kernel || fn->is_device) {
+    for (ast::Param* p : fn->params)
+      if (p->type->IsVector())
+        Error(diag::Kind::HostOnlyInDevice, p->range, {"a SIMD vector", fn->is_kernel ? "kernel" : "device function", fn->name}), p->type = types_->error();
+    if (fn->ret_type->IsVector())
+      Error(diag::Kind::HostOnlyInDevice, fn->ret->range, {"a SIMD vector", fn->is_kernel ? "kernel" : "device function", fn->name}), fn->ret_type = types_->error();
     // Reported once: the parameter or result is an error type in the body.
     for (ast::Param* p : fn->params) {
       if (!p->type->IsCounted()) continue;
@@ -457,6 +470,62 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   if ((fn->is_kernel || fn->is_device) && fn->track_caller)
     Error(diag::Kind::AttributeNotHere, fn->name_range, {"track_caller", "host functions"});
+  if (fn->is_kernel && fn->inline_hint != ast::FnDecl::Inline::Default)
+    Error(diag::Kind::AttributeNotHere, fn->name_range, {fn->inline_hint == ast::FnDecl::Inline::Always ? "inline" : "noinline", "functions that are not kernels"});
+  if ((fn->is_kernel || fn->is_device) && !fn->target_features.empty())
+    Error(diag::Kind::AttributeNotHere, fn->target_features_range, {"target_features", "host functions"});
+}
+
+// The attributes of low-latency host code (docs/performance.md): @inline, @noinline, @hot,
+// @cold, @noalloc, @target_features("avx2,fma"). False when `a` is none of them.
+auto Checker::CheckLatencyAttribute(ast::FnDecl* fn, const ast::Attribute& a) -> bool {
+  using Inline = ast::FnDecl::Inline;
+  bool flag = a.name == "inline" || a.name == "noinline" || a.name == "hot" || a.name == "cold" || a.name == "noalloc";
+  if (!flag && a.name != "target_features") return false;
+  if (fn->is_extern && a.name != "noalloc") {
+    Error(diag::Kind::AttributeNotHere, a.range, {a.name, "Fusion functions"});
+    return true;
+  }
+  if (flag && !a.args.empty()) {
+    Error(diag::Kind::AttributeArgs, a.range, {a.name, "no arguments"});
+    return true;
+  }
+  auto conflict = [&](bool other, const char* other_name) {
+    if (other) Error(diag::Kind::AttributeConflict, a.range, {a.name, other_name, fn->name});
+    return other;
+  };
+  if (a.name == "inline") {
+    if (!conflict(fn->inline_hint == Inline::Never, "noinline")) fn->inline_hint = Inline::Always;
+  } else if (a.name == "noinline") {
+    if (!conflict(fn->inline_hint == Inline::Always, "inline")) fn->inline_hint = Inline::Never;
+  } else if (a.name == "hot") {
+    if (!conflict(fn->is_cold, "cold")) fn->is_hot = true;
+  } else if (a.name == "cold") {
+    if (!conflict(fn->is_hot, "hot")) fn->is_cold = true;
+  } else if (a.name == "noalloc") {
+    fn->is_noalloc = true;
+    fn->noalloc_range = a.range;
+  } else {
+    // @target_features("avx2,fma"): names as LLVM spells x86's features, each may start with
+    // `+` (the default) or `-`; the driver checks the names against LLVM's list.
+    auto* lit = a.args.size() == 1 && a.args[0].first.empty() ? As<ast::StringLit>(a.args[0].second) : nullptr;
+    std::string features;
+    bool ok = lit != nullptr;
+    for (size_t at = 0; ok && at <= lit->value.size();) {
+      size_t comma = lit->value.find(',', at);
+      if (comma == std::string::npos) comma = lit->value.size();
+      std::string f = lit->value.substr(at, comma - at);
+      at = comma + 1;
+      std::string name = !f.empty() && (f[0] == '+' || f[0] == '-') ? f.substr(1) : f;
+      ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      });
+      features += (features.empty() ? "" : ",") + (f[0] == '-' ? f : f[0] == '+' ? f : "+" + f);
+    }
+    if (!ok) Error(diag::Kind::AttributeArgs, a.range, {a.name, "one string of comma-separated CPU features: `@target_features(\"avx2,fma\")`"});
+    else fn->target_features = features, fn->target_features_range = lit->range;
+  }
+  return true;
 }
 
 void Checker::CheckConstDecl(ast::ConstDecl* c) {

@@ -125,6 +125,10 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   }
   e->type = t;
   if (t->IsCounted() && !t->IsTensor() && !CountedHostOnly(e)) return e->type = types_->error();
+  if (t->IsVector() && InDevice()) {
+    Error(diag::Kind::HostOnlyInDevice, e->range, {"a SIMD vector", DeviceWhat(), fn_->name});
+    return e->type = types_->error();
+  }
   // Shapes only of well-formed expressions (a call with too few arguments has no argument 0).
   if (!t->IsError() && diags_.error_count() == errors_before &&
       (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))
@@ -197,6 +201,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
       const Type* t = CheckExpr(e->operand);
       if (t->IsError() || t->kind == TypeKind::UntypedInt || t->kind == TypeKind::UntypedFloat) return t;
       if (t->IsTensor()) return CheckTensorUnary(e, t);
+      if (t->IsVector()) return CheckVecUnary(e, t);
       if (t->IsInt() && !t->is_signed) {
         Error(diag::Kind::NegateUnsigned, e->range, {ToString(t)});
         return types_->error();
@@ -213,6 +218,7 @@ auto Checker::CheckUnary(ast::Unary* e, const Type* expected) -> const Type* {
     case TokenKind::Tilde: {
       const Type* t = CheckExpr(e->operand, expected);
       if (t->IsError() || t->kind == TypeKind::UntypedInt || t->IsInt()) return t;
+      if (t->IsVector()) return CheckVecUnary(e, t);
       break;
     }
     case TokenKind::Star: {
@@ -296,6 +302,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
     // The shift amount may be any integer type; the result has the left side's type.
     const Type* rt = CheckValue(e->rhs, lt->IsInt() ? lt : nullptr);
     if (lt->IsError() || rt->IsError()) return types_->error();
+    if (lt->IsVector() || rt->IsVector()) return CheckVecBinary(e, lt, rt);
     if ((lt->IsInt() || lt->kind == TypeKind::UntypedInt) && rt->IsInt()) return lt;
     Finalize(e->lhs);
     Error(diag::Kind::BinaryTypes, e->op_range, {spelled, ToString(e->lhs->type), ToString(rt)});
@@ -315,6 +322,7 @@ auto Checker::CheckBinary(ast::Binary* e, const Type* expected) -> const Type* {
   const Type* rt = CheckExpr(e->rhs, !lt->IsUntyped() ? lt : IsLiteralTree(e->rhs) ? nullptr : hint);
   if (lt->IsError() || rt->IsError()) return types_->error();
   if (lt->IsTensor() || rt->IsTensor()) return CheckTensorBinary(e, lt, rt);
+  if (lt->IsVector() || rt->IsVector()) return CheckVecBinary(e, lt, rt);
   if (lt->IsString() || rt->IsString() ||
       ((op == TokenKind::Plus || cmp) && As<ast::StringLit>(e->lhs) && As<ast::StringLit>(e->rhs)))
     return CheckStringBinary(e, lt, rt);
@@ -422,6 +430,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
     if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
     if (bt->is_handle) return CheckHandleMethod(e, f, bt);
+    if (bt->IsVector()) return CheckVecMethod(e, f, bt);
   }
   if (name) {
     ast::Node* d = Lookup(name->name);
@@ -544,6 +553,7 @@ auto Checker::CheckIndex(ast::Index* e) -> const Type* {
     return types_->error();
   }
   switch (bt->kind) {
+    case TypeKind::Vector:
     case TypeKind::Array: {
       if (std::optional<ConstValue> v = Eval(e->index)) {
         bool neg = it->is_signed && v->AsSigned() < 0;
@@ -612,8 +622,10 @@ auto Checker::CheckField(ast::Field* e) -> const Type* {
 
 auto Checker::CheckCast(ast::Cast* e) -> const Type* {
   const Type* to = ResolveType(e->target);
+  if (to->IsVector()) return CheckVecCast(e, to);
   const Type* from = CheckExpr(e->expr);
   if (to->IsError() || from->IsError()) return types_->error();
+  if (from->IsVector()) return CheckVecCast(e, to);
   if (from->kind == TypeKind::UntypedInt) {
     std::optional<ConstValue> v = Eval(e->expr);
     bool fits_int = to->IsInt() && v && FitsIn(e->expr, *v, to);
@@ -862,7 +874,8 @@ auto IsPlace(const ast::Expr* e) -> bool {
       return As<ast::Unary>(e)->op == TokenKind::Star;
     case ast::NodeKind::Index: {
       auto* i = As<ast::Index>(e);
-      return i->base->type->kind != TypeKind::Array || IsPlace(i->base);
+      bool value = i->base->type->kind == TypeKind::Array || i->base->type->IsVector();
+      return !value || IsPlace(i->base);
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);

@@ -215,6 +215,15 @@ void Checker::CheckAssign(ast::Assign* a) {
     return;
   }
   bool shift = op == TokenKind::Shl || op == TokenKind::Shr;
+  if (tt->IsVector()) {  // as `v = v op x`: x a vector of the same type or a scalar for every lane
+    const Type* xt = shift ? CheckValue(a->value) : CheckExpr(a->value, tt->elem);
+    if (xt->IsError()) return;
+    bool ok = shift ? tt->elem->IsInt() && (xt == tt || xt->IsInt())
+                    : ArithmeticAccepts(op, tt->elem) && VecOperand(a->value, tt);
+    if (!ok && !a->value->type->IsError())
+      Error(diag::Kind::BinaryTypes, a->range, {lex::Spelling(a->op), ToString(tt), ToString(Finalize(a->value))});
+    return;
+  }
   const Type* vt = nullptr;
   if (shift) {
     vt = CheckValue(a->value, tt);

@@ -35,6 +35,7 @@ auto Checker::Run(const GenerateHook& generate) -> CheckedModule {
   if (generate && diags_.error_count() == 0)
     if (ast::Tree* tree = generate(out_)) CheckGenerated(tree);
   FinishGpu();
+  CheckNoalloc();
   return std::move(out_);
 }
 

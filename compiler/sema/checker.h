@@ -54,6 +54,9 @@ class Checker {
   auto CheckCValue(const Type* t, SourceRange where) -> bool;
   void CheckConstDecl(ast::ConstDecl* c);
   void CheckFnBody(ast::FnDecl* fn);
+  auto CheckLatencyAttribute(ast::FnDecl* fn, const ast::Attribute& a) -> bool;
+  // @noalloc (check_noalloc.cpp): after every body is checked.
+  void CheckNoalloc();
   void CheckScript();
 
   // ---- statements (check_stmt.cpp) ----
@@ -115,6 +118,14 @@ class Checker {
   static constexpr size_t RtTensorMaxInputs = 16;  // rt_tensor.h: RT_TENSOR_MAX_INPUTS
   auto IsTensorElem(const Type* t) const -> bool;
   auto ResolveTensorType(ast::NamedType* n) -> const Type*;
+  // SIMD vectors (check_vec.cpp).
+  auto ResolveVecType(ast::NamedType* n) -> const Type*;
+  auto VecOperand(ast::Expr* e, const Type* vt) -> bool;
+  auto CheckVecBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;
+  auto CheckVecUnary(ast::Unary* e, const Type* t) -> const Type*;
+  auto CheckVecCast(ast::Cast* e, const Type* to) -> const Type*;
+  auto CheckVecMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
+  auto CheckVecMath(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type*;
   auto TensorHostOnly(ast::Expr* e, const std::string& what) -> bool;
   auto TensorOperand(ast::Expr* e, const Type* elem, const std::string& op, const Type* other) -> bool;
   auto CheckTensorBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;

@@ -15,6 +15,7 @@ auto ToString(const Type* t) -> std::string {
     case TypeKind::Pointer: return "*" + ToString(t->elem);
     case TypeKind::Array: return "[" + ToString(t->elem) + "; " + std::to_string(t->count) + "]";
     case TypeKind::Tensor: return "tensor<" + ToString(t->elem) + ">";
+    case TypeKind::Vector: return "vec<" + ToString(t->elem) + ", " + std::to_string(t->count) + ">";
     case TypeKind::FnPtr: {
       std::string s = "fn(";
       for (size_t i = 0; i < t->params.size(); i++) s += (i ? ", " : "") + ToString(t->params[i]);
@@ -132,6 +133,17 @@ auto TypeContext::Tensor(const Type* elem) -> const Type* {
   Type* t = Make(TypeKind::Tensor, "", 8, 8);
   t->elem = elem;
   tensors_[elem] = t;
+  return t;
+}
+
+auto TypeContext::Vector(const Type* elem, uint64_t lanes) -> const Type* {
+  auto key = std::make_pair(elem, lanes);
+  auto it = vectors_.find(key);
+  if (it != vectors_.end()) return it->second;
+  Type* t = Make(TypeKind::Vector, "", elem->size * lanes, elem->size * lanes);
+  t->elem = elem;
+  t->count = lanes;
+  vectors_[key] = t;
   return t;
 }
 

@@ -35,6 +35,7 @@ enum class TypeKind : uint8_t {
   Tensor,        // tensor<T>: a reference to the runtime's rt_tensor (elem: T, the element type)
   String,        // string: a reference to the runtime's rt_str (docs/strings.md)
   File,          // file: a reference to the runtime's rt_file
+  Vector,        // vec<T, N>: a SIMD vector of N numbers (elem: T, count: N), an LLVM <N x T>
 };
 
 struct StructField {
@@ -82,6 +83,7 @@ class Type {
   }
   auto IsTensor() const -> bool { return kind == TypeKind::Tensor; }
   auto IsString() const -> bool { return kind == TypeKind::String; }
+  auto IsVector() const -> bool { return kind == TypeKind::Vector; }
   // Counted references to runtime objects (tensors, strings, files, handles of `@drop` opaque
   // types, whose `*T` stays the plain C pointer): a variable holds one, the
   // end of its block releases it (lower/lower_ref.cpp); they live in host code and in variables
@@ -142,6 +144,9 @@ class TypeContext {
   auto FnPtr(const Type* ret, std::vector<const Type*> params) -> const Type*;
   // tensor<elem>; elem is f32, f64, i32, i64 or bool (the checker makes sure).
   auto Tensor(const Type* elem) -> const Type*;
+  // vec<elem, lanes>; elem an integer type or f32/f64, lanes a power of two from 2 to 64 (the
+  // checker makes sure). Aligned to its size, as C's vector types (`__m256` is 32).
+  auto Vector(const Type* elem, uint64_t lanes) -> const Type*;
   // A nominal type whose layout the checker fills in.
   auto NewNominal(TypeKind kind, std::string name) -> Type*;
 
@@ -153,7 +158,8 @@ class TypeContext {
   std::map<const Type*, const Type*> pointers_;
   std::map<std::pair<const Type*, uint64_t>, const Type*> arrays_;
   std::map<std::vector<const Type*>, const Type*> fn_ptrs_;
-  std::map<const Type*, const Type*> tensors_;  // key: return type, then parameters
+  std::map<const Type*, const Type*> tensors_;
+  std::map<std::pair<const Type*, uint64_t>, const Type*> vectors_;  // key: return type, then parameters
   const Type* error_;
   const Type* void_;
   const Type* bool_;

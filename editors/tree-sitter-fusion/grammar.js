@@ -372,6 +372,7 @@ module.exports = grammar({
       $.function_type,
       $.generic_type,
       alias('tensor', $.type_identifier),
+      alias('vec', $.type_identifier),
       $.parenthesized_type,
     ),
     parenthesized_type: $ => seq('(', $._type, ')'),
@@ -382,8 +383,16 @@ module.exports = grammar({
       '(', commaSep($._type), ')',
       optional(seq('->', field('result', $._type))),
     )),
-    // The one generic type: tensor<T>. A `tensor` without `<` is a plain name.
-    generic_type: $ => prec(1, seq(field('name', alias('tensor', $.type_identifier)), field('arguments', $.type_arguments))),
+    // The generic types: tensor<T> and vec<T, N> (N a literal, a name or parenthesized). A
+    // `tensor` or `vec` without `<` is a plain name.
+    generic_type: $ => prec(1, choice(
+      seq(field('name', alias('tensor', $.type_identifier)), field('arguments', $.type_arguments)),
+      seq(field('name', alias('vec', $.type_identifier)), field('arguments', $.vector_arguments)),
+    )),
+    vector_arguments: $ => seq(
+      '<', $._type, ',',
+      field('lanes', choice($.integer_literal, $.identifier, $.parenthesized_expression)), '>',
+    ),
 
     // ---- tokens ----
     identifier: $ => /[A-Za-z_][A-Za-z0-9_]*/,
