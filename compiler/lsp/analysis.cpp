@@ -549,6 +549,10 @@ void Analysis::Members(const sema::Type* t, std::vector<Completion>& out) const 
           out.push_back({fn->name.substr(prefix.size()), FnSignature(sources_, fn), Completion::Kind::Method});
     return;
   }
+  if (t->IsVector()) {  // check_vec.cpp's methods
+    for (const char* m : {"sum", "min", "max", "fma", "shuffle"}) out.push_back({m, "vec method", Completion::Kind::Method});
+    return;
+  }
   if (t->name == "dim3")
     for (const char* f : {"x", "y", "z"}) out.push_back({f, "u32", Completion::Kind::Field});
 }
