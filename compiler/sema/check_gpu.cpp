@@ -194,10 +194,11 @@ void Checker::CheckGpuAttribute(ast::FnDecl* fn, const ast::Attribute& a) {
               {a.name, "`max_threads: N`, `min_blocks: M`, `threads: (x, y, z)` and `max_registers: R`"});
       }
     }
-    // The required block must be within the kernel's own bound too.
+    // The required block must be within the kernel's own bound too (both may come from
+    // different @kernel attributes: then the place is this one's).
     uint64_t required = uint64_t{fn->threads[0]} * fn->threads[1] * fn->threads[2];
     if (required && fn->max_threads && required > fn->max_threads)
-      Error(diag::Kind::KernelThreadsTooMany, threads_value->range,
+      Error(diag::Kind::KernelThreadsTooMany, threads_value ? threads_value->range : a.range,
             {std::to_string(required), "its `max_threads: " + std::to_string(fn->max_threads) + "`"});
   }
   if (fn->is_kernel && fn->is_device) Error(diag::Kind::KernelAttrConflict, a.range);
