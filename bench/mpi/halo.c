@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { N = 100000, STEPS = 400 };
+enum { N = 4096, STEPS = 10000 };
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);

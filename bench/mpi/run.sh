@@ -2,7 +2,8 @@
 # MPI from Fusion against the same programs in C with MPI (issue 19, "Speed"), in one run, with the
 # same ranks on this machine: the time per step of a Jacobi step with halo exchange (halo.fu,
 # halo.c: target <= 1.05x) and MPI_Allreduce's bandwidth on 8 MiB (allreduce.fu, allreduce.c).
-# Both sides are built (fusion build -O2; mpicc -O2) and run under mpirun -np NP, alternately,
+# Both sides are built (fusion build -O2; mpicc -O2 over clang-19, LLVM as Fusion: MPI_CC=gcc for
+# gcc) and run under mpirun -np NP, alternately,
 # best of RUNS; each checks that both print the same result.
 # Usage: bench/mpi/run.sh     FUSION=path (default build/bin/fusion), NP (default 2), RUNS (default 3).
 set -euo pipefail
@@ -16,7 +17,7 @@ mkdir -p "$OUT"
 MPIRUN=(env FUSION_DEVICE=cpu mpirun --allow-run-as-root --oversubscribe -np "$NP")
 for b in halo allreduce; do
   "$FUSION" build -O2 "bench/mpi/$b.fu" -o "$OUT/$b.fu.exe"
-  mpicc -O2 "bench/mpi/$b.c" -o "$OUT/$b.c.exe"
+  OMPI_CC=${MPI_CC:-clang-19} mpicc -O2 "bench/mpi/$b.c" -o "$OUT/$b.c.exe"
 done
 printf '%-10s %4s %14s %14s %10s\n' bench ranks "C" "Fusion" "Fusion/C"
 for b in halo allreduce; do
@@ -35,7 +36,7 @@ for b in halo allreduce; do
   done
   if [[ $b == halo ]]; then
     awk -v b="$b" -v n="$NP" -v c="$best_c" -v f="$best_f" 'BEGIN {
-      printf "%-10s %4d %11.1f us %11.1f us %10.2f  per step (target <= 1.05)\n", b, n, c * 1e6, f * 1e6, f / c }'
+      printf "%-10s %4d %11.2f us %11.2f us %10.2f  per step (target <= 1.05)\n", b, n, c * 1e6, f * 1e6, f / c }'
   else
     awk -v b="$b" -v n="$NP" -v c="$best_c" -v f="$best_f" 'BEGIN {
       bytes = 8 * 1048576
