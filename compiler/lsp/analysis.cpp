@@ -241,9 +241,6 @@ auto Analysis::TargetAt(uint32_t offset) const -> Target {
   uint32_t best_len = UINT32_MAX;
   std::vector<std::pair<Target, SourceRange>> places;
   for (const auto& node : trees_[0]->nodes) {
-    if (!Contains(node->range, offset) && !As<ast::StructDecl>(node.get()) && !As<ast::EnumDecl>(node.get()) &&
-        !dynamic_cast<const ast::Decl*>(node.get()) && !As<ast::Let>(node.get()) && !As<ast::For>(node.get()))
-      continue;
     places.clear();
     PlacesOf(node.get(), places);
     for (auto& [target, r] : places)
@@ -493,7 +490,7 @@ auto Analysis::VisibleAt(uint32_t offset) const -> std::vector<const ast::Node*>
     if (auto* l = As<ast::Let>(n.get())) {
       if (l->name_range.end > offset) continue;
       const ast::Node* scope = innermost_block(l->range.begin.offset);
-      if (encloses(scope, here) || (!scope && true)) locals.push_back({l->name_range.begin.offset, l});
+      if (encloses(scope, here)) locals.push_back({l->name_range.begin.offset, l});
     } else if (auto* f = As<ast::For>(n.get())) {
       if (f->body && Contains(f->body->range, offset)) locals.push_back({f->name_range.begin.offset, f});
     } else if (auto* fn = As<ast::FnDecl>(n.get())) {
