@@ -3,6 +3,7 @@
 #include "fuse/fuse.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "base/check.h"
@@ -144,6 +145,7 @@ class Planner {
       if (!fn->body || fn->is_kernel || fn->is_device) continue;
       fuse_ = fn->is_fuse;
       fn_ = fn;
+      views_ = fuse_ ? OutsideViews(fn) : std::string();
       if (fuse_) explain_ += "@fuse fn " + fn->name + " (" + Where(fn->name_range) + "):\n";
       size_t groups_before = group_count_;
       PlanBlock(fn->body->stmts);
@@ -151,6 +153,7 @@ class Planner {
     }
     fuse_ = false;
     fn_ = nullptr;
+    views_.clear();
     for (const ast::Stmt* s : m_.script_stmts) PlanStmt(s);
     plan_.explain = explain_;
     kernels_.Finish();
@@ -489,6 +492,10 @@ class Planner {
         why = name + (a->op != TokenKind::Eq || As<ast::Index>(a->target) ? " is modified in place at " : " is assigned at ") + Where(a->range);
         return true;
       }
+      if (!views_.empty() && StoresThroughPointer(a->target)) {
+        why = "memory is written through a pointer at " + Where(a->range) + ", and " + views_;
+        return true;
+      }
     }
     std::vector<const ast::Stmt*> stmts;
     std::vector<const ast::Expr*> exprs;
@@ -511,10 +518,14 @@ class Planner {
       return true;
     }
     if (auto* c = As<ast::Call>(e); c && c->builtin == B::None) {
+      std::string fname = c->fn ? "`" + c->fn->name + "`" : "a function pointer";
       for (const ast::Expr* a : c->args) {
         if (!IsTensor(a)) continue;
-        std::string fname = c->fn ? c->fn->name : "a function";
-        why = "a tensor is passed to `" + fname + "` at " + Where(c->range);
+        why = "a tensor is passed to " + fname + " at " + Where(c->range);
+        return true;
+      }
+      if (!views_.empty()) {
+        why = fname + " is called at " + Where(c->range) + " and may write memory, and " + views_;
         return true;
       }
     }
@@ -523,6 +534,58 @@ class Planner {
     for (const ast::Expr* k : kids)
       if (ExprChanges(k, why)) return true;
     return false;
+  }
+
+  // Whether assigning to `target` stores through a raw pointer (`*p = v`, `p[i] = v`, `p.f = v`
+  // with `p` a pointer), which may write memory a tensor views.
+  static auto StoresThroughPointer(const ast::Expr* target) -> bool {
+    for (const ast::Expr* e = target; e;) {
+      if (auto* u = As<ast::Unary>(e)) return u->op == TokenKind::Star;
+      if (auto* i = As<ast::Index>(e)) {
+        if (i->base->type && i->base->type->kind == sema::TypeKind::Pointer) return true;
+        e = i->base;
+      } else if (auto* f = As<ast::Field>(e)) {
+        if (f->through_pointer) return true;
+        e = f->base;
+      } else {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // Whether the tensors of @fuse function `fn` may view memory that the program also reaches
+  // through pointers: it makes a view (`tensor.from_ptr`), exposes a tensor's memory
+  // (`data_ptr`), or takes tensors from its caller, who may have made them either way. Then a
+  // store through a pointer, or a call of a function (which may store through one), computes
+  // the pending values before it, so that they read the memory as it is where they are written.
+  // Returns the reason for --explain-fusion, or empty.
+  auto OutsideViews(const ast::FnDecl* fn) -> std::string {
+    std::string found;
+    std::function<void(const ast::Expr*)> visit = [&](const ast::Expr* e) {
+      if (!e || !found.empty()) return;
+      if (auto* c = As<ast::Call>(e); c && (c->builtin == B::TensorFromPtr || c->builtin == B::TensorDataPtr)) {
+        found = std::string(c->builtin == B::TensorFromPtr ? "`tensor.from_ptr`" : "`data_ptr`") + " at " + Where(c->range) +
+                " lets tensors share memory with pointers";
+        return;
+      }
+      std::vector<const ast::Expr*> kids;
+      Children(e, kids);
+      for (const ast::Expr* k : kids) visit(k);
+    };
+    std::function<void(const ast::Stmt*)> walk = [&](const ast::Stmt* s) {
+      std::vector<const ast::Stmt*> stmts;
+      std::vector<const ast::Expr*> exprs;
+      StmtParts(s, stmts, exprs);
+      for (const ast::Expr* e : exprs) visit(e);
+      for (const ast::Stmt* c : stmts) walk(c);
+    };
+    walk(fn->body);
+    if (!found.empty()) return found;
+    for (const ast::Param* p : fn->params)
+      if (p->type && p->type->IsTensor())
+        return "parameter `" + p->name + "` may view memory its caller shares (`tensor.from_ptr`, `data_ptr`)";
+    return {};
   }
 
   // ---- expressions ----
@@ -781,6 +844,7 @@ class Planner {
   KernelWriter kernels_;
   bool fuse_ = false;
   const ast::FnDecl* fn_ = nullptr;
+  std::string views_;  // OutsideViews of the @fuse function being planned
   Run* run_ = nullptr;
   std::vector<std::unique_ptr<Def>> defs_;
   std::unordered_map<const ast::Let*, Def*> current_;   // a variable's pending value (none: its slot holds it)
