@@ -473,13 +473,30 @@ auto Analysis::VisibleAt(uint32_t offset) const -> std::vector<const ast::Node*>
   std::vector<const ast::Node*> out;
   if (trees_.empty()) return out;
   const ast::Tree& main = *trees_[0];
+  // The blocks by where they begin (an outer one before an inner one that begins with it), each
+  // with the nearest block around it: the innermost block at a point is the last one beginning at
+  // or before it, or the nearest around that one which still holds the point. Blocks nest, so
+  // this is a binary search and a walk outwards rather than a scan of every block per query.
+  std::vector<const ast::Node*> blocks;
+  for (const auto& n : main.nodes)
+    if (As<ast::Block>(n.get()) && n->range.begin.valid()) blocks.push_back(n.get());
+  std::sort(blocks.begin(), blocks.end(), [](const ast::Node* a, const ast::Node* b) {
+    if (a->range.begin.offset != b->range.begin.offset) return a->range.begin.offset < b->range.begin.offset;
+    return a->range.end > b->range.end;
+  });
+  std::vector<int> parent(blocks.size(), -1);
+  std::vector<int> open;
+  for (size_t i = 0; i < blocks.size(); i++) {
+    while (!open.empty() && blocks[open.back()]->range.end < blocks[i]->range.end) open.pop_back();
+    parent[i] = open.empty() ? -1 : open.back();
+    open.push_back(static_cast<int>(i));
+  }
   auto innermost_block = [&](uint32_t at) -> const ast::Node* {
-    const ast::Node* best = nullptr;
-    for (const auto& n : main.nodes)
-      if (As<ast::Block>(n.get()) && Contains(n->range, at) &&
-          (!best || n->range.end - n->range.begin.offset < best->range.end - best->range.begin.offset))
-        best = n.get();
-    return best;
+    auto after = std::upper_bound(blocks.begin(), blocks.end(), at,
+                                  [](uint32_t v, const ast::Node* b) { return v < b->range.begin.offset; });
+    int i = static_cast<int>(after - blocks.begin()) - 1;
+    while (i >= 0 && !Contains(blocks[i]->range, at)) i = parent[i];
+    return i >= 0 ? blocks[i] : nullptr;
   };
   auto encloses = [](const ast::Node* outer, const ast::Node* inner) {
     return !outer || (inner && outer->range.begin.offset <= inner->range.begin.offset && inner->range.end <= outer->range.end);
