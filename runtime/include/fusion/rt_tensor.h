@@ -36,7 +36,9 @@ typedef enum rt_dtype {
   RT_DTYPE_I32 = 2,
   RT_DTYPE_I64 = 3,
   RT_DTYPE_BOOL = 4,  // one byte, 0 or 1
-  RT_DTYPE_COUNT = 5,
+  RT_DTYPE_F16 = 5,   // IEEE binary16, two bytes
+  RT_DTYPE_BF16 = 6,  // bfloat16 (f32's top 16 bits), two bytes
+  RT_DTYPE_COUNT = 7,
 } rt_dtype;
 
 enum { RT_TENSOR_MAX_RANK = 8, RT_TENSOR_MAX_INPUTS = 16 };
