@@ -65,8 +65,8 @@ struct Input {
 enum class Reduce : uint8_t { None, Sum, Max, Min, Mean, Argmax, Argmin };
 inline constexpr int kReduces = 7;
 // Element types in rt_dtype's order (DtypeOf gives the index).
-inline constexpr int kDtypes = 5;
-inline constexpr const char* kDtypeNames[kDtypes] = {"f32", "f64", "i32", "i64", "bool"};
+inline constexpr int kDtypes = 7;
+inline constexpr const char* kDtypeNames[kDtypes] = {"f32", "f64", "i32", "i64", "bool", "f16", "bf16"};
 
 struct Group {
   std::vector<Node> nodes;         // in order; the last is the chain's result

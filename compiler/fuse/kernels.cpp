@@ -109,6 +109,10 @@ auto Accumulate(Reduce r, const std::string& v, const std::string& k, bool combi
   }
 }
 
+// sum and mean of f16 and bf16 accumulate in f32 and round once, in the combine kernel, which
+// the runtime always runs for them (rtt_reduce_widens).
+auto Widens(Reduce r, const sema::Type* chain) -> bool { return (r == Reduce::Sum || r == Reduce::Mean) && chain->IsHalf(); }
+
 }  // namespace
 
 auto KernelWriter::Elementwise(const Group& g, bool strided) -> std::string {
@@ -124,7 +128,8 @@ auto KernelWriter::Elementwise(const Group& g, bool strided) -> std::string {
 
 auto KernelWriter::Partial(const Group& g, bool strided) -> std::string {
   int result = static_cast<int>(g.nodes.size()) - 1;
-  std::string a = T(g.chain_elem);
+  bool widen = Widens(g.reduce, g.chain_elem);
+  std::string a = widen ? "f32" : T(g.chain_elem);
   std::string s = "@kernel fn @NAME@_" + std::string(strided ? "pstrided" : "pflat") +
                   "(outer: i64, len: i64, inner: i64, parts: i64, chunk: i64, div: i64" + (strided ? ", d: *i64" : "") +
                   ", pv: *" + a + ", pi: *i64" + InputParams(g) + ") {\n";
@@ -138,7 +143,7 @@ auto KernelWriter::Partial(const Group& g, bool strided) -> std::string {
        "            while k < end {\n            let j = (o * len + k) * inner + c\n";
   if (strided) s += StridedOffsets("j", 0, static_cast<int>(g.inputs.size()));
   s += Chain(g, [&](int k) { return "in" + std::to_string(k) + "[" + (strided ? "o" + std::to_string(k) : "j") + "]"; });
-  s += "            " + Accumulate(g.reduce, V(result), "k", false) + "\n";
+  s += "            " + Accumulate(g.reduce, V(result) + (widen ? " as f32" : ""), "k", false) + "\n";
   s += "            have = true\n            k = k + step\n            }\n";
   s += "            let w = (o * parts + p) * inner + c\n";
   if (g.reduce == Reduce::Mean)
@@ -151,10 +156,12 @@ auto KernelWriter::Partial(const Group& g, bool strided) -> std::string {
 }
 
 auto KernelWriter::Combine(Reduce r, const sema::Type* elem) -> std::string {
-  std::string a = T(elem);
-  std::string name = std::string("__fu_combine_") + ReduceName(r) + "_" + a;
+  std::string out = T(elem);
+  bool widen = Widens(r, elem);  // f32 partials, rounded once to the half type
+  std::string a = widen ? "f32" : out, round = widen ? " as " + out : "";
+  std::string name = std::string("__fu_combine_") + ReduceName(r) + "_" + out;
   std::string s = "@kernel fn " + name + "(outer: i64, parts: i64, inner: i64, div: i64, pv: *" + a +
-                  ", pi: *i64, out_v: *" + a + ", out_i: *i64) {\n";
+                  ", pi: *i64, out_v: *" + out + ", out_i: *i64) {\n";
   s += "    let t = " + std::string(kThread) + "\n    if t < outer * inner {\n        unsafe {\n";
   s += "            let c = t % inner\n            let o = t / inner\n            var acc: " + a + " = 0 as " + a + "\n"
        "            var have = false\n            var best: i64 = 0\n            var p: i64 = 0\n"
@@ -163,9 +170,9 @@ auto KernelWriter::Combine(Reduce r, const sema::Type* elem) -> std::string {
   bool arg = r == Reduce::Argmax || r == Reduce::Argmin;
   s += "            " + Accumulate(r, "v", arg ? "pi[w]" : "0", true) + "\n";
   s += "            have = true\n            p = p + 1\n            }\n";
-  if (r == Reduce::Mean) s += "            out_v[t] = acc / div as " + a + "\n";
+  if (r == Reduce::Mean) s += "            out_v[t] = (acc / div as " + a + ")" + round + "\n";
   else if (arg) s += "            out_i[t] = best\n";
-  else s += "            out_v[t] = acc\n";
+  else s += "            out_v[t] = acc" + round + "\n";
   s += "        }\n    }\n}\n";
   return s;
 }
@@ -216,21 +223,25 @@ void KernelWriter::Finish() {
          "    let i = " + kThread + "\n    if i < n {\n        unsafe { out[i] = (start + i as f64 * step) as " + t + " }\n    }\n}\n";
   }
   // Uniform in [0, 1) from (seed, index) alone: SplitMix64 of seed + index * golden ratio, its top
-  // 24 (f32) or 53 (f64) bits.
+  // 24 (f32), 53 (f64), 11 (f16) or 8 (bf16) bits.
   for (int dt = 0; dt < kDtypes; dt++) {
     std::string t = kDtypeNames[dt];
     if (!needs("rand." + t)) continue;
     std::string name = "__fu_rand_" + t;
     u.rand[dt] = name;
-    bool f32 = t == "f32";
+    // The top p bits (p: the type's significand bits) times 2^-p: every value exact, below 1.
+    const char* shift = t == "f32" ? "40" : t == "f64" ? "11" : t == "f16" ? "53" : "56";
+    const char* scale = t == "f32"   ? "5.9604644775390625e-08"
+                        : t == "f64" ? "1.1102230246251565e-16"
+                        : t == "f16" ? "0.00048828125"
+                                     : "0.00390625";
     s += "@kernel fn " + name + "(n: i64, out: *" + t + ", seed: u64) {\n"
          "    let i = " + kThread + "\n    if i < n {\n"
          "        var z: u64 = seed + i as u64 * 0x9E3779B97F4A7C15\n"
          "        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9\n"
          "        z = (z ^ (z >> 27)) * 0x94D049BB133111EB\n"
          "        z = z ^ (z >> 31)\n"
-         "        unsafe { out[i] = (z >> " + (f32 ? "40" : "11") + ") as " + t + " * " +
-         (f32 ? "5.9604644775390625e-08" : "1.1102230246251565e-16") + " }\n    }\n}\n";
+         "        unsafe { out[i] = (z >> " + shift + ") as " + t + " * " + scale + " }\n    }\n}\n";
   }
   for (auto& [key, elem] : combines_) {
     s += Combine(static_cast<Reduce>(key.first), elem);

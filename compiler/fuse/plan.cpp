@@ -648,8 +648,12 @@ class Planner {
 
   // softmax(x, axis) = exp(x - max) / sum(exp(x - max)), max and sum along the axis (kept):
   // three groups; in a @fuse function x's own chain is recomputed in each, eager reads x's value.
+  // f16 and bf16 compute the exponentials, their sum and the division in f32 and round the
+  // result once (PyTorch's softmax of a half tensor); the maximum is exact in either type.
   void MakeSoftmax(const ast::Call* call) {
     const sema::Type* elem = call->type->elem;
+    const sema::Type* wide = elem->IsHalf() ? m_.types->f32() : elem;
+    if (wide != elem) plan_.needs.insert(sema::ToString(wide));
     int axis = AddLeaf(call->args[0]);
     auto step = [&](Reduce r) {
       auto g = NewGroup(call);
@@ -662,21 +666,33 @@ class Planner {
     auto g_max = step(Reduce::Max);
     Build(*g_max, call->self, fuse_);
     FinishGroup(std::move(g_max));
+    auto widen = [&](Group& g, int node) {
+      if (wide == elem) return node;
+      Node c;
+      c.kind = OpKind::Cast, c.args[0] = node, c.type = wide, c.text = "as";
+      return AddNode(g, c);
+    };
     auto shifted_exp = [&](Group& g) {
-      int x = Build(g, call->self, fuse_);
-      int m = StepInput(g, 0, elem);
-      int d = AddNode(g, Binary(TokenKind::Minus, x, m, elem, call, "-"));
+      int x = widen(g, Build(g, call->self, fuse_));
+      int m = widen(g, StepInput(g, 0, elem));
+      int d = AddNode(g, Binary(TokenKind::Minus, x, m, wide, call, "-"));
       Node ex;
-      ex.kind = OpKind::Math, ex.fn = B::Exp, ex.args[0] = d, ex.type = elem, ex.expr = call, ex.text = "exp";
+      ex.kind = OpKind::Math, ex.fn = B::Exp, ex.args[0] = d, ex.type = wide, ex.expr = call, ex.text = "exp";
       return AddNode(g, ex);
     };
     auto g_sum = step(Reduce::Sum);
+    g_sum->chain_elem = g_sum->out_elem = wide;
     shifted_exp(*g_sum);
     FinishGroup(std::move(g_sum));
     auto g_div = step(Reduce::None);
     int ex = shifted_exp(*g_div);
-    int s = StepInput(*g_div, 1, elem);
-    AddNode(*g_div, Binary(TokenKind::Slash, ex, s, elem, call, "/"));
+    int s = StepInput(*g_div, 1, wide);
+    int q = AddNode(*g_div, Binary(TokenKind::Slash, ex, s, wide, call, "/"));
+    if (wide != elem) {
+      Node c;
+      c.kind = OpKind::Cast, c.args[0] = q, c.type = elem, c.text = "as";
+      AddNode(*g_div, c);
+    }
     FinishGroup(std::move(g_div));
   }
 
@@ -874,6 +890,7 @@ auto PlanModule(const sema::CheckedModule& m, const SourceManager& sources) -> s
 
 auto DtypeOf(const sema::Type* elem) -> int {
   if (elem->kind == sema::TypeKind::Bool) return 4;
+  if (elem->IsHalf()) return elem->is_bfloat ? 6 : 5;
   if (elem->IsFloat()) return elem->bits == 32 ? 0 : 1;
   return elem->bits == 32 ? 2 : 3;
 }

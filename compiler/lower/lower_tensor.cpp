@@ -52,6 +52,7 @@ auto Lowerer::ScalarBits(llvm::Value* v, const Type* t) -> llvm::Value* {
 
 auto Lowerer::FromBits(llvm::Value* bits, const Type* t) -> llvm::Value* {
   if (t->IsFloat()) {
+    if (t->IsHalf()) return b_.CreateBitCast(b_.CreateTrunc(bits, b_.getInt16Ty()), ValTy(t));
     if (t->bits == 32) return b_.CreateBitCast(b_.CreateTrunc(bits, b_.getInt32Ty()), b_.getFloatTy());
     return b_.CreateBitCast(bits, b_.getDoubleTy());
   }

@@ -42,8 +42,8 @@ auto TensorHint(const std::string& name, bool method) -> std::string {
 }  // namespace
 
 auto Checker::IsTensorElem(const Type* t) const -> bool {
-  return t == types_->f32() || t == types_->f64() || t == types_->i32() || t == types_->i64() ||
-         t == types_->bool_type();
+  return t == types_->f32() || t == types_->f64() || t == types_->f16() || t == types_->bf16() || t == types_->i32() ||
+         t == types_->i64() || t == types_->bool_type();
 }
 
 auto Checker::ResolveTensorType(ast::NamedType* n) -> const Type* {
@@ -148,7 +148,7 @@ auto Checker::CheckTensorMath(ast::Call* e, ast::Builtin b, const std::string& n
     if (!TensorOperand(a, elem, name, tensor)) return types_->error();
   bool any_numeric = b == B::Fmin || b == B::Fmax;
   if (any_numeric ? !elem->IsNumeric() : !elem->IsFloat()) {
-    Error(diag::Kind::TensorOpElem, e->range, {name, any_numeric ? "a numeric tensor" : "a tensor of `f32` or `f64`", ToString(tensor)});
+    Error(diag::Kind::TensorOpElem, e->range, {name, any_numeric ? "a numeric tensor" : "a floating-point tensor", ToString(tensor)});
     return types_->error();
   }
   return tensor;
@@ -258,7 +258,7 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
       return CheckTensorDims(e, 1, name) ? result : types_->error();
     case B::TensorRand:
       if (!elem->IsFloat()) {
-        Error(diag::Kind::TensorOpElem, e->type_args[0]->range, {name, "`f32` or `f64`", ToString(elem)});
+        Error(diag::Kind::TensorOpElem, e->type_args[0]->range, {name, "a floating-point element type", ToString(elem)});
         return types_->error();
       }
       if (!count(2, 9)) return types_->error();
@@ -271,11 +271,13 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
       }
       if (!count(1, 3)) return types_->error();
       // Bounds and step of any number type (`tensor.arange<f64>(n)` with an i64 n); an untyped
-      // literal takes the element type.
+      // literal takes the element type, or f64 for f16 and bf16 (`tensor.arange<bf16>(257)` has
+      // 257 elements, though 257 is no bf16).
       bool ok = true;
+      const Type* bound = elem->IsHalf() ? types_->f64() : elem;
       for (size_t i = 0; i < e->args.size(); i++) {
-        const Type* at = CheckExpr(e->args[i], elem);
-        if (at->IsUntyped() && at->kind != TypeKind::Null) ok = Coerce(e->args[i], elem) && ok;
+        const Type* at = CheckExpr(e->args[i], bound);
+        if (at->IsUntyped() && at->kind != TypeKind::Null) ok = Coerce(e->args[i], bound) && ok;
         else if (!at->IsError() && !at->IsNumeric())
           Error(diag::Kind::BuiltinArg, e->args[i]->range, {name, "numbers", ToString(at)}), ok = false;
         else if (at->IsError()) ok = false;
@@ -344,7 +346,7 @@ auto Checker::CheckTensorCall(ast::Call* e, ast::Field* callee) -> const Type* {
       if (t->IsError()) return t;
       bool ok = t->IsTensor() && (api->kind == B::TensorRelu ? t->elem->IsNumeric() : t->elem->IsFloat());
       if (!ok) {
-        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, api->kind == B::TensorRelu ? "a numeric tensor" : "a tensor of `f32` or `f64`", ToString(t)});
+        Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, api->kind == B::TensorRelu ? "a numeric tensor" : "a floating-point tensor", ToString(t)});
         return types_->error();
       }
       return t;
@@ -367,7 +369,7 @@ auto Checker::CheckMatmulOperands(ast::Call* e, ast::Expr* a, ast::Expr* b, cons
   if (at->IsError() || bt->IsError()) return types_->error();
   for (auto [x, t] : {std::pair{a, at}, std::pair{b, bt}}) {
     if (!t->IsTensor() || !t->elem->IsFloat()) {
-      Error(diag::Kind::BuiltinArg, x->range, {name, "tensors of `f32` or `f64`", ToString(t)});
+      Error(diag::Kind::BuiltinArg, x->range, {name, "floating-point tensors", ToString(t)});
       return types_->error();
     }
   }
@@ -424,7 +426,7 @@ auto Checker::CheckTensorMap(ast::Call* e, const std::string& name) -> const Typ
     return types_->error();
   }
   if (!IsTensorElem(fn->ret_type)) {
-    Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a function returning `f32`, `f64`, `i32`, `i64` or `bool`", ToString(fn->ret_type)});
+    Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a function returning `f32`, `f64`, `f16`, `bf16`, `i32`, `i64` or `bool`", ToString(fn->ret_type)});
     return types_->error();
   }
   return types_->Tensor(fn->ret_type);
@@ -519,7 +521,7 @@ auto Checker::CheckTensorMethod(ast::Call* e, ast::Field* callee, const Type* se
       return self;
     case B::TensorMean:
       if (!count(0, 1) || !int_args(0)) return types_->error();
-      if (!need(elem->IsFloat(), "a tensor of `f32` or `f64`")) return types_->error();
+      if (!need(elem->IsFloat(), "a floating-point tensor")) return types_->error();
       return self;
     case B::TensorArgmax:
     case B::TensorArgmin:
@@ -528,7 +530,7 @@ auto Checker::CheckTensorMethod(ast::Call* e, ast::Field* callee, const Type* se
       return types_->Tensor(types_->i64());
     case B::TensorSoftmax:
       if (!count(1, 1) || !int_args(0)) return types_->error();
-      if (!need(elem->IsFloat(), "a tensor of `f32` or `f64`")) return types_->error();
+      if (!need(elem->IsFloat(), "a floating-point tensor")) return types_->error();
       return self;
     case B::TensorMatmulMethod:
       if (!count(1, 1)) return types_->error();

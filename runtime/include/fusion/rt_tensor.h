@@ -36,7 +36,9 @@ typedef enum rt_dtype {
   RT_DTYPE_I32 = 2,
   RT_DTYPE_I64 = 3,
   RT_DTYPE_BOOL = 4,  // one byte, 0 or 1
-  RT_DTYPE_COUNT = 5,
+  RT_DTYPE_F16 = 5,   // IEEE binary16, two bytes
+  RT_DTYPE_BF16 = 6,  // bfloat16 (f32's top 16 bits), two bytes
+  RT_DTYPE_COUNT = 7,
 } rt_dtype;
 
 enum { RT_TENSOR_MAX_RANK = 8, RT_TENSOR_MAX_INPUTS = 16 };
@@ -75,7 +77,8 @@ enum { RT_TENSOR_BLOCK = 256, RT_TENSOR_DESC_WORDS = 9 + 8 * (RT_TENSOR_MAX_INPU
 //       (contiguous(), assignment into a view, broadcasting a source over a destination).
 //   arange[dt](n: i64, out: *T, start: f64, step: f64)      out[j] = (T)(start + j * step)
 //   rand[dt](n: i64, out: *T, seed: u64)   uniform in [0, 1), a function of (seed, j) only, so that
-//       every device gives the same numbers (floats only: NULL for integer dtypes and bool)
+//       every device gives the same numbers (floats only, f16 and bf16 too: NULL for integer dtypes
+//       and bool)
 //   combine[op][dt]: see rt_tensor_group (reductions); NULL where op does not take dt.
 typedef enum rt_tensor_reduce {
   RT_REDUCE_NONE = 0,
@@ -124,6 +127,10 @@ typedef struct rt_tensor_kernels {
 //       thread t < outer*inner: reduces pv[(o*parts + p)*inner + c] over p in order (argmax/argmin:
 //       the first index among equal values), divides by div for mean, writes out_v[o*inner + c]
 //       (or out_i for argmax/argmin).
+// Half types: sum and mean of an f16 or bf16 chain accumulate in f32. Their partial kernels' pv
+// is *f32, the runner always goes through combine (with div 0 to the partial kernel, even when
+// parts == 1), and combine[op][F16/BF16] reads f32 partials and writes the rounded result:
+//   combine(outer, parts, inner, div: i64, pv: *f32, pi: *i64, out_v: *f16 (or *bf16), out_i: *i64)
 // Buffers the runner passes: pi is NULL unless the reduction is argmax/argmin. For argmax/argmin
 // with parts == 1, pv is a scratch buffer of outer*inner values; with parts > 1 the combine kernel's
 // out_v is such a scratch buffer too (out_i is the result), and for the other reductions out_i is
@@ -198,7 +205,8 @@ enum { RT_TENSOR_MAX_SCALARS = 64 };
 //     shape exactly; when both share memory, src is copied first, so overlap is safe.
 // run: see rt_tensor_group; inputs must be on the current device.
 // matmul(a, b): NumPy's matmul for ranks 1 and 2 (a vector is a row on the left, a column on the
-//     right, and its axis is dropped), two f32 or two f64 tensors. The CPU device runs a tiled loop
+//     right, and its axis is dropped), two tensors of one float dtype; f16 and bf16 accumulate in f32
+//     and round once (cublasGemmEx on CUDA). The CPU device runs a tiled loop
 //     on its worker pool; a CUDA device runs cuBLAS (FUSION_CUBLAS alone when set, else
 //     libcublas.so.13, then libcublas.so, searched as rt_dl_open does), one handle per device on
 //     the default stream; no cuBLAS is a panic naming what was tried.

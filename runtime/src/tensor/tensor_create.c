@@ -36,8 +36,8 @@ rt_ptr rt_tensor_arange(rt_i32 dtype, rt_f64 start, rt_f64 stop, rt_f64 step, rt
 }
 
 rt_ptr rt_tensor_rand(rt_i32 dtype, rt_u64 seed, rt_i32 rank, rt_ptr dims, rt_loc loc) {
-  if (dtype != RT_DTYPE_F32 && dtype != RT_DTYPE_F64)
-    rtt_panic(loc, "rand: the element type must be f32 or f64, not %s", rtt_dtype_name(dtype));
+  if (dtype != RT_DTYPE_F32 && dtype != RT_DTYPE_F64 && dtype != RT_DTYPE_F16 && dtype != RT_DTYPE_BF16)
+    rtt_panic(loc, "rand: the element type must be a float type, not %s", rtt_dtype_name(dtype));
   rt_gpu_device* d = rtt_device("rand", loc);
   rt_tensor* t = rtt_new(d, dtype, rank, dims, "rand", loc);
   if (t->numel == 0) return t;
@@ -246,6 +246,14 @@ static void print_element(const printer* p, int64_t i) {
       memcpy(&v, at, sizeof v);
       snprintf(buf, sizeof buf, "%" PRId64, v);
       break;
+    }
+    case RT_DTYPE_F16:
+    case RT_DTYPE_BF16: {  // the fewest digits that read back as the same half, as print does
+      uint16_t h;
+      memcpy(&h, at, sizeof h);
+      bool bf = p->t->dtype == RT_DTYPE_BF16;
+      (bf ? rt_print_bf16 : rt_print_f16)(p->stream, (double)rtt_half_to_f32(h, bf));
+      return;
     }
     default: snprintf(buf, sizeof buf, "%s", *at ? "true" : "false"); break;
   }

@@ -2,8 +2,10 @@
 #ifndef FUSION_RT_TENSOR_INTERNAL_H
 #define FUSION_RT_TENSOR_INTERNAL_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "fusion/rt_tensor.h"
 
@@ -20,6 +22,54 @@ char* rtt_format_shape(char* buf, int32_t rank, const int64_t* shape);
 const char* rtt_dtype_name(int32_t dtype);
 // Bytes per element; panics (naming `what`) on a dtype that is not one of rt_dtype.
 size_t rtt_elem_size(int32_t dtype, const char* what, rt_loc loc);
+
+// --- Half floats (f16, bf16) on the host --------------------------------------------------------
+
+// An f16 or bf16 element's value (exact in f32).
+static inline float rtt_half_to_f32(uint16_t h, bool bf) {
+  float f;
+  uint32_t bits;
+  if (bf) {
+    bits = (uint32_t)h << 16;
+  } else {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = h >> 10 & 0x1f, man = h & 0x3ff;
+    if (exp == 0) {  // zero or subnormal: man * 2^-24
+      f = ldexpf((float)man, -24);
+      return sign ? -f : f;
+    }
+    bits = sign | (exp == 31 ? 0x7f800000 | man << 13 : (exp + 112) << 23 | man << 13);
+  }
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+// `f` rounded to nearest even to an f16 or bf16 (NaN stays a quiet NaN, overflow gives inf), as
+// the compiler's `as f16` / `as bf16` rounds.
+static inline uint16_t rtt_f32_to_half(float f, bool bf) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t ax = x & 0x7fffffff;
+  if (bf) {
+    if (ax > 0x7f800000) return (uint16_t)(x >> 16 | 0x40);
+    return (uint16_t)((x + 0x7fff + (x >> 16 & 1)) >> 16);
+  }
+  uint16_t sign = (uint16_t)(x >> 16 & 0x8000);
+  if (ax > 0x7f800000) return (uint16_t)(sign | 0x7e00 | (ax >> 13 & 0x1ff));
+  if (ax >= 0x477ff000) return (uint16_t)(sign | 0x7c00);  // 65520 and above round to inf
+  if (ax < 0x38800000) {                                   // below 2^-14: a multiple of 2^-24
+    float a;
+    memcpy(&a, &ax, 4);
+    return (uint16_t)(sign | (uint16_t)nearbyintf(a * 16777216.0f));
+  }
+  uint32_t r = ax - (112u << 23);  // f16's exponent bias
+  return (uint16_t)(sign | (r + 0xfff + (r >> 13 & 1)) >> 13);
+}
+
+// Whether reduction `reduce` of a chain of `dtype` accumulates in f32: sum and mean of f16 and
+// bf16 (rt_tensor.h: their partials are f32 and the combine kernel always runs).
+static inline bool rtt_reduce_widens(int32_t reduce, int32_t dtype) {
+  return (reduce == RT_REDUCE_SUM || reduce == RT_REDUCE_MEAN) && (dtype == RT_DTYPE_F16 || dtype == RT_DTYPE_BF16);
+}
 
 // --- Objects (tensor_object.c) ------------------------------------------------------------------
 

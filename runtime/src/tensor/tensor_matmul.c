@@ -1,4 +1,5 @@
-// Matrix products (rt_tensor_matmul), NumPy's matmul for ranks 1 and 2, f32 and f64: on the CPU
+// Matrix products (rt_tensor_matmul), NumPy's matmul for ranks 1 and 2, f32, f64, f16 and bf16
+// (these two accumulated in f32, rounded once): on the CPU
 // device a cache-blocked loop over tiles of the result, run on the CPU device's worker pool; on a
 // CUDA device cuBLAS (opened with dlopen on first use), one handle per device.
 #include <inttypes.h>
@@ -58,6 +59,32 @@ static void matmul_f64_thread(rt_gpu_thread* t, void* const* args) {
 static const rt_gpu_kernel k_matmul_f32 = {.name = "tensor matmul (f32, CPU)", .cpu = matmul_f32_thread};
 static const rt_gpu_kernel k_matmul_f64 = {.name = "tensor matmul (f64, CPU)", .cpu = matmul_f64_thread};
 
+// f16 and bf16: the operands widened to f32 (exactly), multiplied as f32 (the same loop and order),
+// and each result rounded once to the half type; the CPU device's memory is the host's.
+static float* widen_to_f32(const void* src, int64_t count, bool bf, rt_loc loc) {
+  float* w = malloc((size_t)(count ? count : 1) * sizeof(float));
+  if (!w) rtt_panic(loc, "matmul: out of memory for %" PRId64 " f32 values", count);
+  const uint16_t* h = src;
+  for (int64_t i = 0; i < count; i++) w[i] = rtt_half_to_f32(h[i], bf);
+  return w;
+}
+
+static void matmul_cpu(rt_gpu_device* d, const matmul_job* job, bool f64, rt_loc loc);
+
+static void matmul_cpu_half(rt_gpu_device* d, const matmul_job* job, bool bf, rt_loc loc) {
+  float* a = widen_to_f32(job->a, job->m * job->k, bf, loc);
+  float* b = widen_to_f32(job->b, job->k * job->n, bf, loc);
+  float* c = malloc((size_t)(job->m * job->n) * sizeof(float));
+  if (!c) rtt_panic(loc, "matmul: out of memory for %" PRId64 " f32 values", job->m * job->n);
+  matmul_job wide = {a, b, c, job->m, job->n, job->k};
+  matmul_cpu(d, &wide, false, loc);  // synchronous: the CPU device's launch returns when done
+  uint16_t* out = job->c;
+  for (int64_t i = 0; i < job->m * job->n; i++) out[i] = rtt_f32_to_half(c[i], bf);
+  free(a);
+  free(b);
+  free(c);
+}
+
 static void matmul_cpu(rt_gpu_device* d, const matmul_job* job, bool f64, rt_loc loc) {
   int64_t tiles_n = (job->n + TILE_N - 1) / TILE_N, tiles_m = (job->m + TILE_M - 1) / TILE_M;
   if (tiles_n > UINT32_MAX || tiles_m > 65535) rtt_panic(loc, "matmul: the result is too large");
@@ -80,6 +107,11 @@ typedef int (*sgemm_fn)(void* h, int ta, int tb, int m, int n, int k, const floa
                         const float* b, int ldb, const float* beta, float* c, int ldc);
 typedef int (*dgemm_fn)(void* h, int ta, int tb, int m, int n, int k, const double* alpha, const double* a, int lda,
                         const double* b, int ldb, const double* beta, double* c, int ldc);
+// cublasGemmEx: typed operands (cudaDataType) and a compute type (cublasComputeType_t).
+typedef int (*gemm_ex_fn)(void* h, int ta, int tb, int m, int n, int k, const void* alpha, const void* a, int a_type,
+                          int lda, const void* b, int b_type, int ldb, const void* beta, void* c, int c_type, int ldc,
+                          int compute, int algo);
+enum { CUDA_R_16F = 2, CUDA_R_16BF = 14, CUBLAS_COMPUTE_32F = 68, CUBLAS_GEMM_DEFAULT = -1 };
 
 static struct {
   bool tried;
@@ -88,6 +120,8 @@ static struct {
   set_stream_fn set_stream;
   sgemm_fn sgemm;
   dgemm_fn dgemm;
+  gemm_ex_fn gemm_ex;  // NULL when the library has none (only f16/bf16 need it)
+  char path[512];
   rt_gpu_device* devices[MAX_DEVICES];  // the handle of devices[i] is handles[i]
   void* handles[MAX_DEVICES];
 } g_cublas;
@@ -121,6 +155,9 @@ static bool load_cublas(void) {
   memcpy(&g_cublas.create, &syms[0], sizeof(void*));
   memcpy(&g_cublas.set_stream, &syms[1], sizeof(void*));
   memcpy(&g_cublas.dgemm, &syms[3], sizeof(void*));
+  void* ex = rt_dl_sym(lib, "cublasGemmEx");
+  memcpy(&g_cublas.gemm_ex, &ex, sizeof(void*));
+  snprintf(g_cublas.path, sizeof g_cublas.path, "%s", rt_dl_path(lib));
   memcpy(&g_cublas.sgemm, &syms[2], sizeof(void*));  // last: its presence says all are there
   return true;
 }
@@ -146,12 +183,24 @@ static void* cublas_handle(rt_gpu_device* d, rt_loc loc) {
 }
 
 // Row-major C = A B is column-major C^T = B^T A^T: cuBLAS gets B as the left operand.
-static void matmul_cublas(rt_gpu_device* d, const matmul_job* job, bool f64, rt_loc loc) {
+// f16 and bf16 (dtype) go through cublasGemmEx with f32 accumulation (CUBLAS_COMPUTE_32F): the
+// result is rounded to the half type once.
+static void matmul_cublas(rt_gpu_device* d, const matmul_job* job, int32_t dtype, rt_loc loc) {
   if (job->m > INT32_MAX || job->n > INT32_MAX || job->k > INT32_MAX)
     rtt_panic(loc, "matmul: a dimension over %d is more than cuBLAS's 32-bit interface takes", INT32_MAX);
   void* h = cublas_handle(d, loc);
   int m = (int)job->m, n = (int)job->n, k = (int)job->k;
   int status;
+  bool f64 = dtype == RT_DTYPE_F64;
+  if (dtype == RT_DTYPE_F16 || dtype == RT_DTYPE_BF16) {
+    if (!g_cublas.gemm_ex) rtt_panic(loc, "matmul of %s: cuBLAS (%s) has no `cublasGemmEx`", rtt_dtype_name(dtype), g_cublas.path);
+    int type = dtype == RT_DTYPE_F16 ? CUDA_R_16F : CUDA_R_16BF;
+    float one = 1, zero = 0;
+    status = g_cublas.gemm_ex(h, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, job->b, type, n, job->a, type, k, &zero, job->c,
+                              type, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    if (status) rtt_panic(loc, "matmul: cublasGemmEx (%s) failed (cuBLAS status %d)", rtt_dtype_name(dtype), status);
+    return;
+  }
   if (f64) {
     double one = 1, zero = 0;
     status = g_cublas.dgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, job->b, n, job->a, k, &zero, job->c, n);
@@ -172,9 +221,10 @@ rt_ptr rt_tensor_matmul(rt_ptr a_p, rt_ptr b_p, rt_loc loc) {
   if (a->device != d || b->device != d)
     rtt_panic(loc, "matmul: an operand is on device %d (%s), not on the current device %d (%s)",
               (a->device != d ? a : b)->device->ordinal, (a->device != d ? a : b)->device->name, d->ordinal, d->name);
-  if (a->dtype != b->dtype || (a->dtype != RT_DTYPE_F32 && a->dtype != RT_DTYPE_F64))
-    rtt_panic(loc, "matmul takes two f32 or two f64 tensors, not %s and %s", rtt_dtype_name(a->dtype),
-              rtt_dtype_name(b->dtype));
+  bool floats = a->dtype == RT_DTYPE_F32 || a->dtype == RT_DTYPE_F64 || a->dtype == RT_DTYPE_F16 || a->dtype == RT_DTYPE_BF16;
+  if (a->dtype != b->dtype || !floats)
+    rtt_panic(loc, "matmul takes two tensors of one float type (f32, f64, f16, bf16), not %s and %s",
+              rtt_dtype_name(a->dtype), rtt_dtype_name(b->dtype));
   if (a->rank < 1 || a->rank > 2 || b->rank < 1 || b->rank > 2)
     rtt_panic(loc, "matmul takes tensors of rank 1 or 2, not shapes %s and %s", rtt_format_shape(sa, a->rank, a->shape),
               rtt_format_shape(sb, b->rank, b->shape));
@@ -191,17 +241,18 @@ rt_ptr rt_tensor_matmul(rt_ptr a_p, rt_ptr b_p, rt_loc loc) {
   rt_tensor* ac = (rt_tensor*)rt_tensor_contiguous(a, loc);
   rt_tensor* bc = (rt_tensor*)rt_tensor_contiguous(b, loc);
   rt_tensor* c = rtt_new(d, a->dtype, rank, shape, "matmul", loc);
-  bool f64 = a->dtype == RT_DTYPE_F64;
+  bool f64 = a->dtype == RT_DTYPE_F64, half = a->dtype == RT_DTYPE_F16 || a->dtype == RT_DTYPE_BF16;
   matmul_job job = {ac->data, bc->data, c->data, m, n, k};
   if (m * n == 0) {
     // nothing to compute
   } else if (k == 0) {
-    if (d->fill(d, c->data, 0, f64 ? 8 : 4, (size_t)(m * n), NULL))
+    if (d->fill(d, c->data, 0, (uint32_t)rtt_elem_size(a->dtype, "matmul", loc), (size_t)(m * n), NULL))
       rtt_panic(loc, "matmul: filling the result failed: %s", rt_gpu_last_error());
   } else if (d == rt_gpu_cpu_device()) {
-    matmul_cpu(d, &job, f64, loc);
+    if (half) matmul_cpu_half(d, &job, a->dtype == RT_DTYPE_BF16, loc);
+    else matmul_cpu(d, &job, f64, loc);
   } else {
-    matmul_cublas(d, &job, f64, loc);
+    matmul_cublas(d, &job, a->dtype, loc);
   }
   rt_tensor_release(ac);
   rt_tensor_release(bc);

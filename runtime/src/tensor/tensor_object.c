@@ -21,12 +21,12 @@ char* rtt_format_shape(char* buf, int32_t rank, const int64_t* shape) {
 }
 
 const char* rtt_dtype_name(int32_t dtype) {
-  static const char* const names[RT_DTYPE_COUNT] = {"f32", "f64", "i32", "i64", "bool"};
+  static const char* const names[RT_DTYPE_COUNT] = {"f32", "f64", "i32", "i64", "bool", "f16", "bf16"};
   return dtype >= 0 && dtype < RT_DTYPE_COUNT ? names[dtype] : "(not a dtype)";
 }
 
 size_t rtt_elem_size(int32_t dtype, const char* what, rt_loc loc) {
-  static const size_t sizes[RT_DTYPE_COUNT] = {4, 8, 4, 8, 1};
+  static const size_t sizes[RT_DTYPE_COUNT] = {4, 8, 4, 8, 1, 2, 2};
   if (dtype < 0 || dtype >= RT_DTYPE_COUNT) rtt_panic(loc, "%s: %d is not a tensor element type", what, dtype);
   return sizes[dtype];
 }

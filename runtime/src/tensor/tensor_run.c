@@ -307,6 +307,10 @@ static void reduce_empty(const rt_tensor_group* g, rt_tensor* out, const rtt_pla
   } else if (g->reduce == RT_REDUCE_MEAN && out->dtype == RT_DTYPE_F64) {
     double nan = NAN;
     memcpy(&bits, &nan, sizeof bits);
+  } else if (g->reduce == RT_REDUCE_MEAN && out->dtype == RT_DTYPE_F16) {
+    bits = 0x7e00;
+  } else if (g->reduce == RT_REDUCE_MEAN && out->dtype == RT_DTYPE_BF16) {
+    bits = 0x7fc0;
   }
   uint32_t elem = (uint32_t)rtt_elem_size(out->dtype, g->name, loc);
   if (d->fill(d, out->data, bits, elem, (size_t)out->numel, NULL))
@@ -325,12 +329,17 @@ static rt_tensor* run_reduction(const rt_tensor_group* g, const rt_tensor* const
   bool arg = g->reduce == RT_REDUCE_ARGMAX || g->reduce == RT_REDUCE_ARGMIN;
   int32_t value_dtype = arg ? g->chain_dtype : g->out_dtype;  // A in the header
   size_t value_size = rtt_elem_size(value_dtype, g->name, loc);
+  // sum and mean of f16/bf16 accumulate in f32 (the partials are f32) and round once, in the
+  // combine kernel, which therefore always runs.
+  bool widen = rtt_reduce_widens(g->reduce, g->chain_dtype);
+  size_t partial_size = widen ? sizeof(float) : value_size;
   int64_t outer = p->outer, len = p->len, inner = p->inner, parts = p->parts;
-  int64_t div = parts > 1 ? 0 : g->reduce == RT_REDUCE_MEAN ? len : 1;
-  // parts == 1: the partial kernel writes the result (argmax/argmin: the index, values to scratch).
-  // parts > 1: it writes parts partials per line, which the combine kernel reduces.
+  bool combined = parts > 1 || widen;
+  int64_t div = combined ? 0 : g->reduce == RT_REDUCE_MEAN ? len : 1;
+  // Not combined (parts == 1): the partial kernel writes the result (argmax/argmin: the index,
+  // values to scratch). Combined: it writes parts partials per line, which the combine kernel reduces.
   void* scratch = arg ? rtt_alloc(d, (size_t)lines * value_size, g->name, loc) : NULL;
-  void* pv = parts > 1 ? rtt_alloc(d, (size_t)(lines * parts) * value_size, g->name, loc) : arg ? scratch : out->data;
+  void* pv = combined ? rtt_alloc(d, (size_t)(lines * parts) * partial_size, g->name, loc) : arg ? scratch : out->data;
   void* pi = !arg ? NULL : parts > 1 ? rtt_alloc(d, (size_t)(lines * parts) * sizeof(int64_t), g->name, loc) : out->data;
   int64_t* desc = p->desc;
   arg_list a = {.n = 0};
@@ -345,7 +354,7 @@ static rt_tensor* run_reduction(const rt_tensor_group* g, const rt_tensor* const
   const rt_gpu_kernel* partial =
       need(p->flat ? g->partial_flat : g->partial_strided, g, p->flat ? "partial_flat" : "partial_strided", loc);
   rtt_launch(d, partial, lines * parts, a.items, loc);
-  if (parts > 1) {
+  if (combined) {
     const rt_gpu_kernel* combine = rtt_kernels(g->name, loc)->combine[g->reduce][value_dtype];
     if (!combine)
       rtt_panic(loc, "no combine kernel for %s of %s (rt_tensor_init)", reduce_name(g->reduce), rtt_dtype_name(value_dtype));
