@@ -152,8 +152,8 @@ auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
   switch (e->op) {
     case TokenKind::Minus: {
       llvm::Value* v = LowerExpr(e->operand);
-      if (e->type->IsHalf() && e->type->is_bfloat && !device_) return HostBF16Neg(v);
       const Type* et = e->type->IsVector() ? e->type->elem : e->type;
+      if (et->IsHalf() && et->is_bfloat && !device_) return HostBF16Neg(v);
       return et->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
     case TokenKind::Bang:
@@ -215,10 +215,10 @@ auto Lowerer::PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value*
 
 auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)
     -> llvm::Value* {
-  if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
   // A vector's lanes follow its element's rules (l and r are both vectors then).
   const Type* vec = t->IsVector() ? t : nullptr;
   if (vec) t = vec->elem;
+  if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
   if (t->IsFloat()) {
     switch (op) {
       case TokenKind::Plus: return b_.CreateFAdd(l, r);

@@ -116,6 +116,7 @@ class Lowerer {
   auto IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value*;
 
   // ---- f16 and bf16 (lower_half.cpp): each result rounded once, as the GPU rounds ----
+  // Each takes a scalar or a vector of them (types are the element types then).
   // A float of type `from` as the float type `to`.
   auto FloatCast(llvm::Value* v, const Type* from, const Type* to) -> llvm::Value*;
   // An integer (`is_signed`, of `bits` bits) as the 16-bit float type `to`.
@@ -129,6 +130,8 @@ class Lowerer {
   // and rounded here, not by LLVM (see lower_half.cpp).
   auto HostBF16Arith(TokenKind op, llvm::Value* l, llvm::Value* r, SourceRange where) -> llvm::Value*;
   auto HostBF16Neg(llvm::Value* v) -> llvm::Value*;
+  // a * b + c of f16 or bf16 values of type `elem`, rounded once.
+  auto HalfFma(llvm::Value* a, llvm::Value* b, llvm::Value* c, const Type* elem) -> llvm::Value*;
   // `v` of the 16-bit float type `t` widened to f32 (exact), for what is computed in f32.
   auto HalfToF32(llvm::Value* v) -> llvm::Value*;
   // `p[i]`, `*p`, `p.field` through a pointer: what checked kernels check.
