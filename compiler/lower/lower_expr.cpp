@@ -7,10 +7,17 @@
 
 namespace fusion::lower {
 
+// A vector through a pointer may sit at any multiple of its element's alignment (`p + 3`) on the
+// host; on the GPU it is accessed whole, so its address must be a multiple of its size (16 at
+// most: the widest access), as CUDA's half2 and float4 are: one 4-byte access for a vec<f16, 2>.
+auto Lowerer::AccessAlign(const Type* t) const -> uint64_t {
+  if (!t->IsVector()) return t->align;
+  return device_ ? std::min<uint64_t>(t->size, 16) : t->elem->align;
+}
+
 auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
   llvm::LoadInst* v = b_.CreateLoad(MemTy(t), ptr);
-  // A vector through a pointer may sit at any multiple of its element's alignment (`p + 3`).
-  if (t->align) v->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
+  if (t->align) v->setAlignment(llvm::Align(AccessAlign(t)));
   if (t->kind == TypeKind::Bool) return b_.CreateTrunc(v, b_.getInt1Ty());
   return v;
 }
@@ -18,7 +25,7 @@ auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
 void Lowerer::Store(llvm::Value* v, llvm::Value* ptr, const Type* t) {
   if (t->kind == TypeKind::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
   llvm::StoreInst* s = b_.CreateStore(v, ptr);
-  if (t->align) s->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
+  if (t->align) s->setAlignment(llvm::Align(AccessAlign(t)));
 }
 
 auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value* {

@@ -343,7 +343,7 @@ auto Lowerer::ArgShape(const ast::Expr* e) -> std::string {
   if (t->IsFloat()) return (literal && t->bits == 64 ? "F" : "f") + size;
   if (t->IsInt()) return (literal && t->bits == 64 ? "N" : "i") + size;
   if (t->kind == TypeKind::Bool) return "i1";
-  if (IsAggregate(t)) return "s" + size;
+  if (IsAggregate(t) || t->IsVector()) return "s" + size;
   return "p8";
 }
 

@@ -110,6 +110,7 @@ class Lowerer {
   // The address of field `index` of the struct or union `st` at `base`.
   auto FieldAddress(const Type* st, llvm::Value* base, size_t index) -> llvm::Value*;
   auto LowerAggregate(const ast::Expr* e) -> llvm::Value*;
+  auto AccessAlign(const Type* t) const -> uint64_t;  // a load or store of a `t`
   auto Load(llvm::Value* ptr, const Type* t) -> llvm::Value*;
   void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);
   // Converts an integer of type `from` to `to` (sign- or zero-extending by `from`).
@@ -241,6 +242,7 @@ class Lowerer {
                               llvm::Constant* entry);
   void DefineDeviceRuntime();
   void LowerDevicePrint(const ast::Call* e);
+  void DevicePrintScalar(llvm::Value* v, const Type* t, std::string& format, std::vector<llvm::Value*>& args);
   // vprintf(format, {args…}) on the device.
   void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 
