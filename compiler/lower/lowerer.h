@@ -233,6 +233,7 @@ class Lowerer {
   auto LowerToTf32(llvm::Value* f) -> llvm::Value*;
   auto LowerDeviceMma(const ast::Call* e) -> llvm::Value*;
   auto LowerDeviceLdmatrix(const ast::Call* e) -> llvm::Value*;
+  auto HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::AtomicScope scope, bool shared) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;

@@ -474,8 +474,12 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   for (size_t i = 1; i < n; i++) ok = arg_as(i, t) && ok;
   const char* why = nullptr;
   bool is_int = t->IsInt() && t->bits >= 32, is_float = t->IsFloat() && t->bits >= 32;
+  bool is_half = t->IsHalf() || (t->IsVector() && t->count == 2 && t->elem->IsHalf());
   switch (b) {
     case B::AtomicAdd:
+      if (!is_int && !is_float && !is_half)
+        why = "it works on 32- and 64-bit integers and floats, `f16`, `bf16`, `vec<f16, 2>` and `vec<bf16, 2>`";
+      break;
     case B::AtomicExch:
       if (!is_int && !is_float) why = "it works on 32- and 64-bit integers and floats";
       break;
