@@ -84,35 +84,48 @@ void Lowerer::LowerDevicePrint(const ast::Call* e) {
   for (size_t i = 0; i < e->args.size(); i++) {
     if (i > 0) format += " ";
     const ast::Expr* a = e->args[i];
-    const Type* t = a->type;
     llvm::Value* v = LowerExpr(a);
-    switch (t->kind) {
-      case TypeKind::Int:
-      case TypeKind::Enum: {
-        const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
-        format += it->is_signed ? "%lld" : "%llu";
-        args.push_back(IntCast(v, it, b_.getInt64Ty()));
-        break;
+    if (a->type->IsVector()) {  // [a, b, …]: each lane as a scalar prints
+      format += "[";
+      for (uint64_t lane = 0; lane < a->type->count; lane++) {
+        if (lane > 0) format += ", ";
+        DevicePrintScalar(b_.CreateExtractElement(v, lane), a->type->elem, format, args);
       }
-      case TypeKind::Float:
-        format += t->bits == 16 ? (t->is_bfloat ? "%.4g" : "%.5g") : t->bits == 32 ? "%.9g" : "%.17g";
-        args.push_back(FloatCast(v, t, m_.types->f64()));
-        break;
-      case TypeKind::Bool:
-        format += "%s";
-        args.push_back(b_.CreateSelect(v, StringConst("true"), StringConst("false")));
-        break;
-      case TypeKind::CString:
-        format += "%s";
-        args.push_back(v);
-        break;
-      default:
-        format += "%p";
-        args.push_back(v);
-        break;
+      format += "]";
+      continue;
     }
+    DevicePrintScalar(v, a->type, format, args);
   }
   DeviceVprintf(format + "\n", args);
+}
+
+// One value of a device `print`: its conversion in `format`, its value in `args`.
+void Lowerer::DevicePrintScalar(llvm::Value* v, const Type* t, std::string& format, std::vector<llvm::Value*>& args) {
+  switch (t->kind) {
+    case TypeKind::Int:
+    case TypeKind::Enum: {
+      const Type* it = t->kind == TypeKind::Enum ? t->backing : t;
+      format += it->is_signed ? "%lld" : "%llu";
+      args.push_back(IntCast(v, it, b_.getInt64Ty()));
+      break;
+    }
+    case TypeKind::Float:
+      format += t->bits == 16 ? (t->is_bfloat ? "%.4g" : "%.5g") : t->bits == 32 ? "%.9g" : "%.17g";
+      args.push_back(FloatCast(v, t, m_.types->f64()));
+      break;
+    case TypeKind::Bool:
+      format += "%s";
+      args.push_back(b_.CreateSelect(v, StringConst("true"), StringConst("false")));
+      break;
+    case TypeKind::CString:
+      format += "%s";
+      args.push_back(v);
+      break;
+    default:
+      format += "%p";
+      args.push_back(v);
+      break;
+  }
 }
 
 }  // namespace fusion::lower

@@ -7,10 +7,17 @@
 
 namespace fusion::lower {
 
+// A vector through a pointer may sit at any multiple of its element's alignment (`p + 3`) on the
+// host; on the GPU it is accessed whole, so its address must be a multiple of its size (16 at
+// most: the widest access), as CUDA's half2 and float4 are: one 4-byte access for a vec<f16, 2>.
+auto Lowerer::AccessAlign(const Type* t) const -> uint64_t {
+  if (!t->IsVector()) return t->align;
+  return device_ ? std::min<uint64_t>(t->size, 16) : t->elem->align;
+}
+
 auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
   llvm::LoadInst* v = b_.CreateLoad(MemTy(t), ptr);
-  // A vector through a pointer may sit at any multiple of its element's alignment (`p + 3`).
-  if (t->align) v->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
+  if (t->align) v->setAlignment(llvm::Align(AccessAlign(t)));
   if (t->kind == TypeKind::Bool) return b_.CreateTrunc(v, b_.getInt1Ty());
   return v;
 }
@@ -18,7 +25,7 @@ auto Lowerer::Load(llvm::Value* ptr, const Type* t) -> llvm::Value* {
 void Lowerer::Store(llvm::Value* v, llvm::Value* ptr, const Type* t) {
   if (t->kind == TypeKind::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
   llvm::StoreInst* s = b_.CreateStore(v, ptr);
-  if (t->align) s->setAlignment(llvm::Align(t->IsVector() ? t->elem->align : t->align));
+  if (t->align) s->setAlignment(llvm::Align(AccessAlign(t)));
 }
 
 auto Lowerer::IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value* {
@@ -152,8 +159,8 @@ auto Lowerer::LowerUnary(const ast::Unary* e) -> llvm::Value* {
   switch (e->op) {
     case TokenKind::Minus: {
       llvm::Value* v = LowerExpr(e->operand);
-      if (e->type->IsHalf() && e->type->is_bfloat && !device_) return HostBF16Neg(v);
       const Type* et = e->type->IsVector() ? e->type->elem : e->type;
+      if (et->IsHalf() && et->is_bfloat && !device_) return HostBF16Neg(v);
       return et->IsFloat() ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
     case TokenKind::Bang:
@@ -215,10 +222,10 @@ auto Lowerer::PointerOffset(llvm::Value* ptr, const Type* ptr_type, llvm::Value*
 
 auto Lowerer::LowerArith(TokenKind op, llvm::Value* l, llvm::Value* r, const Type* t, SourceRange where)
     -> llvm::Value* {
-  if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
   // A vector's lanes follow its element's rules (l and r are both vectors then).
   const Type* vec = t->IsVector() ? t : nullptr;
   if (vec) t = vec->elem;
+  if (t->IsHalf() && t->is_bfloat && !device_) return HostBF16Arith(op, l, r, where);
   if (t->IsFloat()) {
     switch (op) {
       case TokenKind::Plus: return b_.CreateFAdd(l, r);

@@ -6,6 +6,7 @@
 // call the runtime. On the device (nvptx64), a kernel is a `ptx_kernel` entry named as in Fusion
 // that calls its body, and the builtins are NVVM intrinsics. `launch` and `gpu.*` are host code.
 #include <llvm/Analysis/ValueTracking.h>
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/IntrinsicsNVPTX.h>
 
 #include <functional>
@@ -343,7 +344,7 @@ auto Lowerer::ArgShape(const ast::Expr* e) -> std::string {
   if (t->IsFloat()) return (literal && t->bits == 64 ? "F" : "f") + size;
   if (t->IsInt()) return (literal && t->bits == 64 ? "N" : "i") + size;
   if (t->kind == TypeKind::Bool) return "i1";
-  if (IsAggregate(t)) return "s" + size;
+  if (IsAggregate(t) || t->IsVector()) return "s" + size;
   return "p8";
 }
 
@@ -743,6 +744,7 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   // take generic addresses only, would be `cvta.shared` and a generic `atom.cta`.
   bool shared = device_ && llvm::getUnderlyingObject(p)->getType()->getPointerAddressSpace() == kSharedAddrSpace;
   bool scoped = device_ && e->scope != ast::AtomicScope::Device && !shared;
+  if (t->IsHalf() || t->IsVector()) return HalfAtomicAdd(p, v, t, e->scope, shared);  // atomic_add only
   // LLVM 19's NVPTX expands an atomicrmw uinc_wrap/udec_wrap into a compare-and-swap loop; NVVM's
   // intrinsics are atom.inc/atom.dec (of the shared space, when the address is a `shared var`'s).
   if (device_ && !scoped && (e->builtin == B::AtomicInc || e->builtin == B::AtomicDec)) {
@@ -822,6 +824,76 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
     return AtomicCasLoop(op, p, v, t, cta);
   }
   return b_.CreateAtomicRMW(op, p, v, align, ord);
+}
+
+// atomic_add on an f16, a bf16, a vec<f16, 2> or a vec<bf16, 2>: the old value. On the device,
+// PTX's atom.add.noftz.f16 and .f16x2 (sm_70, sm_60: every architecture Fusion compiles for) and
+// .bf16 and .bf16x2 (sm_90): LLVM's atomicrmw for an f16 of device scope or in a `shared var`
+// (atom.global or atom.shared after address-space inference), inline PTX otherwise (LLVM 19
+// expands an atomicrmw on <2 x half> into a compare-and-swap loop and drops the scope). Elsewhere
+// (the host, the CPU executor, bf16 below sm_90): a compare-and-swap loop on the aligned 32-bit
+// word that holds the value, each sum rounded once as `+` rounds it.
+auto Lowerer::HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::AtomicScope scope, bool shared)
+    -> llvm::Value* {
+  const Type* elem = t->IsVector() ? t->elem : t;
+  bool packed = t->IsVector();
+  bool scoped = device_ && scope != ast::AtomicScope::Device && !shared;
+  llvm::Type* bits_ty = packed ? b_.getInt32Ty() : b_.getInt16Ty();
+  llvm::Type* val_ty = MemTy(t);
+  if (device_ && (!elem->is_bfloat || device_sm_ >= 90)) {
+    if (!packed && !elem->is_bfloat && !scoped)
+      return b_.CreateAtomicRMW(llvm::AtomicRMWInst::FAdd, p, v, llvm::Align(2), llvm::AtomicOrdering::Monotonic);
+    std::string op = "atom";
+    if (scoped) op += scope == ast::AtomicScope::Block ? ".cta" : ".sys";
+    if (shared) op += ".shared";
+    op += std::string(".add.noftz.") + (elem->is_bfloat ? "bf16" : "f16") + (packed ? "x2" : "");
+    llvm::Value* addr = shared ? b_.CreateAddrSpaceCast(p, b_.getPtrTy(kSharedAddrSpace)) : p;
+    const char* reg = packed ? "r" : "h";
+    auto* fty = llvm::FunctionType::get(bits_ty, {addr->getType(), bits_ty}, false);
+    auto* asm_fn = llvm::InlineAsm::get(fty, op + " $0, [$1], $2;", std::string("=") + reg + ",l," + reg + ",~{memory}",
+                                        /*hasSideEffects=*/true);
+    return b_.CreateBitCast(b_.CreateCall(fty, asm_fn, {addr, b_.CreateBitCast(v, bits_ty)}), val_ty);
+  }
+  // The word: p itself for a pair; for one half, p rounded down to 4 bytes, the half at bit 0 or 16.
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Value* word = p;
+  llvm::Value* shift = b_.getInt32(0);
+  if (!packed) {
+    llvm::Value* low = b_.CreateAnd(b_.CreatePtrToInt(p, b_.getInt64Ty()), b_.getInt64(2));
+    word = b_.CreateGEP(b_.getInt8Ty(), p, b_.CreateNeg(low));
+    shift = b_.CreateTrunc(b_.CreateShl(low, 3), i32);
+  }
+  auto part = [&](llvm::Value* w) {  // the value's bits in word w
+    return packed ? w : b_.CreateTrunc(b_.CreateLShr(w, shift), bits_ty);
+  };
+  llvm::Value* first = b_.CreateLoad(i32, word, /*isVolatile=*/true);
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "cas.loop", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "cas.done", fn_);
+  b_.CreateBr(loop);
+  b_.SetInsertPoint(loop);
+  llvm::PHINode* old = b_.CreatePHI(i32, 2);
+  old->addIncoming(first, pre);
+  llvm::Value* sum = LowerArith(lex::TokenKind::Plus, b_.CreateBitCast(part(old), val_ty), v, t, {});
+  llvm::Value* sum_bits = b_.CreateBitCast(sum, bits_ty);
+  llvm::Value* nv = sum_bits;
+  if (!packed) {
+    llvm::Value* keep = b_.CreateAnd(old, b_.CreateNot(b_.CreateShl(b_.getInt32(0xffff), shift)));
+    nv = b_.CreateOr(keep, b_.CreateShl(b_.CreateZExt(sum_bits, i32), shift));
+  }
+  llvm::Value* seen;
+  if (scoped) {
+    auto id = scope == ast::AtomicScope::Block ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta
+                                               : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
+    seen = b_.CreateIntrinsic(id, {i32, b_.getPtrTy()}, {word, old, nv});
+  } else {
+    auto ord = llvm::AtomicOrdering::Monotonic;
+    seen = b_.CreateExtractValue(b_.CreateAtomicCmpXchg(word, old, nv, llvm::Align(4), ord, ord), 0);
+  }
+  old->addIncoming(seen, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpEQ(seen, old), done, loop);
+  b_.SetInsertPoint(done);
+  return b_.CreateBitCast(part(seen), val_ty);
 }
 
 // old = *p; loop { new = op(old, v); seen = cas(p, old, new); if seen == old break; old = seen }

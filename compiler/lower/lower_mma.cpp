@@ -48,6 +48,9 @@ auto Lowerer::TensorCoreResult(const ast::Call* e, llvm::Value* record) -> llvm:
 }
 
 auto Lowerer::LowerTensorCore(const ast::Call* e) -> llvm::Value* {
+  // A vec<f16, 2> is an f16x2 register: lane 0 in the low 16 bits, on both devices.
+  if (e->builtin == B::PackHalf2 && e->args.size() == 1) return b_.CreateBitCast(LowerExpr(e->args[0]), b_.getInt32Ty());
+  if (e->builtin == B::UnpackHalf2) return b_.CreateBitCast(LowerExpr(e->args[0]), MemTy(e->type));
   if (e->builtin == B::PackHalf2) {
     // lo | hi << 16, from the halves' bits: the same on both devices.
     auto* i16 = b_.getInt16Ty();

@@ -33,11 +33,12 @@ auto Lowerer::LowerVecCast(const ast::Cast* e) -> llvm::Value* {
   const Type* te = to->elem;
   llvm::Type* dst = MemTy(to);
   if (fe->IsInt() && te->IsInt()) return b_.CreateIntCast(v, dst, fe->is_signed);
+  if (fe->IsInt() && te->IsHalf()) return IntToHalf(v, fe->is_signed, fe->bits, te);  // rounded once
   if (fe->IsInt()) return fe->is_signed ? b_.CreateSIToFP(v, dst) : b_.CreateUIToFP(v, dst);
   if (te->IsInt())
     return b_.CreateIntrinsic(te->is_signed ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat,
                               {dst, v->getType()}, {v});
-  return b_.CreateFPCast(v, dst);
+  return FloatCast(v, fe, te);  // halves rounded once, as scalars are
 }
 
 // min or max of two vectors lane by lane: fmin/fmax's rule for floats (a NaN lane takes the other
@@ -66,6 +67,7 @@ auto Lowerer::LowerVecMethod(const ast::Call* e) -> llvm::Value* {
     case B::VecFma:
       for (size_t i = 0; i < 2; i++)
         if (!args[i]) args[i] = VecSplat(LowerExpr(e->args[i]), e->args[i]->type, vt);
+      if (elem->IsHalf()) return HalfFma(v, args[0], args[1], elem);
       return b_.CreateIntrinsic(llvm::Intrinsic::fma, {MemTy(vt)}, {v, args[0], args[1]});
     default:
       break;
@@ -82,7 +84,7 @@ auto Lowerer::LowerVecMethod(const ast::Call* e) -> llvm::Value* {
     for (uint64_t i = 0; i < n / 2; i++) lo.push_back(static_cast<int>(i)), hi.push_back(static_cast<int>(i + n / 2));
     llvm::Value* a = b_.CreateShuffleVector(v, lo);
     llvm::Value* b = b_.CreateShuffleVector(v, hi);
-    if (e->builtin == B::VecSum) v = elem->IsFloat() ? b_.CreateFAdd(a, b) : b_.CreateAdd(a, b);
+    if (e->builtin == B::VecSum) v = LowerArith(lex::TokenKind::Plus, a, b, elem, e->range);  // vectors of elem
     else v = VecMinMax(is_min, a, b, elem);
   }
   return b_.CreateExtractElement(v, uint64_t{0});

@@ -110,12 +110,14 @@ class Lowerer {
   // The address of field `index` of the struct or union `st` at `base`.
   auto FieldAddress(const Type* st, llvm::Value* base, size_t index) -> llvm::Value*;
   auto LowerAggregate(const ast::Expr* e) -> llvm::Value*;
+  auto AccessAlign(const Type* t) const -> uint64_t;  // a load or store of a `t`
   auto Load(llvm::Value* ptr, const Type* t) -> llvm::Value*;
   void Store(llvm::Value* v, llvm::Value* ptr, const Type* t);
   // Converts an integer of type `from` to `to` (sign- or zero-extending by `from`).
   auto IntCast(llvm::Value* v, const Type* from, llvm::Type* to) -> llvm::Value*;
 
   // ---- f16 and bf16 (lower_half.cpp): each result rounded once, as the GPU rounds ----
+  // Each takes a scalar or a vector of them (types are the element types then).
   // A float of type `from` as the float type `to`.
   auto FloatCast(llvm::Value* v, const Type* from, const Type* to) -> llvm::Value*;
   // An integer (`is_signed`, of `bits` bits) as the 16-bit float type `to`.
@@ -129,6 +131,8 @@ class Lowerer {
   // and rounded here, not by LLVM (see lower_half.cpp).
   auto HostBF16Arith(TokenKind op, llvm::Value* l, llvm::Value* r, SourceRange where) -> llvm::Value*;
   auto HostBF16Neg(llvm::Value* v) -> llvm::Value*;
+  // a * b + c of f16 or bf16 values of type `elem`, rounded once.
+  auto HalfFma(llvm::Value* a, llvm::Value* b, llvm::Value* c, const Type* elem) -> llvm::Value*;
   // `v` of the 16-bit float type `t` widened to f32 (exact), for what is computed in f32.
   auto HalfToF32(llvm::Value* v) -> llvm::Value*;
   // `p[i]`, `*p`, `p.field` through a pointer: what checked kernels check.
@@ -229,6 +233,7 @@ class Lowerer {
   auto LowerToTf32(llvm::Value* f) -> llvm::Value*;
   auto LowerDeviceMma(const ast::Call* e) -> llvm::Value*;
   auto LowerDeviceLdmatrix(const ast::Call* e) -> llvm::Value*;
+  auto HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::AtomicScope scope, bool shared) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;
@@ -238,6 +243,7 @@ class Lowerer {
                               llvm::Constant* entry);
   void DefineDeviceRuntime();
   void LowerDevicePrint(const ast::Call* e);
+  void DevicePrintScalar(llvm::Value* v, const Type* t, std::string& format, std::vector<llvm::Value*>& args);
   // vprintf(format, {args…}) on the device.
   void DeviceVprintf(const std::string& format, llvm::ArrayRef<llvm::Value*> args);
 

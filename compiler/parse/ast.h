@@ -145,7 +145,7 @@ enum class Builtin : uint8_t {
   MmaM16n8k16F16, MmaM16n8k16Bf16, MmaM16n8k8F16, MmaM16n8k8Bf16, MmaM16n8k8Tf32, MmaM16n8k4Tf32,
   MmaM16n8k32S8, MmaM16n8k32U8, MmaM16n8k16S8, MmaM16n8k16U8,
   LdmatrixX1, LdmatrixX2, LdmatrixX4, LdmatrixX1Trans, LdmatrixX2Trans, LdmatrixX4Trans,
-  PackHalf2, ToTf32,
+  PackHalf2, UnpackHalf2, ToTf32,
   // The host's `gpu.*` API (base/gpu_api.def); these come last.
   GpuFirst,
 #define GPU_API(name, kind, result, params) kind,

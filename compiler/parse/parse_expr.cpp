@@ -126,11 +126,11 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
-      // Generic builtins: alloc<T>(n), dynamic_shared<T>(), gpu.alloc<T>(n) and the other gpu.*
+      // Generic builtins: alloc<T>(n), dynamic_shared<T>(), unpack_half2<T>(u), gpu.alloc<T>(n) and the other gpu.*
       // functions that give a *T (base/gpu_api.def).
       bool generic = false;
       if (auto* n = ast::As<ast::Name>(e)) {
-        generic = n->name == "alloc" || n->name == "dynamic_shared";
+        generic = n->name == "alloc" || n->name == "dynamic_shared" || n->name == "unpack_half2";
       } else if (auto* f = ast::As<ast::Field>(e); f && ast::As<ast::Name>(f->base) &&
                                                      ast::As<ast::Name>(f->base)->name == "gpu") {
         int i = GpuApiIndex(f->name);

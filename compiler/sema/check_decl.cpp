@@ -452,11 +452,6 @@ void Checker::CheckFnSignature(ast::FnDecl* fn) {
   }
   if (fn->is_kernel) CheckKernelSignature(fn);
   if (fn->is_kernel || fn->is_device) {
-    for (ast::Param* p : fn->params)
-      if (p->type->IsVector())
-        Error(diag::Kind::HostOnlyInDevice, p->range, {"a SIMD vector", fn->is_kernel ? "kernel" : "device function", fn->name}), p->type = types_->error();
-    if (fn->ret_type->IsVector())
-      Error(diag::Kind::HostOnlyInDevice, fn->ret->range, {"a SIMD vector", fn->is_kernel ? "kernel" : "device function", fn->name}), fn->ret_type = types_->error();
     // Reported once: the parameter or result is an error type in the body.
     for (ast::Param* p : fn->params) {
       if (!p->type->IsCounted()) continue;

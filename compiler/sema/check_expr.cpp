@@ -125,10 +125,6 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   }
   e->type = t;
   if (t->IsCounted() && !t->IsTensor() && !CountedHostOnly(e)) return e->type = types_->error();
-  if (t->IsVector() && InDevice()) {
-    Error(diag::Kind::HostOnlyInDevice, e->range, {"a SIMD vector", DeviceWhat(), fn_->name});
-    return e->type = types_->error();
-  }
   // Shapes only of well-formed expressions (a call with too few arguments has no argument 0).
   if (!t->IsError() && diags_.error_count() == errors_before &&
       (t->IsTensor() || e->kind == ast::NodeKind::Index || e->kind == ast::NodeKind::Call))

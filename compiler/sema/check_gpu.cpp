@@ -88,10 +88,40 @@ auto Checker::CheckScalarAs(ast::Expr* e, const Type* want) -> const Type* {
 }
 
 // pack_half2(lo, hi) -> u32: two f16 (or two bf16) in one register, `lo` in the low 16 bits (PTX's
-// f16x2 and the halves of an mma fragment register); to_tf32(x: f32) -> u32: x rounded to tf32
-// (cvt.rna.tf32.f32: to nearest, ties away from zero), as the bits an mma_*_tf32 takes. Both work
-// in host code too.
+// f16x2 and the halves of an mma fragment register); pack_half2(v) the same of a vec<f16, 2> or
+// vec<bf16, 2> (lane 0 low) and unpack_half2<T>(u) -> vec<T, 2> the reverse; to_tf32(x: f32) ->
+// u32: x rounded to tf32 (cvt.rna.tf32.f32: to nearest, ties away from zero), as the bits an
+// mma_*_tf32 takes. All work in host code too.
 auto Checker::CheckPackBuiltin(ast::Call* e, ast::Builtin b, const std::string& name) -> const Type* {
+  if (b == ast::Builtin::UnpackHalf2) {
+    const Type* elem = nullptr;
+    if (e->type_args.size() != 1) {
+      Error(diag::Kind::GenericArgs, e->range, {name, "one type argument, `f16` or `bf16`: `unpack_half2<f16>(u)`"});
+    } else {
+      elem = ResolveType(e->type_args[0]);
+      if (!elem->IsError() && !elem->IsHalf()) {
+        Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "`f16` or `bf16` as its type argument"});
+        elem = types_->error();
+      }
+    }
+    if (!BuiltinArgCount(e, name, 1, 1)) return types_->error();
+    const Type* t = CheckScalarAs(e->args[0], types_->u32());
+    if (t->IsError() || !elem || elem->IsError()) return types_->error();
+    if (t != types_->u32()) {
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `u32`", ToString(t)});
+      return types_->error();
+    }
+    return types_->Vector(elem, 2);
+  }
+  if (b == ast::Builtin::PackHalf2 && e->args.size() == 1) {
+    const Type* t = CheckValue(e->args[0]);
+    if (t->IsError()) return t;
+    if (!t->IsVector() || t->count != 2 || !t->elem->IsHalf()) {
+      Error(diag::Kind::BuiltinArg, e->args[0]->range, {name, "a `vec<f16, 2>` or `vec<bf16, 2>` (or two halves)", ToString(t)});
+      return types_->error();
+    }
+    return types_->u32();
+  }
   if (b == ast::Builtin::ToTf32) {
     if (!BuiltinArgCount(e, name, 1, 1)) return types_->error();
     const Type* t = CheckScalarAs(e->args[0], types_->f32());
@@ -277,7 +307,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     if (at->IsError()) return false;
     return Coerce(e->args[i], t);
   };
-  if (b != B::DynamicShared && !e->type_args.empty())
+  if (b != B::DynamicShared && b != B::UnpackHalf2 && !e->type_args.empty())
     Error(diag::Kind::GenericArgs, e->type_args[0]->range, {name, "no type arguments"});
   // `scope: block|device|system` (atomics and thread_fence); no other named arguments.
   for (ast::NamedArg& a : e->named_args) {
@@ -305,7 +335,7 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
     }
     return types_->dim3();
   }
-  if (b == B::PackHalf2 || b == B::ToTf32) return CheckPackBuiltin(e, b, name);
+  if (b == B::PackHalf2 || b == B::UnpackHalf2 || b == B::ToTf32) return CheckPackBuiltin(e, b, name);
   if (!InDevice()) {
     Error(diag::Kind::DeviceOnly, e->callee->range, {name});
     CheckArgsAlone(e);
@@ -444,8 +474,12 @@ auto Checker::CheckGpuBuiltinCall(ast::Call* e, ast::Builtin b, const std::strin
   for (size_t i = 1; i < n; i++) ok = arg_as(i, t) && ok;
   const char* why = nullptr;
   bool is_int = t->IsInt() && t->bits >= 32, is_float = t->IsFloat() && t->bits >= 32;
+  bool is_half = t->IsHalf() || (t->IsVector() && t->count == 2 && t->elem->IsHalf());
   switch (b) {
     case B::AtomicAdd:
+      if (!is_int && !is_float && !is_half)
+        why = "it works on 32- and 64-bit integers and floats, `f16`, `bf16`, `vec<f16, 2>` and `vec<bf16, 2>`";
+      break;
     case B::AtomicExch:
       if (!is_int && !is_float) why = "it works on 32- and 64-bit integers and floats";
       break;

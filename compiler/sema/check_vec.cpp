@@ -8,12 +8,12 @@ namespace {
 auto IsLaneCount(int64_t n) -> bool { return n >= 2 && n <= 64 && (n & (n - 1)) == 0; }
 }  // namespace
 
-// vec<T, N>: T an integer type, f32 or f64; N a constant power of two from 2 to 64.
+// vec<T, N>: T an integer or float type; N a constant power of two from 2 to 64.
 auto Checker::ResolveVecType(ast::NamedType* n) -> const Type* {
   if (n->args.size() != 1 || !n->lanes) return types_->error();  // the parser reported it
   const Type* elem = ResolveType(n->args[0]);
   bool ok = !elem->IsError();
-  if (ok && !(elem->IsInt() || (elem->IsFloat() && !elem->IsHalf()))) {
+  if (ok && !(elem->IsInt() || elem->IsFloat())) {
     Error(diag::Kind::VecElem, n->args[0]->range, {ToString(elem)});
     ok = false;
   }

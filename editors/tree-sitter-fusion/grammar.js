@@ -323,7 +323,7 @@ module.exports = grammar({
 
     call_expression: $ => prec(PREC.postfix, seq(field('function', $._expression), field('arguments', $.arguments))),
 
-    // alloc<T>(n), dynamic_shared<T>(), gpu.alloc<T>(n), tensor.zeros<T>(…)
+    // alloc<T>(n), dynamic_shared<T>(), unpack_half2<T>(u), gpu.alloc<T>(n), tensor.zeros<T>(…)
     generic_call_expression: $ => prec.dynamic(1, seq(
       field('function', choice($.identifier, $.field_expression)),
       field('type_arguments', $.type_arguments),

@@ -10,6 +10,7 @@ Lines (numbers are decimal, floats as Fusion prints them):
   D kind value bits                  an f64 value (as Fusion printed it) as f16/bf16
   F kind value bits                  an f32 value (printed as its f64) as f16/bf16
   I kind value bits                  an integer as f16/bf16
+  M kind xbits ybits zbits rbits     fused multiply-add x * y + z, rounded once (vec<…>.fma)
 """
 import math
 import struct
@@ -121,6 +122,17 @@ def arith(op, x, y):
     return -0.0 if neg else 0.0
 
 
+def fma(x, y, z):
+    """The exact x * y + z of finite x, y, z, a signed zero as a float."""
+    sp = (math.copysign(1, x) < 0) != (math.copysign(1, y) < 0)
+    sz = math.copysign(1, z) < 0
+    r = Fr(x) * Fr(y) + Fr(z)
+    if r != 0:
+        return r
+    # An exact zero: negative only when both terms are negative zeros (rounding to nearest).
+    return -0.0 if sp and sz and x * y == 0 and z == 0 else 0.0
+
+
 def check(line):
     f = line.split()
     tag = f[0]
@@ -150,6 +162,11 @@ def check(line):
     if tag == "A":
         op, x, y, r = f[2], int(f[3]), int(f[4]), int(f[5])
         want = encode(kind, arith(op, decode(kind, x), decode(kind, y)))
+        return [] if same(kind, r, want) else ["want %s" % want]
+    if tag == "M":
+        x, y, z = (decode(kind, int(v)) for v in f[2:5])
+        r = int(f[5])
+        want = encode(kind, fma(x, y, z))
         return [] if same(kind, r, want) else ["want %s" % want]
     value, bits = f[2], int(f[3])
     if tag in "DF":  # the f64 that Fusion printed: its repr reads back exactly
