@@ -95,6 +95,10 @@ export PMIX_PREFIX="$m" PMIX_EXEC_PREFIX="$m" PMIX_LIBDIR="$m/lib" PMIX_PKGLIBDI
   PMIX_DATAROOTDIR="$m/share" PMIX_DATADIR="$m/share" PMIX_PKGDATADIR="$m/share/pmix" PMIX_SYSCONFDIR="$m/etc"
 export PMIX_MCA_mca_base_component_path="$m/lib/pmix"
 export HWLOC_PLUGINS_PATH="$m/lib/hwloc"
+# Shared-memory messages past the eager size go by a single copy between processes (Linux CMA,
+# process_vm_readv), which containers often forbid (no CAP_SYS_PTRACE: "Read -1, expected ...,
+# errno = 1" and a failed transfer); copying through the shared segment works everywhere.
+export OMPI_MCA_btl_vader_single_copy_mechanism="${OMPI_MCA_btl_vader_single_copy_mechanism:-none}"
 # Without ssh or rsh, Open MPI's default launcher (rsh) refuses to start even on one machine; the
 # `isolated` one starts ranks on this machine only, which is all a machine without them can do.
 if [ -z "${OMPI_MCA_plm-}" ] && ! command -v ssh > /dev/null 2>&1 && ! command -v rsh > /dev/null 2>&1; then
