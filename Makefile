@@ -59,13 +59,14 @@ bindings: build
 
 # The GPU bundle (docs/gpu-bundle.md): $(BUILD)/gpu-bundle.tar.xz, under 60 MiB, for a machine with
 # an NVIDIA GPU and a CUDA 13 driver but no LLVM: the compiler and its shared libraries, the Fusion
-# library, the GPU tests and examples prebuilt with their CPU-device outputs, bench/gpu, and
-# run-gpu-suite.sh. Needs xz and objdump (binutils), which the set-up installs.
+# library, the GPU tests and examples prebuilt with their CPU-device outputs, the MPI programs and
+# Open MPI itself (the GPU machine has none), bench/gpu, and run-gpu-suite.sh. Needs xz, objdump
+# (binutils) and Debian's Open MPI, which the set-up installs.
 gpu-bundle: build
 	bash scripts/gpu_bundle/make_bundle.sh $(BUILD) $(BUILD)/gpu-bundle.tar.xz
 
 # Unpacks the bundle in a clean environment (env -i, no LLVM on PATH) and runs its suite on the CPU
-# device: what can be checked of the bundle without a GPU.
+# device (as root with the system's Open MPI and LLVM hidden): what can be checked without a GPU.
 gpu-suite-cpu: gpu-bundle
 	bash scripts/gpu_bundle/check_bundle.sh $(BUILD)/gpu-bundle.tar.xz
 

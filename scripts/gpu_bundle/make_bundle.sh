@@ -93,6 +93,83 @@ for f in "$src"/tests/lit/gpu_device/*.fu; do
   echo "make_bundle: $id: GPU only, $(wc -l < "$stage/tests/$id.expected") expected lines"
 done
 
+# Open MPI (bundle_openmpi.sh: mpi/ and bin/mpirun) and the MPI programs under it, in tests/mpi/:
+# the MPI test program, both distributed examples and the NCCL-over-MPI test, each as source and
+# prebuilt. runs.txt lists what run-gpu-suite.sh runs under the bundled mpirun: every program with
+# one rank on the suite's device ("suite"), and the CPU programs with 2 and 4 ranks on the CPU
+# device ("cpu"), by the JIT or prebuilt. Each run's stdout, its lines sorted (the ranks' lines
+# arrive in any order), and exit status are recorded here on the CPU device, as above; the JIT
+# and the executable must agree. On the CUDA device two outputs differ by design, written to
+# ID.np1.expected-cuda: nccl_over_mpi's (its `// EXPECT-GPU:` lines; on the CPU device it says
+# SKIP) and mpi_allreduce's, which names the all-reduce it used (NCCL on GPUs): the numbers must
+# not change. (No ID may be the name of a library module such as mpi_nccl: `import` would find the
+# program itself beside it.)
+bash "$src/scripts/gpu_bundle/bundle_openmpi.sh" "$stage"
+mkdir -p "$stage/tests/mpi"
+mpi_sources=(mpi_basics:tests/lit/mpi/inputs/basics.fu mpi_jacobi:examples/mpi_jacobi/main.fu
+             mpi_allreduce:examples/mpi_allreduce/main.fu nccl_over_mpi:tests/lit/mpi/inputs/nccl.fu)
+for entry in "${mpi_sources[@]}"; do
+  id=${entry%%:*}
+  cp "$src/${entry#*:}" "$stage/tests/mpi/$id.fu"
+  (cd "$stage" && "$fusion" build --gpu-arch sm_80,sm_90 "tests/mpi/$id.fu" -o "tests/mpi/$id") || die "cannot build ${entry#*:}"
+  bundle_deps "$stage/tests/mpi/$id"
+  : > "$stage/tests/mpi/$id.args"
+done
+echo "4000 300" > "$stage/tests/mpi/mpi_jacobi.args"
+cat > "$stage/tests/mpi/runs.txt" <<'RUNS'
+# ID RANKS DEVICE KIND: DEVICE "suite" is run-gpu-suite.sh's --device, "cpu" always the CPU device;
+# KIND "jit" (bin/fusion run tests/mpi/ID.fu) or "exe" (tests/mpi/ID); arguments in ID.args.
+mpi_basics 1 suite jit
+mpi_basics 1 suite exe
+mpi_jacobi 1 suite jit
+mpi_jacobi 1 suite exe
+mpi_allreduce 1 suite jit
+mpi_allreduce 1 suite exe
+nccl_over_mpi 1 suite jit
+nccl_over_mpi 1 suite exe
+mpi_basics 2 cpu jit
+mpi_basics 4 cpu exe
+mpi_jacobi 2 cpu exe
+mpi_jacobi 4 cpu jit
+mpi_allreduce 2 cpu jit
+mpi_allreduce 4 cpu exe
+RUNS
+mpirun_flags=(--allow-run-as-root --oversubscribe)
+while read -r id np dev kind; do
+  case $id in ''|'#'*) continue ;; esac
+  exp=$stage/tests/mpi/$id.np$np.expected
+  read -r -a args < "$stage/tests/mpi/$id.args" || true
+  if [ ! -f "$exp" ]; then
+    set +e
+    (cd "$stage" && FUSION_DEVICE=cpu bin/mpirun "${mpirun_flags[@]}" -np "$np" "tests/mpi/$id" "${args[@]}" \
+       < /dev/null 2> "$stage_root/mpi.err" | LC_ALL=C sort > "$exp")
+    rc=$?   # (pipefail: the exit status of mpirun, or of sort)
+    set -e
+    echo "$rc" > "$exp-status"
+    [ -s "$exp" ] || die "$id with $np ranks printed nothing on the CPU device (exit $rc): $(head -3 "$stage_root/mpi.err")"
+    echo "make_bundle: $id, $np ranks: exit $rc, $(wc -l < "$exp") lines of output"
+  fi
+  if [ "$kind" = jit ]; then
+    set +e
+    (cd "$stage" && FUSION_CACHE=off FUSION_DEVICE=cpu bin/mpirun "${mpirun_flags[@]}" -np "$np" bin/fusion run \
+       "tests/mpi/$id.fu" "${args[@]}" < /dev/null 2> /dev/null | LC_ALL=C sort > "$stage_root/jit.out")
+    rc=$?   # (pipefail: the exit status of mpirun, or of sort)
+    set -e
+    cmp -s "$exp" "$stage_root/jit.out" && [ "$rc" = "$(cat "$exp-status")" ] ||
+      die "$id with $np ranks: the JIT and the executable disagree on the CPU device (exit $rc and $(cat "$exp-status"))"
+  fi
+done < "$stage/tests/mpi/runs.txt"
+rm -f "$stage_root/jit.out" "$stage_root/mpi.err"
+grep -qx 'SKIP: no CUDA device (NCCL needs one GPU per rank)' "$stage/tests/mpi/nccl_over_mpi.np1.expected" ||
+  die "nccl_over_mpi did not say SKIP on the CPU device"
+sed -n 's|^// EXPECT-GPU: ||p' "$src/tests/lit/mpi/inputs/nccl.fu" > "$stage/tests/mpi/nccl_over_mpi.np1.expected-cuda"
+[ -s "$stage/tests/mpi/nccl_over_mpi.np1.expected-cuda" ] || die "tests/lit/mpi/inputs/nccl.fu has no // EXPECT-GPU: lines"
+sed 's/ with MPI_Allreduce line / with NCCL line /' "$stage/tests/mpi/mpi_allreduce.np1.expected" > "$stage/tests/mpi/mpi_allreduce.np1.expected-cuda"
+echo 0 > "$stage/tests/mpi/nccl_over_mpi.np1.expected-cuda-status"
+cp "$stage/tests/mpi/mpi_allreduce.np1.expected-status" "$stage/tests/mpi/mpi_allreduce.np1.expected-cuda-status"
+! cmp -s "$stage/tests/mpi/mpi_allreduce.np1.expected" "$stage/tests/mpi/mpi_allreduce.np1.expected-cuda" ||
+  die "mpi_allreduce's output no longer names MPI_Allreduce as make_bundle.sh expects (see its expected-cuda)"
+
 # The benchmarks: Fusion sources with prebuilt executables, and the CUDA C references, which
 # run-gpu-suite.sh compiles with nvcc on the GPU machine.
 cp "$src"/bench/gpu/*.fu "$src"/bench/gpu/*.cu "$src"/bench/gpu/common.h "$src"/bench/gpu/README.md "$stage/bench/"
@@ -117,6 +194,8 @@ cp "$src/docs/gpu-bundle.md" "$stage/README.md"
   echo "commit: $(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(. /etc/os-release && echo "$PRETTY_NAME"), glibc $(ldd --version | head -1 | awk '{print $NF}')"
   echo "bundled libraries: $(cd "$stage/lib/deps" && ls | tr '\n' ' ')"
+  echo "open mpi: $(ompi_info --version 2>/dev/null | head -1) ($(dpkg-query -W -f '${Package} ${Version}' libopenmpi3 2>/dev/null || echo 'Debian package unknown')), in mpi/: $(du -sh "$stage/mpi" | cut -f1), $(ls "$stage/mpi/lib/openmpi3" | wc -l) MCA components"
+  echo "open mpi libraries: $(cd "$stage/mpi/lib" && ls -p | grep -v / | tr '\n' ' ')"
 } > "$stage/BUILD-INFO"
 
 # The newest glibc and libstdc++ symbol versions any bundled binary asks for: the target must

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU bundle's suite (docs/gpu-bundle.md): runs every GPU test program and example on a device,
 # by the JIT (`fusion run`) and as the executable prebuilt with the bundle, compares each output
-# with what the CPU device printed when the bundle was made, runs the GPU benchmarks against their
+# with what the CPU device printed when the bundle was made, runs the MPI programs under the
+# bundled Open MPI (bin/mpirun: one rank on the device, NCCL over MPI among them, and 2 and 4
+# ranks on the CPU device) and compares them the same way, runs the GPU benchmarks against their
 # CUDA C references (compiled here with `nvcc -O3`) and the tensor fusion benchmark against CuPy
 # and PyTorch (bench/fusion/gpu_ref.py, in this machine's python3), and prints one summary. Writes
 # the summary, the fusion table (fusion-bench.txt) and every log under $OUT (or --out DIR) when
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --device=*) device=${1#*=}; shift ;;
     --out) out=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run-gpu-suite: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +79,37 @@ fi
 # What the CUDA device needs and the CPU device does not.
 needs_gpu() { [ "$device" = cuda ] && [ $gpu_present = 0 ]; }
 
+# NCCL is not in the bundle (libnccl is about 200 MB): on a GPU the programs that use it (uses_nccl)
+# load this machine's libnccl.so.2, which Fusion's loader looks for on LD_LIBRARY_PATH, in the
+# system's directories and in CUDA's lib64. PyTorch's wheels carry one in the Python package
+# nvidia.nccl: when it is the only one, its directory goes on FUSION_LIBRARY_PATH. With none at
+# all, those programs say SKIP (not FAIL: NCCL is the machine's, not the bundle's).
+uses_nccl() { case $1 in gpudev_nccl_alloc|nccl_over_mpi|mpi_allreduce) return 0 ;; esac; return 1; }
+nccl_dir=""
+no_nccl_why=""
+if [ "$device" = cuda ] && [ $gpu_present = 1 ]; then
+  nvcc_lib=$(command -v nvcc 2>/dev/null)
+  nvcc_lib=${nvcc_lib:+$(dirname "$(dirname "$nvcc_lib")")/lib64}
+  for d in ${LD_LIBRARY_PATH//:/ } $(ldconfig -p 2>/dev/null | awk '$1 ~ /^libnccl\.so/ { print $NF }' | xargs -r -n1 dirname) \
+           ${CUDA_HOME:+$CUDA_HOME/lib64} $nvcc_lib /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64; do
+    if ls "$d"/libnccl.so* > /dev/null 2>&1; then nccl_dir=$d; break; fi
+  done
+  if [ -z "$nccl_dir" ] && command -v python3 > /dev/null 2>&1; then
+    d=$(env LD_LIBRARY_PATH="$system_ld_path" python3 -c 'import os, nvidia.nccl as m; print(os.path.join(list(m.__path__)[0], "lib"))' 2> /dev/null)
+    if [ -n "$d" ] && ls "$d"/libnccl.so* > /dev/null 2>&1; then
+      nccl_dir=$d
+      export FUSION_LIBRARY_PATH="$d${FUSION_LIBRARY_PATH:+:$FUSION_LIBRARY_PATH}"
+    fi
+  fi
+  if [ -n "$nccl_dir" ]; then
+    say "nccl: $(cd "$nccl_dir" && ls libnccl.so* | tr '\n' ' ')in $nccl_dir"
+  else
+    no_nccl_why="no libnccl.so.2 on this machine (LD_LIBRARY_PATH, ldconfig, CUDA's lib64, python3's nvidia.nccl)"
+    say "nccl: none ($no_nccl_why)"
+  fi
+fi
+needs_nccl() { [ "$2" = cuda ] && [ -n "$no_nccl_why" ] && uses_nccl "$1"; }   # needs_nccl ID DEVICE: none here
+
 # The compiler itself must start (the bundled libraries resolve).
 if "$fusion" --version > "$work/logs/fusion-version.txt" 2>&1; then
   result PASS "compiler starts" "$(cat "$work/logs/fusion-version.txt")"
@@ -87,25 +120,31 @@ fi
 # Every test program, by the JIT and prebuilt, against the CPU device's output from bundle time.
 # stdout and the exit status are compared; stderr (panic and error text, which differ between
 # the devices by design) is kept in the logs.
+# check_output NAME LOG RC EXPECTED: PASS when LOG.out equals EXPECTED and RC its status file's.
+check_output() {
+  local name=$1 log=$2 rc=$3 expected=$4
+  local want_rc
+  want_rc=$(cat "$expected-status")
+  if [ "$rc" = "$want_rc" ] && cmp -s "$log.out" "$expected"; then
+    result PASS "$name"
+  else
+    diff "$expected" "$log.out" > "$log.diff" 2>&1
+    local why="exit $rc, expected $want_rc"
+    [ "$rc" = 124 ] && why="timed out after 120 s"
+    cmp -s "$log.out" "$expected" || why="$why; stdout differs: $(head -4 "$log.diff" | tr '\n' ' ' | cut -c1-200)"
+    [ -s "$log.err" ] && why="$why; stderr: $(head -2 "$log.err" | tr '\n' ' ' | cut -c1-200)"
+    result FAIL "$name" "$why"
+  fi
+}
 run_compare() {   # run_compare KIND ID COMMAND...
   local kind=$1 id=$2; shift 2
   local log=$work/logs/$id.$kind
   if needs_gpu; then result SKIP "$id ($kind)" "SKIP: no GPU: $no_gpu_why"; return; fi
   if over_budget; then result SKIP "$id ($kind)" "time budget of ${budget_s}s spent"; return; fi
+  if needs_nccl "$id" "$device"; then result SKIP "$id ($kind)" "SKIP: $no_nccl_why"; return; fi
   (cd "$here" && timeout 120 "$@" > "$log.out" 2> "$log.err")
   local rc=$?
-  local want_rc
-  want_rc=$(cat "$here/tests/$id.expected-status")
-  if [ $rc = "$want_rc" ] && cmp -s "$log.out" "$here/tests/$id.expected"; then
-    result PASS "$id ($kind)"
-  else
-    diff "$here/tests/$id.expected" "$log.out" > "$log.diff" 2>&1
-    local why="exit $rc, expected $want_rc"
-    [ $rc = 124 ] && why="timed out after 120 s"
-    cmp -s "$log.out" "$here/tests/$id.expected" || why="$why; stdout differs: $(head -4 "$log.diff" | tr '\n' ' ' | cut -c1-200)"
-    [ -s "$log.err" ] && why="$why; stderr: $(head -2 "$log.err" | tr '\n' ' ' | cut -c1-200)"
-    result FAIL "$id ($kind)" "$why"
-  fi
+  check_output "$id ($kind)" "$log" "$rc" "$here/tests/$id.expected"
 }
 for src in "$here"/tests/*.fu; do
   id=$(basename "$src" .fu)
@@ -119,6 +158,34 @@ for src in "$here"/tests/*.fu; do
   # compared; a difference is exit 101. (GPU-only programs' CUDA C kernels have no CPU body.)
   if [ "${id#gpudev_}" = "$id" ]; then run_compare check "$id" env FUSION_DEVICE=check "tests/$id"; fi
 done
+
+# MPI (Open MPI from the bundle, bin/mpirun): tests/mpi/runs.txt lists each program with one rank
+# on this suite's device (NCCL over MPI among them, on the CUDA device only: on the CPU device there
+# is no NCCL) and with 2 and 4 ranks on the CPU device, by the JIT and prebuilt. The ranks' lines
+# are sorted before the comparison (they arrive in any order). One GPU is lent: NCCL needs a GPU
+# per rank, so on the CUDA device every run has one rank. Without a GPU, --device cuda skips them
+# all, the CPU ones too, as it does everything else.
+mpirun_flags=(--allow-run-as-root --oversubscribe)
+while read -r id np dev kind; do
+  case $id in ''|'#'*) continue ;; esac
+  [ "$dev" = suite ] && dev=$device
+  name="$id -np $np ($kind, device $dev)"
+  log=$work/logs/$id.np$np.$dev.$kind
+  if needs_gpu; then result SKIP "$name" "SKIP: no GPU: $no_gpu_why"; continue; fi
+  if [ "$id" = nccl_over_mpi ] && [ "$dev" != cuda ]; then result SKIP "$name" "SKIP: NCCL needs the CUDA device"; continue; fi
+  if over_budget; then result SKIP "$name" "time budget of ${budget_s}s spent"; continue; fi
+  if needs_nccl "$id" "$dev"; then result SKIP "$name" "SKIP: $no_nccl_why"; continue; fi
+  read -r -a args < "$here/tests/mpi/$id.args"
+  cmd=("tests/mpi/$id")
+  [ "$kind" = jit ] && cmd=("$fusion" run "tests/mpi/$id.fu")
+  (cd "$here" && FUSION_DEVICE=$dev timeout 120 bin/mpirun "${mpirun_flags[@]}" -np "$np" "${cmd[@]}" "${args[@]}" \
+     < /dev/null > "$log.raw" 2> "$log.err")
+  rc=$?
+  LC_ALL=C sort "$log.raw" > "$log.out"
+  expected=$here/tests/mpi/$id.np$np.expected
+  [ "$dev" = cuda ] && [ -f "$expected-cuda" ] && expected=$expected-cuda
+  check_output "$name" "$log" "$rc" "$expected"
+done < "$here/tests/mpi/runs.txt"
 
 # The benchmarks. On the CPU device (and with --quick) a small size checks that they run and are
 # correct; their timings mean nothing there, and the CUDA C references need a GPU.
