@@ -6,6 +6,7 @@
 // is back at the level of the line that opened them.
 #include "fmt/fmt.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -238,6 +239,7 @@ class Formatter {
     if (p == K::LBrace && t == K::RBrace) return false;
     if (MayBePrefix(p) && unary_) return false;  // `-x`, `*p`, `&a[0]`, `!(c)`, `*[T; N]`
     if ((IsAngle(p) && comparisons_.count(last_offset_)) || (IsAngle(t) && comparisons_.count(offset_))) return true;
+    if (p == K::Greater && generic_close_ && t == K::Eq) return true;  // `let t: tensor<f32> = …`
     if (IsAngle(p) || IsAngle(t)) return spaced_;
     // A call or an index; but `extern cuda (SOURCE)`, where `cuda` is no callee.
     if (t == K::LParen) return !(p == K::Ident || p == K::RParen || p == K::RBracket || p == K::KwFn) || before_last_ == K::KwExtern;
@@ -283,6 +285,19 @@ auto Format(const SourceManager& sources, uint32_t file, diag::Consumer& diags, 
   std::set<uint32_t> comparisons;
   for (const auto& node : tree.nodes)
     if (auto* b = ast::As<ast::Binary>(node.get()); b && IsAngle(b->op)) comparisons.insert(b->op_range.begin.offset);
+  // A `>>`, `>=` or `>>=` whose first `>` closes type arguments is two tokens, as the parser read it.
+  for (uint32_t at : tree.split_closers) {
+    auto it = std::find_if(tokens.tokens.begin(), tokens.tokens.end(), [&](const lex::Token& t) { return t.offset == at; });
+    if (it == tokens.tokens.end() || it->length < 2) continue;
+    lex::Token rest = *it;
+    rest.kind = it->kind == K::Shr ? K::Greater : it->kind == K::GreaterEq ? K::Eq : K::GreaterEq;
+    rest.offset += 1;
+    rest.length -= 1;
+    rest.newline_before = false;
+    it->kind = K::Greater;
+    it->length = 1;
+    tokens.tokens.insert(it + 1, rest);
+  }
   out = Formatter(tokens, std::move(comparisons)).Run();
   return true;
 }

@@ -448,6 +448,9 @@ struct Tree {
   std::vector<Decl*> decls;
   std::vector<Stmt*> stmts;
   std::vector<std::unique_ptr<Node>> nodes;  // owns every node above
+  // Offsets of the `>>`, `>=` and `>>=` tokens whose first `>` closes type arguments
+  // (`alloc<vec<f32, 8>>(n)`): the formatter writes them as two tokens.
+  std::vector<uint32_t> split_closers;
 
   template <typename T>
   auto Make(SourceRange r) -> T* {

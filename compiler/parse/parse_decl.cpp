@@ -414,7 +414,7 @@ auto Parser::ParseType() -> ast::TypeExpr* {
         Advance();
         Restore<int> nest(nest_, nest_ + 1);
         t->args.push_back(ParseType());
-        Expect(TokenKind::Greater, "`>` after the element type");
+        ExpectCloseAngle("`>` after the element type");
         t->range = RangeFrom(begin);
       } else if (t->name == "vec" && at(TokenKind::Less)) {
         // A SIMD vector: vec<T, N>. N is a constant, written without operators (a literal, a
@@ -423,7 +423,7 @@ auto Parser::ParseType() -> ast::TypeExpr* {
         Restore<int> nest(nest_, nest_ + 1);
         t->args.push_back(ParseType());
         if (Expect(TokenKind::Comma, "`,` and the number of lanes after the element type")) t->lanes = ParsePostfix();
-        Expect(TokenKind::Greater, "`>` after the number of lanes");
+        ExpectCloseAngle("`>` after the number of lanes");
         t->range = RangeFrom(begin);
       }
       return t;

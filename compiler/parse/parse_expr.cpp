@@ -149,7 +149,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       {
         Restore<int> nest(nest_, nest_ + 1);
         call->type_args.push_back(ParseType());
-        Expect(TokenKind::Greater, "`>` after the type argument");
+        ExpectCloseAngle("`>` after the type argument");
       }
       if (!at(TokenKind::LParen)) {
         ErrorAtCur(diag::Kind::ExpectedToken, {"`(`", lex::Describe(cur().kind)});

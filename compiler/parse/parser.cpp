@@ -32,12 +32,32 @@ auto Parser::ParseFile() -> ast::Tree {
 }
 
 auto Parser::Advance() -> const lex::Token& {
-  const lex::Token& t = tokens_.tokens[pos_];
+  const lex::Token& t = cur();
   if (t.kind != TokenKind::Eof) {
     last_end_ = t.offset + t.length;
     pos_++;
   }
   return t;
+}
+
+auto Parser::ExpectCloseAngle(const char* what) -> bool {
+  TokenKind rest;
+  switch (cur().kind) {
+    case TokenKind::Shr: rest = TokenKind::Greater; break;
+    case TokenKind::GreaterEq: rest = TokenKind::Eq; break;
+    case TokenKind::ShrEq: rest = TokenKind::GreaterEq; break;
+    default: return Expect(TokenKind::Greater, what);
+  }
+  lex::Token t = cur();
+  tree_.split_closers.push_back(t.offset);
+  last_end_ = t.offset + 1;
+  t.kind = rest;
+  t.offset += 1;
+  t.length -= 1;
+  t.newline_before = false;
+  split_ = t;
+  split_pos_ = pos_;
+  return true;
 }
 
 auto Parser::Consume(TokenKind k) -> bool {

@@ -53,7 +53,7 @@ class Parser {
   auto ParseStructLit(ast::TypeExpr* type) -> ast::Expr*;
 
   // ---- tokens ----
-  auto cur() const -> const lex::Token& { return tokens_.tokens[pos_]; }
+  auto cur() const -> const lex::Token& { return pos_ == split_pos_ ? split_ : tokens_.tokens[pos_]; }
   auto peek(size_t n = 1) const -> const lex::Token& {
     size_t i = pos_ + n;
     return tokens_.tokens[i < tokens_.tokens.size() ? i : tokens_.tokens.size() - 1];
@@ -63,6 +63,9 @@ class Parser {
   auto Consume(TokenKind k) -> bool;
   // Consumes `k` or reports "expected `k`, found …" naming `what` when given.
   auto Expect(TokenKind k, const char* what = nullptr) -> bool;
+  // Consumes the `>` that closes type arguments, also as the first character of `>>`, `>=` or
+  // `>>=` (`alloc<vec<f32, 8>>(n)`): the rest of that token is then the current one.
+  auto ExpectCloseAngle(const char* what) -> bool;
   auto ExpectIdent(const char* what, std::string& name, SourceRange& range) -> bool;
   auto Loc() const -> SourceLoc { return {tokens_.file, cur().offset}; }
   auto RangeOf(const lex::Token& t) const -> SourceRange {
@@ -104,6 +107,10 @@ class Parser {
   diag::Consumer& diags_;
   ast::Tree tree_;
   size_t pos_ = 0;
+  // The rest of a token whose first `>` closed type arguments (ExpectCloseAngle), standing for
+  // the token at split_pos_ until it is consumed.
+  lex::Token split_;
+  size_t split_pos_ = SIZE_MAX;
   uint32_t last_end_ = 0;
   int nest_ = 0;        // open ( and [ around the current token: newlines do not end statements
   int depth_ = 0;       // recursion depth
