@@ -426,7 +426,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     return CheckIoCall(e, f);
   // t.sum(), s.find(t), f.read_line(), …: the methods of tensors, strings and files.
   if (auto* f = As<ast::Field>(e->callee)) {
-    const Type* bt = CheckReceiver(f->base);
+    const Type* bt = CheckReceiver(f->base, f->name + (e->args.empty() && e->named_args.empty() ? "()" : "(…)"));
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
     if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
     if (bt->is_handle) return CheckHandleMethod(e, f, bt);
