@@ -22,6 +22,8 @@ struct Options {
                                           // declarations count as the named headers' own
   std::vector<std::string> safe;          // functions to declare `safe fn` (those without pointer
                                           // parameters only)
+  std::vector<std::string> noalloc;       // functions to declare `@noalloc` (the user's promise
+                                          // that they never allocate)
   bool follow = true;                     // translate what the named headers #include from their
                                           // own directory too (--no-follow: only the named ones)
   std::string on_load;                    // `@on_load(NAME)` on the extern block, when given
@@ -72,7 +74,7 @@ auto Emit(const Collection& collection, const Options& options) -> std::string;
 void EmitLayoutProbe(const Collection& collection, const Options& options, const std::string& binding_path,
                      std::string& c_text, std::string& fusion_text);
 
-// The regular expressions of --allow, --block, --safe and --also-from, compiled once.
+// The regular expressions of --allow, --block, --safe, --noalloc and --also-from, compiled once.
 inline auto Compile(const std::vector<std::string>& patterns) -> std::vector<std::regex> {
   std::vector<std::regex> out;
   for (const std::string& p : patterns) out.emplace_back(p);

@@ -63,6 +63,16 @@ auto FnIdent(const std::string& name) -> std::string {
   return IsFusionKeyword(name) || IsFusionBuiltin(name) ? name + "_" : name;
 }
 
+// One line of the extern block: `@symbol("sym") @noalloc safe fn name(params) -> ret`, each
+// part only where it applies (`symbol` empty: the symbol is the name).
+auto FunctionText(const std::string& name, const std::string& symbol, bool safe, bool noalloc,
+                  const std::string& params, const std::string& ret) -> std::string {
+  std::string text;
+  if (!symbol.empty()) text += "@symbol(\"" + symbol + "\") ";
+  if (noalloc) text += "@noalloc ";
+  return text + (safe ? "safe fn " : "fn ") + name + "(" + params + ")" + ret;
+}
+
 // Well-known C typedefs that read better as Fusion's own types.
 const std::map<std::string, std::string> kPrimitiveTypedefs = {
     {"size_t", "usize"},   {"ssize_t", "isize"},   {"ptrdiff_t", "isize"}, {"intptr_t", "isize"},
@@ -136,7 +146,7 @@ class Collector {
  public:
   Collector(const Options& options, CXTranslationUnit tu, Collection& out)
       : options_(options), tu_(tu), out_(out), allow_(Compile(options.allow)), safe_(Compile(options.safe)),
-        also_from_(Compile(options.also_from)) {}
+        noalloc_(Compile(options.noalloc)), also_from_(Compile(options.also_from)) {}
 
   void Run();
   // Evaluates the candidate macros in a second translation unit.
@@ -180,7 +190,7 @@ class Collector {
   CXTranslationUnit tu_;
   Collection& out_;
   // The options' regular expressions, compiled once (they are matched for every declaration).
-  std::vector<std::regex> allow_, safe_, also_from_;
+  std::vector<std::regex> allow_, safe_, noalloc_, also_from_;
   std::vector<CXFile> named_files_;
   std::vector<std::string> file_order_;           // file names in the order first seen
   std::map<std::string, std::string> names_;      // USR → Fusion name of records, enums, typedefs
@@ -192,7 +202,12 @@ class Collector {
   std::set<std::string> used_;                    // Fusion names given so far (see Unique)
   std::set<std::string> seen_;                    // item keys made
   std::map<std::string, size_t> functions_;       // C function name → item index
-  std::map<std::string, std::pair<std::string, std::string>> signatures_;  // name → params, ret
+  // C function name → its translation's parts, for a macro that names the function.
+  struct Signed {
+    std::string params, ret, symbol;
+    bool safe = false, noalloc = false;
+  };
+  std::map<std::string, Signed> signatures_;
   struct Macro {
     std::string name, target;  // target: the single identifier it expands to, if it is one
     bool is_string;            // it expands to string literals only
@@ -795,11 +810,13 @@ void Collector::FunctionItem(CXCursor c) {
     safe = k != CXType_Pointer && k != CXType_BlockPointer && k != CXType_ConstantArray &&
            k != CXType_IncompleteArray && k != CXType_VariableArray;
   }
-  std::string attrs;
-  if (FnIdent(name) != name || (!symbol.empty() && symbol != name)) attrs = "@symbol(\"" + (symbol.empty() ? name : symbol) + "\") ";
-  item->text = attrs + (safe ? "safe fn " : "fn ") + FnIdent(name) + "(" + params + ")" + ret;
+  // --noalloc: the user's promise that the C function never allocates (docs/bindgen.md).
+  bool noalloc = AnyMatch(noalloc_, name);
+  if (FnIdent(name) == name && symbol == name) symbol.clear();
+  if (FnIdent(name) != name && symbol.empty()) symbol = name;
+  item->text = FunctionText(FnIdent(name), symbol, safe, noalloc, params, ret);
   functions_[name] = out_.items.size() - 1;
-  signatures_[name] = {params, ret};
+  signatures_[name] = {params, ret, symbol, safe, noalloc};
 }
 
 // `const NAME: T = value` for a constant of C type `t` whose value clang evaluated (`ev`), or ""
@@ -1047,14 +1064,12 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       continue;
     }
     if (fn != functions_.end() && out_.items[fn->second].skipped.empty()) {
-      auto& [params, ret] = signatures_[target];
+      const Signed& f = signatures_[target];
       item.kind = Item::Kind::Function;
       item.deps = out_.items[fn->second].deps;
-      std::string symbol = target;
-      const std::string& t = out_.items[fn->second].text;
-      if (t.rfind("@symbol(\"", 0) == 0) symbol = t.substr(9, t.find('"', 9) - 9);
-      bool safe = t.find(") safe fn ") != std::string::npos || t.rfind("safe fn ", 0) == 0;
-      item.text = "@symbol(\"" + symbol + "\") " + (safe ? "safe fn " : "fn ") + FnIdent(m.name) + "(" + params + ")" + ret;
+      // The function's own promise holds under either name; --noalloc may name either.
+      item.text = FunctionText(FnIdent(m.name), f.symbol.empty() ? target : f.symbol, f.safe,
+                               f.noalloc || AnyMatch(noalloc_, m.name), f.params, f.ret);
       continue;
     }
     item.kind = Item::Kind::Untranslatable;

@@ -32,6 +32,9 @@ options:
   --safe REGEX      declare matching functions `safe fn` (callable outside `unsafe`); only those
                     without pointer parameters and not variadic, which no argument can make
                     misbehave (repeatable)
+  --noalloc REGEX   declare matching functions `@noalloc`, so that @noalloc Fusion functions may
+                    call them: a promise that the C function never allocates, which nothing
+                    checks (repeatable)
   --on-load FN      put @on_load(FN) on the extern block
   --layout-probe P  also write P.c and P.fu, which print every record's size, alignment and field
                     offsets as clang and as Fusion compute them (their outputs must be equal)
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
     }
     std::string v;
     if (a == "-o" || a == "-I" || a == "-D" || a == "--lib" || a == "--allow" || a == "--block" || a == "--on-load" || a == "--also-from" || a == "--safe" ||
-        a == "--layout-probe") {
+        a == "--noalloc" || a == "--layout-probe") {
       if (!value(v)) return UsageError("`" + a + "` needs an argument");
     } else if (a.size() > 2 && (a.rfind("-I", 0) == 0 || a.rfind("-D", 0) == 0)) {
       v = a.substr(2);
@@ -99,7 +102,12 @@ int main(int argc, char** argv) {
       } catch (const std::regex_error& e) {
         return UsageError("`" + a + " " + v + "`: not a regular expression (" + e.what() + ")");
       }
-      (a == "--allow" ? o.allow : a == "--block" ? o.block : a == "--safe" ? o.safe : o.also_from).push_back(v);
+      (a == "--allow"     ? o.allow
+       : a == "--block"   ? o.block
+       : a == "--safe"    ? o.safe
+       : a == "--noalloc" ? o.noalloc
+                          : o.also_from)
+          .push_back(v);
     }
   }
   if (o.headers.empty()) return UsageError("no header given");

@@ -486,17 +486,17 @@ auto Main(int argc, char** argv) -> int {
   if (!opts.device.empty()) setenv("FUSION_DEVICE", opts.device.c_str(), 1);
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
-  // After the user's -L directories, the Fusion library's own (<bin>/../lib/fusion): the shims
-  // that the build makes for the shipped C++ bindings (`import "torch"`) are there.
-  std::vector<std::string> search_dirs = opts.library_dirs;
-  std::filesystem::path shims = std::filesystem::path(exe).parent_path() / ".." / "lib" / "fusion";
-  if (std::error_code ec; std::filesystem::is_directory(shims, ec)) search_dirs.push_back(shims.string());
-  for (const std::string& dir : search_dirs) {
-    // Absolute, so that a built executable finds the directory from wherever it runs.
+  // Absolute, so that a built executable finds the directory from wherever it runs.
+  auto absolute = [](const std::string& dir) {
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(dir, ec);
-    lower_opts.library_dirs.push_back(ec ? dir : abs.lexically_normal().string());
-  }
+    return ec ? dir : abs.lexically_normal().string();
+  };
+  for (const std::string& dir : opts.library_dirs) lower_opts.library_dirs.push_back(absolute(dir));
+  // After the user's -L directories, the Fusion library's own (<bin>/../lib/fusion): the shims
+  // that the build makes for the shipped C++ bindings (`import "torch"`) are there.
+  std::filesystem::path shims = std::filesystem::path(exe).parent_path() / ".." / "lib" / "fusion";
+  if (std::error_code ec; std::filesystem::is_directory(shims, ec)) lower_opts.fusion_library_dir = absolute(shims.string());
   std::unique_ptr<llvm::Module> module = lower::Lower(checked, sources, *ctx, lower_opts);
   std::string cpu = opts.command == Command::Run ? "native" : opts.cpu;
   std::unique_ptr<llvm::TargetMachine> tm = codegen::CreateHostTargetMachine(opts.opt, cpu, error);

@@ -30,6 +30,9 @@ struct LowerOptions {
   // Directories searched for extern libraries before the system's (`-L`): the program's `main`
   // registers them, so a built executable finds the same libraries as `fusion run`.
   std::vector<std::string> library_dirs;
+  // The Fusion library's own directory (<bin>/../lib/fusion: the shims of the shipped C++
+  // bindings), searched after them and named as such in the loader's messages; empty: none.
+  std::string fusion_library_dir;
   // The program's device code as PTX (empty: none), embedded for a CUDA device to load.
   std::string ptx;
   // NVRTC's PTX for each CUDA C source (index: ast::FnDecl::cuda_module).

@@ -331,6 +331,8 @@ void Lowerer::DefineEntry() {
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", main));
   b_.CreateCall(Runtime("rt_init"), {main->getArg(0), main->getArg(1)});
   for (const std::string& dir : options_.library_dirs) b_.CreateCall(Runtime("rt_add_library_dir"), {StringConst(dir)});
+  if (!options_.fusion_library_dir.empty())
+    b_.CreateCall(Runtime("rt_add_fusion_library_dir"), {StringConst(options_.fusion_library_dir)});
   DefineTensorInit();
   llvm::Value* code = b_.getInt32(0);
   if (program) {

@@ -69,6 +69,10 @@ void Lowerer::DefineDeviceRuntime() {
     return std::make_pair(std::string("panic: index %lld out of bounds for length %llu"),
                           std::vector<llvm::Value*>{f->getArg(0), f->getArg(1)});
   });
+  define("rt_panic_bounds_u", {i64, i64, ptr}, [&](llvm::Function* f) {
+    return std::make_pair(std::string("panic: index %llu out of bounds for length %llu"),
+                          std::vector<llvm::Value*>{f->getArg(0), f->getArg(1)});
+  });
   define("rt_panic_div_zero", {b_.getInt1Ty(), ptr}, [&](llvm::Function* f) {
     llvm::Value* what = b_.CreateSelect(f->getArg(0), StringConst("remainder"), StringConst("division"));
     return std::make_pair(std::string("panic: %s by zero"), std::vector<llvm::Value*>{what});

@@ -393,7 +393,9 @@ auto Lowerer::LowerIndexAddr(const ast::Index* e) -> llvm::Value* {
     llvm::Value* base = LowerAddr(e->base);
     // Bounds check: as unsigned, a negative index is out of range too.
     llvm::Value* bad = b_.CreateICmpUGE(i64, b_.getInt64(bt->count));
-    FailIf(bad, Runtime("rt_panic_bounds"), {i64, b_.getInt64(bt->count), LocOf(e->index->range)});
+    // An unsigned index is shown as one (u64's 2^64 - 1, not -1).
+    FailIf(bad, Runtime(e->index->type->is_signed ? "rt_panic_bounds" : "rt_panic_bounds_u"),
+           {i64, b_.getInt64(bt->count), LocOf(e->index->range)});
     // A vector's lanes lie in memory as an array's elements.
     if (bt->IsVector()) return b_.CreateInBoundsGEP(MemTy(bt->elem), base, i64);
     return b_.CreateInBoundsGEP(MemTy(bt), base, {b_.getInt64(0), i64});

@@ -182,7 +182,7 @@ auto Lowerer::LowerStringIndex(const ast::Index* e) -> llvm::Value* {
   llvm::Value* s = LowerExpr(e->base);
   llvm::Value* i = IntCast(LowerExpr(e->index), e->index->type, b_.getInt64Ty());
   llvm::Value* loc = PanicLoc(e->range);
-  FailIf(b_.CreateICmpUGE(i, StringLen(s)), Runtime("rt_str_byte"), {s, i, loc});
+  FailIf(b_.CreateICmpUGE(i, StringLen(s)), Runtime(e->index->type->is_signed ? "rt_str_byte" : "rt_str_byte_u"), {s, i, loc});
   llvm::Value* data = b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), s, 24), "data");
   llvm::Value* byte = b_.CreateLoad(b_.getInt8Ty(), b_.CreateInBoundsGEP(b_.getInt8Ty(), data, i));
   ReleaseIfOwned(e->base, s);

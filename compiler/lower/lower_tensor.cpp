@@ -22,7 +22,7 @@ void Lowerer::LowerFlushes(const ast::Stmt* s) {
 void Lowerer::LowerTensorAssign(const ast::Assign* a) {
   if (auto* index = As<ast::Index>(a->target)) {
     llvm::Value* t = LowerExpr(index->base);
-    auto [idx, n] = TensorIndices(index);
+    auto [idx, n] = TensorIndices(index, t);
     llvm::Value* v = LowerExpr(a->value);
     b_.CreateCall(Runtime("rt_tensor_set"), {t, b_.getInt32(n), idx, ScalarBits(v, a->value->type), LocOf(a->range)});
     ReleaseIfOwned(index->base, t);
@@ -75,15 +75,25 @@ auto Lowerer::I64Args(const std::vector<const ast::Expr*>& exprs) -> std::pair<l
   return {I64Array(values), static_cast<int>(values.size())};
 }
 
-auto Lowerer::TensorIndices(const ast::Index* e) -> std::pair<llvm::Value*, int> {
+// A tensor's indices count from the end when negative; an unsigned one beyond i64's range is out
+// of bounds instead (as an i64 it would be negative), and reported as the unsigned value.
+auto Lowerer::TensorIndices(const ast::Index* e, llvm::Value* t) -> std::pair<llvm::Value*, int> {
   std::vector<const ast::Expr*> all = {e->index};
   all.insert(all.end(), e->more.begin(), e->more.end());
-  return I64Args(all);
+  std::vector<llvm::Value*> values;
+  for (size_t a = 0; a < all.size(); a++) {
+    llvm::Value* v = IntCast(LowerExpr(all[a]), all[a]->type, b_.getInt64Ty());
+    if (all[a]->type->IsInt() && !all[a]->type->is_signed && all[a]->type->bits == 64)
+      FailIf(b_.CreateICmpSLT(v, b_.getInt64(0)), Runtime("rt_tensor_index_u"),
+             {t, b_.getInt32(static_cast<int>(a)), v, LocOf(all[a]->range)});
+    values.push_back(v);
+  }
+  return {I64Array(values), static_cast<int>(values.size())};
 }
 
 auto Lowerer::LowerTensorIndex(const ast::Index* e) -> llvm::Value* {
   llvm::Value* t = LowerExpr(e->base);
-  auto [idx, n] = TensorIndices(e);
+  auto [idx, n] = TensorIndices(e, t);
   llvm::Value* bits = b_.CreateCall(Runtime("rt_tensor_get"), {t, b_.getInt32(n), idx, LocOf(e->range)});
   ReleaseIfOwned(e->base, t);
   return FromBits(bits, e->type);

@@ -279,7 +279,7 @@ class Lowerer {
   auto FromBits(llvm::Value* bits, const Type* t) -> llvm::Value*;
   auto I64Array(const std::vector<llvm::Value*>& values) -> llvm::Value*;
   auto I64Args(const std::vector<const ast::Expr*>& exprs) -> std::pair<llvm::Value*, int>;
-  auto TensorIndices(const ast::Index* e) -> std::pair<llvm::Value*, int>;
+  auto TensorIndices(const ast::Index* e, llvm::Value* t) -> std::pair<llvm::Value*, int>;
   auto LowerTensorIndex(const ast::Index* e) -> llvm::Value*;
   auto GroupDesc(const fuse::Group& g) -> llvm::Constant*;
   auto LowerRun(const fuse::Run& run) -> llvm::Value*;

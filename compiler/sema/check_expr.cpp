@@ -422,7 +422,7 @@ auto Checker::CheckCall(ast::Call* e, const Type* expected) -> const Type* {
     return CheckIoCall(e, f);
   // t.sum(), s.find(t), f.read_line(), …: the methods of tensors, strings and files.
   if (auto* f = As<ast::Field>(e->callee)) {
-    const Type* bt = CheckReceiver(f->base);
+    const Type* bt = CheckReceiver(f->base, f->name + (e->args.empty() && e->named_args.empty() ? "()" : "(…)"));
     if (bt->IsTensor()) return CheckTensorMethod(e, f, bt);
     if (bt->IsString() || bt->kind == TypeKind::File) return CheckStringMethod(e, f, bt);
     if (bt->is_handle) return CheckHandleMethod(e, f, bt);
@@ -610,6 +610,8 @@ auto Checker::CheckField(ast::Field* e) -> const Type* {
   int idx = st->FieldIndex(e->name);
   if (idx < 0) {
     Error(diag::Kind::NoField, e->name_range, {ToString(st), e->name});
+    if (TypeContext::IsSoftBuiltin(st->name) && st->struct_decl)  // `f.close()` of the program's own `file`
+      Note(diag::Kind::NoteShadowsBuiltin, st->struct_decl->name_range, {st->name});
     return types_->error();
   }
   e->field_index = idx;
@@ -836,7 +838,36 @@ auto Checker::Coerce(ast::Expr* e, const Type* target) -> bool {
     return true;
   }
   Finalize(e);
-  Error(diag::Kind::TypeMismatch, e->range, {ToString(target), ToString(e->type)});
+  std::string want = ToString(target), got = ToString(e->type);
+  if (want != got) {
+    Error(diag::Kind::TypeMismatch, e->range, {want, got});
+    return false;
+  }
+  // Two types spelled alike: a program's own `file` or `string` beside the builtin one
+  // (docs/language.md). Each is said for what it is, and the program's own declaration shown.
+  auto nominal = [](const Type* t) {
+    while ((t->kind == TypeKind::Pointer || t->kind == TypeKind::Array || t->kind == TypeKind::Vector ||
+            t->kind == TypeKind::Tensor) && t->elem)
+      t = t->elem;
+    return t;
+  };
+  auto decl_of = [](const Type* t) -> const ast::Decl* {
+    if (t->struct_decl) return t->struct_decl;
+    if (t->enum_decl) return t->enum_decl;
+    return t->opaque_decl;
+  };
+  auto describe = [&](const Type* t) -> std::string {
+    const Type* n = nominal(t);
+    if (n->kind == TypeKind::File) return "Fusion's builtin `file`, as `io.open` gives";
+    if (n->kind == TypeKind::String) return "Fusion's builtin `string`";
+    const ast::Decl* d = decl_of(n);
+    if (!d) return "a different type";
+    const char* what = n->enum_decl ? "enum" : n->opaque_decl ? "opaque type" : n->is_union ? "union" : "struct";
+    return std::string("the program's own ") + what + " `" + n->name + "`";
+  };
+  Error(diag::Kind::TypeMismatchSameName, e->range, {want, describe(target), describe(e->type)});
+  for (const Type* t : {target, e->type})
+    if (const ast::Decl* d = decl_of(nominal(t))) Note(diag::Kind::NoteDeclaredHere, d->name_range, {nominal(t)->name});
   return false;
 }
 

@@ -140,8 +140,25 @@ auto Checker::CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* se
 }
 
 // The value a method is called on. A literal's methods are a string's: `"a,b".find(",")` (a
-// cstring has none).
-auto Checker::CheckReceiver(ast::Expr* base) -> const Type* {
+// cstring has none). A function's name is no receiver (`g.lines()` for `g().lines()`): said so,
+// with what the method needs when that is known (`needs`), rather than whatever naming the
+// function as a value (a C function pointer) would report. `call`: the method's call as written
+// (`lines()`, `find(…)`), for the message.
+auto Checker::CheckReceiver(ast::Expr* base, const std::string& call, const char* needs) -> const Type* {
+  if (auto* name = As<ast::Name>(base); name && !name->type) {
+    if (auto* fn = As<ast::FnDecl>(Lookup(name->name))) {
+      name->decl = fn;
+      std::string what = needs ? "; `." + call + "` needs " + needs : ", which has no methods";
+      // Calling it is the fix where its result has methods (for `.lines()`: is a string or file).
+      const Type* result = fn->fn_type ? fn->fn_type->elem : nullptr;
+      bool has = result && (result->IsString() || result->kind == TypeKind::File);
+      if (!needs) has = has || (result && (result->IsTensor() || result->IsVector() || result->is_handle));
+      Error(diag::Kind::MethodOfFunction, base->range,
+            {name->name, fn->fn_type ? ToString(fn->fn_type) : "fn", what,
+             has ? ": call it first, `" + name->name + "()." + call + "`" : ""});
+      return name->type = types_->error();
+    }
+  }
   return CheckValue(base, As<ast::StringLit>(base) ? types_->string() : nullptr);
 }
 
@@ -154,7 +171,7 @@ auto Checker::CheckLinesCall(ast::Expr* e) -> bool {
     Error(diag::Kind::ForNotRange, e->range);
     return false;
   }
-  const Type* self = CheckReceiver(callee->base);
+  const Type* self = CheckReceiver(callee->base, "lines()", "a `string` or a `file`");
   if (self->IsError()) return false;
   if (!self->IsString() && self->kind != TypeKind::File) {
     Error(diag::Kind::NoTensorMethod, callee->name_range, {ToString(self), "lines", "; a `string` or a `file` has it"});

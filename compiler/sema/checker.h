@@ -145,7 +145,7 @@ class Checker {
   auto CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result, const char* params) -> const Type*;
   auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
-  auto CheckReceiver(ast::Expr* base) -> const Type*;
+  auto CheckReceiver(ast::Expr* base, const std::string& call, const char* needs = nullptr) -> const Type*;
   auto CheckLinesCall(ast::Expr* e) -> bool;
   void CheckForBody(ast::For* s);
   auto CheckStringBinary(ast::Binary* e, const Type* lt, const Type* rt) -> const Type*;

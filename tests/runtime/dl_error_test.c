@@ -39,7 +39,10 @@ int main(void) {
   snprintf(ldir, sizeof ldir, "%s/L", dir);
   snprintf(envdir, sizeof envdir, "%s/env", dir);
   snprintf(cuda, sizeof cuda, "%s/cuda", dir);
+  char owndir[300];
+  snprintf(owndir, sizeof owndir, "%s/own", dir);
   rt_dl_add_search_dir(ldir);
+  rt_dl_add_fusion_library_dir(owndir);  // named for what it is, after the -L directories
   char envval[700];
   snprintf(envval, sizeof envval, "/nonexistent/a:%s", envdir);
   setenv("FUSION_LIBRARY_PATH", envval, 1);
@@ -52,6 +55,10 @@ int main(void) {
            "cannot open shared object file",
            ldir, ldir);
   CHECK(contains(e, want), "want %s in:\n%s", want, str(e));
+  snprintf(want, sizeof want, "%s/libfusion_missing.so (the Fusion library's directory): ", owndir);
+  CHECK(contains(e, want), "want %s in:\n%s", want, str(e));
+  snprintf(want, sizeof want, "%s/libfusion_missing.so (-L directory)", owndir);
+  CHECK(!contains(e, want), "the Fusion library's directory labelled as -L in:\n%s", str(e));
   CHECK(contains(e, "/nonexistent/a/libfusion_missing.so (FUSION_LIBRARY_PATH)"), "%s", str(e));
   snprintf(want, sizeof want, "%s/libfusion_missing.so (FUSION_LIBRARY_PATH)", envdir);
   CHECK(contains(e, want), "%s", str(e));
@@ -62,8 +69,10 @@ int main(void) {
   CHECK(contains(e, want), "%s", str(e));
   CHECK(contains(e, "/usr/local/cuda/lib64/libfusion_missing.so (CUDA default directory)"), "%s",
         str(e));
-  // In order: -L, FUSION_LIBRARY_PATH, system loader, CUDA.
+  // In order: -L, the Fusion library's, FUSION_LIBRARY_PATH, system loader, CUDA.
   const char* p_l = strstr(e, "(-L directory)");
+  const char* p_own = strstr(e, "(the Fusion library's directory)");
+  CHECK(p_l && p_own && p_l < p_own, "search order in:\n%s", str(e));
   const char* p_env = strstr(e, "(FUSION_LIBRARY_PATH)");
   const char* p_sys = strstr(e, "(system loader)");
   const char* p_cuda = strstr(e, "($CUDA_HOME/lib64)");
@@ -101,6 +110,8 @@ int main(void) {
   CHECK(contains(rt_dl_last_error(), "not an open library"), "%s", rt_dl_last_error());
   CHECK(!rt_dl_close(NULL), "close NULL");
   CHECK(!rt_dl_add_search_dir(""), "empty search dir");
+  CHECK(!rt_dl_add_fusion_library_dir(""), "empty Fusion library dir");
+  CHECK(contains(rt_dl_last_error(), "rt_dl_add_fusion_library_dir: empty directory name"), "%s", rt_dl_last_error());
   CHECK(rt_dl_lookup("libm.so.6", NULL) == NULL, "lookup of no symbol");
 
   // Messages are per thread.

@@ -23,7 +23,8 @@ typedef struct rt_dl_lib rt_dl_lib;
 //   - a file name (`libm.so.6`, `libfoo.so`): looked up in the search order below;
 //   - a short name (`cudart`, `m`): `libcudart.so`, then the versioned `libcudart.so.N…` files
 //     present (highest version first), in each place of the search order.
-// Search order: the directories given to rt_dl_add_search_dir (the `-L` directories), the
+// Search order: the directories given to rt_dl_add_search_dir (the `-L` directories) and
+// rt_dl_add_fusion_library_dir, in the order given, the
 // directories of FUSION_LIBRARY_PATH (':'-separated), the system loader (LD_LIBRARY_PATH, the
 // ld.so cache, the default directories), `$CUDA_HOME/lib64`, `/usr/local/cuda/lib64`.
 // Returns NULL on failure; rt_dl_last_error() then names the library, every place tried and the
@@ -50,6 +51,9 @@ RT_API bool rt_dl_available(const char* name);
 // before. Returns false when out of memory. rt_dl_clear_search_dirs forgets them all. Libraries
 // already open are not affected (opening is cached by name).
 RT_API bool rt_dl_add_search_dir(const char* dir);
+// The same for the Fusion library's own directory (<bin>/../lib/fusion, where the shims of the
+// shipped C++ bindings are), which messages name as such rather than as a `-L` directory.
+RT_API bool rt_dl_add_fusion_library_dir(const char* dir);
 RT_API void rt_dl_clear_search_dirs(void);
 
 // The name `lib` was first opened with, and the file the loader chose ("" for the program itself).

@@ -32,6 +32,12 @@ _Noreturn void rt_panic_bounds(rt_i64 index, rt_u64 length, rt_loc loc) {
   die(loc);
 }
 
+_Noreturn void rt_panic_bounds_u(rt_u64 index, rt_u64 length, rt_loc loc) {
+  rt_die_begin();
+  fprintf(stderr, "panic: index %" PRIu64 " out of bounds for length %" PRIu64 "\n", index, length);
+  die(loc);
+}
+
 _Noreturn void rt_panic_div_zero(rt_bool is_rem, rt_loc loc) {
   rt_die_begin();
   fprintf(stderr, "panic: %s by zero\n", is_rem ? "remainder" : "division");

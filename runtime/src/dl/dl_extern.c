@@ -60,3 +60,11 @@ void rt_add_library_dir(rt_ptr dir) {
     rt_die_exit();
   }
 }
+
+void rt_add_fusion_library_dir(rt_ptr dir) {
+  if (!rt_dl_add_fusion_library_dir((const char*)dir)) {
+    rt_die_begin();
+    fprintf(stderr, "fusion: %s\n", rt_dl_last_error());
+    rt_die_exit();
+  }
+}

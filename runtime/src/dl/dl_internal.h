@@ -11,9 +11,14 @@
 #define DL_OPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
 
 // Opens `name` (not NULL, not "") by the contract's search order, trying `dirs` (the `-L`
-// directories) first. Returns the dlopen handle, or NULL. Every attempt is written to `log` as a
-// line "  tried CANDIDATE (PLACE): LOADER TEXT\n"; `log` may be NULL.
-void* rtdl_search(const char* name, char* const* dirs, size_t ndirs, FILE* log);
+// directories, and the Fusion library's own) first; `labels[i]` is the PLACE that `dirs[i]` is
+// logged as. Returns the dlopen handle, or NULL. Every attempt is written to `log` as a line
+// "  tried CANDIDATE (PLACE): LOADER TEXT\n"; `log` may be NULL.
+void* rtdl_search(const char* name, char* const* dirs, const char* const* labels, size_t ndirs, FILE* log);
+
+// The PLACE of the search directories.
+#define RTDL_PLACE_L_DIR "-L directory"
+#define RTDL_PLACE_FUSION_LIB "the Fusion library's directory"
 
 // Sets this thread's error message (printf-style), or takes ownership of a malloc'd message
 // (NULL means out of memory).

@@ -31,6 +31,7 @@ struct rt_dl_lib {
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static rt_dl_lib* g_libs;
 static char** g_dirs;
+static const char** g_dir_labels;  // each directory's place in messages (RTDL_PLACE_*)
 static size_t g_ndirs, g_cap_dirs;
 
 static bool lib_has_name(const rt_dl_lib* lib, const char* name) {
@@ -119,16 +120,25 @@ static rt_dl_lib* register_handle(const char* name, void* handle) {
   return lib;
 }
 
-// Copies the -L directories so that the search runs without g_lock. Caller holds g_lock.
-static char** copy_dirs(size_t* count) {
+// Copies the -L directories (and their labels, static strings) so that the search runs without
+// g_lock. Caller holds g_lock.
+static char** copy_dirs(size_t* count, const char*** labels) {
   *count = 0;
+  *labels = NULL;
   if (g_ndirs == 0) return NULL;
   char** copy = calloc(g_ndirs, sizeof *copy);
-  if (!copy) return NULL;
+  const char** copy_labels = calloc(g_ndirs, sizeof *copy_labels);
+  if (!copy || !copy_labels) {
+    free(copy);
+    free(copy_labels);
+    return NULL;
+  }
   for (size_t i = 0; i < g_ndirs; i++) {
     copy[*count] = strdup(g_dirs[i]);
+    copy_labels[*count] = g_dir_labels[i];
     if (copy[*count]) (*count)++;
   }
+  *labels = copy_labels;
   return copy;
 }
 
@@ -143,7 +153,8 @@ static rt_dl_lib* open_library(const char* name, const char* for_symbol) {
     return lib;
   }
   size_t ndirs = 0;
-  char** dirs = copy_dirs(&ndirs);
+  const char** labels = NULL;
+  char** dirs = copy_dirs(&ndirs, &labels);
   pthread_mutex_unlock(&g_lock);
 
   char* log_text = NULL;
@@ -151,7 +162,7 @@ static rt_dl_lib* open_library(const char* name, const char* for_symbol) {
   FILE* log = open_memstream(&log_text, &log_size);
   void* handle;
   if (*name) {
-    handle = rtdl_search(name, dirs, ndirs, log);
+    handle = rtdl_search(name, dirs, labels, ndirs, log);
   } else {
     handle = dlopen(NULL, DL_OPEN_FLAGS);
     if (!handle && log) fprintf(log, "  tried the program itself: %s\n", dlerror());
@@ -160,6 +171,7 @@ static rt_dl_lib* open_library(const char* name, const char* for_symbol) {
   if (log_text && log_size > 0 && log_text[log_size - 1] == '\n') log_text[log_size - 1] = '\0';
   for (size_t i = 0; i < ndirs; i++) free(dirs[i]);
   free(dirs);
+  free(labels);
 
   if (!handle) {
     if (for_symbol)
@@ -258,9 +270,9 @@ bool rt_dl_available(const char* name) {
   return true;
 }
 
-bool rt_dl_add_search_dir(const char* dir) {
+static bool add_search_dir(const char* dir, const char* label, const char* caller) {
   if (!dir || !*dir) {
-    rtdl_error_set("rt_dl_add_search_dir: empty directory name");
+    rtdl_error_set("%s: empty directory name", caller);
     return false;
   }
   bool ok = true;
@@ -270,29 +282,40 @@ bool rt_dl_add_search_dir(const char* dir) {
   if (g_ndirs == g_cap_dirs) {
     size_t cap = g_cap_dirs ? g_cap_dirs * 2 : 4;
     char** dirs = realloc(g_dirs, cap * sizeof *dirs);
-    if (!dirs) {
+    if (dirs) g_dirs = dirs;
+    const char** labels = dirs ? realloc(g_dir_labels, cap * sizeof *labels) : NULL;
+    if (labels) g_dir_labels = labels;
+    if (!dirs || !labels) {
       ok = false;
       goto done;
     }
-    g_dirs = dirs;
     g_cap_dirs = cap;
   }
   g_dirs[g_ndirs] = strdup(dir);
+  g_dir_labels[g_ndirs] = label;
   if (g_dirs[g_ndirs])
     g_ndirs++;
   else
     ok = false;
 done:
   pthread_mutex_unlock(&g_lock);
-  if (!ok) rtdl_error_set("rt_dl_add_search_dir: out of memory adding `%s`", dir);
+  if (!ok) rtdl_error_set("%s: out of memory adding `%s`", caller, dir);
   return ok;
+}
+
+bool rt_dl_add_search_dir(const char* dir) { return add_search_dir(dir, RTDL_PLACE_L_DIR, "rt_dl_add_search_dir"); }
+
+bool rt_dl_add_fusion_library_dir(const char* dir) {
+  return add_search_dir(dir, RTDL_PLACE_FUSION_LIB, "rt_dl_add_fusion_library_dir");
 }
 
 void rt_dl_clear_search_dirs(void) {
   pthread_mutex_lock(&g_lock);
   for (size_t i = 0; i < g_ndirs; i++) free(g_dirs[i]);
   free(g_dirs);
+  free(g_dir_labels);
   g_dirs = NULL;
+  g_dir_labels = NULL;
   g_ndirs = g_cap_dirs = 0;
   pthread_mutex_unlock(&g_lock);
 }

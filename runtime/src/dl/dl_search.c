@@ -221,7 +221,7 @@ static void* try_system(const char* base, bool short_name, FILE* log) {
   return handle;
 }
 
-void* rtdl_search(const char* name, char* const* dirs, size_t ndirs, FILE* log) {
+void* rtdl_search(const char* name, char* const* dirs, const char* const* labels, size_t ndirs, FILE* log) {
   if (strchr(name, '/')) return try_open(name, "path", log);
 
   bool short_name = is_short_name(name);
@@ -232,7 +232,7 @@ void* rtdl_search(const char* name, char* const* dirs, size_t ndirs, FILE* log) 
 
   void* handle = NULL;
   for (size_t i = 0; i < ndirs && !handle; i++)
-    handle = try_in_dir(dirs[i], base, short_name, "-L directory", log);
+    handle = try_in_dir(dirs[i], base, short_name, labels[i], log);
 
   if (!handle) {
     str_list env_dirs = {0};

@@ -165,6 +165,13 @@ rt_i32 rt_str_byte(rt_ptr sp, rt_i64 i, rt_loc loc) {
   return (unsigned char)s->data[i];
 }
 
+rt_i32 rt_str_byte_u(rt_ptr sp, rt_u64 i, rt_loc loc) {
+  const rt_str* s = sp;
+  if (i >= (uint64_t)s->len)
+    rts_panic(loc, "index out of bounds: the index is %" PRIu64 " but the string's length is %" PRId64, i, s->len);
+  return (unsigned char)s->data[i];
+}
+
 // s.slice(from, to): bytes [from, to), sharing the string's memory.
 rt_ptr rt_str_slice(rt_ptr sp, rt_i64 from, rt_i64 to, rt_loc loc) {
   rt_str* s = (rt_str*)sp;

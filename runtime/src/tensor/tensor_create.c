@@ -177,6 +177,13 @@ static char* element_at(const rt_tensor* t, int32_t count, const int64_t* index,
   return (char*)t->data + offset * (int64_t)rtt_elem_size(t->dtype, what, loc);
 }
 
+_Noreturn void rt_tensor_index_u(rt_ptr tp, rt_i32 axis, rt_u64 index, rt_loc loc) {
+  const rt_tensor* t = tp;
+  char buf[RTT_SHAPE_BUF];
+  rtt_panic(loc, "tensor index: index %" PRIu64 " is out of bounds for axis %d of a tensor of shape %s", index, axis,
+            rtt_format_shape(buf, t->rank, t->shape));
+}
+
 static uint64_t read_element(const rt_tensor* t, const void* at, const char* what, rt_loc loc) {
   uint64_t bits = 0;  // the element in the low bytes (little-endian), the rest 0
   rtt_copy_bytes(t->device, &bits, at, rtt_elem_size(t->dtype, what, loc), RT_GPU_DEVICE_TO_HOST, what, loc);
