@@ -111,6 +111,9 @@ void Lowerer::DeclareRuntime() {
     if (noreturn) {
       f->addFnAttr(llvm::Attribute::NoReturn);
       f->addFnAttr(llvm::Attribute::Cold);
+      // Each call keeps its own place: two panics merged into one call would leave the
+      // backtrace's frame without a line (the panic's own message carries its location anyway).
+      f->addFnAttr(llvm::Attribute::NoMerge);
     }
     runtime_[name] = f;
   };
