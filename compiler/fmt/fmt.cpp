@@ -286,17 +286,25 @@ auto Format(const SourceManager& sources, uint32_t file, diag::Consumer& diags, 
   for (const auto& node : tree.nodes)
     if (auto* b = ast::As<ast::Binary>(node.get()); b && IsAngle(b->op)) comparisons.insert(b->op_range.begin.offset);
   // A `>>`, `>=` or `>>=` whose first `>` closes type arguments is two tokens, as the parser read it.
-  for (uint32_t at : tree.split_closers) {
-    auto it = std::find_if(tokens.tokens.begin(), tokens.tokens.end(), [&](const lex::Token& t) { return t.offset == at; });
-    if (it == tokens.tokens.end() || it->length < 2) continue;
-    lex::Token rest = *it;
-    rest.kind = it->kind == K::Shr ? K::Greater : it->kind == K::GreaterEq ? K::Eq : K::GreaterEq;
-    rest.offset += 1;
-    rest.length -= 1;
-    rest.newline_before = false;
-    it->kind = K::Greater;
-    it->length = 1;
-    tokens.tokens.insert(it + 1, rest);
+  if (!tree.split_closers.empty()) {
+    std::set<uint32_t> split(tree.split_closers.begin(), tree.split_closers.end());
+    std::vector<lex::Token> toks;
+    toks.reserve(tokens.tokens.size() + split.size());
+    for (lex::Token t : tokens.tokens) {
+      // `>>=` may close two lists: its rest `>=` is split again.
+      while (split.count(t.offset) && t.length >= 2) {
+        lex::Token close = t;
+        close.kind = K::Greater;
+        close.length = 1;
+        toks.push_back(close);
+        t.kind = t.kind == K::Shr ? K::Greater : t.kind == K::GreaterEq ? K::Eq : K::GreaterEq;
+        t.offset += 1;
+        t.length -= 1;
+        t.newline_before = false;
+      }
+      toks.push_back(t);
+    }
+    tokens.tokens = std::move(toks);
   }
   out = Formatter(tokens, std::move(comparisons)).Run();
   return true;

@@ -497,6 +497,10 @@ class Planner {
         return true;
       }
     }
+    if (auto* l = As<ast::Launch>(s); l && !views_.empty()) {
+      why = "kernel `" + l->kernel + "` is launched at " + Where(l->range) + " and may write memory, and " + views_;
+      return true;
+    }
     std::vector<const ast::Stmt*> stmts;
     std::vector<const ast::Expr*> exprs;
     StmtParts(s, stmts, exprs);
@@ -529,6 +533,14 @@ class Planner {
         return true;
       }
     }
+    if (auto* c = As<ast::Call>(e); c && c->builtin != B::None && !views_.empty()) {
+      // A builtin given a pointer (`gpu.copy_to_device(d, h, n)`, `gpu.memset`) may write there.
+      for (const ast::Expr* a : c->args) {
+        if (!a->type || !a->type->IsPointerLike()) continue;
+        why = "`" + Text(c->callee) + "` is given a pointer at " + Where(c->range) + " and may write memory, and " + views_;
+        return true;
+      }
+    }
     std::vector<const ast::Expr*> kids;
     Children(e, kids);
     for (const ast::Expr* k : kids)
@@ -556,9 +568,10 @@ class Planner {
 
   // Whether the tensors of @fuse function `fn` may view memory that the program also reaches
   // through pointers: it makes a view (`tensor.from_ptr`), exposes a tensor's memory
-  // (`data_ptr`), or takes tensors from its caller, who may have made them either way. Then a
-  // store through a pointer, or a call of a function (which may store through one), computes
-  // the pending values before it, so that they read the memory as it is where they are written.
+  // (`data_ptr`), or takes tensors from its caller or from functions it calls, who may have made
+  // them either way. Then a store through a pointer, a call of a function (which may store through
+  // one), a builtin given a pointer (`gpu.copy_to_device`) and a kernel launch compute the pending
+  // values before them, so that these read the memory as it is where they are written.
   // Returns the reason for --explain-fusion, or empty.
   auto OutsideViews(const ast::FnDecl* fn) -> std::string {
     std::string found;
@@ -567,6 +580,11 @@ class Planner {
       if (auto* c = As<ast::Call>(e); c && (c->builtin == B::TensorFromPtr || c->builtin == B::TensorDataPtr)) {
         found = std::string(c->builtin == B::TensorFromPtr ? "`tensor.from_ptr`" : "`data_ptr`") + " at " + Where(c->range) +
                 " lets tensors share memory with pointers";
+        return;
+      }
+      if (auto* c = As<ast::Call>(e); c && c->builtin == B::None && IsTensor(c)) {
+        found = "the tensor that " + std::string(c->fn ? "`" + c->fn->name + "`" : "a function pointer") + " returns at " +
+                Where(c->range) + " may view memory shared with pointers (`tensor.from_ptr`)";
         return;
       }
       std::vector<const ast::Expr*> kids;
