@@ -200,8 +200,13 @@ static bool worker_reserve(worker* w, uint32_t nthreads, size_t shared) {
     w->capacity = nthreads;
   }
   if (shared > w->shared_size) {
-    unsigned char* mem = realloc(w->shared, shared);
+    // Aligned as the largest `@align(N)` (4096), so that every `shared var` sits at an address
+    // aligned for its type, as on the GPU: realloc's 16 would not do for a vec<f64, 4> (32). Its
+    // contents are zeroed at each launch: nothing is kept.
+    size_t size = (shared + RTGPU_SHARED_ALIGN - 1) / RTGPU_SHARED_ALIGN * RTGPU_SHARED_ALIGN;
+    unsigned char* mem = aligned_alloc(RTGPU_SHARED_ALIGN, size);
     if (!mem) return false;
+    free(w->shared);
     w->shared = mem;
     w->shared_size = shared;
   }

@@ -46,6 +46,8 @@ int rtgpu_cpu_launch_muted(const rt_gpu_launch* launch);
 // The blocks gpu.alloc handed out (gpu_api.c), for checked mode. Each is followed and preceded by
 // a red zone of RTGPU_RED_ZONE bytes that belongs to no block.
 enum { RTGPU_RED_ZONE = 256 };
+// The alignment of a block's shared memory on the CPU executor: the largest `@align(N)`.
+enum { RTGPU_SHARED_ALIGN = 4096 };
 typedef struct rtgpu_region {
   const char* base;
   size_t size;
