@@ -68,6 +68,7 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
     // a slot of ours, aligned for `t`; the place may be a vector through a pointer, aligned only
     // for its element on the host (AccessAlign).
     llvm::Value* src = LowerAddr(e);
+    if (t->IsVector() && (IsPointerAccess(e) || IsSharedPlace(e))) CheckAccess(src, t, false, e->range);
     b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(AccessAlign(t)), t->size);
     return;
   }
@@ -159,6 +160,8 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
       llvm::AllocaInst* tmp = EntryAllocaOf(t, "tmp");
       StoreInto(a->value, tmp);
       llvm::Value* dest = LowerAddr(a->target);
+      if (t->IsVector() && (IsPointerAccess(a->target) || IsSharedPlace(a->target)))
+        CheckAccess(dest, t, true, a->target->range);
       b_.CreateMemCpy(dest, llvm::MaybeAlign(AccessAlign(t)), tmp, llvm::MaybeAlign(t->align), t->size);
       return;
     }

@@ -13,6 +13,8 @@
 // any launch differed.
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,11 @@ static int summary(int code) {
   return g_check.differed ? 101 : code;
 }
 
+static _Atomic bool g_check_mode;  // set once by rtgpu_check_start, before any launch
+bool rtgpu_check_mode(void) { return g_check_mode; }
+
 void rtgpu_check_start(void) {
+  g_check_mode = true;
   const char* ulps = getenv("FUSION_CHECK_ULPS");
   if (ulps && *ulps) {
     char* end;
