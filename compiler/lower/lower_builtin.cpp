@@ -130,7 +130,7 @@ auto Lowerer::LowerBuiltin(const ast::Call* e) -> llvm::Value* {
     case B::Alloc: {
       const Type* elem = e->type->elem;
       llvm::Value* n = IntCast(LowerExpr(e->args[0]), e->args[0]->type, b_.getInt64Ty());
-      return b_.CreateCall(Runtime("rt_alloc"), {n, b_.getInt64(elem->size), LocOf(e->range)});
+      return b_.CreateCall(Runtime("rt_alloc"), {n, b_.getInt64(elem->size), b_.getInt64(std::max<uint64_t>(elem->align, 1)), LocOf(e->range)});
     }
     case B::Free:
       b_.CreateCall(Runtime("rt_free"), {LowerExpr(e->args[0])});

@@ -107,7 +107,8 @@ auto Lowerer::CSignatureOf(const Type* ret, const std::vector<const Type*>& para
 }
 
 auto Lowerer::AddressOf(const ast::Expr* e) -> llvm::Value* {
-  if (sema::IsPlace(e)) return LowerAddr(e);
+  // A vector place may be a `*vec<T, N>` aligned only for T: C gets an aligned copy.
+  if (sema::IsPlace(e) && !e->type->IsVector()) return LowerAddr(e);
   llvm::AllocaInst* tmp = EntryAllocaOf(e->type, "carg");
   tmp->setAlignment(llvm::Align(std::max<uint64_t>(8, e->type->align)));
   StoreInto(e, tmp);

@@ -8,6 +8,7 @@
 #include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/IntrinsicsNVPTX.h>
+#include <llvm/IR/MDBuilder.h>
 
 #include <functional>
 
@@ -438,8 +439,53 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
 
 // Checked mode: a load or store of `t` at `addr` in kernel code goes past the runtime first.
 void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
-  if (device_ || !options_.check_kernels || !thread_) return;
+  if (device_ || !thread_) return;
+  if (t->IsVector()) CheckAligned(addr, t, store ? 1 : 0, where);
+  if (!options_.check_kernels) return;
   b_.CreateCall(Runtime("rt_gpu_check_access"), {thread_, addr, b_.getInt64(t->size), b_.getInt1(store), LocOf(where)});
+}
+
+// A GPU accesses a vector whole (AccessAlign: its size, 16 at most) and an atomic's value at a
+// multiple of its size. The CPU can do either anywhere, so the CPU executor checks: a test and a
+// branch not taken, the call only for a bad address (the runtime decides whether a vector access
+// is reported: in the checked modes).
+void Lowerer::CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where) {
+  if (device_) return;
+  uint64_t need = kind == 2 ? t->size : std::min<uint64_t>(t->size, 16);
+  uint64_t have = t->IsVector() ? t->elem->align : t->align;
+  // A typed pointer is trusted to be aligned for its type, except by an atomic (a cast may not be).
+  if ((kind != 2 && need <= have) || need < 2 || (need & (need - 1)) != 0) return;
+  if (kind == 2 ? !thread_ && !t->IsHalf() && !t->IsVector() : !thread_) return;
+  llvm::Value* low = b_.CreateAnd(b_.CreatePtrToInt(addr, b_.getInt64Ty()), b_.getInt64(need - 1));
+  auto* bad_bb = llvm::BasicBlock::Create(ctx_, "misaligned", fn_);
+  auto* ok_bb = llvm::BasicBlock::Create(ctx_, "aligned", fn_);
+  llvm::MDBuilder md(ctx_);
+  b_.CreateCondBr(b_.CreateICmpNE(low, b_.getInt64(0)), bad_bb, ok_bb, md.createUnlikelyBranchWeights());
+  b_.SetInsertPoint(bad_bb);
+  llvm::Value* loc = LocOf(where);
+  llvm::Value* thread = thread_ ? thread_ : llvm::ConstantPointerNull::get(b_.getPtrTy());
+  llvm::Value* args[] = {thread,
+                         addr,
+                         b_.getInt64(t->size),
+                         b_.getInt64(need),
+                         b_.getInt32(kind),
+                         b_.getInt1(options_.check_kernels),
+                         loc};
+  if (kind == 2) {
+    if (thread_) {
+      llvm::Value* linear = b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(ThreadTy(), thread_, kLinear));
+      b_.CreateCall(Runtime("rt_gpu_panic_thread"), {linear});
+    }
+    llvm::DebugLoc saved = b_.getCurrentDebugLocation();
+    SetDebugLocOfRtLoc(loc);
+    b_.CreateCall(Runtime("rt_gpu_misaligned"), args);
+    b_.SetCurrentDebugLocation(saved);
+    b_.CreateUnreachable();
+  } else {
+    b_.CreateCall(Runtime("rt_gpu_misaligned"), args);
+    b_.CreateBr(ok_bb);
+  }
+  b_.SetInsertPoint(ok_bb);
 }
 
 auto Lowerer::LowerGpuBuiltin(const ast::Call* e) -> llvm::Value* {
@@ -736,6 +782,7 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   const Type* t = e->type;
   llvm::Value* p = LowerExpr(e->args[0]);
   llvm::Value* v = LowerExpr(e->args[1]);
+  CheckAligned(p, t, 2, e->range);
   CheckAccess(p, t, true, e->range);
   auto ord = llvm::AtomicOrdering::Monotonic;
   llvm::Align align(t->size);

@@ -64,9 +64,12 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
     return;
   }
   if (IsAggregate(t) && sema::IsPlace(e)) {
-    // Copy aggregates memory to memory rather than through a (possibly huge) SSA value.
+    // Copy aggregates memory to memory rather than through a (possibly huge) SSA value. `dest` is
+    // a slot of ours, aligned for `t`; the place may be a vector through a pointer, aligned only
+    // for its element on the host (AccessAlign).
     llvm::Value* src = LowerAddr(e);
-    b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(t->align), t->size);
+    if (t->IsVector() && (IsPointerAccess(e) || IsSharedPlace(e))) CheckAccess(src, t, false, e->range);
+    b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(AccessAlign(t)), t->size);
     return;
   }
   if (auto* rep = As<ast::ArrayRepeat>(e)) {
@@ -157,7 +160,9 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
       llvm::AllocaInst* tmp = EntryAllocaOf(t, "tmp");
       StoreInto(a->value, tmp);
       llvm::Value* dest = LowerAddr(a->target);
-      b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), tmp, llvm::MaybeAlign(t->align), t->size);
+      if (t->IsVector() && (IsPointerAccess(a->target) || IsSharedPlace(a->target)))
+        CheckAccess(dest, t, true, a->target->range);
+      b_.CreateMemCpy(dest, llvm::MaybeAlign(AccessAlign(t)), tmp, llvm::MaybeAlign(t->align), t->size);
       return;
     }
     llvm::Value* v = LowerExpr(a->value);

@@ -218,6 +218,9 @@ class Lowerer {
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
   void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
+  // A vector load (kind 0) or store (1) in a kernel's CPU body, or an atomic (2) in one or a half
+  // atomic in host code, at an address a GPU would fault on: rt_gpu_misaligned.
+  void CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
   auto LowerCpAsync(const ast::Call* e) -> llvm::Value*;
   auto LowerShuffle(const ast::Call* e) -> llvm::Value*;

@@ -13,6 +13,8 @@
 // any launch differed.
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,11 @@ static int summary(int code) {
   return g_check.differed ? 101 : code;
 }
 
+static _Atomic bool g_check_mode;  // set once by rtgpu_check_start, before any launch
+bool rtgpu_check_mode(void) { return g_check_mode; }
+
 void rtgpu_check_start(void) {
+  g_check_mode = true;
   const char* ulps = getenv("FUSION_CHECK_ULPS");
   if (ulps && *ulps) {
     char* end;
@@ -349,9 +355,12 @@ static check_block* gather(const rt_gpu_launch* l, bool redirect, size_t* count,
     }
   }
   for (size_t i = 0; i < n; i++) {
-    size_t size = blocks[i].rec.size ? blocks[i].rec.size : 1;
-    blocks[i].first = malloc(size);
-    blocks[i].second = malloc(size);
+    // 256-byte aligned, as gpu.alloc's blocks are: the CPU run on a CUDA device's copies sees the
+    // same alignment (a vector access checks its address).
+    size_t size = (blocks[i].rec.size + 255) / 256 * 256;
+    if (!size) size = 256;
+    blocks[i].first = aligned_alloc(256, size);
+    blocks[i].second = aligned_alloc(256, size);
     if (!blocks[i].first || !blocks[i].second) {
       free_blocks(blocks, n);
       rtgpu_fail("out of memory copying the blocks for --device check");

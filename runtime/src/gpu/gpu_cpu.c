@@ -200,8 +200,13 @@ static bool worker_reserve(worker* w, uint32_t nthreads, size_t shared) {
     w->capacity = nthreads;
   }
   if (shared > w->shared_size) {
-    unsigned char* mem = realloc(w->shared, shared);
+    // Aligned as the largest `@align(N)` (4096), so that every `shared var` sits at an address
+    // aligned for its type, as on the GPU: realloc's 16 would not do for a vec<f64, 4> (32). Its
+    // contents are zeroed at each launch: nothing is kept.
+    size_t size = (shared + RTGPU_SHARED_ALIGN - 1) / RTGPU_SHARED_ALIGN * RTGPU_SHARED_ALIGN;
+    unsigned char* mem = aligned_alloc(RTGPU_SHARED_ALIGN, size);
     if (!mem) return false;
+    free(w->shared);
     w->shared = mem;
     w->shared_size = shared;
   }
@@ -575,6 +580,28 @@ void rt_gpu_check_access(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_bool is_store, rt
   rtgpu_hazard(l, "block %s, thread %s %s %llu byte%s at offset %lld of a %llu-byte gpu.alloc block, out of its bounds (at %s:%d:%d)",
                bi, ti, is_store ? "stores" : "loads", (unsigned long long)bytes, bytes == 1 ? "" : "s", off,
                (unsigned long long)r.size, loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
+}
+
+// An access of `bytes` at `p` that a GPU would fault on, as `p` is not a multiple of `align`: a
+// vector (kind 0 a load, 1 a store) in a kernel's code, a hazard in the checked modes
+// (`--check-kernels`: `checked`; `--device check`) and otherwise allowed, as the CPU can; an
+// atomic (kind 2, `tp` NULL in host code) always a panic, as its compare-and-swap loop works on the
+// aligned word. The compiler calls it only when `p % align != 0`.
+void rt_gpu_misaligned(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_u64 align, rt_i32 kind, rt_bool checked, rt_loc loc) {
+  if (kind == 2) {
+    rt_panicf(loc, "misaligned atomic: %llu bytes at %p, which is not a multiple of %llu (a GPU faults)",
+              (unsigned long long)bytes, (void*)p, (unsigned long long)align);
+  }
+  if (!checked && !rtgpu_check_mode()) return;
+  const rt_gpu_thread* t = tp;
+  char bi[48], ti[48];
+  format_dim(bi, sizeof bi, t->block_idx);
+  format_dim(ti, sizeof ti, t->thread_idx);
+  rtgpu_hazard(g_worker->block.launch,
+               "block %s, thread %s %s a %llu-byte vector at %p, which is not a multiple of %llu: a GPU accesses it "
+               "whole and faults (at %s:%d:%d)",
+               bi, ti, kind == 1 ? "stores" : "loads", (unsigned long long)bytes, (void*)p, (unsigned long long)align,
+               loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
 }
 
 void rt_gpu_divergent(rt_ptr tp, rt_u32 agree, rt_ptr what, rt_loc loc) {

@@ -46,6 +46,8 @@ int rtgpu_cpu_launch_muted(const rt_gpu_launch* launch);
 // The blocks gpu.alloc handed out (gpu_api.c), for checked mode. Each is followed and preceded by
 // a red zone of RTGPU_RED_ZONE bytes that belongs to no block.
 enum { RTGPU_RED_ZONE = 256 };
+// The alignment of a block's shared memory on the CPU executor: the largest `@align(N)`.
+enum { RTGPU_SHARED_ALIGN = 4096 };
 typedef struct rtgpu_region {
   const char* base;
   size_t size;
@@ -71,6 +73,9 @@ rtgpu_block_record* rtgpu_registry_list(size_t* count);
 // launch on `device` and again on the CPU executor (or, when `device` is the CPU, by its two
 // strategies) and compares every live block. Returns what device->launch would.
 void rtgpu_check_start(void);
+// Whether rtgpu_check_start ran (FUSION_DEVICE=check): the CPU executor then reports hazards that
+// only a GPU would hit, as a misaligned vector access (rt_gpu_misaligned).
+bool rtgpu_check_mode(void);
 int rtgpu_check_launch(rt_gpu_device* device, const rt_gpu_launch* launch);
 
 #endif
