@@ -878,8 +878,9 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
 // .bf16 and .bf16x2 (sm_90): LLVM's atomicrmw for an f16 of device scope or in a `shared var`
 // (atom.global or atom.shared after address-space inference), inline PTX otherwise (LLVM 19
 // expands an atomicrmw on <2 x half> into a compare-and-swap loop and drops the scope). Elsewhere
-// (the host, the CPU executor, bf16 below sm_90): a compare-and-swap loop on the aligned 32-bit
-// word that holds the value, each sum rounded once as `+` rounds it.
+// (bf16 below sm_90, and kernels compiled for the CPU executor: atomic_add is kernel-only, so host
+// code never gets here): a compare-and-swap loop on the aligned 32-bit word that holds the value,
+// each sum rounded once as `+` rounds it.
 auto Lowerer::HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::AtomicScope scope, bool shared)
     -> llvm::Value* {
   const Type* elem = t->IsVector() ? t->elem : t;

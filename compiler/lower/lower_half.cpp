@@ -11,10 +11,13 @@
 //   to bf16 here, in integer operations (RoundToBF16); the device keeps LLVM's `bf16`
 //   instructions (`add.rn.bf16` on sm_90, f32 and `cvt.rn.bf16.f32` on sm_80).
 // - int → bf16 goes through f32 on x86-64 and on sm_80 (`cvt.rn.f32.s32` then
-//   `cvt.rn.bf16.f32`): rounded twice, so 0x1008001 gives 0x1000000, not 0x1020000. Here
+//   `cvt.rn.bf16.f32`): rounded twice, so 0x1010001 gives 0x1000000, not 0x1020000. Here
 //   integers go through f64 (exact for 32 bits; for 64 bits with a sticky bit) and f64 → bf16.
 // - f64 → f16 and f64 → bf16 on the host round to odd to f32 first (RoundToOddF32), then once
-//   to 16 bits; NVPTX has `cvt.rn.f16.f64`, and LLVM rounds f64 → bf16 to odd itself on sm_80.
+//   to 16 bits; NVPTX has `cvt.rn.f16.f64` and `cvt.rn.bf16.f64` (sm_90). Below sm_90 f64 → bf16
+//   is rounded to odd here too (LLVM would fold the int → f64 → bf16 above back into a double
+//   rounding), then once to bf16 (`cvt.rn.bf16.f32` on sm_80, integer operations on sm_75).
+// - bf16 fma on sm_75 (which has none) is the host's exact path too (HalfFma).
 #include "base/check.h"
 #include "lower/lowerer.h"
 
@@ -76,7 +79,10 @@ auto Lowerer::FloatCast(llvm::Value* v, const Type* from, const Type* to) -> llv
   }
   if (from->IsHalf()) v = HalfToF32(v);  // f16 ↔ bf16: exact to f32, then one rounding
   bool is_double = v->getType()->getScalarType()->isDoubleTy();
-  if (is_double && !device_) v = RoundToOddF32(v), is_double = false;
+  // Below sm_90 the device rounds to odd here too: LLVM folds an fptrunc to bf16 of an i32's
+  // exact f64 into a sitofp to bf16, which NVPTX then rounds twice (`cvt.rn.f32.s32`, then to
+  // bf16); sm_90 has `cvt.rn.bf16.s32`.
+  if (is_double && (!device_ || (to->is_bfloat && device_sm_ < 90))) v = RoundToOddF32(v), is_double = false;
   if (to->is_bfloat) return is_double ? b_.CreateFPTrunc(v, LikeType(v, b_.getBFloatTy())) : RoundToBF16(v);
   return b_.CreateFPTrunc(v, LikeType(v, b_.getHalfTy()));
 }
@@ -110,13 +116,16 @@ auto Lowerer::IntToHalf(llvm::Value* v, bool is_signed, int bits, const Type* to
 }
 
 // a * b + c for f16 or bf16 values (or vectors of them, `elem` their type), rounded once. NVPTX
-// has fma.rn.f16 and .f16x2 (and bf16 from sm_80). On the host LLVM would compute in f32 and
-// round twice (1 + 2^-11 + 2^-40 gives 1, not 1 + 2^-10), so: a * b is exact in f64 (22 bits at
+// has fma.rn.f16 and .f16x2 (and bf16 from sm_80). On the host, and for bf16 below sm_80, LLVM
+// would compute in f32 and round twice (1 + 2^-11 + 2^-40 gives 1, not 1 + 2^-10; in bf16
+// 1.0625 * 1.0625 + 2^-30 gives 1.125, not 1.1328125), so: a * b is exact in f64 (22 bits at
 // most), the sum is rounded to odd in f64 (its rounding error found exactly, as in TwoSum: no
 // product or sum of halves is beyond f64's range), and then FloatCast rounds once more to 16
-// bits, which gives the correctly rounded result since f64 keeps more than 11 + 2 bits.
+// bits, which gives the correctly rounded result since f64 keeps more than 11 + 2 bits. (On
+// the device f64 → bf16 is LLVM's: rounded to odd to f32, then to nearest even, also once.)
 auto Lowerer::HalfFma(llvm::Value* a, llvm::Value* b, llvm::Value* c, const Type* elem) -> llvm::Value* {
-  if (device_) return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
+  if (device_ && (!elem->is_bfloat || device_sm_ >= 80))
+    return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});
   llvm::Type* f64 = LikeType(a, b_.getDoubleTy());
   llvm::Type* i64 = LikeType(a, b_.getInt64Ty());
   auto wide = [&](llvm::Value* v) { return b_.CreateFPExt(HalfToF32(v), f64); };

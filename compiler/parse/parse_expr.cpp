@@ -86,8 +86,35 @@ auto Parser::ParseCastLevel() -> ast::Expr* {
     c->range = RangeFrom(begin);
     if (!e || !c->target) return nullptr;
     e = c;
+    if (AtShiftAfterTypeArgs()) return ShiftAfterCast(begin);
   }
   return e;
+}
+
+// After `x as vec<i32, 2>>>1` the first `>` of `>>` closed the type arguments and the rest, a
+// `>`, is followed right away by another `>`: that cannot continue the expression (a comparison
+// whose right side starts with `>`), so the `>>` was meant as a shift of the cast value.
+auto Parser::AtShiftAfterTypeArgs() const -> bool {
+  return pos_ == split_pos_ && at(TokenKind::Greater) && peek().kind == TokenKind::Greater &&
+         peek().offset == cur().offset + 1;
+}
+
+// One error that says how to write the shift, with the shift's right operand (parsed quietly to
+// find its text; `…` when there is none); the expression is dropped.
+auto Parser::ShiftAfterCast(SourceLoc begin) -> ast::Expr* {
+  std::string cast(tokens_.text.substr(begin.offset, last_end_ - begin.offset));
+  SourceRange where{{tokens_.file, cur().offset - 1}, peek().offset + peek().length};  // all of `>>>`
+  Advance();
+  Advance();
+  std::string operand = "…";
+  if (!AtNewlineBreak()) {
+    Restore<bool> quiet(recovering_, true);
+    uint32_t rhs_begin = cur().offset;
+    if (ParseBinary(Precedence(TokenKind::Shr) + 1))
+      operand = std::string(tokens_.text.substr(rhs_begin, last_end_ - rhs_begin));
+  }
+  Error(diag::Kind::ShiftAfterTypeArgs, where, {cast, operand});
+  return nullptr;
 }
 
 // unary = ( "-" | "!" | "~" | "*" | "&" ) unary | postfix

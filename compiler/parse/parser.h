@@ -42,6 +42,8 @@ class Parser {
   auto ParseExprNoStruct() -> ast::Expr*;
   auto ParseBinary(int min_prec) -> ast::Expr*;
   auto ParseCastLevel() -> ast::Expr*;
+  auto AtShiftAfterTypeArgs() const -> bool;
+  auto ShiftAfterCast(SourceLoc begin) -> ast::Expr*;
   auto ParseUnary() -> ast::Expr*;
   auto ParsePostfix() -> ast::Expr*;
   auto ParsePrimary() -> ast::Expr*;
