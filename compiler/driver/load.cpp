@@ -86,15 +86,22 @@ class Loader {
       }
       for (const std::string& d : options_.library_dirs) candidates.push_back((fs::path(d) / rel).string());
     }
+    std::error_code from_ec;
+    std::string from_key = fs::weakly_canonical(from, from_ec).string();
     for (const std::string& c : candidates) {
       std::error_code ec;
       bool in_overlay = options_.overlay && options_.overlay->count(OverlayKey(c));
       if (!in_overlay && !fs::is_regular_file(c, ec)) {
-        tried.push_back(c);
+        tried.push_back("`" + c + "`");
         if (options_.absent) options_.absent->push_back(c);
         continue;
       }
       std::string key = fs::weakly_canonical(c, ec).string();
+      // A file never imports itself: `import "mpi"` in a program named mpi.fu means the library.
+      if (key == from_key) {
+        tried.push_back("`" + c + "` (the importing file itself)");
+        continue;
+      }
       if (loaded_.count(key)) return;  // each file once
       std::string text, error;
       if (!Read(c, text, error)) {
@@ -108,7 +115,7 @@ class Loader {
       return;
     }
     std::string list;
-    for (size_t i = 0; i < tried.size(); i++) list += (i ? ", " : "") + std::string("`") + tried[i] + "`";
+    for (size_t i = 0; i < tried.size(); i++) list += (i ? ", " : "") + tried[i];
     diags_.Report(diag::Kind::ImportNotFound, imp->range, {imp->path, list});
   }
 
