@@ -102,8 +102,7 @@ done
 # and the executable must agree. On the CUDA device two outputs differ by design, written to
 # ID.np1.expected-cuda: nccl_over_mpi's (its `// EXPECT-GPU:` lines; on the CPU device it says
 # SKIP) and mpi_allreduce's, which names the all-reduce it used (NCCL on GPUs): the numbers must
-# not change. (No ID may be the name of a library module such as mpi_nccl: `import` would find the
-# program itself beside it.)
+# not change.
 bash "$src/scripts/gpu_bundle/bundle_openmpi.sh" "$stage"
 mkdir -p "$stage/tests/mpi"
 mpi_sources=(mpi_basics:tests/lit/mpi/inputs/basics.fu mpi_jacobi:examples/mpi_jacobi/main.fu
