@@ -309,7 +309,7 @@ else
   elif [ "$(awk '$1 ~ /_(eager|fused)$/' "$FB.out" | wc -l)" != 6 ] || [ -n "$bad" ]; then
     result FAIL "bench fusion chain (Fusion)" "eager and fused checksums differ or are missing: ${bad:-$(tr '\n' ' ' < "$FB.out" | cut -c1-200)}"
   else
-    result PASS "bench fusion chain (Fusion)" "$(awk '{ printf "%s%s %.3f ms", NR > 1 ? ", " : "", $1, $2 }' "$FB.out")"
+    result PASS "bench fusion chain (Fusion)" "$(awk '{ printf "%s%s %.3f ms", (NR > 1 ? ", " : ""), $1, $2 }' "$FB.out")"
   fi
 fi
 FR=$L/fusion-ref
