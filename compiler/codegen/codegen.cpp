@@ -64,6 +64,10 @@ auto CreateHostTargetMachine(OptLevel level, const std::string& cpu_name, std::s
     features = "-avx512bf16,-avxneconvert";
   }
   llvm::TargetOptions options;
+  // Inter-procedural register allocation: a caller keeps values in the registers its callees in
+  // the module are known not to touch (a loop calling a small `@noinline` function keeps its
+  // accumulator in a register across the call, as gcc's IPA-RA does).
+  options.EnableIPRA = level != OptLevel::O0;
   auto* tm = target->createTargetMachine(kTriple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
                                          ToCodeGenOpt(level));
   if (!tm) error = std::string("cannot create a target machine for ") + kTriple;
