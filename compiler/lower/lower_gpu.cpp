@@ -914,41 +914,34 @@ auto Lowerer::HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::
   auto part = [&](llvm::Value* w) {  // the value's bits in word w
     return packed ? w : b_.CreateTrunc(b_.CreateLShr(w, shift), bits_ty);
   };
-  llvm::Value* first = b_.CreateLoad(i32, word, /*isVolatile=*/true);
-  llvm::BasicBlock* pre = b_.GetInsertBlock();
-  auto* loop = llvm::BasicBlock::Create(ctx_, "cas.loop", fn_);
-  auto* done = llvm::BasicBlock::Create(ctx_, "cas.done", fn_);
-  b_.CreateBr(loop);
-  b_.SetInsertPoint(loop);
-  llvm::PHINode* old = b_.CreatePHI(i32, 2);
-  old->addIncoming(first, pre);
-  llvm::Value* sum = LowerArith(lex::TokenKind::Plus, b_.CreateBitCast(part(old), val_ty), v, t, {});
-  llvm::Value* sum_bits = b_.CreateBitCast(sum, bits_ty);
-  llvm::Value* nv = sum_bits;
-  if (!packed) {
+  llvm::Value* seen = CasLoop(word, i32, scoped ? scope : ast::AtomicScope::Device, [&](llvm::Value* old) {
+    llvm::Value* sum = LowerArith(lex::TokenKind::Plus, b_.CreateBitCast(part(old), val_ty), v, t, {});
+    llvm::Value* sum_bits = b_.CreateBitCast(sum, bits_ty);
+    if (packed) return sum_bits;
     llvm::Value* keep = b_.CreateAnd(old, b_.CreateNot(b_.CreateShl(b_.getInt32(0xffff), shift)));
-    nv = b_.CreateOr(keep, b_.CreateShl(b_.CreateZExt(sum_bits, i32), shift));
-  }
-  llvm::Value* seen;
-  if (scoped) {
-    auto id = scope == ast::AtomicScope::Block ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta
-                                               : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
-    seen = b_.CreateIntrinsic(id, {i32, b_.getPtrTy()}, {word, old, nv});
-  } else {
-    auto ord = llvm::AtomicOrdering::Monotonic;
-    seen = b_.CreateExtractValue(b_.CreateAtomicCmpXchg(word, old, nv, llvm::Align(4), ord, ord), 0);
-  }
-  old->addIncoming(seen, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpEQ(seen, old), done, loop);
-  b_.SetInsertPoint(done);
+    return b_.CreateOr(keep, b_.CreateShl(b_.CreateZExt(sum_bits, i32), shift));
+  });
   return b_.CreateBitCast(part(seen), val_ty);
 }
 
-// old = *p; loop { new = op(old, v); seen = cas(p, old, new); if seen == old break; old = seen }
+// Unsigned min/max and float exchange of block or system scope, which have no scoped atomic.
 auto Lowerer::AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
     -> llvm::Value* {
   llvm::Type* it = b_.getIntNTy(t->bits);
   llvm::Value* vi = t->IsFloat() ? b_.CreateBitCast(v, it) : v;
+  llvm::Value* seen = CasLoop(p, it, cta ? ast::AtomicScope::Block : ast::AtomicScope::System, [&](llvm::Value* old) {
+    if (op == llvm::AtomicRMWInst::UMin) return b_.CreateSelect(b_.CreateICmpULT(old, vi), old, vi);
+    if (op == llvm::AtomicRMWInst::UMax) return b_.CreateSelect(b_.CreateICmpUGT(old, vi), old, vi);
+    return vi;
+  });
+  return t->IsFloat() ? b_.CreateBitCast(seen, ValTy(t)) : seen;
+}
+
+// old = *p; loop { seen = cas(p, old, next(old)); if seen == old break; old = seen }: the value
+// that was replaced. Device scope is an atomic cmpxchg; block and system scope NVVM's scoped
+// compare-and-swap (device code only).
+auto Lowerer::CasLoop(llvm::Value* p, llvm::Type* it, ast::AtomicScope scope,
+                      const std::function<llvm::Value*(llvm::Value*)>& next) -> llvm::Value* {
   llvm::Value* first = b_.CreateLoad(it, p, /*isVolatile=*/true);
   llvm::BasicBlock* pre = b_.GetInsertBlock();
   auto* loop = llvm::BasicBlock::Create(ctx_, "cas.loop", fn_);
@@ -957,15 +950,20 @@ auto Lowerer::AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm:
   b_.SetInsertPoint(loop);
   llvm::PHINode* old = b_.CreatePHI(it, 2);
   old->addIncoming(first, pre);
-  llvm::Value* nv = vi;
-  if (op == llvm::AtomicRMWInst::UMin) nv = b_.CreateSelect(b_.CreateICmpULT(old, vi), old, vi);
-  if (op == llvm::AtomicRMWInst::UMax) nv = b_.CreateSelect(b_.CreateICmpUGT(old, vi), old, vi);
-  auto id = cta ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
-  llvm::Value* seen = b_.CreateIntrinsic(id, {it, b_.getPtrTy()}, {p, old, nv});
-  old->addIncoming(seen, loop);
+  llvm::Value* nv = next(old);
+  llvm::Value* seen;
+  if (scope == ast::AtomicScope::Device) {
+    auto ord = llvm::AtomicOrdering::Monotonic;
+    seen = b_.CreateExtractValue(b_.CreateAtomicCmpXchg(p, old, nv, llvm::MaybeAlign(), ord, ord), 0);
+  } else {
+    auto id = scope == ast::AtomicScope::Block ? llvm::Intrinsic::nvvm_atomic_cas_gen_i_cta
+                                               : llvm::Intrinsic::nvvm_atomic_cas_gen_i_sys;
+    seen = b_.CreateIntrinsic(id, {it, b_.getPtrTy()}, {p, old, nv});
+  }
+  old->addIncoming(seen, b_.GetInsertBlock());
   b_.CreateCondBr(b_.CreateICmpEQ(seen, old), done, loop);
   b_.SetInsertPoint(done);
-  return t->IsFloat() ? b_.CreateBitCast(seen, ValTy(t)) : seen;
+  return seen;
 }
 
 // ---- the host's gpu.* ----

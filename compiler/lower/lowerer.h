@@ -239,6 +239,8 @@ class Lowerer {
   auto HalfAtomicAdd(llvm::Value* p, llvm::Value* v, const Type* t, ast::AtomicScope scope, bool shared) -> llvm::Value*;
   auto AtomicCasLoop(llvm::AtomicRMWInst::BinOp op, llvm::Value* p, llvm::Value* v, const Type* t, bool cta)
       -> llvm::Value*;
+  auto CasLoop(llvm::Value* p, llvm::Type* it, ast::AtomicScope scope, const std::function<llvm::Value*(llvm::Value*)>& next)
+      -> llvm::Value*;
   auto LowerGpuApi(const ast::Call* e) -> llvm::Value*;
   void DefineCudaKernel(ast::FnDecl* k);
   auto ArgShape(const ast::Expr* e) -> std::string;
