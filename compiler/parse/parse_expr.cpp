@@ -92,10 +92,12 @@ auto Parser::ParseCastLevel() -> ast::Expr* {
 }
 
 // After `x as vec<i32, 2>>>1` the first `>` of `>>` closed the type arguments and the rest, a
-// `>`, is followed right away by another `>`: that cannot continue the expression (a comparison
-// whose right side starts with `>`), so the `>>` was meant as a shift of the cast value.
+// `>`, is followed right away by another `>` (or by `>=`, from `>>>=`): that cannot continue the
+// expression (a comparison whose right side starts with `>`), so a shift of the cast value was
+// meant.
 auto Parser::AtShiftAfterTypeArgs() const -> bool {
-  return pos_ == split_pos_ && at(TokenKind::Greater) && peek().kind == TokenKind::Greater &&
+  return pos_ == split_pos_ && at(TokenKind::Greater) &&
+         (peek().kind == TokenKind::Greater || peek().kind == TokenKind::GreaterEq) &&
          peek().offset == cur().offset + 1;
 }
 
@@ -104,6 +106,7 @@ auto Parser::AtShiftAfterTypeArgs() const -> bool {
 auto Parser::ShiftAfterCast(SourceLoc begin) -> ast::Expr* {
   std::string cast(tokens_.text.substr(begin.offset, last_end_ - begin.offset));
   SourceRange where{{tokens_.file, cur().offset - 1}, peek().offset + peek().length};  // all of `>>>`
+  bool assign = peek().kind == TokenKind::GreaterEq;  // `>>>=`: a cast cannot be assigned to
   Advance();
   Advance();
   std::string operand = "…";
@@ -113,7 +116,8 @@ auto Parser::ShiftAfterCast(SourceLoc begin) -> ast::Expr* {
     if (ParseBinary(Precedence(TokenKind::Shr) + 1))
       operand = std::string(tokens_.text.substr(rhs_begin, last_end_ - rhs_begin));
   }
-  Error(diag::Kind::ShiftAfterTypeArgs, where, {cast, operand});
+  Error(assign ? diag::Kind::ShiftAssignAfterTypeArgs : diag::Kind::ShiftAfterTypeArgs, where,
+        {cast, operand});
   return nullptr;
 }
 
