@@ -58,6 +58,16 @@ if os.path.exists("/usr/include/yaml-cpp/yaml.h"):
     config.available_features.add("yaml-cpp")
 if os.path.exists("/usr/include/torch/csrc/api/include/torch/torch.h"):
     config.available_features.add("libtorch")
+# %libtorch_files: the real files of the libraries the torch shim links (the hidden ones of
+# wrap/torch_missing.test).
+config.substitutions.append(("%libtorch_files", " ".join(
+    os.path.realpath("/usr/lib/x86_64-linux-gnu/lib%s.so" % n) for n in ("torch", "torch_cpu", "c10"))))
+# Root in a private mount namespace (`unshare -m`): tests that hide a system library behind an empty
+# file (a bind mount seen by that test only), as a machine without it would look (CI runs as root).
+import subprocess
+if os.geteuid() == 0 and shutil.which("unshare") and \
+        subprocess.run(["unshare", "-m", "true"], stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("mount-namespace")
 # A C++ program against libtorch (the twins of the torch tests): `%torch_cxx -o OUT SRC`.
 config.substitutions.append(("%torch_cxx", "c++ -std=c++17 -O1 -I/usr/include/torch/csrc/api/include -Wno-deprecated-declarations"
                              " -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10"))
