@@ -377,7 +377,10 @@ auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* 
     }
   }
   if (e->fn->track_caller) args.push_back(PanicLoc(e->range));
-  if (TakesThread(e->fn)) args.push_back(thread_);
+  if (TakesThread(e->fn)) {
+    args.push_back(thread_);
+    args.push_back(align_checks_);
+  }
   llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
   if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
   // Tensor parameters are borrowed: a temporary argument is released once the call returns.

@@ -382,6 +382,11 @@ class Lowerer {
   llvm::GlobalVariable* ffi_trace_ = nullptr;  // FfiTraceFlag
   llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
   llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*
+  // host: the i1 that says whether this thread's code tests the alignment of its accesses for the
+  // checked modes (CheckAligned): a hidden parameter after the thread, true from NAME.cpu (one
+  // thread: fibers, and --device check's second run) and false from NAME.block and split code,
+  // so that the test folds away there. `--check-kernels` tests everywhere regardless.
+  llvm::Value* align_checks_ = nullptr;
   llvm::Value* shared_base_ = nullptr;     // host: the block's shared memory, in a kernel
   const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
   std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors
