@@ -117,7 +117,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
         return t->kind == TypeKind::Bool ? b_.CreateTrunc(k, b_.getInt1Ty()) : static_cast<llvm::Value*>(k);
       }
       llvm::Value* addr = LowerAddr(e);
-      if (IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, /*via_pointer=*/false);
       return Load(addr, t);
     }
     case ast::NodeKind::Unary:
@@ -130,14 +130,14 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return LowerCast(As<ast::Cast>(e));
     case ast::NodeKind::Index: {
       llvm::Value* addr = LowerIndexAddr(As<ast::Index>(e));
-      if (IsPointerAccess(e) || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (IsPointerAccess(e) || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, IsPointerAccess(e));
       return Load(addr, t);
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
       if (f->enum_decl) return llvm::ConstantInt::get(ValTy(t), static_cast<uint64_t>(f->enum_value));
       llvm::Value* addr = LowerFieldAddr(f);
-      if (f->through_pointer || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (f->through_pointer || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, f->through_pointer);
       return Load(addr, t);
     }
     case ast::NodeKind::ArrayLit:

@@ -440,24 +440,31 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
 }
 
 // Checked mode: a load or store of `t` at `addr` in kernel code goes past the runtime first.
-void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
+void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where, bool via_pointer) {
   if (device_ || !thread_) return;
   if (t->IsVector()) CheckAligned(addr, t, store ? 1 : 0, where);
-  if (!options_.check_kernels) return;
+  else if (via_pointer && t->IsScalar()) CheckAligned(addr, t, store ? 4 : 3, where);
+  CheckInBounds(addr, t, store, where);
+}
+
+// `--check-kernels`: the runtime checks the access against the gpu.alloc blocks' red zones and
+// the pending cp_async copies (rt_gpu_check_access).
+void Lowerer::CheckInBounds(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
+  if (device_ || !thread_ || !options_.check_kernels) return;
   b_.CreateCall(Runtime("rt_gpu_check_access"), {thread_, addr, b_.getInt64(t->size), b_.getInt1(store), LocOf(where)});
 }
 
-// A GPU accesses a vector whole (AccessAlign: its size, 16 at most) and an atomic's value at a
-// multiple of its size. The CPU can do either anywhere, so the CPU executor tests the address: a
-// test and a branch not taken, the call only for a bad address. An atomic is tested in every mode
-// (its compare-and-swap loop works on the aligned word); a vector access is reported in the
-// checked modes only, so it is tested under `--check-kernels` everywhere and otherwise only where
-// align_checks_ is true (NAME.cpu, which --device check's second run uses): the test folds away
-// in block loops and split code.
+// A GPU accesses a vector whole (AccessAlign: its size, 16 at most), a scalar at a multiple of its
+// size, and an atomic's value at a multiple of its size. The CPU can do each anywhere, so the CPU
+// executor tests the address: a test and a branch not taken, the call only for a bad address.
+// An atomic is tested in every mode (its compare-and-swap loop works on the aligned word); a
+// vector or scalar access is reported in the checked modes only, so it is tested under
+// `--check-kernels` everywhere and otherwise only where align_checks_ is true (NAME.cpu, which
+// --device check's second run uses): the test folds away in block loops and split code.
 void Lowerer::CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where) {
   if (device_) return;
   bool atomic = kind == 2;
-  uint64_t need = atomic ? t->size : std::min<uint64_t>(t->size, 16);
+  uint64_t need = atomic || !t->IsVector() ? t->size : std::min<uint64_t>(t->size, 16);
   if (need < 2 || (need & (need - 1)) != 0) return;
   if (atomic ? !thread_ && !t->IsHalf() && !t->IsVector() : !thread_) return;
   llvm::Value* gate = nullptr;  // what else must hold for the report: align_checks_
@@ -795,7 +802,7 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   llvm::Value* p = LowerExpr(e->args[0]);
   llvm::Value* v = LowerExpr(e->args[1]);
   CheckAligned(p, t, 2, e->range);
-  CheckAccess(p, t, true, e->range);
+  CheckInBounds(p, t, true, e->range);
   auto ord = llvm::AtomicOrdering::Monotonic;
   llvm::Align align(t->size);
   // An atomic on a `shared var` is seen by its block only, so its scope changes nothing; a plain

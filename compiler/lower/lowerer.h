@@ -217,9 +217,12 @@ class Lowerer {
   void WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc);
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
-  void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
-  // A vector load (kind 0) or store (1) in a kernel's CPU body, or an atomic (2) in one or a half
-  // atomic in host code, at an address a GPU would fault on: rt_gpu_misaligned.
+  // `via_pointer`: the place is reached through a pointer (a `shared var` of its own is aligned).
+  void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where, bool via_pointer = true);
+  void CheckInBounds(llvm::Value* addr, const Type* t, bool store, SourceRange where);
+  // A vector load (kind 0) or store (1), or a scalar load (3) or store (4) through a pointer, in a
+  // kernel's CPU body, or an atomic (2) in one or a half atomic in host code, at an address a GPU
+  // would fault on: rt_gpu_misaligned.
   void CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
   auto LowerCpAsync(const ast::Call* e) -> llvm::Value*;
