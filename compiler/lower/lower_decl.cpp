@@ -138,7 +138,10 @@ void Lowerer::DeclareFunction(ast::FnDecl* fn) {
   if (sret) params.push_back(b_.getPtrTy());
   for (ast::Param* p : fn->params) params.push_back(IsAggregate(p->type) ? b_.getPtrTy() : ValTy(p->type));
   if (fn->track_caller) params.push_back(b_.getPtrTy());  // the caller's location, last
-  if (TakesThread(fn)) params.push_back(b_.getPtrTy());   // the GPU thread (rt_gpu_thread*), last
+  if (TakesThread(fn)) {
+    params.push_back(b_.getPtrTy());     // the GPU thread (rt_gpu_thread*)
+    params.push_back(b_.getInt1Ty());    // and whether it tests alignment (align_checks_), last
+  }
   auto* fty = llvm::FunctionType::get(sret ? b_.getVoidTy() : ValTy(fn->ret_type), params, false);
   // Fusion functions are internal to the program, so they never clash with C symbols.
   std::string name = "fusion." + fn->name;
@@ -212,12 +215,15 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   if (!fn->body) return;
   fn_ = fns_[fn];
   ret_type_ = fn->ret_type;
-  caller_loc_ = fn->track_caller ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
-  thread_ = TakesThread(fn) ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
+  unsigned hidden = TakesThread(fn) ? 2 : 0;  // the thread and its align_checks_ come last
+  caller_loc_ = fn->track_caller ? fn_->getArg(fn_->arg_size() - 1 - hidden) : nullptr;
+  thread_ = hidden ? fn_->getArg(fn_->arg_size() - 2) : nullptr;
+  align_checks_ = hidden ? fn_->getArg(fn_->arg_size() - 1) : nullptr;
   kernel_ = fn->is_kernel ? fn : nullptr;
   BeginDebugFunction(fn_, fn->name, fn->name_range, false, fn);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
   if (thread_) thread_->setName("thread");
+  if (align_checks_) align_checks_->setName("align.checks");
   if (kernel_ && !device_) shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), thread_, 4), "shared");
   unsigned first = IsAggregate(fn->ret_type) ? 1 : 0;
   std::vector<llvm::Value*> args;
@@ -234,6 +240,7 @@ void Lowerer::DefineFunction(ast::FnDecl* fn) {
   fn_ = nullptr;
   caller_loc_ = nullptr;
   thread_ = nullptr;
+  align_checks_ = nullptr;
   shared_base_ = nullptr;
   kernel_ = nullptr;
 }

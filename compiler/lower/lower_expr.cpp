@@ -117,7 +117,7 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
         return t->kind == TypeKind::Bool ? b_.CreateTrunc(k, b_.getInt1Ty()) : static_cast<llvm::Value*>(k);
       }
       llvm::Value* addr = LowerAddr(e);
-      if (IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, /*via_pointer=*/false);
       return Load(addr, t);
     }
     case ast::NodeKind::Unary:
@@ -130,14 +130,14 @@ auto Lowerer::LowerExpr(const ast::Expr* e) -> llvm::Value* {
       return LowerCast(As<ast::Cast>(e));
     case ast::NodeKind::Index: {
       llvm::Value* addr = LowerIndexAddr(As<ast::Index>(e));
-      if (IsPointerAccess(e) || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (IsPointerAccess(e) || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, IsPointerAccess(e));
       return Load(addr, t);
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
       if (f->enum_decl) return llvm::ConstantInt::get(ValTy(t), static_cast<uint64_t>(f->enum_value));
       llvm::Value* addr = LowerFieldAddr(f);
-      if (f->through_pointer || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range);
+      if (f->through_pointer || IsSharedPlace(e)) CheckAccess(addr, t, false, e->range, f->through_pointer);
       return Load(addr, t);
     }
     case ast::NodeKind::ArrayLit:
@@ -377,7 +377,10 @@ auto Lowerer::EmitCall(const ast::Call* e, llvm::Value* result) -> llvm::Value* 
     }
   }
   if (e->fn->track_caller) args.push_back(PanicLoc(e->range));
-  if (TakesThread(e->fn)) args.push_back(thread_);
+  if (TakesThread(e->fn)) {
+    args.push_back(thread_);
+    args.push_back(align_checks_);
+  }
   llvm::CallInst* call = b_.CreateCall(fns_.at(e->fn), args);
   if (result) call->addParamAttr(0, llvm::Attribute::getWithStructRetType(ctx_, MemTy(e->type)));
   // Tensor parameters are borrowed: a temporary argument is released once the call returns.

@@ -114,6 +114,7 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", cpu));
   std::vector<llvm::Value*> args = load_args(cpu);
   args.push_back(cpu->getArg(0));
+  args.push_back(b_.getTrue());  // one thread at a time: tests alignment (CheckAligned)
   b_.CreateCall(body, args);
   b_.CreateRetVoid();
   // NAME.block(t, args): every thread of the block, x fastest; the arguments are loaded once. A
@@ -140,6 +141,7 @@ void Lowerer::DefineKernelEntries(ast::FnDecl* k) {
       DefineSplitBlock(k, bargs, t, per_thread);
     } else {
       bargs.push_back(t);
+      bargs.push_back(b_.getFalse());  // the fast path: no alignment tests (CheckAligned)
       EmitThreadLoop(t, [&](llvm::Value*) { b_.CreateCall(body, bargs); });
     }
     b_.CreateRetVoid();
@@ -438,29 +440,46 @@ auto Lowerer::SharedVarAddr(const ast::Let* let) -> llvm::Value* {
 }
 
 // Checked mode: a load or store of `t` at `addr` in kernel code goes past the runtime first.
-void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
+void Lowerer::CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where, bool via_pointer) {
   if (device_ || !thread_) return;
   if (t->IsVector()) CheckAligned(addr, t, store ? 1 : 0, where);
-  if (!options_.check_kernels) return;
+  else if (via_pointer && t->IsScalar()) CheckAligned(addr, t, store ? 4 : 3, where);
+  CheckInBounds(addr, t, store, where);
+}
+
+// `--check-kernels`: the runtime checks the access against the gpu.alloc blocks' red zones and
+// the pending cp_async copies (rt_gpu_check_access).
+void Lowerer::CheckInBounds(llvm::Value* addr, const Type* t, bool store, SourceRange where) {
+  if (device_ || !thread_ || !options_.check_kernels) return;
   b_.CreateCall(Runtime("rt_gpu_check_access"), {thread_, addr, b_.getInt64(t->size), b_.getInt1(store), LocOf(where)});
 }
 
-// A GPU accesses a vector whole (AccessAlign: its size, 16 at most) and an atomic's value at a
-// multiple of its size. The CPU can do either anywhere, so the CPU executor checks: a test and a
-// branch not taken, the call only for a bad address (the runtime decides whether a vector access
-// is reported: in the checked modes).
+// A GPU accesses a vector whole (AccessAlign: its size, 16 at most), a scalar at a multiple of its
+// size, and an atomic's value at a multiple of its size. The CPU can do each anywhere, so the CPU
+// executor tests the address: a test and a branch not taken, the call only for a bad address.
+// An atomic is tested in every mode (its compare-and-swap loop works on the aligned word); a
+// vector or scalar access is reported in the checked modes only, so it is tested under
+// `--check-kernels` everywhere and otherwise only where align_checks_ is true (NAME.cpu, which
+// --device check's second run uses): the test folds away in block loops and split code.
 void Lowerer::CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where) {
   if (device_) return;
-  uint64_t need = kind == 2 ? t->size : std::min<uint64_t>(t->size, 16);
-  uint64_t have = t->IsVector() ? t->elem->align : t->align;
-  // A typed pointer is trusted to be aligned for its type, except by an atomic (a cast may not be).
-  if ((kind != 2 && need <= have) || need < 2 || (need & (need - 1)) != 0) return;
-  if (kind == 2 ? !thread_ && !t->IsHalf() && !t->IsVector() : !thread_) return;
+  bool atomic = kind == 2;
+  uint64_t need = atomic || !t->IsVector() ? t->size : std::min<uint64_t>(t->size, 16);
+  if (need < 2 || (need & (need - 1)) != 0) return;
+  if (atomic ? !thread_ && !t->IsHalf() && !t->IsVector() : !thread_) return;
+  llvm::Value* gate = nullptr;  // what else must hold for the report: align_checks_
+  if (!atomic && !options_.check_kernels) {
+    auto* known = llvm::dyn_cast_or_null<llvm::ConstantInt>(align_checks_);
+    if (!align_checks_ || (known && known->isZero())) return;
+    if (!known) gate = align_checks_;
+  }
   llvm::Value* low = b_.CreateAnd(b_.CreatePtrToInt(addr, b_.getInt64Ty()), b_.getInt64(need - 1));
+  llvm::Value* bad = b_.CreateICmpNE(low, b_.getInt64(0));
+  if (gate) bad = b_.CreateAnd(gate, bad);
   auto* bad_bb = llvm::BasicBlock::Create(ctx_, "misaligned", fn_);
   auto* ok_bb = llvm::BasicBlock::Create(ctx_, "aligned", fn_);
   llvm::MDBuilder md(ctx_);
-  b_.CreateCondBr(b_.CreateICmpNE(low, b_.getInt64(0)), bad_bb, ok_bb, md.createUnlikelyBranchWeights());
+  b_.CreateCondBr(bad, bad_bb, ok_bb, md.createUnlikelyBranchWeights());
   b_.SetInsertPoint(bad_bb);
   llvm::Value* loc = LocOf(where);
   llvm::Value* thread = thread_ ? thread_ : llvm::ConstantPointerNull::get(b_.getPtrTy());
@@ -471,7 +490,7 @@ void Lowerer::CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRan
                          b_.getInt32(kind),
                          b_.getInt1(options_.check_kernels),
                          loc};
-  if (kind == 2) {
+  if (atomic) {
     if (thread_) {
       llvm::Value* linear = b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(ThreadTy(), thread_, kLinear));
       b_.CreateCall(Runtime("rt_gpu_panic_thread"), {linear});
@@ -783,7 +802,7 @@ auto Lowerer::LowerAtomic(const ast::Call* e) -> llvm::Value* {
   llvm::Value* p = LowerExpr(e->args[0]);
   llvm::Value* v = LowerExpr(e->args[1]);
   CheckAligned(p, t, 2, e->range);
-  CheckAccess(p, t, true, e->range);
+  CheckInBounds(p, t, true, e->range);
   auto ord = llvm::AtomicOrdering::Monotonic;
   llvm::Align align(t->size);
   // An atomic on a `shared var` is seen by its block only, so its scope changes nothing; a plain

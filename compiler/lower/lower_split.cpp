@@ -499,6 +499,7 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   kernel_ = k;
   ret_type_ = k->ret_type;
   thread_ = t;
+  align_checks_ = b_.getFalse();  // a block's threads in loops: only --check-kernels tests alignment
   shared_base_ = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(ThreadTy(), t, kShared), "shared");
   BindParams(k, args);
   // The arrays: one element per thread of the block.
@@ -554,6 +555,7 @@ void Lowerer::DefineSplitBlock(ast::FnDecl* k, const std::vector<llvm::Value*>& 
   split_arrays_.clear();
   split_threads_ = nullptr;
   thread_ = shared_base_ = nullptr;
+  align_checks_ = nullptr;
   kernel_ = nullptr;
   ret_type_ = nullptr;
 }

@@ -68,7 +68,8 @@ void Lowerer::StoreInto(const ast::Expr* e, llvm::Value* dest) {
     // a slot of ours, aligned for `t`; the place may be a vector through a pointer, aligned only
     // for its element on the host (AccessAlign).
     llvm::Value* src = LowerAddr(e);
-    if (t->IsVector() && (IsPointerAccess(e) || IsSharedPlace(e))) CheckAccess(src, t, false, e->range);
+    if (t->IsVector() && (IsPointerAccess(e) || IsSharedPlace(e)))
+      CheckAccess(src, t, false, e->range, IsPointerAccess(e));
     b_.CreateMemCpy(dest, llvm::MaybeAlign(t->align), src, llvm::MaybeAlign(AccessAlign(t)), t->size);
     return;
   }
@@ -161,18 +162,20 @@ void Lowerer::LowerAssign(const ast::Assign* a) {
       StoreInto(a->value, tmp);
       llvm::Value* dest = LowerAddr(a->target);
       if (t->IsVector() && (IsPointerAccess(a->target) || IsSharedPlace(a->target)))
-        CheckAccess(dest, t, true, a->target->range);
+        CheckAccess(dest, t, true, a->target->range, IsPointerAccess(a->target));
       b_.CreateMemCpy(dest, llvm::MaybeAlign(AccessAlign(t)), tmp, llvm::MaybeAlign(t->align), t->size);
       return;
     }
     llvm::Value* v = LowerExpr(a->value);
     llvm::Value* dest = LowerAddr(a->target);
-    if (IsPointerAccess(a->target) || IsSharedPlace(a->target)) CheckAccess(dest, t, true, a->target->range);
+    if (IsPointerAccess(a->target) || IsSharedPlace(a->target))
+      CheckAccess(dest, t, true, a->target->range, IsPointerAccess(a->target));
     Store(v, dest, t);
     return;
   }
   llvm::Value* dest = LowerAddr(a->target);
-  if (IsPointerAccess(a->target) || IsSharedPlace(a->target)) CheckAccess(dest, t, true, a->target->range);
+  if (IsPointerAccess(a->target) || IsSharedPlace(a->target))
+      CheckAccess(dest, t, true, a->target->range, IsPointerAccess(a->target));
   llvm::Value* old = Load(dest, t);
   llvm::Value* v = LowerExpr(a->value);
   if (t->IsVector()) v = VecSplat(v, a->value->type, t);

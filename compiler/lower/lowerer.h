@@ -217,9 +217,12 @@ class Lowerer {
   void WarpFailIf(llvm::Value* fail, int kind, llvm::Value* value, llvm::Value* loc);
   auto GpuValueAddr(const ast::Name* e) -> llvm::Value*;
   auto SharedVarAddr(const ast::Let* let) -> llvm::Value*;
-  void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where);
-  // A vector load (kind 0) or store (1) in a kernel's CPU body, or an atomic (2) in one or a half
-  // atomic in host code, at an address a GPU would fault on: rt_gpu_misaligned.
+  // `via_pointer`: the place is reached through a pointer (a `shared var` of its own is aligned).
+  void CheckAccess(llvm::Value* addr, const Type* t, bool store, SourceRange where, bool via_pointer = true);
+  void CheckInBounds(llvm::Value* addr, const Type* t, bool store, SourceRange where);
+  // A vector load (kind 0) or store (1), or a scalar load (3) or store (4) through a pointer, in a
+  // kernel's CPU body, or an atomic (2) in one or a half atomic in host code, at an address a GPU
+  // would fault on: rt_gpu_misaligned.
   void CheckAligned(llvm::Value* addr, const Type* t, int kind, SourceRange where);
   auto LowerGpuBuiltin(const ast::Call* e) -> llvm::Value*;
   auto LowerCpAsync(const ast::Call* e) -> llvm::Value*;
@@ -382,6 +385,11 @@ class Lowerer {
   llvm::GlobalVariable* ffi_trace_ = nullptr;  // FfiTraceFlag
   llvm::StructType* thread_ty_ = nullptr;  // rt_gpu_thread
   llvm::Value* thread_ = nullptr;          // host: the current function's rt_gpu_thread*
+  // host: the i1 that says whether this thread's code tests the alignment of its accesses for the
+  // checked modes (CheckAligned): a hidden parameter after the thread, true from NAME.cpu (one
+  // thread: fibers, and --device check's second run) and false from NAME.block and split code,
+  // so that the test folds away there. `--check-kernels` tests everywhere regardless.
+  llvm::Value* align_checks_ = nullptr;
   llvm::Value* shared_base_ = nullptr;     // host: the block's shared memory, in a kernel
   const ast::FnDecl* kernel_ = nullptr;    // the kernel being built
   std::unordered_map<const ast::FnDecl*, llvm::GlobalVariable*> kernels_;  // rt_gpu_kernel descriptors

@@ -583,10 +583,11 @@ void rt_gpu_check_access(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_bool is_store, rt
 }
 
 // An access of `bytes` at `p` that a GPU would fault on, as `p` is not a multiple of `align`: a
-// vector (kind 0 a load, 1 a store) in a kernel's code, a hazard in the checked modes
-// (`--check-kernels`: `checked`; `--device check`) and otherwise allowed, as the CPU can; an
-// atomic (kind 2, `tp` NULL in host code) always a panic, as its compare-and-swap loop works on the
-// aligned word. The compiler calls it only when `p % align != 0`.
+// vector (kind 0 a load, 1 a store) or a scalar through a pointer (3 a load, 4 a store) in a
+// kernel's code, a hazard in the checked modes (`--check-kernels`: `checked`; `--device check`)
+// and otherwise allowed, as the CPU can; an atomic (kind 2, `tp` NULL in host code) always a
+// panic, as its compare-and-swap loop works on the aligned word. The compiler calls it only when
+// `p % align != 0`.
 void rt_gpu_misaligned(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_u64 align, rt_i32 kind, rt_bool checked, rt_loc loc) {
   if (kind == 2) {
     rt_panicf(loc, "misaligned atomic: %llu bytes at %p, which is not a multiple of %llu (a GPU faults)",
@@ -597,10 +598,17 @@ void rt_gpu_misaligned(rt_ptr tp, rt_ptr p, rt_u64 bytes, rt_u64 align, rt_i32 k
   char bi[48], ti[48];
   format_dim(bi, sizeof bi, t->block_idx);
   format_dim(ti, sizeof ti, t->thread_idx);
+  const char* verb = kind == 1 || kind == 4 ? "stores" : "loads";
+  if (kind == 3 || kind == 4)
+    rtgpu_hazard(g_worker->block.launch,
+                 "block %s, thread %s %s %llu bytes at %p, which is not a multiple of %llu: a GPU faults on a "
+                 "misaligned access (at %s:%d:%d)",
+                 bi, ti, verb, (unsigned long long)bytes, (void*)p, (unsigned long long)align, loc ? loc->file : "?",
+                 loc ? loc->line : 0, loc ? loc->col : 0);
   rtgpu_hazard(g_worker->block.launch,
                "block %s, thread %s %s a %llu-byte vector at %p, which is not a multiple of %llu: a GPU accesses it "
                "whole and faults (at %s:%d:%d)",
-               bi, ti, kind == 1 ? "stores" : "loads", (unsigned long long)bytes, (void*)p, (unsigned long long)align,
+               bi, ti, verb, (unsigned long long)bytes, (void*)p, (unsigned long long)align,
                loc ? loc->file : "?", loc ? loc->line : 0, loc ? loc->col : 0);
 }
 
