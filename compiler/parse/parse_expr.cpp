@@ -153,7 +153,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
       if (!chain.Grow(RangeOf(cur()))) return nullptr;
       auto* call = tree_.Make<ast::Call>({begin, 0});
       call->callee = e;
-      ParseCallArgs(call->args, call->named_args);
+      if (!ParseCallArgs(call->args, call->named_args)) return nullptr;
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::Less) && (ast::As<ast::Name>(e) || ast::As<ast::Field>(e))) {
@@ -186,7 +186,7 @@ auto Parser::ParsePostfix() -> ast::Expr* {
         ErrorAtCur(diag::Kind::ExpectedToken, {"`(`", lex::Describe(cur().kind)});
         return nullptr;
       }
-      ParseCallArgs(call->args, call->named_args);
+      if (!ParseCallArgs(call->args, call->named_args)) return nullptr;
       call->range = RangeFrom(begin);
       e = call;
     } else if (at(TokenKind::LBracket)) {
@@ -224,7 +224,9 @@ auto Parser::ParsePostfix() -> ast::Expr* {
 
 // args = "(" [ arg { "," arg } [ "," ] ] ")";  arg = [ ident ":" ] expr
 // Named arguments (`scope: block`) follow the positional ones.
-void Parser::ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named_args) {
+// False when an argument does not parse: the call is dropped, so that the checker does not count
+// its arguments (one error, not a second "takes 2 arguments, but 1 was given").
+auto Parser::ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named_args) -> bool {
   Expect(TokenKind::LParen);
   Restore<int> nest(nest_, nest_ + 1);
   Restore<bool> no_struct(no_struct_, false);
@@ -238,18 +240,18 @@ void Parser::ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::Named
       Advance();
       named.value = ParseExpr();
       named.range = RangeFrom(nbegin);
-      if (!named.value) break;
+      if (!named.value) return Expect(TokenKind::RParen), false;
       named_args.push_back(named);
       if (!Consume(TokenKind::Comma)) break;
       continue;
     }
     ast::Expr* arg = ParseExpr();
-    if (!arg) break;
+    if (!arg) return Expect(TokenKind::RParen), false;
     if (!named_args.empty()) Error(diag::Kind::PositionalAfterNamed, arg->range);
     args.push_back(arg);
     if (!Consume(TokenKind::Comma)) break;
   }
-  Expect(TokenKind::RParen);
+  return Expect(TokenKind::RParen);
 }
 
 // primary = literal | ident | struct_lit | "(" expr ")" | array_lit
@@ -320,10 +322,32 @@ auto Parser::ParsePrimary() -> ast::Expr* {
     }
     case TokenKind::LBracket:
       return ParseArrayLit();
+    case TokenKind::KwIf:
+    case TokenKind::KwUnsafe:
+      return StmtAsExpr();
     default:
       ErrorAtCur(diag::Kind::ExpectedExpr, {lex::Describe(t.kind)});
       return nullptr;
   }
+}
+
+// `let x = if c { a } else { b }` or `let v = unsafe { *p }` (Rust's forms): `if` and `unsafe`
+// blocks are statements in Fusion. One error that says how to write it (naming the variable when
+// the construct is a `let`'s whole initializer); the construct is parsed quietly, so that its
+// blocks and `else` bring no errors of their own.
+auto Parser::StmtAsExpr() -> ast::Expr* {
+  bool is_if = at(TokenKind::KwIf);
+  std::string how;
+  if (!let_name_.empty() && cur().offset == let_init_offset_) {
+    std::string decl = "declare `" + let_name_ + "` first (`var " + let_name_ + ": T`) and assign it ";
+    how = decl + (is_if ? "in each branch" : "inside the block");
+  } else {
+    how = is_if ? "assign a variable in each branch instead" : "assign a variable inside the block instead";
+  }
+  ErrorAtCur(diag::Kind::StmtAsExpr, {is_if ? "if" : "unsafe { … }", how});
+  Restore<bool> quiet(recovering_, true);
+  ParseStmt();
+  return nullptr;
 }
 
 // array_lit = "[" [ expr { "," expr } [ "," ] ] "]" | "[" expr ";" expr "]"

@@ -157,7 +157,7 @@ auto Parser::ParseLaunch() -> ast::Stmt* {
     return Synchronize(), nullptr;
   }
   std::vector<ast::NamedArg> named;
-  ParseCallArgs(l->args, named);
+  if (!ParseCallArgs(l->args, named)) return Synchronize(), nullptr;
   for (const ast::NamedArg& a : named) Error(diag::Kind::UnexpectedNamedArg, a.range, {a.name, "a kernel launch"});
   l->range = RangeFrom(begin);
   ExpectStmtEnd();
@@ -171,7 +171,11 @@ auto Parser::ParseLet() -> ast::Stmt* {
   let->is_var = Advance().kind == TokenKind::KwVar;
   if (!ExpectIdent("a variable name", let->name, let->name_range)) return Synchronize(), nullptr;
   if (Consume(TokenKind::Colon)) let->declared_type = ParseType();
-  if (Consume(TokenKind::Eq)) let->parse_error = !(let->init = ParseExpr());
+  if (Consume(TokenKind::Eq)) {
+    Restore<std::string> name(let_name_, let->name);  // for StmtAsExpr's advice
+    Restore<uint32_t> init(let_init_offset_, cur().offset);
+    let->parse_error = !(let->init = ParseExpr());
+  }
   let->range = RangeFrom(begin);
   ExpectStmtEnd();
   return let;
@@ -192,7 +196,8 @@ auto Parser::ParseIf() -> ast::Stmt* {
   s->then_block = ParseBlock();
   // `}` then `else` on the next line would end the `if` statement (Go's rule); say so, and go on
   // as if it were on the same line.
-  if (at(TokenKind::KwElse) && cur().newline_before) diags_.Report(diag::Kind::ElseOnNewLine, RangeOf(cur()));
+  if (at(TokenKind::KwElse) && cur().newline_before && !recovering_)
+    diags_.Report(diag::Kind::ElseOnNewLine, RangeOf(cur()));
   if (at(TokenKind::KwElse)) {
     Advance();
     if (at(TokenKind::KwIf)) {

@@ -44,10 +44,11 @@ class Parser {
   auto ParseCastLevel() -> ast::Expr*;
   auto AtShiftAfterTypeArgs() const -> bool;
   auto ShiftAfterCast(SourceLoc begin) -> ast::Expr*;
+  auto StmtAsExpr() -> ast::Expr*;
   auto ParseUnary() -> ast::Expr*;
   auto ParsePostfix() -> ast::Expr*;
   auto ParsePrimary() -> ast::Expr*;
-  void ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named);
+  auto ParseCallArgs(std::vector<ast::Expr*>& args, std::vector<ast::NamedArg>& named) -> bool;
   auto ParseTypeQuery(ast::QueryKind kind) -> ast::Expr*;
   auto ParseArrayLit() -> ast::Expr*;
   auto AtTuple() const -> bool;
@@ -114,6 +115,9 @@ class Parser {
   lex::Token split_;
   size_t split_pos_ = SIZE_MAX;
   uint32_t last_end_ = 0;
+  // The variable and the offset of the initializer of the `let` being parsed (StmtAsExpr).
+  std::string let_name_;
+  uint32_t let_init_offset_ = UINT32_MAX;
   int nest_ = 0;        // open ( and [ around the current token: newlines do not end statements
   int depth_ = 0;       // recursion depth
   int peak_ = 0;        // the deepest the tree being parsed reaches, in units of depth_ (see ChainGuard)
