@@ -1,22 +1,69 @@
 // libFuzzer target: any bytes through the lexer, parser and checker must give diagnostics,
-// never a crash, a hang, or a sanitizer report.
+// never a crash, a hang, or a sanitizer report. Input that parses is also formatted, and the
+// formatter must keep its promises (docs/tooling.md): only whitespace changes, the result
+// parses, and formatting it again changes nothing.
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "base/diag.h"
+#include "fmt/fmt.h"
 #include "lex/lex.h"
 #include "parse/parse.h"
 #include "sema/check.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace {
+
+// The text without the characters the lexer reads as whitespace.
+auto WithoutSpaces(std::string_view s) -> std::string {
+  std::string out;
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') out += c;
+  return out;
+}
+
+[[noreturn]] void Broken(const char* what, const std::string& in, const std::string& out) {
+  std::fprintf(stderr, "fusion fmt %s\n--- input ---\n%s\n--- formatted ---\n%s\n", what, in.c_str(),
+               out.c_str());
+  std::abort();
+}
+
+// The formatted text of `text`, or false when it does not parse.
+auto FormatText(const std::string& text, std::string& out) -> bool {
   using namespace fusion;
   SourceManager sources;
-  uint32_t id = sources.Add("fuzz.fu", std::string(reinterpret_cast<const char*>(data), size));
+  uint32_t id = sources.Add("fuzz.fu", text);
   diag::Consumer diags(sources, /*print=*/false);
-  lex::TokenizedBuffer tokens = lex::Lex(sources, id, diags);
-  ast::Tree tree = parse::Parse(tokens, diags);
-  sema::CheckedModule checked = sema::Check({&tree}, diags);
-  for (const auto& d : diags.diagnostics()) (void)diags.Render(d);  // rendering must not crash either
+  return fmt::Format(sources, id, diags, out);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace fusion;
+  std::string text(reinterpret_cast<const char*>(data), size);
+  bool parsed = false;
+  {
+    SourceManager sources;
+    uint32_t id = sources.Add("fuzz.fu", text);
+    diag::Consumer diags(sources, /*print=*/false);
+    lex::TokenizedBuffer tokens = lex::Lex(sources, id, diags);
+    ast::Tree tree = parse::Parse(tokens, diags);
+    parsed = diags.error_count() == 0;
+    sema::CheckedModule checked = sema::Check({&tree}, diags);
+    for (const auto& d : diags.diagnostics()) (void)diags.Render(d);  // rendering must not crash either
+  }
+  if (!parsed) return 0;
+  std::string once, twice;
+  if (!FormatText(text, once)) return 0;  // fmt's own refusals (e.g. a file it will not touch)
+  std::string_view body = text;
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // fmt drops a byte-order mark
+  if (WithoutSpaces(once) != WithoutSpaces(body)) Broken("changed more than whitespace", text, once);
+  if (!FormatText(once, twice)) Broken("made a file that does not parse", text, once);
+  if (twice != once) Broken("is not idempotent", once, twice);
   return 0;
 }
