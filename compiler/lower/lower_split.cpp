@@ -11,7 +11,8 @@
 // element per thread. Warp operations with the full mask cut each warp the same way: the code
 // between barriers that has them runs warp by warp, each warp a loop over its lanes per stretch
 // between warp operations (EmitWarpLoop, "Warp operations" below). Kernels outside what this
-// handles run as fibers, as before: warp operations with another mask or in conditions, barriers
+// handles run as fibers, as before: warp operations with another mask, in loop conditions, on the
+// right of `&&`/`||`, or in an `if`'s condition whose branches have a barrier or another one; barriers
 // in called functions or inside expressions, an if with barriers in both branches, break or
 // continue out of a loop that contains a barrier or warp operation, a return before the last one,
 // more than kMaxPerThreadBytes of such variables per thread. Variables every thread
@@ -110,32 +111,36 @@ auto IsFullMask(const ast::Expr* e) -> bool {
 }
 
 // The expression a warp statement (a `let`, an assignment or an expression statement with one warp
-// operation) computes, whose value the statement uses.
+// operation, or an `if` whose condition has it) computes, whose value the statement uses.
 auto WarpStmtExpr(const ast::Stmt* s) -> const ast::Expr* {
   if (auto* let = As<ast::Let>(s)) return let->init;
   if (auto* a = As<ast::Assign>(s)) return a->value;
   if (auto* es = As<ast::ExprStmt>(s)) return es->expr;
+  if (auto* i = As<ast::If>(s)) return i->cond;
   return nullptr;
 }
 
-// The warp operation in `e`, when it is reached through operators that evaluate all their
-// operands (not `&&`, `||`) and casts only; else null.
+// The warp operation in `e`, when every lane evaluates it: reached through operators and casts,
+// but not on the right of `&&` or `||` (which a lane may skip); else null.
 auto FindWarpOp(const ast::Expr* e) -> const ast::Call* {
   if (!e) return nullptr;
   if (IsWarpOp(e)) return As<ast::Call>(e);
   if (auto* u = As<ast::Unary>(e)) return u->op == TokenKind::Amp ? nullptr : FindWarpOp(u->operand);
   if (auto* c = As<ast::Cast>(e)) return FindWarpOp(c->expr);
   auto* b = As<ast::Binary>(e);
-  if (!b || b->op == TokenKind::AmpAmp || b->op == TokenKind::PipePipe) return nullptr;
+  if (!b) return nullptr;
   const ast::Call* l = FindWarpOp(b->lhs);
-  return l ? l : FindWarpOp(b->rhs);
+  if (l || b->op == TokenKind::AmpAmp || b->op == TokenKind::PipePipe) return l;
+  return FindWarpOp(b->rhs);
 }
 
 // A statement with one warp operation that the split code can run: the operation in its value
-// (FindWarpOp), with a full mask (a partial mask, or lanes that may leave, run as fibers).
+// (FindWarpOp), with a full mask (a partial mask, or lanes that may leave, run as fibers). An `if`
+// qualifies when the operation is in its condition and its branches have no barrier: the whole
+// `if` then runs per lane after the operation, as a `let` does.
 auto SplittableWarpStmt(const ast::Stmt* s) -> const ast::Call* {
   const ast::Expr* e = WarpStmtExpr(s);
-  if (!e || CountWarpOps(s) != 1) return nullptr;
+  if (!e || CountWarpOps(s) != 1 || HasBarrier(s)) return nullptr;
   const ast::Call* op = FindWarpOp(e);
   return op && (IsTensorCoreOp(op) || IsFullMask(op->args[0])) ? op : nullptr;
 }
@@ -204,7 +209,8 @@ class SplitPlanner {
         auto* i = As<ast::If>(s);
         bool in_then = HasBarrier(i->then_block), in_else = i->else_stmt && HasBarrier(i->else_stmt);
         if (in_then && in_else) return false;  // threads could meet at different barriers
-        return CountWarpOps(i->cond) == 0 && List(i->then_block->stmts, false) && (!i->else_stmt || Stmt(i->else_stmt));
+        if (CountWarpOps(i->cond) > 0) return SplittableWarpStmt(s) != nullptr;
+        return List(i->then_block->stmts, false) && (!i->else_stmt || Stmt(i->else_stmt));
       }
       case ast::NodeKind::While: {
         auto* w = As<ast::While>(s);
@@ -570,7 +576,7 @@ void Lowerer::LowerRegions(const std::vector<ast::Stmt*>& stmts) {
   while (i < stmts.size()) {
     if (warp ? HasWarpOp(stmts[i]) : HasBarrier(stmts[i])) {
       const ast::Stmt* s = stmts[i++];
-      if (warp && WarpStmtExpr(s)) {
+      if (warp && (As<ast::If>(s) ? SplittableWarpStmt(s) != nullptr : WarpStmtExpr(s) != nullptr)) {
         LowerWarpOpStmt(s, SplittableWarpStmt(s));
       } else {
         LowerSplitStmt(s);
