@@ -923,8 +923,10 @@ auto Checker::ImmutableRoot(const ast::Expr* e) const -> const ast::Node* {
       return nullptr;
     }
     case ast::NodeKind::Index: {
+      // An array's elements and a vector's lanes are part of the variable's value.
       auto* i = As<ast::Index>(e);
-      return i->base->type->kind == TypeKind::Array ? ImmutableRoot(i->base) : nullptr;
+      const Type* bt = i->base->type;
+      return bt->kind == TypeKind::Array || bt->IsVector() ? ImmutableRoot(i->base) : nullptr;
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);
