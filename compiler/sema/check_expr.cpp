@@ -841,6 +841,8 @@ auto Checker::Coerce(ast::Expr* e, const Type* target) -> bool {
   std::string want = ToString(target), got = ToString(e->type);
   if (want != got) {
     Error(diag::Kind::TypeMismatch, e->range, {want, got});
+    bool strings = (target->IsString() && t == types_->cstring()) || (t->IsString() && target == types_->cstring());
+    if (strings) Note(diag::Kind::NoteCstringToString, e->range);
     return false;
   }
   // Two types spelled alike: a program's own `file` or `string` beside the builtin one
