@@ -132,6 +132,14 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   return t;
 }
 
+// A `let` or `var` of the main file's top-level statements named `name`, or null: what a
+// function that cannot find `name` most likely meant (docs/language.md: functions do not see them).
+auto Checker::ScriptLocal(const std::string& name) const -> const ast::Let* {
+  for (ast::Stmt* s : trees_.front()->stmts)
+    if (auto* l = As<ast::Let>(s); l && l->name == name) return l;
+  return nullptr;
+}
+
 auto Checker::CheckName(ast::Name* e) -> const Type* {
   ast::Node* d = Lookup(e->name);
   if (!d) {
@@ -146,6 +154,8 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
       Error(diag::Kind::UndeclaredName, e->range, {e->name});
     if (const char* fusion_name = FusionNameOfCuda(e->name))
       Note(diag::Kind::NoteCudaName, e->range, {e->name, fusion_name});
+    if (const ast::Let* l = fn_ ? ScriptLocal(e->name) : nullptr)
+      Note(diag::Kind::NoteScriptLocal, l->name_range, {e->name});
     return types_->error();
   }
   e->decl = d;

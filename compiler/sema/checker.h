@@ -104,6 +104,7 @@ class Checker {
   void CheckArgsAlone(ast::Call* e);
   // For an assignment target: the binding that makes it immutable, or null.
   auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
+  auto ScriptLocal(const std::string& name) const -> const ast::Let*;
   // Reports `what` unless inside `unsafe`; true when it reported (a note may follow).
   auto RequireUnsafe(SourceRange where, const std::string& what) -> bool;
 
