@@ -853,6 +853,7 @@ auto Checker::Coerce(ast::Expr* e, const Type* target) -> bool {
     Error(diag::Kind::TypeMismatch, e->range, {want, got});
     bool strings = (target->IsString() && t == types_->cstring()) || (t->IsString() && target == types_->cstring());
     if (strings) Note(diag::Kind::NoteCstringToString, e->range);
+    if (t->IsTensor() && t->elem == target) Note(diag::Kind::NoteTensorItem, e->range, {want});
     return false;
   }
   // Two types spelled alike: a program's own `file` or `string` beside the builtin one

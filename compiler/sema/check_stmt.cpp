@@ -20,6 +20,7 @@ void Checker::CheckCondition(ast::Expr* cond) {
   if (t->IsError() || t->kind == TypeKind::Bool) return;
   if (t->IsUntyped()) Finalize(cond);
   Error(diag::Kind::ConditionNotBool, cond->range, {ToString(cond->type)});
+  if (t->IsTensor() && t->elem == types_->bool_type()) Note(diag::Kind::NoteTensorItem, cond->range, {"bool"});
 }
 
 void Checker::CheckStmt(ast::Stmt* stmt) {
