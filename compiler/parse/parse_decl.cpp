@@ -383,11 +383,22 @@ auto Parser::ParseConst() -> ast::ConstDecl* {
   return c;
 }
 
-// import_decl = "import" string ";"
+// import_decl = "import" string ";"   (an identifier alone is reported and read as the string)
 auto Parser::ParseImport() -> ast::ImportDecl* {
   SourceLoc begin = Loc();
   Advance();
   auto* d = tree_.Make<ast::ImportDecl>({begin, 0});
+  // `import geom`, a habit from other languages: said once, and imported as `import "geom"`.
+  const lex::Token& next = peek();
+  if (at(TokenKind::Ident) && (next.kind == TokenKind::Semi || next.kind == TokenKind::Eof ||
+                               next.kind == TokenKind::RBrace || next.newline_before)) {
+    d->path = Text(cur());
+    Error(diag::Kind::ImportNotString, RangeOf(cur()), {d->path});
+    Advance();
+    d->range = RangeFrom(begin);
+    ExpectStmtEnd();
+    return d;
+  }
   if (!at(TokenKind::StringLit)) {
     ErrorAtCur(diag::Kind::ExpectedToken, {"a file path string", lex::Describe(cur().kind)});
     Synchronize();

@@ -132,6 +132,14 @@ auto Checker::CheckExpr(ast::Expr* e, const Type* expected) -> const Type* {
   return t;
 }
 
+// A `let` or `var` of the main file's top-level statements named `name`, or null: what a
+// function that cannot find `name` most likely meant (docs/language.md: functions do not see them).
+auto Checker::ScriptLocal(const std::string& name) const -> const ast::Let* {
+  for (ast::Stmt* s : trees_.front()->stmts)
+    if (auto* l = As<ast::Let>(s); l && l->name == name) return l;
+  return nullptr;
+}
+
 auto Checker::CheckName(ast::Name* e) -> const Type* {
   ast::Node* d = Lookup(e->name);
   if (!d) {
@@ -146,6 +154,8 @@ auto Checker::CheckName(ast::Name* e) -> const Type* {
       Error(diag::Kind::UndeclaredName, e->range, {e->name});
     if (const char* fusion_name = FusionNameOfCuda(e->name))
       Note(diag::Kind::NoteCudaName, e->range, {e->name, fusion_name});
+    if (const ast::Let* l = fn_ ? ScriptLocal(e->name) : nullptr)
+      Note(diag::Kind::NoteScriptLocal, l->name_range, {e->name});
     return types_->error();
   }
   e->decl = d;
@@ -841,6 +851,9 @@ auto Checker::Coerce(ast::Expr* e, const Type* target) -> bool {
   std::string want = ToString(target), got = ToString(e->type);
   if (want != got) {
     Error(diag::Kind::TypeMismatch, e->range, {want, got});
+    bool strings = (target->IsString() && t == types_->cstring()) || (t->IsString() && target == types_->cstring());
+    if (strings) Note(diag::Kind::NoteCstringToString, e->range);
+    if (t->IsTensor() && t->elem == target) Note(diag::Kind::NoteTensorItem, e->range, {want});
     return false;
   }
   // Two types spelled alike: a program's own `file` or `string` beside the builtin one
@@ -923,8 +936,10 @@ auto Checker::ImmutableRoot(const ast::Expr* e) const -> const ast::Node* {
       return nullptr;
     }
     case ast::NodeKind::Index: {
+      // An array's elements and a vector's lanes are part of the variable's value.
       auto* i = As<ast::Index>(e);
-      return i->base->type->kind == TypeKind::Array ? ImmutableRoot(i->base) : nullptr;
+      const Type* bt = i->base->type;
+      return bt->kind == TypeKind::Array || bt->IsVector() ? ImmutableRoot(i->base) : nullptr;
     }
     case ast::NodeKind::Field: {
       auto* f = As<ast::Field>(e);

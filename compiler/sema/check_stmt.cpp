@@ -20,6 +20,7 @@ void Checker::CheckCondition(ast::Expr* cond) {
   if (t->IsError() || t->kind == TypeKind::Bool) return;
   if (t->IsUntyped()) Finalize(cond);
   Error(diag::Kind::ConditionNotBool, cond->range, {ToString(cond->type)});
+  if (t->IsTensor() && t->elem == types_->bool_type()) Note(diag::Kind::NoteTensorItem, cond->range, {"bool"});
 }
 
 void Checker::CheckStmt(ast::Stmt* stmt) {
@@ -102,7 +103,7 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
           Error(diag::Kind::ReturnValueInVoid, r->value->range, {fn_->name});
         } else {
           CheckExpr(r->value, ret);
-          Coerce(r->value, ret);
+          if (Coerce(r->value, ret)) WarnReturnedCstr(r->value);
         }
       } else if (ret->kind != TypeKind::Void && !ret->IsError() && !r->parse_error) {
         Error(diag::Kind::ReturnMissingValue, r->range, {fn_->name, ToString(ret)});
@@ -161,6 +162,22 @@ void Checker::NoteInferredType(const ast::Expr* target, const Type* wanted) {
   if (let->type->IsInt() ? !wanted->IsInt() : !wanted->IsFloat()) return;  // another kind of value
   Note(diag::Kind::NoteTypeFromInit, let->name_range,
        {let->name, ToString(let->type), ToString(wanted), let->is_var ? "var" : "let"});
+}
+
+// `return s.cstr()` of a string that the return releases (a local variable of the function or a
+// temporary): the C string would point to freed memory (docs/strings.md, "Strings and C").
+// Parameters are the caller's, and a literal is a constant of the program.
+void Checker::WarnReturnedCstr(const ast::Expr* value) {
+  auto* call = As<ast::Call>(value);
+  if (!call || call->builtin != ast::Builtin::StrCstr || !call->self) return;
+  const ast::Expr* self = call->self;
+  if (As<ast::StringLit>(self)) return;
+  std::string what = "a temporary string";
+  if (auto* name = As<ast::Name>(self)) {
+    if (!As<ast::Let>(name->decl)) return;
+    what = "`" + name->name + "`";
+  }
+  diags_.Report(diag::Kind::ReturnedCstrDangles, value->range, {what});
 }
 
 // A `for` loop's variable (its type set) and body.

@@ -33,6 +33,20 @@ auto FindStringApi(Owner owner, const std::string& name) -> const StringApiFn* {
 
 // "; did you mean `.find`?" for a near miss, else a pointer to the docs.
 auto StringHint(Owner owner, const std::string& name) -> std::string {
+  // Names that other languages give a string method Fusion spells otherwise (or lacks).
+  static const struct { const char* other; const char* hint; } kHabits[] = {
+      {"length", "; the length in bytes is `.len()`"},
+      {"size", "; the length in bytes is `.len()`"},
+      {"substr", "; a part of a string is `.slice(from, to)`"},
+      {"substring", "; a part of a string is `.slice(from, to)`"},
+      {"index_of", "; did you mean `.find`?"},
+      {"indexOf", "; did you mean `.find`?"},
+      {"strip", "; did you mean `.trim`?"},
+      {"split", "; there is no `split` yet (arrays cannot hold strings): use `.find` and `.slice`, or `for line in s.lines()`"},
+  };
+  if (owner == Owner::String)
+    for (const auto& h : kHabits)
+      if (name == h.other) return h.hint;
   std::string hint = "; see docs/strings.md";
   size_t best = 3;
   for (const StringApiFn& f : kStringApi) {

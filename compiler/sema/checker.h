@@ -104,6 +104,7 @@ class Checker {
   void CheckArgsAlone(ast::Call* e);
   // For an assignment target: the binding that makes it immutable, or null.
   auto ImmutableRoot(const ast::Expr* e) const -> const ast::Node*;
+  auto ScriptLocal(const std::string& name) const -> const ast::Let*;
   // Reports `what` unless inside `unsafe`; true when it reported (a note may follow).
   auto RequireUnsafe(SourceRange where, const std::string& what) -> bool;
 
@@ -190,6 +191,7 @@ class Checker {
   // Evaluates a checked expression at compile time; nullopt when it is not constant.
   auto Eval(const ast::Expr* e) -> std::optional<ConstValue>;
   void NoteInferredType(const ast::Expr* target, const Type* wanted);
+  void WarnReturnedCstr(const ast::Expr* value);
   auto EvalUntypedBinary(const ast::Binary* b, const ConstValue& l, const ConstValue& r) -> std::optional<ConstValue>;
   // An untyped integer constant of this value, or an error at `where` when it is beyond 64 bits.
   auto UntypedInt(__int128 value, const ast::Expr* where) -> std::optional<ConstValue>;
