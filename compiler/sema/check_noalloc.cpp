@@ -31,7 +31,9 @@ auto BuiltinAllocates(Builtin b) -> const char* {
     case Builtin::StrStartsWith:
     case Builtin::StrEndsWith:
     case Builtin::StrParseI64:
-    case Builtin::StrParseF64: return nullptr;
+    case Builtin::StrParseF64:
+    case Builtin::StrIsI64:
+    case Builtin::StrIsF64: return nullptr;
     // Tensors: their shape and data pointer are read in place.
     case Builtin::TensorRankOf:
     case Builtin::TensorDim:

@@ -255,51 +255,89 @@ static const char* quoted(const rt_str* s, char* buf) {
   return buf;
 }
 
+// What parsing a string as a number found.
+enum parsed { PARSED_OK, PARSED_NOT_NUMBER, PARSED_TOO_BIG, PARSED_NO_MEMORY };
+
 // The whole string in decimal, with an optional sign, spaces allowed around it (" 42\n" as read
-// from a line).
-rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
-  const rt_str* s = sp;
+// from a line), into *out.
+static enum parsed parse_i64(const rt_str* s, rt_i64* out) {
   int64_t a, b;
   trimmed(s, &a, &b);
   const char *p = s->data + a, *end = s->data + b;
-  char q[64];
   bool negative = p < end && *p == '-';
   if (p < end && (*p == '-' || *p == '+')) p++;
-  if (p == end) rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+  if (p == end) return PARSED_NOT_NUMBER;
   uint64_t v = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   for (; p < end; p++) {
-    if (*p < '0' || *p > '9') rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+    if (*p < '0' || *p > '9') return PARSED_NOT_NUMBER;
     unsigned d = (unsigned)(*p - '0');
-    if (v > (limit - d) / 10) rts_panic(loc, "parse_i64: `%s` does not fit in an i64", quoted(s, q));
+    if (v > (limit - d) / 10) {
+      // The rest must still be digits for the text to be an integer (too big) at all.
+      for (; p < end; p++)
+        if (*p < '0' || *p > '9') return PARSED_NOT_NUMBER;
+      return PARSED_TOO_BIG;
+    }
     v = v * 10 + d;
   }
-  return negative ? (rt_i64)(0 - v) : (rt_i64)v;
+  *out = negative ? (rt_i64)(0 - v) : (rt_i64)v;
+  return PARSED_OK;
 }
 
 // The whole string as a decimal number (digits, a point, an exponent; `inf` and `nan` too, as
-// `print` writes them), spaces allowed around it.
-rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
-  const rt_str* s = sp;
+// `print` writes them), spaces allowed around it, into *out.
+static enum parsed parse_f64(const rt_str* s, rt_f64* out) {
   int64_t a, b;
   trimmed(s, &a, &b);
   const char* p = s->data + a;
   size_t n = (size_t)(b - a);
+  if (n == 0 || memchr(p, 0, n) || memchr(p, 'x', n) || memchr(p, 'X', n)) return PARSED_NOT_NUMBER;
+  char small[128];
+  char* buf = n < sizeof small ? small : malloc(n + 1);
+  if (!buf) return PARSED_NO_MEMORY;
+  memcpy(buf, p, n);
+  buf[n] = 0;
+  char* stop;
+  *out = strtod(buf, &stop);
+  bool ok = stop == buf + n;
+  if (buf != small) free(buf);
+  return ok ? PARSED_OK : PARSED_NOT_NUMBER;
+}
+
+rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
+  const rt_str* s = sp;
+  rt_i64 v = 0;
   char q[64];
-  bool ok = n > 0 && !memchr(p, 0, n) && !memchr(p, 'x', n) && !memchr(p, 'X', n);
-  double v = 0;
-  if (ok) {
-    char small[128];
-    char* buf = n < sizeof small ? small : malloc(n + 1);
-    if (!buf) rts_panic(loc, "parse_f64: out of memory");
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    char* stop;
-    v = strtod(buf, &stop);
-    ok = stop == buf + n;
-    if (buf != small) free(buf);
+  switch (parse_i64(s, &v)) {
+    case PARSED_OK: return v;
+    case PARSED_TOO_BIG: rts_panic(loc, "parse_i64: `%s` does not fit in an i64", quoted(s, q));
+    default: rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
   }
-  if (!ok) rts_panic(loc, "parse_f64: `%s` is not a number", quoted(s, q));
-  return v;
+}
+
+rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
+  const rt_str* s = sp;
+  rt_f64 v = 0;
+  char q[64];
+  switch (parse_f64(s, &v)) {
+    case PARSED_OK: return v;
+    case PARSED_NO_MEMORY: rts_panic(loc, "parse_f64: out of memory");
+    default: rts_panic(loc, "parse_f64: `%s` is not a number", quoted(s, q));
+  }
+}
+
+// s.is_i64(), s.is_f64(): whether parse_i64 / parse_f64 would give a number (and not end the
+// program), so that a program can report or skip bad input itself.
+rt_bool rt_str_is_i64(rt_ptr sp, rt_loc loc) {
+  (void)loc;
+  rt_i64 v;
+  return parse_i64(sp, &v) == PARSED_OK;
+}
+
+rt_bool rt_str_is_f64(rt_ptr sp, rt_loc loc) {
+  rt_f64 v;
+  enum parsed r = parse_f64(sp, &v);
+  if (r == PARSED_NO_MEMORY) rts_panic(loc, "is_f64: out of memory");
+  return r == PARSED_OK;
 }
 
 // for line in s.lines(): the line that starts at *pos (without its "\n" or "\r\n"), *pos moved
