@@ -531,7 +531,7 @@ void Checker::CheckCallArgs(ast::Call* e, const std::vector<const Type*>& params
   }
   for (size_t i = 0; i < n; i++) {
     if (i >= checked) CheckExpr(e->args[i], params[i]);
-    Coerce(e->args[i], params[i]);
+    if (!Coerce(e->args[i], params[i])) NoteInferredType(e->args[i], params[i]);
   }
   // Variadic extras: C takes scalars there (after its default promotions, which lowering applies);
   // an untyped literal is an i64 or f64.

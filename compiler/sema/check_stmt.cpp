@@ -104,6 +104,7 @@ void Checker::CheckStmt(ast::Stmt* stmt) {
         } else {
           CheckExpr(r->value, ret);
           if (Coerce(r->value, ret)) WarnReturnedCstr(r->value);
+          else NoteInferredType(r->value, ret);  // `var n = 0 … return n` from an `-> i32`
         }
       } else if (ret->kind != TypeKind::Void && !ret->IsError() && !r->parse_error) {
         Error(diag::Kind::ReturnMissingValue, r->range, {fn_->name, ToString(ret)});
@@ -149,8 +150,9 @@ void Checker::CheckLet(ast::Let* let) {
   Declare(let->name, let);  // after the initializer: `let x = x + 1` sees the outer x
 }
 
-// After a mismatch assigning a `wanted` value to `target`: when the target is a variable whose
-// type came from an untyped literal (`var s = 0` is an `i64`), a note says so and how to choose.
+// After a mismatch between a variable and a type: `target` assigned a `wanted` value, or a
+// variable `target` returned or passed where a `wanted` is expected. When the variable's type came
+// from an untyped literal (`var s = 0` is an `i64`), a note says so and how to choose.
 void Checker::NoteInferredType(const ast::Expr* target, const Type* wanted) {
   auto* name = As<ast::Name>(target);
   auto* let = name ? As<ast::Let>(name->decl) : nullptr;
