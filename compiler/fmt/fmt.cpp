@@ -93,9 +93,10 @@ auto ScanGap(std::string_view gap) -> std::vector<GapItem> {
 class Formatter {
  public:
   // `comparisons`: the offsets of the `<`, `>`, `<<` and `>>` tokens that the parser read as
-  // operators (the rest are generics and launch configurations).
-  Formatter(const lex::TokenizedBuffer& tokens, std::set<uint32_t> comparisons)
-      : tokens_(tokens), comparisons_(std::move(comparisons)) {}
+  // operators (the rest are generics and launch configurations). `blocks`: the offsets of the `{`
+  // that open statement blocks (the rest open struct literals and declarations' bodies).
+  Formatter(const lex::TokenizedBuffer& tokens, std::set<uint32_t> comparisons, std::set<uint32_t> blocks)
+      : tokens_(tokens), comparisons_(std::move(comparisons)), blocks_(std::move(blocks)) {}
 
   auto Run() -> std::string {
     const std::vector<lex::Token>& toks = tokens_.tokens;
@@ -163,14 +164,16 @@ class Formatter {
       line_ = std::string(text);
     } else {
       if (after_comment_ || Space(last_, k)) line_ += " ";
-      if (open_cols_.size() > 0 && open_cols_.back() < 0) open_cols_.back() = line_indent_ + static_cast<int>(line_.size());
+      if (open_cols_.size() > 0 && open_cols_.back() == -1) open_cols_.back() = line_indent_ + static_cast<int>(line_.size());
       line_ += text;
       if (IsCloser(k) && closed_ahead_ == 0) Close();
     }
     if (closed_ahead_ > 0 && IsCloser(k)) closed_ahead_--;
     if (IsOpener(k)) {
       line_open_++;
-      open_cols_.push_back(-1);  // the column of the token after it, if any on this line
+      // The column of the token after it, if any on this line; a statement block's lines are one
+      // level in wherever its `{` is (kBlockCol), as when it ends its line.
+      open_cols_.push_back(blocks_.count(offset_) ? kBlockCol : -1);
     }
     // Whether this token, as the last of a line, leaves the statement open.
     unary_ = MayBePrefix(k) && !EndsOperand(last_) && !(IsAngle(last_) && generic_close_);
@@ -215,7 +218,8 @@ class Formatter {
                    last_code_ != K::Semi && !generic_close_;
     line_has_code_ = false;
     // Brackets left open: the lines after align with the token after the innermost of them, or
-    // when it ended the line, indent one level more than this line's statement.
+    // when it ended the line or opens a statement block, indent one level more than this line's
+    // statement.
     if (line_open_ > 0) {
       levels_.push_back({line_open_, open_cols_.back() >= 0 ? open_cols_.back() : line_base_ + 4, line_base_});
     }
@@ -249,6 +253,7 @@ class Formatter {
 
   const lex::TokenizedBuffer& tokens_;
   std::set<uint32_t> comparisons_;
+  std::set<uint32_t> blocks_;
   uint32_t offset_ = 0, last_offset_ = 0;  // of the token being placed, and of the one before
   std::string out_;
   std::string line_;      // the line being built, without its indentation
@@ -260,7 +265,10 @@ class Formatter {
     int base;    // the indentation of the statement whose line opened them
   };
   std::vector<Level> levels_;
-  std::vector<int> open_cols_;  // this line's open brackets: the column after each (-1: none yet)
+  // This line's open brackets: the column after each (-1: none yet; kBlockCol: a `{`, whose lines
+  // indent one level).
+  static constexpr int kBlockCol = -2;
+  std::vector<int> open_cols_;
   int line_open_ = 0;        // brackets opened on this line and still open
   size_t closed_ahead_ = 0;  // leading closers of this line already applied
   bool continued_ = false;   // this line continues the statement of the line before
@@ -282,9 +290,11 @@ auto Format(const SourceManager& sources, uint32_t file, diag::Consumer& diags, 
   lex::TokenizedBuffer tokens = lex::Lex(sources, file, diags);
   ast::Tree tree = parse::Parse(tokens, diags);
   if (diags.error_count() > before) return false;  // what does not parse is not formatted
-  std::set<uint32_t> comparisons;
-  for (const auto& node : tree.nodes)
+  std::set<uint32_t> comparisons, blocks;
+  for (const auto& node : tree.nodes) {
     if (auto* b = ast::As<ast::Binary>(node.get()); b && IsAngle(b->op)) comparisons.insert(b->op_range.begin.offset);
+    if (auto* b = ast::As<ast::Block>(node.get())) blocks.insert(b->range.begin.offset);
+  }
   // A `>>`, `>=` or `>>=` whose first `>` closes type arguments is two tokens, as the parser read it.
   if (!tree.split_closers.empty()) {
     std::set<uint32_t> split(tree.split_closers.begin(), tree.split_closers.end());
@@ -306,7 +316,7 @@ auto Format(const SourceManager& sources, uint32_t file, diag::Consumer& diags, 
     }
     tokens.tokens = std::move(toks);
   }
-  out = Formatter(tokens, std::move(comparisons)).Run();
+  out = Formatter(tokens, std::move(comparisons), std::move(blocks)).Run();
   return true;
 }
 
