@@ -27,8 +27,16 @@ void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
   auto [it, inserted] = globals_.emplace(decl->name, decl);
   if (!inserted && IdenticalRedeclaration(it->second, decl)) return;
   if (!inserted) {
+    SourceRange first = DeclRange(it->second);
+    if (first.begin.file != name_range.begin.file && !trees_.empty() && first.begin.file == trees_[0]->file) {
+      // The earlier definition is in the program's own file (declared first), the other in a
+      // file it imports: the error goes where the user wrote the clash, the note at the import's.
+      Error(diag::Kind::Redefinition, first, {decl->name});
+      Note(diag::Kind::NoteDefinedInImport, name_range, {decl->name});
+      return;
+    }
     Error(diag::Kind::Redefinition, name_range, {decl->name});
-    Note(diag::Kind::NotePreviousDef, DeclRange(it->second));
+    Note(diag::Kind::NotePreviousDef, first);
   }
 }
 
