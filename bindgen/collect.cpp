@@ -215,6 +215,13 @@ class Collector {
   };
   std::vector<Macro> macros_;  // object-like candidates, evaluated later
   int anon_count_ = 0;
+  // What Type() translated only approximately (a variadic function pointer as `*void`), for the
+  // item being made: cleared before an item's types are translated, then moved into its notes.
+  std::vector<std::string> type_notes_;
+  void TakeTypeNotes(Item* item) {
+    for (std::string& n : type_notes_) item->notes.push_back(std::move(n));
+    type_notes_.clear();
+  }
 };
 
 auto Collector::Where(CXCursor c, uint64_t* order, bool* named) -> std::string {
@@ -315,7 +322,14 @@ void Collector::NameMembers(CXCursor record, const std::string& name) {
 
 auto Collector::FnType(CXType fn, std::vector<std::string>& deps) -> TypeText {
   if (fn.kind == CXType_FunctionNoProto) return {"", "a function type without a prototype"};
-  if (clang_isFunctionTypeVariadic(fn)) return {"", "a variadic function pointer type"};
+  if (clang_isFunctionTypeVariadic(fn)) {
+    // Fusion's function-pointer types cannot be variadic; the pointer itself is still a pointer,
+    // so a struct field, typedef or parameter of this type keeps its place (libxml2's SAX handler
+    // and error callbacks, which would otherwise take half the parser API with them).
+    std::string note = "a pointer to the variadic function type `" + Str(clang_getTypeSpelling(fn)) + "`, translated as `*void`";
+    if (std::find(type_notes_.begin(), type_notes_.end(), note) == type_notes_.end()) type_notes_.push_back(note);
+    return {"*void", ""};
+  }
   std::string text = "fn(";
   int n = clang_getNumArgTypes(fn);
   for (int i = 0; i < n; i++) {
@@ -618,7 +632,10 @@ void Collector::RecordItem(CXCursor c) {
     }
     uint64_t offset = f.offset_bits / 8;
     std::string fname = f.name.empty() ? fresh("anon" + std::to_string(anon++)) : Ident(f.name);
+    type_notes_.clear();
     TypeText ft = Type(f.type, deps, Place::Field);
+    for (const std::string& n : type_notes_) item->notes.push_back("field `" + f.name + "`: " + n);
+    type_notes_.clear();
     if (!ft) {
       item->notes.push_back("field `" + f.name + "`: " + ft.error + "; kept as its " + std::to_string(f.size) + " bytes");
       ft.text = "[u8; " + std::to_string(f.size) + "]";
@@ -732,7 +749,9 @@ void Collector::TypedefItem(CXCursor c) {
   Item* item = NewItem(c, Item::Kind::Typedef, Usr(c), name);
   if (!item) return;
   CXType under = clang_getTypedefDeclUnderlyingType(c);
+  type_notes_.clear();
   TypeText t = Type(under, item->deps);
+  TakeTypeNotes(item);
   if (!t) {
     item->skipped = t.error;
     return;
@@ -798,7 +817,9 @@ void Collector::FunctionItem(CXCursor c) {
     return;
   }
   std::string params, ret;
+  type_notes_.clear();
   item->skipped = Signature(c, item->deps, params, ret);
+  TakeTypeNotes(item);
   if (!item->skipped.empty()) return;
   std::string symbol = Str(clang_Cursor_getMangling(c));
   if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);

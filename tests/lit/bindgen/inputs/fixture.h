@@ -90,4 +90,10 @@ struct fx_flags { _Bool on : 1; int n; };
 enum fx_later;
 void fx_use_later(enum fx_later* p);
 int fx_params(int __x, int x, int, int arg2);
+// Variadic function pointers (libxml2's SAX and error callbacks): `*void`, as a typedef, a field
+// written in place and a parameter, so the record and the functions that use them keep theirs.
+typedef void (*fx_log_fn)(void* ctx, const char* fmt, ...);
+struct fx_logger { fx_log_fn log; int (*warn)(const char* fmt, ...); void* ctx; };
+int fx_log_with(const struct fx_logger* logger, int value);
+void fx_set_log(fx_log_fn fn, void* ctx);
 #endif
