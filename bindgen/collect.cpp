@@ -812,6 +812,7 @@ void Collector::FunctionItem(CXCursor c) {
   std::string name = Spelling(c);
   Item* item = NewItem(c, Item::Kind::Function, Usr(c), name);
   if (!item) return;
+  functions_[name] = out_.items.size() - 1;  // translated or not, for the macros that name it
   if (clang_Cursor_getStorageClass(c) == CX_SC_Static) {
     item->skipped = "a `static inline` function: the library has no symbol for it";
     return;
@@ -836,7 +837,6 @@ void Collector::FunctionItem(CXCursor c) {
   if (FnIdent(name) == name && symbol == name) symbol.clear();
   if (FnIdent(name) != name && symbol.empty()) symbol = name;
   item->text = FunctionText(FnIdent(name), symbol, safe, noalloc, params, ret);
-  functions_[name] = out_.items.size() - 1;
   signatures_[name] = {params, ret, symbol, safe, noalloc};
 }
 
@@ -1062,8 +1062,10 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
     const Macro& m = macros_[i];
     Item& item = out_.items[m.item];
     // A macro that names a function (`#define cuMemAlloc cuMemAlloc_v2`, or through another
-    // macro): the function under the macro's name too, bound to the function's symbol.
-    std::string target = m.target;
+    // macro): the function under the macro's name too, bound to the function's symbol. A macro
+    // that names another such macro (GMP's `#define mpz_div mpz_fdiv_q` over `#define mpz_fdiv_q
+    // __gmpz_fdiv_q`) is found by the function its probe refers to.
+    std::string target = functions_.count(m.target) ? m.target : "";
     auto probe = probes.find("__fusion_macro_" + std::to_string(i));
     if (probe != probes.end()) {
       std::function<void(CXCursor)> find_ref = [&](CXCursor k) {
@@ -1094,6 +1096,10 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       continue;
     }
     item.kind = Item::Kind::Untranslatable;
+    if (fn != functions_.end()) {
+      item.skipped = "names the function `" + target + "`, which is not translated";
+      continue;
+    }
     if (errors.count(i)) {
       item.skipped = "not a constant: " + errors[i];
       continue;

@@ -4,6 +4,7 @@
 #include "fixture.h"
 
 int fx_add(int a, int b) { return a + b; }
+int fx_mul(int a, int b) { return a * b; }
 int fx_sum(int n, ...) {
   va_list ap;
   va_start(ap, n);
