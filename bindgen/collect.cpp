@@ -733,6 +733,7 @@ void Collector::EnumItem(CXCursor c) {
   }
   Item* item = NewItem(c, Item::Kind::Enum, Usr(c), clang_Cursor_isAnonymous(c) ? name : Spelling(c));
   if (!item) return;
+  for (auto& [m, v] : members) item->also_named.push_back(m);
   std::string text = "enum " + name + ": " + backing_text + " {";
   if (!members.empty()) text += "\n";
   for (auto& [m, v] : members) text += "    " + Ident(m) + " = " + v + ",\n";
