@@ -1163,8 +1163,9 @@ void Collector::FindNamedFiles() {
     clang_disposeTokens(tu_, tokens, n);
     inclusions.push_back({from, included, Str(clang_getFileName(from)), RealPath(included), Spelling(c), quoted});
   });
-  std::set<std::string> roots = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
-                                 std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  const std::set<std::string> system = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
+                                        std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  std::set<std::string> roots = system;
   for (const std::string& d : options_.include_dirs) {
     std::error_code ec;
     std::string canon = std::filesystem::weakly_canonical(std::filesystem::absolute(d, ec), ec).string();
@@ -1193,7 +1194,14 @@ void Collector::FindNamedFiles() {
         out_.followed.push_back(inc.path.substr(dir.size() + 1) + " (included by " + Str(clang_getFileName(file)).substr(
                                     Str(clang_getFileName(file)).find_last_of('/') + 1) + ")");
         work.emplace_back(inc.included, dir);
-      } else if (options_.follow && inc.quoted && IsUnder(inc.path, Directory(RealPath(file))) && !AnyMatch(also_from_, inc.path)) {
+        continue;
+      }
+      // Likely the same library's: a quoted #include from the header's directory or below, or
+      // one in angle brackets from a subdirectory of a library's own include directory (glib.h's
+      // <glib/glist.h> under -I /usr/include/glib-2.0; not stdio.h's <bits/…> under /usr/include).
+      std::string from_dir = Directory(RealPath(file));
+      bool own = inc.quoted ? IsUnder(inc.path, from_dir) : IsUnder(Directory(inc.path), from_dir) && !system.count(from_dir);
+      if (options_.follow && own && !AnyMatch(also_from_, inc.path)) {
         std::string by = Str(clang_getFileName(file));
         std::string note = inc.spelled + " (included by " + by.substr(by.find_last_of('/') + 1) + ")";
         if (std::find(out_.not_followed.begin(), out_.not_followed.end(), note) == out_.not_followed.end())
