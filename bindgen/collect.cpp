@@ -898,6 +898,64 @@ auto FindCast(CXCursor e) -> CXCursor {
   return found;
 }
 
+// The string literal a probe's initializer is, through parentheses and the array's decay, or a
+// null cursor: a string macro that is not string literals only (`"libarchive " VERSION_ONLY`,
+// glib's `AVAILABLE_MACRO "NAME"` whose first macro expands to nothing).
+auto StringInit(CXCursor probe) -> CXCursor {
+  CXCursor e = clang_getNullCursor();
+  VisitChildren(probe, [&](CXCursor k) {
+    if (clang_isExpression(clang_getCursorKind(k))) e = k;
+  });
+  while (!clang_Cursor_isNull(e)) {
+    CXCursorKind kind = clang_getCursorKind(e);
+    if (kind == CXCursor_StringLiteral) return e;
+    if (kind != CXCursor_ParenExpr && kind != CXCursor_UnexposedExpr) break;
+    CXCursor inner = clang_getNullCursor();
+    int n = 0;
+    VisitChildren(e, [&](CXCursor k) { inner = k, n++; });
+    if (n != 1) break;
+    e = inner;
+  }
+  return clang_getNullCursor();
+}
+
+// The bytes of a C string literal as clang spells it (`"a\tb\001"`: one literal, C's escapes);
+// false for anything else (an empty cursor's "", a wide or UTF-16 literal `L"…"`).
+auto CStringBytes(const std::string& spelled, std::string& out) -> bool {
+  if (spelled.size() < 2 || spelled.front() != '"' || spelled.back() != '"') return false;
+  out.clear();
+  for (size_t i = 1; i + 1 < spelled.size(); i++) {
+    char c = spelled[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (i + 2 >= spelled.size()) return false;
+    char e = spelled[++i];
+    static const std::string simple = "abfnrtv", values = "\a\b\f\n\r\t\v";
+    if (simple.find(e) != std::string::npos) {
+      out += values[simple.find(e)];
+    } else if (e >= '0' && e <= '7') {
+      int v = e - '0';
+      for (int k = 0; k < 2 && i + 2 < spelled.size() && spelled[i + 1] >= '0' && spelled[i + 1] <= '7'; k++)
+        v = v * 8 + (spelled[++i] - '0');
+      out += static_cast<char>(v);
+    } else if (e == 'x') {
+      int v = 0, digits = 0;
+      while (i + 2 < spelled.size() && std::isxdigit(static_cast<unsigned char>(spelled[i + 1]))) {
+        char h = spelled[++i];
+        v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+        digits++;
+      }
+      if (!digits) return false;
+      out += static_cast<char>(v);
+    } else {
+      out += e;  // \\ \" \' \?
+    }
+  }
+  return true;
+}
+
 // The integer a pointer constant (`((T)-1)`, `(void*)0x10`) is made from: clang does not
 // evaluate pointers, so this evaluates the integer operand of the cast instead.
 auto PointerValue(CXCursor probe, long long& value) -> bool {
@@ -928,6 +986,16 @@ auto Collector::MacroConstant(const std::string& name, CXCursor probe, CXEvalRes
   CXType canon = clang_getCanonicalType(t);
   CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
   if (canon.kind == CXType_Pointer && kind != CXEval_StrLiteral) {
+    // libclang evaluates no string literal but a `char[]` variable's; its spelling is the literal,
+    // concatenated, with C's escapes.
+    std::string bytes;
+    if (CStringBytes(Spelling(StringInit(probe)), bytes)) {
+      if (bytes.find("fusion_bindgen_probe.h") != std::string::npos) {  // __FILE__ through another macro
+        error = "its value depends on where it is used (`__FILE__`)";
+        return "";
+      }
+      return "const " + Ident(name) + ": cstring = " + QuoteString(bytes);
+    }
     long long value = 0;
     if (!PointerValue(probe, value)) {
       error = "a pointer that is not an integer cast to a pointer type";
@@ -1004,8 +1072,14 @@ void Collector::MacroItem(CXCursor c) {
   std::string target;
   if (ntokens == 2 && clang_getTokenKind(tokens[1]) == CXToken_Identifier) target = Str(clang_getTokenSpelling(tu_, tokens[1]));
   bool is_string = ntokens > 1;
-  for (unsigned i = 1; i < ntokens; i++)
-    is_string &= clang_getTokenKind(tokens[i]) == CXToken_Literal && Str(clang_getTokenSpelling(tu_, tokens[i]))[0] == '"';
+  std::string place;  // a token whose value is where the macro is used (glib's G_STRLOC)
+  static const std::set<std::string> kPlaceTokens = {"__FILE__", "__LINE__", "__COUNTER__", "__func__",
+                                                     "__FUNCTION__", "__PRETTY_FUNCTION__", "__DATE__", "__TIME__"};
+  for (unsigned i = 1; i < ntokens; i++) {
+    std::string spelled = Str(clang_getTokenSpelling(tu_, tokens[i]));
+    is_string &= clang_getTokenKind(tokens[i]) == CXToken_Literal && spelled[0] == '"';
+    if (place.empty() && kPlaceTokens.count(spelled)) place = spelled;
+  }
   clang_disposeTokens(tu_, tokens, ntokens);
   if (ntokens <= 1) return;  // empty: an include guard or a switch, not a value
   Item* item = NewItem(c, Item::Kind::Const, "macro:" + name, name);
@@ -1013,6 +1087,11 @@ void Collector::MacroItem(CXCursor c) {
   if (clang_Cursor_isMacroFunctionLike(c)) {
     item->kind = Item::Kind::Untranslatable;
     item->skipped = "a function-like macro";
+    return;
+  }
+  if (!place.empty()) {
+    item->kind = Item::Kind::Untranslatable;
+    item->skipped = "its value depends on where it is used (`" + place + "`)";
     return;
   }
   macros_.push_back({name, target, is_string, out_.items.size() - 1});
