@@ -38,6 +38,7 @@ struct Item {
   Kind kind = Kind::Untranslatable;
   std::string key;                // identity: clang's USR, or "macro:NAME"
   std::string c_name;             // what --allow and --block match
+  std::vector<std::string> also_named;  // other C names --allow matches: an enum's members
   std::string text;               // Fusion text; for functions, one line of the extern block
   std::vector<std::string> deps;  // keys of the items this one needs
   std::string skipped;            // why it is not translated; empty when it is

@@ -215,6 +215,13 @@ class Collector {
   };
   std::vector<Macro> macros_;  // object-like candidates, evaluated later
   int anon_count_ = 0;
+  // What Type() translated only approximately (a variadic function pointer as `*void`), for the
+  // item being made: cleared before an item's types are translated, then moved into its notes.
+  std::vector<std::string> type_notes_;
+  void TakeTypeNotes(Item* item) {
+    for (std::string& n : type_notes_) item->notes.push_back(std::move(n));
+    type_notes_.clear();
+  }
 };
 
 auto Collector::Where(CXCursor c, uint64_t* order, bool* named) -> std::string {
@@ -315,7 +322,14 @@ void Collector::NameMembers(CXCursor record, const std::string& name) {
 
 auto Collector::FnType(CXType fn, std::vector<std::string>& deps) -> TypeText {
   if (fn.kind == CXType_FunctionNoProto) return {"", "a function type without a prototype"};
-  if (clang_isFunctionTypeVariadic(fn)) return {"", "a variadic function pointer type"};
+  if (clang_isFunctionTypeVariadic(fn)) {
+    // Fusion's function-pointer types cannot be variadic; the pointer itself is still a pointer,
+    // so a struct field, typedef or parameter of this type keeps its place (libxml2's SAX handler
+    // and error callbacks, which would otherwise take half the parser API with them).
+    std::string note = "a pointer to the variadic function type `" + Str(clang_getTypeSpelling(fn)) + "`, translated as `*void`";
+    if (std::find(type_notes_.begin(), type_notes_.end(), note) == type_notes_.end()) type_notes_.push_back(note);
+    return {"*void", ""};
+  }
   std::string text = "fn(";
   int n = clang_getNumArgTypes(fn);
   for (int i = 0; i < n; i++) {
@@ -618,7 +632,10 @@ void Collector::RecordItem(CXCursor c) {
     }
     uint64_t offset = f.offset_bits / 8;
     std::string fname = f.name.empty() ? fresh("anon" + std::to_string(anon++)) : Ident(f.name);
+    type_notes_.clear();
     TypeText ft = Type(f.type, deps, Place::Field);
+    for (const std::string& n : type_notes_) item->notes.push_back("field `" + f.name + "`: " + n);
+    type_notes_.clear();
     if (!ft) {
       item->notes.push_back("field `" + f.name + "`: " + ft.error + "; kept as its " + std::to_string(f.size) + " bytes");
       ft.text = "[u8; " + std::to_string(f.size) + "]";
@@ -716,6 +733,7 @@ void Collector::EnumItem(CXCursor c) {
   }
   Item* item = NewItem(c, Item::Kind::Enum, Usr(c), clang_Cursor_isAnonymous(c) ? name : Spelling(c));
   if (!item) return;
+  for (auto& [m, v] : members) item->also_named.push_back(m);
   std::string text = "enum " + name + ": " + backing_text + " {";
   if (!members.empty()) text += "\n";
   for (auto& [m, v] : members) text += "    " + Ident(m) + " = " + v + ",\n";
@@ -732,7 +750,9 @@ void Collector::TypedefItem(CXCursor c) {
   Item* item = NewItem(c, Item::Kind::Typedef, Usr(c), name);
   if (!item) return;
   CXType under = clang_getTypedefDeclUnderlyingType(c);
+  type_notes_.clear();
   TypeText t = Type(under, item->deps);
+  TakeTypeNotes(item);
   if (!t) {
     item->skipped = t.error;
     return;
@@ -793,12 +813,15 @@ void Collector::FunctionItem(CXCursor c) {
   std::string name = Spelling(c);
   Item* item = NewItem(c, Item::Kind::Function, Usr(c), name);
   if (!item) return;
+  functions_[name] = out_.items.size() - 1;  // translated or not, for the macros that name it
   if (clang_Cursor_getStorageClass(c) == CX_SC_Static) {
     item->skipped = "a `static inline` function: the library has no symbol for it";
     return;
   }
   std::string params, ret;
+  type_notes_.clear();
   item->skipped = Signature(c, item->deps, params, ret);
+  TakeTypeNotes(item);
   if (!item->skipped.empty()) return;
   std::string symbol = Str(clang_Cursor_getMangling(c));
   if (!symbol.empty() && symbol[0] == '\1') symbol.erase(0, 1);
@@ -815,7 +838,6 @@ void Collector::FunctionItem(CXCursor c) {
   if (FnIdent(name) == name && symbol == name) symbol.clear();
   if (FnIdent(name) != name && symbol.empty()) symbol = name;
   item->text = FunctionText(FnIdent(name), symbol, safe, noalloc, params, ret);
-  functions_[name] = out_.items.size() - 1;
   signatures_[name] = {params, ret, symbol, safe, noalloc};
 }
 
@@ -876,6 +898,64 @@ auto FindCast(CXCursor e) -> CXCursor {
   return found;
 }
 
+// The string literal a probe's initializer is, through parentheses and the array's decay, or a
+// null cursor: a string macro that is not string literals only (`"libarchive " VERSION_ONLY`,
+// glib's `AVAILABLE_MACRO "NAME"` whose first macro expands to nothing).
+auto StringInit(CXCursor probe) -> CXCursor {
+  CXCursor e = clang_getNullCursor();
+  VisitChildren(probe, [&](CXCursor k) {
+    if (clang_isExpression(clang_getCursorKind(k))) e = k;
+  });
+  while (!clang_Cursor_isNull(e)) {
+    CXCursorKind kind = clang_getCursorKind(e);
+    if (kind == CXCursor_StringLiteral) return e;
+    if (kind != CXCursor_ParenExpr && kind != CXCursor_UnexposedExpr) break;
+    CXCursor inner = clang_getNullCursor();
+    int n = 0;
+    VisitChildren(e, [&](CXCursor k) { inner = k, n++; });
+    if (n != 1) break;
+    e = inner;
+  }
+  return clang_getNullCursor();
+}
+
+// The bytes of a C string literal as clang spells it (`"a\tb\001"`: one literal, C's escapes);
+// false for anything else (an empty cursor's "", a wide or UTF-16 literal `L"…"`).
+auto CStringBytes(const std::string& spelled, std::string& out) -> bool {
+  if (spelled.size() < 2 || spelled.front() != '"' || spelled.back() != '"') return false;
+  out.clear();
+  for (size_t i = 1; i + 1 < spelled.size(); i++) {
+    char c = spelled[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (i + 2 >= spelled.size()) return false;
+    char e = spelled[++i];
+    static const std::string simple = "abfnrtv", values = "\a\b\f\n\r\t\v";
+    if (simple.find(e) != std::string::npos) {
+      out += values[simple.find(e)];
+    } else if (e >= '0' && e <= '7') {
+      int v = e - '0';
+      for (int k = 0; k < 2 && i + 2 < spelled.size() && spelled[i + 1] >= '0' && spelled[i + 1] <= '7'; k++)
+        v = v * 8 + (spelled[++i] - '0');
+      out += static_cast<char>(v);
+    } else if (e == 'x') {
+      int v = 0, digits = 0;
+      while (i + 2 < spelled.size() && std::isxdigit(static_cast<unsigned char>(spelled[i + 1]))) {
+        char h = spelled[++i];
+        v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+        digits++;
+      }
+      if (!digits) return false;
+      out += static_cast<char>(v);
+    } else {
+      out += e;  // \\ \" \' \?
+    }
+  }
+  return true;
+}
+
 // The integer a pointer constant (`((T)-1)`, `(void*)0x10`) is made from: clang does not
 // evaluate pointers, so this evaluates the integer operand of the cast instead.
 auto PointerValue(CXCursor probe, long long& value) -> bool {
@@ -906,6 +986,16 @@ auto Collector::MacroConstant(const std::string& name, CXCursor probe, CXEvalRes
   CXType canon = clang_getCanonicalType(t);
   CXEvalResultKind kind = ev ? clang_EvalResult_getKind(ev) : CXEval_UnExposed;
   if (canon.kind == CXType_Pointer && kind != CXEval_StrLiteral) {
+    // libclang evaluates no string literal but a `char[]` variable's; its spelling is the literal,
+    // concatenated, with C's escapes.
+    std::string bytes;
+    if (CStringBytes(Spelling(StringInit(probe)), bytes)) {
+      if (bytes.find("fusion_bindgen_probe.h") != std::string::npos) {  // __FILE__ through another macro
+        error = "its value depends on where it is used (`__FILE__`)";
+        return "";
+      }
+      return "const " + Ident(name) + ": cstring = " + QuoteString(bytes);
+    }
     long long value = 0;
     if (!PointerValue(probe, value)) {
       error = "a pointer that is not an integer cast to a pointer type";
@@ -982,8 +1072,14 @@ void Collector::MacroItem(CXCursor c) {
   std::string target;
   if (ntokens == 2 && clang_getTokenKind(tokens[1]) == CXToken_Identifier) target = Str(clang_getTokenSpelling(tu_, tokens[1]));
   bool is_string = ntokens > 1;
-  for (unsigned i = 1; i < ntokens; i++)
-    is_string &= clang_getTokenKind(tokens[i]) == CXToken_Literal && Str(clang_getTokenSpelling(tu_, tokens[i]))[0] == '"';
+  std::string place;  // a token whose value is where the macro is used (glib's G_STRLOC)
+  static const std::set<std::string> kPlaceTokens = {"__FILE__", "__LINE__", "__COUNTER__", "__func__",
+                                                     "__FUNCTION__", "__PRETTY_FUNCTION__", "__DATE__", "__TIME__"};
+  for (unsigned i = 1; i < ntokens; i++) {
+    std::string spelled = Str(clang_getTokenSpelling(tu_, tokens[i]));
+    is_string &= clang_getTokenKind(tokens[i]) == CXToken_Literal && spelled[0] == '"';
+    if (place.empty() && kPlaceTokens.count(spelled)) place = spelled;
+  }
   clang_disposeTokens(tu_, tokens, ntokens);
   if (ntokens <= 1) return;  // empty: an include guard or a switch, not a value
   Item* item = NewItem(c, Item::Kind::Const, "macro:" + name, name);
@@ -991,6 +1087,11 @@ void Collector::MacroItem(CXCursor c) {
   if (clang_Cursor_isMacroFunctionLike(c)) {
     item->kind = Item::Kind::Untranslatable;
     item->skipped = "a function-like macro";
+    return;
+  }
+  if (!place.empty()) {
+    item->kind = Item::Kind::Untranslatable;
+    item->skipped = "its value depends on where it is used (`" + place + "`)";
     return;
   }
   macros_.push_back({name, target, is_string, out_.items.size() - 1});
@@ -1041,8 +1142,10 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
     const Macro& m = macros_[i];
     Item& item = out_.items[m.item];
     // A macro that names a function (`#define cuMemAlloc cuMemAlloc_v2`, or through another
-    // macro): the function under the macro's name too, bound to the function's symbol.
-    std::string target = m.target;
+    // macro): the function under the macro's name too, bound to the function's symbol. A macro
+    // that names another such macro (GMP's `#define mpz_div mpz_fdiv_q` over `#define mpz_fdiv_q
+    // __gmpz_fdiv_q`) is found by the function its probe refers to.
+    std::string target = functions_.count(m.target) ? m.target : "";
     auto probe = probes.find("__fusion_macro_" + std::to_string(i));
     if (probe != probes.end()) {
       std::function<void(CXCursor)> find_ref = [&](CXCursor k) {
@@ -1073,6 +1176,10 @@ void Collector::EvaluateMacros(CXIndex index, const std::string& main_text, cons
       continue;
     }
     item.kind = Item::Kind::Untranslatable;
+    if (fn != functions_.end()) {
+      item.skipped = "names the function `" + target + "`, which is not translated";
+      continue;
+    }
     if (errors.count(i)) {
       item.skipped = "not a constant: " + errors[i];
       continue;
@@ -1135,8 +1242,9 @@ void Collector::FindNamedFiles() {
     clang_disposeTokens(tu_, tokens, n);
     inclusions.push_back({from, included, Str(clang_getFileName(from)), RealPath(included), Spelling(c), quoted});
   });
-  std::set<std::string> roots = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
-                                 std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  const std::set<std::string> system = {"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu",
+                                        std::string(FUSION_CLANG_RESOURCE_DIR) + "/include"};
+  std::set<std::string> roots = system;
   for (const std::string& d : options_.include_dirs) {
     std::error_code ec;
     std::string canon = std::filesystem::weakly_canonical(std::filesystem::absolute(d, ec), ec).string();
@@ -1165,7 +1273,14 @@ void Collector::FindNamedFiles() {
         out_.followed.push_back(inc.path.substr(dir.size() + 1) + " (included by " + Str(clang_getFileName(file)).substr(
                                     Str(clang_getFileName(file)).find_last_of('/') + 1) + ")");
         work.emplace_back(inc.included, dir);
-      } else if (options_.follow && inc.quoted && IsUnder(inc.path, Directory(RealPath(file))) && !AnyMatch(also_from_, inc.path)) {
+        continue;
+      }
+      // Likely the same library's: a quoted #include from the header's directory or below, or
+      // one in angle brackets from a subdirectory of a library's own include directory (glib.h's
+      // <glib/glist.h> under -I /usr/include/glib-2.0; not stdio.h's <bits/…> under /usr/include).
+      std::string from_dir = Directory(RealPath(file));
+      bool own = inc.quoted ? IsUnder(inc.path, from_dir) : IsUnder(Directory(inc.path), from_dir) && !system.count(from_dir);
+      if (options_.follow && own && !AnyMatch(also_from_, inc.path)) {
         std::string by = Str(clang_getFileName(file));
         std::string note = inc.spelled + " (included by " + by.substr(by.find_last_of('/') + 1) + ")";
         if (std::find(out_.not_followed.begin(), out_.not_followed.end(), note) == out_.not_followed.end())

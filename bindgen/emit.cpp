@@ -30,6 +30,8 @@ auto Select(const Collection& collection, const Options& options) -> Selection {
   for (size_t i = 0; i < items.size(); i++) {
     if (items[i].text.empty() && items[i].skipped.empty()) continue;  // nothing to say about it
     bool root = allow.empty() ? items[i].in_named_header : AnyMatch(allow, items[i].c_name);
+    // `--allow '^SOCK_STREAM$'` asks for glibc's `enum __socket_type`, whose member it is.
+    for (const std::string& n : items[i].also_named) root = root || AnyMatch(allow, n);
     if (root && !AnyMatch(block, items[i].c_name)) selected[i] = true, work.push_back(i);
   }
   while (!work.empty()) {

@@ -4,6 +4,7 @@
 #include "fixture.h"
 
 int fx_add(int a, int b) { return a + b; }
+int fx_mul(int a, int b) { return a * b; }
 int fx_sum(int n, ...) {
   va_list ap;
   va_start(ap, n);
@@ -36,4 +37,12 @@ struct fx_bits fx_make_bits(unsigned a, int b, unsigned c, uint64_t wide, int e)
 }
 int fx_check_bits(const struct fx_bits* r, unsigned a, int b, unsigned c, uint64_t wide, int e) {
   return r->a == a && r->b == b && r->c == c && r->d == 'd' && r->wide == wide && r->e == e;
+}
+static fx_log_fn g_log;
+static void* g_log_ctx;
+void fx_set_log(fx_log_fn fn, void* ctx) { g_log = fn, g_log_ctx = ctx; }
+int fx_log_with(const struct fx_logger* logger, int value) {
+  logger->log(logger->ctx, "value %d", value);
+  if (g_log) g_log(g_log_ctx, "global %d", value + 1);
+  return logger->warn == 0 ? value : -1;
 }

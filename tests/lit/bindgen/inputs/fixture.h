@@ -26,6 +26,12 @@
 #define _FX_RESERVED 1
 // A macro that renames a function, as cuda.h's `#define cuMemAlloc cuMemAlloc_v2`.
 #define fx_old_add fx_add
+// A function declared through its macro (GMP's `#define mpz_fdiv_q __gmpz_fdiv_q`), and a macro
+// that names that macro (`#define mpz_div mpz_fdiv_q`): both are the function, under its symbol.
+#define fx_mul __fx_mul
+#define fx_times fx_mul
+// A macro naming a function that is not translated says so.
+#define fx_old_ld fx_ldfn
 
 struct fx_point { double x, y; };
 typedef struct fx_point fx_point;
@@ -57,6 +63,7 @@ static const int fx_const = 5;
 extern int fx_counter;
 
 int fx_add(int a, int b);
+int fx_mul(int a, int b);
 int fx_sum(int n, ...);
 double fx_len(fx_point p);
 int fx_each(fx_cb cb, void* user, fx_fn_t* fn);
@@ -90,4 +97,10 @@ struct fx_flags { _Bool on : 1; int n; };
 enum fx_later;
 void fx_use_later(enum fx_later* p);
 int fx_params(int __x, int x, int, int arg2);
+// Variadic function pointers (libxml2's SAX and error callbacks): `*void`, as a typedef, a field
+// written in place and a parameter, so the record and the functions that use them keep theirs.
+typedef void (*fx_log_fn)(void* ctx, const char* fmt, ...);
+struct fx_logger { fx_log_fn log; int (*warn)(const char* fmt, ...); void* ctx; };
+int fx_log_with(const struct fx_logger* logger, int value);
+void fx_set_log(fx_log_fn fn, void* ctx);
 #endif

@@ -25,6 +25,15 @@ typedef void (*mc_destructor_type)(void*);
 #define MC_LONG_CAST ((long)7)
 #define MC_PI 3.14159
 #define MC_TENTH 0.1f
+// Strings that are not string literals only: libarchive's version string, glib's keys after a
+// macro that expands to nothing.
+#define MC_VERSION_ONLY "3.6.2"
+#define MC_VERSION_STRING "macros " MC_VERSION_ONLY
+#define MC_AVAILABLE_IN_2_64
+#define MC_KEY_NAME MC_AVAILABLE_IN_2_64 "NAME"
+#define MC_LOCATION __FILE__ ":" MC_VERSION_ONLY
+#define MC_WHERE MC_LOCATION
+#define MC_ESCAPED MC_AVAILABLE_IN_2_64 "a\tb\x41\101\"q\""
 struct mc_pair { int a, b; };
 size_t mc_dump_flags(size_t flags);
 long mc_global_init(long flags);
