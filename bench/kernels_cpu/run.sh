@@ -72,6 +72,7 @@ out, runs, threads, cores = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv
 rows = [
     ("saxpy", "saxpy", 1.5, "saxpy, 10^7 f32, 1 element/thread, 39,063 blocks of 256"),
     ("saxpy_chunk", "saxpy", None, "  variant: 64 blocks of 256, a contiguous run per thread"),
+    ("saxpy_vec4", "saxpy", None, "  variant: one vec<f32, 4> per thread"),
     ("matmul", "matmul", 3.0, "matmul 512x512 f32, 16x16 shared tiles (C: naive i-j-k)"),
     ("reduce", "reduce", None, "reduce 2^24 f32, 1 element/thread, 65,536 blocks, 9 barriers each"),
     ("reduce_chunk", "reduce", None, "  variant: 64 blocks of 256, 1,024 elements/thread first"),
