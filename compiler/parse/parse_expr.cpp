@@ -346,6 +346,8 @@ auto Parser::StmtAsExpr() -> ast::Expr* {
   }
   ErrorAtCur(diag::Kind::StmtAsExpr, {is_if ? "if" : "unsafe { … }", how});
   Restore<bool> quiet(recovering_, true);
+  // Its blocks' statements end recovery; `else` on the next line is still part of it.
+  Restore<bool> inside(in_stmt_as_expr_, true);
   ParseStmt();
   return nullptr;
 }

@@ -196,7 +196,7 @@ auto Parser::ParseIf() -> ast::Stmt* {
   s->then_block = ParseBlock();
   // `}` then `else` on the next line would end the `if` statement (Go's rule); say so, and go on
   // as if it were on the same line.
-  if (at(TokenKind::KwElse) && cur().newline_before && !recovering_)
+  if (at(TokenKind::KwElse) && cur().newline_before && !recovering_ && !in_stmt_as_expr_)
     diags_.Report(diag::Kind::ElseOnNewLine, RangeOf(cur()));
   if (at(TokenKind::KwElse)) {
     Advance();

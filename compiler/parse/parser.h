@@ -118,6 +118,7 @@ class Parser {
   // The variable and the offset of the initializer of the `let` being parsed (StmtAsExpr).
   std::string let_name_;
   uint32_t let_init_offset_ = UINT32_MAX;
+  bool in_stmt_as_expr_ = false;  // parsing an `if` or `unsafe` block that StmtAsExpr reported
   int nest_ = 0;        // open ( and [ around the current token: newlines do not end statements
   int depth_ = 0;       // recursion depth
   int peak_ = 0;        // the deepest the tree being parsed reaches, in units of depth_ (see ChainGuard)
