@@ -24,7 +24,13 @@ namespace {
 constexpr unsigned kSharedAddrSpace = 3;  // NVPTX's block-shared memory
 constexpr unsigned kGlobalAddrSpace = 1;  // NVPTX's device memory (cp.async's source)
 
-auto NeedsThread(const ast::FnDecl* fn) -> bool { return fn->is_kernel || (fn->is_device && fn->uses_thread); }
+// A kernel, and a @device function that uses the thread or that only kernel code calls: on the
+// CPU, such a function takes the rt_gpu_thread* (and align_checks), so that its memory accesses
+// are checked as the kernel's are (--check-kernels, --device check). One that host code calls too
+// and does not use the thread has no thread to take there.
+auto NeedsThread(const ast::FnDecl* fn) -> bool {
+  return fn->is_kernel || (fn->is_device && (fn->uses_thread || !fn->host_called));
+}
 
 // Whether a value of `t` holds an address (a pointer-like scalar, or a field or element that is).
 auto HoldsPointer(const Type* t) -> bool {

@@ -730,7 +730,10 @@ void Checker::CheckGpuCall(ast::Call* e, ast::FnDecl* callee) {
     return;
   }
   if (!InDevice()) {
-    if (callee->is_device) host_device_calls_.emplace_back(e, callee);
+    if (callee->is_device) {
+      host_device_calls_.emplace_back(e, callee);
+      callee->host_called = true;
+    }
     return;
   }
   if (callee->is_extern) {
