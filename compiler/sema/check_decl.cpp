@@ -15,6 +15,13 @@ void Checker::CollectGlobals() {
       if (auto* fn = As<ast::FnDecl>(d)) out_.fns.push_back(fn);
     }
   }
+  // A name of the program's file that imported files define too: one error at the program's
+  // definition, a note at each of theirs.
+  for (auto& [decl, others] : import_clashes_) {
+    Error(diag::Kind::Redefinition, DeclRange(decl), {decl->name});
+    for (SourceRange r : others) Note(diag::Kind::NoteDefinedInImport, r, {decl->name});
+  }
+  import_clashes_.clear();
 }
 
 void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
@@ -30,9 +37,12 @@ void Checker::DeclareGlobal(ast::Decl* decl, SourceRange name_range) {
     SourceRange first = DeclRange(it->second);
     if (first.begin.file != name_range.begin.file && !trees_.empty() && first.begin.file == trees_[0]->file) {
       // The earlier definition is in the program's own file (declared first), the other in a
-      // file it imports: the error goes where the user wrote the clash, the note at the import's.
-      Error(diag::Kind::Redefinition, first, {decl->name});
-      Note(diag::Kind::NoteDefinedInImport, name_range, {decl->name});
+      // file it imports: the error goes where the user wrote the clash, the note at the import's
+      // (after every file is declared: CollectGlobals).
+      auto at = std::find_if(import_clashes_.begin(), import_clashes_.end(),
+                             [&](const auto& c) { return c.first == it->second; });
+      if (at == import_clashes_.end()) at = import_clashes_.insert(import_clashes_.end(), {it->second, {}});
+      at->second.push_back(name_range);
       return;
     }
     Error(diag::Kind::Redefinition, name_range, {decl->name});

@@ -224,6 +224,8 @@ class Checker {
   CheckedModule out_;
   TypeContext* types_ = nullptr;
   std::unordered_map<std::string, ast::Decl*> globals_;
+  // Definitions of the program's file that imported files repeat, in order: where they do.
+  std::vector<std::pair<const ast::Decl*, std::vector<SourceRange>>> import_clashes_;
   std::unordered_map<const ast::Decl*, const Type*> nominal_;  // struct/enum/opaque/alias → type
   std::unordered_map<const ast::Decl*, int> resolving_;  // 1 while in progress, 2 when done
   std::vector<std::unordered_map<std::string, ast::Node*>> scopes_;
