@@ -388,16 +388,30 @@ auto Parser::ParseImport() -> ast::ImportDecl* {
   SourceLoc begin = Loc();
   Advance();
   auto* d = tree_.Make<ast::ImportDecl>({begin, 0});
-  // `import geom`, a habit from other languages: said once, and imported as `import "geom"`.
-  const lex::Token& next = peek();
-  if (at(TokenKind::Ident) && (next.kind == TokenKind::Semi || next.kind == TokenKind::Eof ||
-                               next.kind == TokenKind::RBrace || next.newline_before)) {
-    d->path = Text(cur());
-    Error(diag::Kind::ImportNotString, RangeOf(cur()), {d->path});
-    Advance();
-    d->range = RangeFrom(begin);
-    ExpectStmtEnd();
-    return d;
+  // `import geom`, `import geom.fu`, `import shapes.geom` or `import lib/geom`, habits from other
+  // languages: said once, and imported as `import "geom"`, `"geom.fu"`, `"shapes/geom"`,
+  // `"lib/geom"` (a dotted module path is a path of directories).
+  if (at(TokenKind::Ident)) {
+    size_t n = 1;  // identifiers joined by `.` or `/` on the line: the name as written
+    while ((peek(n).kind == TokenKind::Dot || peek(n).kind == TokenKind::Slash) && !peek(n).newline_before &&
+           peek(n + 1).kind == TokenKind::Ident && !peek(n + 1).newline_before)
+      n += 2;
+    const lex::Token& after = peek(n);
+    if (after.kind == TokenKind::Semi || after.kind == TokenKind::Eof || after.kind == TokenKind::RBrace ||
+        after.newline_before) {
+      const lex::Token& last = peek(n - 1);
+      SourceRange name{{tokens_.file, cur().offset}, last.offset + last.length};
+      std::string path(tokens_.text.substr(cur().offset, last.offset + last.length - cur().offset));
+      bool is_file = path.size() > 3 && path.compare(path.size() - 3, 3, ".fu") == 0;
+      if (path.find('/') == std::string::npos && !is_file)
+        for (char& c : path) c = c == '.' ? '/' : c;
+      d->path = path;
+      Error(diag::Kind::ImportNotString, name, {d->path});
+      for (size_t i = 0; i < n; i++) Advance();
+      d->range = RangeFrom(begin);
+      ExpectStmtEnd();
+      return d;
+    }
   }
   if (!at(TokenKind::StringLit)) {
     ErrorAtCur(diag::Kind::ExpectedToken, {"a file path string", lex::Describe(cur().kind)});
