@@ -615,6 +615,7 @@ auto Checker::CheckField(ast::Field* e) -> const Type* {
   if (st->kind != TypeKind::Struct) {
     Error(diag::Kind::FieldOfNonStruct, e->name_range, {e->name, ToString(bt)});
     if (bt == types_->cstring()) Note(diag::Kind::NoteCstringMethods, e->base->range);
+    if (bt->IsString() || bt->kind == TypeKind::File) NoteStringField(e, bt);
     return types_->error();
   }
   int idx = st->FieldIndex(e->name);

@@ -134,6 +134,14 @@ auto Checker::CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type* {
   return CheckStringApiArgs(e, name, fn->result, fn->params);
 }
 
+void Checker::NoteStringField(const ast::Field* e, const Type* self) {
+  Owner owner = self->IsString() ? Owner::String : Owner::File;
+  std::string hint = FindStringApi(owner, e->name) ? "; `" + e->name + "` is one: call it, `." + e->name + "()`"
+                                                   : StringHint(owner, e->name);
+  if (hint == "; see docs/strings.md") return;  // nothing near: the error says enough
+  Note(diag::Kind::NoteStringField, e->name_range, {ToString(self), hint});
+}
+
 // s.find(t), f.read_line(), …
 auto Checker::CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type* {
   callee->type = types_->void_type();

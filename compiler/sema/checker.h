@@ -146,6 +146,8 @@ class Checker {
   auto CheckStringApiArgs(ast::Call* e, const std::string& name, const char* result, const char* params) -> const Type*;
   auto CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type*;
   auto CheckStringMethod(ast::Call* e, ast::Field* callee, const Type* self) -> const Type*;
+  // `s.length` on a string or file: a note with the method meant (`.len()`), when there is one.
+  void NoteStringField(const ast::Field* e, const Type* self);
   auto CheckReceiver(ast::Expr* base, const std::string& call, const char* needs = nullptr) -> const Type*;
   auto CheckLinesCall(ast::Expr* e) -> bool;
   void CheckForBody(ast::For* s);
