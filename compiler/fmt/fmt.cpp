@@ -220,9 +220,9 @@ class Formatter {
     // Brackets left open: the lines after align with the token after the innermost of them, or
     // when it ended the line or opens a statement block, indent one level more than this line's
     // statement.
-    if (line_open_ > 0) {
-      levels_.push_back({line_open_, open_cols_.back() >= 0 ? open_cols_.back() : line_base_ + 4, line_base_});
-    }
+    // Each bracket is a level of its own, so that the lines after an inner one closes are indented
+    // by the outer one (`{ for … { print(a,` then `b) }`: the next line is in the first block).
+    for (int col : open_cols_) levels_.push_back({1, col >= 0 ? col : line_base_ + 4, line_base_});
     line_open_ = 0;
     open_cols_.clear();
     closed_ahead_ = 0;
