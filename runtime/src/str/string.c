@@ -303,26 +303,28 @@ static enum parsed parse_f64(const rt_str* s, rt_f64* out) {
   return ok ? PARSED_OK : PARSED_NOT_NUMBER;
 }
 
-rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
-  const rt_str* s = sp;
-  rt_i64 v = 0;
+// Ends the program for a `what` (parse_i64, parse_f64, is_f64) of `s` that found `r`.
+RT_NORETURN static void parse_failed(const char* what, enum parsed r, const rt_str* s, rt_loc loc) {
   char q[64];
-  switch (parse_i64(s, &v)) {
-    case PARSED_OK: return v;
-    case PARSED_TOO_BIG: rts_panic(loc, "parse_i64: `%s` does not fit in an i64", quoted(s, q));
-    default: rts_panic(loc, "parse_i64: `%s` is not an integer", quoted(s, q));
+  switch (r) {
+    case PARSED_TOO_BIG: rts_panic(loc, "%s: `%s` does not fit in an i64", what, quoted(s, q));
+    case PARSED_NO_MEMORY: rts_panic(loc, "%s: out of memory", what);
+    default: rts_panic(loc, "%s: `%s` is not %s", what, quoted(s, q), strcmp(what, "parse_i64") == 0 ? "an integer" : "a number");
   }
 }
 
+rt_i64 rt_str_parse_i64(rt_ptr sp, rt_loc loc) {
+  rt_i64 v = 0;
+  enum parsed r = parse_i64(sp, &v);
+  if (r != PARSED_OK) parse_failed("parse_i64", r, sp, loc);
+  return v;
+}
+
 rt_f64 rt_str_parse_f64(rt_ptr sp, rt_loc loc) {
-  const rt_str* s = sp;
   rt_f64 v = 0;
-  char q[64];
-  switch (parse_f64(s, &v)) {
-    case PARSED_OK: return v;
-    case PARSED_NO_MEMORY: rts_panic(loc, "parse_f64: out of memory");
-    default: rts_panic(loc, "parse_f64: `%s` is not a number", quoted(s, q));
-  }
+  enum parsed r = parse_f64(sp, &v);
+  if (r != PARSED_OK) parse_failed("parse_f64", r, sp, loc);
+  return v;
 }
 
 // s.is_i64(), s.is_f64(): whether parse_i64 / parse_f64 would give a number (and not end the
@@ -336,7 +338,7 @@ rt_bool rt_str_is_i64(rt_ptr sp, rt_loc loc) {
 rt_bool rt_str_is_f64(rt_ptr sp, rt_loc loc) {
   rt_f64 v;
   enum parsed r = parse_f64(sp, &v);
-  if (r == PARSED_NO_MEMORY) rts_panic(loc, "is_f64: out of memory");
+  if (r == PARSED_NO_MEMORY) parse_failed("is_f64", r, sp, loc);
   return r == PARSED_OK;
 }
 
