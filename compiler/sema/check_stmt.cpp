@@ -176,7 +176,12 @@ void Checker::WarnReturnedCstr(const ast::Expr* value) {
   if (As<ast::StringLit>(self)) return;
   std::string what = "a temporary string";
   if (auto* name = As<ast::Name>(self)) {
-    if (!As<ast::Let>(name->decl)) return;
+    // A local (a `let`, or the string a `for line in …lines()` loop holds); not a parameter, nor
+    // a `let` that names one (the caller's reference keeps the string).
+    auto* let = As<ast::Let>(name->decl);
+    auto* init = let ? As<ast::Name>(let->init) : nullptr;
+    if (!let && !As<ast::For>(name->decl)) return;
+    if (init && As<ast::Param>(init->decl)) return;
     what = "`" + name->name + "`";
   }
   diags_.Report(diag::Kind::ReturnedCstrDangles, value->range, {what});
