@@ -64,7 +64,7 @@ auto ScanGap(std::string_view gap) -> std::vector<GapItem> {
     } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
       blanks += c == '\t' ? 4 : c == ' ' ? 1 : 0;
       i++;
-    } else if (gap.substr(i, 2) == "//") {
+    } else if (gap.substr(i, 2) == "//" || gap.substr(i, 2) == "#!") {  // `#!`: the first line's (lexer)
       size_t end = gap.find('\n', i);
       if (end == std::string_view::npos) end = gap.size();
       std::string_view text = gap.substr(i, end - i);

@@ -82,6 +82,11 @@ class Lexer {
 
   auto Run() -> TokenizedBuffer {
     if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // a UTF-8 byte order mark
+    // A first line `#!/usr/bin/env -S fusion run`, so that a script runs as `./prog.fu`: a comment.
+    if (text_.substr(pos_, 2) == "#!") {
+      size_t end = text_.find('\n', pos_);
+      pos_ = static_cast<uint32_t>(end == std::string_view::npos ? text_.size() : end);
+    }
     while (true) {
       bool newline = SkipSpaceAndComments();
       Token tok;
