@@ -359,7 +359,7 @@ struct FnDecl : Decl {
   uint32_t threads[3] = {0, 0, 0};  // @kernel(threads: (x, y, z)): the block it must run with; 0s for any
   uint32_t max_registers = 0;   // @kernel(max_registers: N): registers a thread, 0 for the compiler's choice
   bool uses_thread = false;     // reads indices, shared memory or warp state, itself or in a callee
-  bool host_called = false;     // a @device function that host code calls (checker)
+  bool host_called = false;     // a @device function host code calls, itself or through others (checker)
   bool cooperative = false;     // uses sync_threads or a warp operation, itself or in a callee
   uint32_t barrier_calls = 0;   // its own sync_threads() calls (lower_split.cpp: all statements?)
   bool warp_ops = false;        // its own shuffles and votes

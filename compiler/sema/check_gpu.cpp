@@ -857,6 +857,16 @@ void Checker::FinishGpu() {
       }
     }
   }
+  // What host code reaches, through the @device functions it calls, cannot take a GPU thread
+  // (lowering's NeedsThread): it has none to pass.
+  for (changed = true; changed;) {
+    changed = false;
+    for (ast::FnDecl* fn : out_.fns) {
+      if (!fn->is_device || !fn->host_called) continue;
+      for (ast::FnDecl* callee : fn->device_callees)
+        if (!callee->host_called) callee->host_called = changed = true;
+    }
+  }
   for (auto& [call, callee] : host_device_calls_) {
     if (!callee->uses_thread) continue;
     Error(diag::Kind::DeviceNeedsThread, call->callee->range, {callee->name, thread_reason_[callee]});
