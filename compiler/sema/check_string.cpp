@@ -31,8 +31,8 @@ auto FindStringApi(Owner owner, const std::string& name) -> const StringApiFn* {
   return nullptr;
 }
 
-// "; did you mean `.find`?" for a near miss, else a pointer to the docs.
-auto StringHint(Owner owner, const std::string& name) -> std::string {
+// "; did you mean `.find`?" for a near miss or another language's name, else empty.
+auto NearHint(Owner owner, const std::string& name) -> std::string {
   // Names that other languages give a string method Fusion spells otherwise (or lacks).
   static const struct { const char* other; const char* hint; } kHabits[] = {
       {"length", "; the length in bytes is `.len()`"},
@@ -47,7 +47,7 @@ auto StringHint(Owner owner, const std::string& name) -> std::string {
   if (owner == Owner::String)
     for (const auto& h : kHabits)
       if (name == h.other) return h.hint;
-  std::string hint = "; see docs/strings.md";
+  std::string hint;
   size_t best = 3;
   for (const StringApiFn& f : kStringApi) {
     if (f.owner != owner) continue;
@@ -55,6 +55,12 @@ auto StringHint(Owner owner, const std::string& name) -> std::string {
     if (d < best) best = d, hint = std::string("; did you mean `") + (owner == Owner::Io ? "io." : ".") + f.name + "`?";
   }
   return hint;
+}
+
+// NearHint, else a pointer to the docs.
+auto StringHint(Owner owner, const std::string& name) -> std::string {
+  std::string hint = NearHint(owner, name);
+  return hint.empty() ? "; see docs/strings.md" : hint;
 }
 
 }  // namespace
@@ -137,8 +143,8 @@ auto Checker::CheckIoCall(ast::Call* e, ast::Field* callee) -> const Type* {
 void Checker::NoteStringField(const ast::Field* e, const Type* self) {
   Owner owner = self->IsString() ? Owner::String : Owner::File;
   std::string hint = FindStringApi(owner, e->name) ? "; `" + e->name + "` is one: call it, `." + e->name + "()`"
-                                                   : StringHint(owner, e->name);
-  if (hint == "; see docs/strings.md") return;  // nothing near: the error says enough
+                                                   : NearHint(owner, e->name);
+  if (hint.empty()) return;  // nothing near: the error says enough
   Note(diag::Kind::NoteStringField, e->name_range, {ToString(self), hint});
 }
 
