@@ -338,8 +338,9 @@ auto Parser::ParsePrimary() -> ast::Expr* {
 auto Parser::StmtAsExpr() -> ast::Expr* {
   bool is_if = at(TokenKind::KwIf);
   std::string how;
-  if (!let_name_.empty() && cur().offset == let_init_offset_) {
-    std::string decl = "declare `" + let_name_ + "` first (`var " + let_name_ + ": T`) and assign it ";
+  if (init_let_ && cur().offset == let_init_offset_) {
+    const std::string& name = init_let_->name;
+    std::string decl = "declare `" + name + "` first (`var " + name + ": T`) and assign it ";
     how = decl + (is_if ? "in each branch" : "inside the block");
   } else {
     how = is_if ? "assign a variable in each branch instead" : "assign a variable inside the block instead";

@@ -172,7 +172,7 @@ auto Parser::ParseLet() -> ast::Stmt* {
   if (!ExpectIdent("a variable name", let->name, let->name_range)) return Synchronize(), nullptr;
   if (Consume(TokenKind::Colon)) let->declared_type = ParseType();
   if (Consume(TokenKind::Eq)) {
-    Restore<std::string> name(let_name_, let->name);  // for StmtAsExpr's advice
+    Restore<const ast::Let*> name(init_let_, let);  // for StmtAsExpr's advice
     Restore<uint32_t> init(let_init_offset_, cur().offset);
     let->parse_error = !(let->init = ParseExpr());
   }

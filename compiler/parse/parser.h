@@ -115,8 +115,8 @@ class Parser {
   lex::Token split_;
   size_t split_pos_ = SIZE_MAX;
   uint32_t last_end_ = 0;
-  // The variable and the offset of the initializer of the `let` being parsed (StmtAsExpr).
-  std::string let_name_;
+  // The `let` whose initializer is being parsed, and where it starts (StmtAsExpr).
+  const ast::Let* init_let_ = nullptr;
   uint32_t let_init_offset_ = UINT32_MAX;
   bool in_stmt_as_expr_ = false;  // parsing an `if` or `unsafe` block that StmtAsExpr reported
   int nest_ = 0;        // open ( and [ around the current token: newlines do not end statements
