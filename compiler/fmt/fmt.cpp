@@ -193,12 +193,10 @@ class Formatter {
       return;
     }
     if (levels_.empty()) return;
-    if (--levels_.back().open == 0) {
-      // Closed inside a line: what this line opens from here on is relative to the statement
-      // that opened it (`fn f(a: T,\n     b: U) {` opens its body at `fn`'s level).
-      if (!line_.empty()) line_base_ = levels_.back().base;
-      levels_.pop_back();
-    }
+    // Closed inside a line: what this line opens from here on is relative to the statement that
+    // opened it (`fn f(a: T,\n     b: U) {` opens its body at `fn`'s level).
+    if (!line_.empty()) line_base_ = levels_.back().base;
+    levels_.pop_back();
   }
 
   // Whether the last line written ends with `{` (no blank line goes after it).
@@ -222,7 +220,7 @@ class Formatter {
     // statement.
     // Each bracket is a level of its own, so that the lines after an inner one closes are indented
     // by the outer one (`{ for … { print(a,` then `b) }`: the next line is in the first block).
-    for (int col : open_cols_) levels_.push_back({1, col >= 0 ? col : line_base_ + 4, line_base_});
+    for (int col : open_cols_) levels_.push_back({col >= 0 ? col : line_base_ + 4, line_base_});
     line_open_ = 0;
     open_cols_.clear();
     closed_ahead_ = 0;
@@ -259,10 +257,9 @@ class Formatter {
   std::string line_;      // the line being built, without its indentation
   int line_indent_ = 0;
   int line_base_ = 0;  // the indentation of the statement this line is in (less a continuation's)
-  struct Level {
-    int open;    // brackets of one line still open
-    int indent;  // the column of the lines inside them
-    int base;    // the indentation of the statement whose line opened them
+  struct Level {  // a bracket a line left open
+    int indent;  // the column of the lines inside it
+    int base;    // the indentation of the statement whose line opened it
   };
   std::vector<Level> levels_;
   // This line's open brackets: the column after each (-1: none yet; kBlockCol: a `{`, whose lines
